@@ -1,0 +1,33 @@
+// SOAP transports by OX base URL: each built once (WSDL processing is slow and blocks the event
+// loop) and shared by every instance that points at the same OX.
+import type { Logger } from 'pino';
+import { SoapTransport, type SoapTransportOptions } from './soap-transport.js';
+import { OxClient, type OxClientOptions } from './ox-client.js';
+
+export class OxConnections {
+  private readonly transports = new Map<string, Promise<SoapTransport>>();
+  builds = 0;
+
+  constructor(private readonly defaults: Omit<SoapTransportOptions, 'baseUrl' | 'logger'> & { logger: Logger }) {}
+
+  transport(baseUrl: string): Promise<SoapTransport> {
+    let pending = this.transports.get(baseUrl);
+    if (!pending) {
+      this.builds++;
+      pending = SoapTransport.create({ ...this.defaults, baseUrl });
+      pending.catch(() => this.transports.delete(baseUrl));
+      this.transports.set(baseUrl, pending);
+    }
+    return pending;
+  }
+
+  async client(baseUrl: string, opts: OxClientOptions): Promise<OxClient> {
+    return new OxClient(await this.transport(baseUrl), opts);
+  }
+
+  async close(): Promise<void> {
+    const all = await Promise.allSettled(this.transports.values());
+    for (const t of all) if (t.status === 'fulfilled') t.value.close();
+    this.transports.clear();
+  }
+}

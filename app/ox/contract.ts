@@ -1,0 +1,122 @@
+// OX's SOAP wire contract for the operations this product uses: namespaces, data objects and
+// operation signatures, with OX's element names (shared/spec/ox-soap.md §2–§6). The WSDL files
+// in ./wsdl are generated from this table (scripts/gen-wsdl.ts).
+
+export const NS = {
+  soapenv: 'http://schemas.xmlsoap.org/soap/envelope/',
+  xsi: 'http://www.w3.org/2001/XMLSchema-instance',
+  xsd: 'http://www.w3.org/2001/XMLSchema',
+  admin: 'http://soap.admin.openexchange.com',
+  data: 'http://dataobjects.soap.admin.openexchange.com/xsd',
+  rmi: 'http://dataobjects.rmi.admin.openexchange.com/xsd',
+  exceptions: 'http://exceptions.rmi.admin.openexchange.com/xsd',
+} as const;
+
+export type Scalar = 'string' | 'int' | 'long' | 'boolean';
+/** A field: its element name, a scalar or data-object type, and whether it repeats. */
+export interface FieldSpec {
+  name: string;
+  type: Scalar | DataTypeName;
+  many?: boolean;
+}
+export interface DataTypeSpec {
+  ns: 'data' | 'rmi';
+  fields: FieldSpec[];
+}
+
+const f = (name: string, type: FieldSpec['type'], many = false): FieldSpec => ({ name, type, many });
+const flags = (...names: string[]) => names.map((n) => f(n, 'boolean'));
+
+/** Every UserModuleAccess flag OX knows; the server treats an omitted flag as granted. */
+export const MODULE_ACCESS_FLAGS = [
+  'OLOX20', 'USM', 'activeSync', 'calendar', 'collectEmailAddresses', 'contacts', 'delegateTask',
+  'deniedPortal', 'editGroup', 'editPassword', 'editPublicFolders', 'editResource',
+  'globalAddressBookDisabled', 'ical', 'infostore', 'multipleMailAccounts', 'publicFolderEditable',
+  'publication', 'readCreateSharedFolders', 'subscription', 'syncml', 'tasks', 'vcard', 'webdav',
+  'webdavXml', 'webmail',
+] as const;
+export type ModuleAccessFlag = (typeof MODULE_ACCESS_FLAGS)[number];
+
+export type DataTypeName =
+  | 'Credentials' | 'Entry' | 'SOAPStringMap' | 'SOAPMapEntry' | 'SOAPStringMapMap' | 'Database'
+  | 'Context' | 'User' | 'UserModuleAccess';
+
+export const DATA_TYPES: Record<DataTypeName, DataTypeSpec> = {
+  Credentials: { ns: 'rmi', fields: [f('login', 'string'), f('password', 'string')] },
+  Entry: { ns: 'data', fields: [f('key', 'string'), f('value', 'string')] },
+  SOAPStringMap: { ns: 'data', fields: [f('entries', 'Entry', true)] },
+  SOAPMapEntry: { ns: 'data', fields: [f('key', 'string'), f('value', 'SOAPStringMap')] },
+  SOAPStringMapMap: { ns: 'data', fields: [f('entries', 'SOAPMapEntry', true)] },
+  Database: { ns: 'data', fields: [f('id', 'int'), f('name', 'string')] },
+  Context: {
+    ns: 'data',
+    fields: [
+      f('average_size', 'long'), f('enabled', 'boolean'), f('filestoreId', 'int'),
+      f('filestore_name', 'string'), f('id', 'int'), f('loginMappings', 'string', true),
+      f('maxQuota', 'long'), f('name', 'string'), f('readDatabase', 'Database'),
+      f('usedQuota', 'long'), f('userAttributes', 'SOAPStringMapMap'), f('writeDatabase', 'Database'),
+    ],
+  },
+  User: {
+    ns: 'data',
+    fields: [
+      f('aliases', 'string', true), f('contextadmin', 'boolean'), f('defaultSenderAddress', 'string'),
+      f('display_name', 'string'), f('email1', 'string'), f('given_name', 'string'), f('id', 'int'),
+      f('imapLogin', 'string'), f('imapPort', 'int'), f('imapSchema', 'string'), f('imapServer', 'string'),
+      f('language', 'string'), f('mailenabled', 'boolean'), f('maxQuota', 'long'), f('name', 'string'),
+      f('password', 'string'), f('passwordMech', 'string'), f('primaryEmail', 'string'),
+      f('smtpPort', 'int'), f('smtpSchema', 'string'), f('smtpServer', 'string'), f('sur_name', 'string'),
+      f('timezone', 'string'), f('uploadFileSizeLimit', 'long'), f('uploadFileSizeLimitPerFile', 'long'),
+      f('usedQuota', 'long'), f('userAttributes', 'SOAPStringMapMap'),
+    ],
+  },
+  UserModuleAccess: { ns: 'data', fields: flags(...MODULE_ACCESS_FLAGS) },
+};
+
+export interface OperationSpec {
+  params: FieldSpec[];
+  /** Absent for void operations. */
+  returns?: FieldSpec;
+}
+const op = (params: FieldSpec[], returns?: FieldSpec): OperationSpec => ({ params, returns });
+const ctx = f('ctx', 'Context');
+const auth = f('auth', 'Credentials');
+const user = f('user', 'User');
+const caps = [f('capsToAdd', 'string'), f('capsToRemove', 'string'), f('capsToDrop', 'string')];
+
+export const SERVICES = {
+  OXContextService: {
+    create: op([ctx, f('admin_user', 'User'), auth], f('return', 'Context')),
+    createModuleAccess: op([ctx, f('admin_user', 'User'), f('access', 'UserModuleAccess'), auth], f('return', 'Context')),
+    createModuleAccessByName: op([ctx, f('admin_user', 'User'), f('access_combination_name', 'string'), auth], f('return', 'Context')),
+    change: op([ctx, auth]),
+    changeModuleAccessByName: op([ctx, f('access_combination_name', 'string'), auth]),
+    changeCapabilities: op([ctx, ...caps, auth]),
+    getData: op([ctx, auth], f('return', 'Context')),
+    getAdminId: op([ctx, auth], f('return', 'int')),
+    getAccessCombinationName: op([ctx, auth], f('return', 'string')),
+    exists: op([ctx, auth], f('return', 'boolean')),
+    enable: op([ctx, auth]),
+    disable: op([ctx, auth]),
+    delete: op([ctx, auth]),
+    list: op([f('search_pattern', 'string'), auth], f('return', 'Context', true)),
+  },
+  OXUserService: {
+    create: op([ctx, f('usrdata', 'User'), auth], f('return', 'User')),
+    createByModuleAccess: op([ctx, f('usrdata', 'User'), f('access', 'UserModuleAccess'), auth], f('return', 'User')),
+    createByModuleAccessName: op([ctx, f('usrdata', 'User'), f('access_combination_name', 'string'), auth], f('return', 'User')),
+    change: op([ctx, f('usrdata', 'User'), auth]),
+    changeByModuleAccess: op([ctx, user, f('moduleAccess', 'UserModuleAccess'), auth]),
+    changeByModuleAccessName: op([ctx, user, f('access_combination_name', 'string'), auth]),
+    changeCapabilities: op([ctx, user, ...caps, auth]),
+    getData: op([ctx, user, auth], f('return', 'User')),
+    getModuleAccess: op([ctx, user, auth], f('return', 'UserModuleAccess')),
+    getUserCapabilities: op([ctx, user, auth], f('return', 'string')),
+    exists: op([ctx, user, auth], f('return', 'boolean')),
+    delete: op([ctx, user, auth]),
+    list: op([ctx, f('search_pattern', 'string'), auth], f('return', 'User', true)),
+  },
+} satisfies Record<string, Record<string, OperationSpec>>;
+
+export type ServiceName = keyof typeof SERVICES;
+export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];

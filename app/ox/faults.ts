@@ -1,0 +1,102 @@
+// OX failures as two typed errors: OxFault (the server refused, with OX's exception class) and
+// OxTransportError (no answer we could read). `retryable` tells callers whether waiting can help.
+
+const EXCEPTION_ID = /;?\s*exceptionId\s+(-?[\w-]+)\s*$/;
+
+/** What a fault means for provisioning; OX messages vary by version, so match by pattern. */
+export type FaultKind =
+  | 'authentication' | 'context-exists' | 'no-such-context' | 'no-such-user' | 'user-exists'
+  | 'display-name-taken' | 'mail-taken' | 'mapping-taken' | 'already-disabled' | 'busy'
+  | 'no-such-access-combination' | 'invalid-data' | 'other';
+
+const KIND_PATTERNS: Array<[FaultKind, RegExp]> = [
+  ['authentication', /^Authentication failed/i],
+  ['busy', /Database is locked|beeing updated|being updated|try again later/i],
+  ['display-name-taken', /displayname is already used/i],
+  ['mail-taken', /^Primary mail address .* already exists/i],
+  ['mapping-taken', /mapping is already in use|already exists in the system/i],
+  ['user-exists', /^User .* already exists/i],
+  ['context-exists', /^Context .*already exists/i],
+  ['no-such-context', /^(The )?context .*does not exist|^Context does not exist/i],
+  ['no-such-user', /^No such user|NoSuchObjectException|^No such (object|entry)/i],
+  ['already-disabled', /^Context already disabled/i],
+  ['no-such-access-combination', /No such access combination name|Invalid access combination name/i],
+];
+
+const RETRYABLE_CLASSES = new Set(['DatabaseUpdateException', 'RemoteException']);
+const RETRYABLE_STORAGE = /pool|connection|timeout|Database is locked|try again/i;
+
+export class OxFault extends Error {
+  readonly retryable: boolean;
+  readonly kind: FaultKind;
+  constructor(
+    readonly operation: string,
+    readonly exceptionClass: string,
+    readonly oxMessage: string,
+    readonly exceptionId: string | undefined,
+  ) {
+    super(`OX ${operation} failed: ${exceptionClass}: ${oxMessage}`);
+    this.name = 'OxFault';
+    this.kind = faultKind(exceptionClass, oxMessage);
+    this.retryable = isRetryableFault(exceptionClass, oxMessage, this.kind);
+  }
+}
+
+export class OxTransportError extends Error {
+  readonly retryable = true;
+  constructor(readonly operation: string, readonly reason: string, readonly httpStatus?: number) {
+    super(`OX ${operation} did not answer: ${reason}`);
+    this.name = 'OxTransportError';
+  }
+}
+
+export function faultKind(exceptionClass: string, message: string): FaultKind {
+  for (const [kind, pattern] of KIND_PATTERNS) if (pattern.test(message)) return kind;
+  if (exceptionClass === 'NoSuchContextException') return 'no-such-context';
+  if (exceptionClass === 'NoSuchUserException') return 'no-such-user';
+  if (exceptionClass === 'ContextExistsException') return 'context-exists';
+  if (exceptionClass === 'InvalidCredentialsException') return 'authentication';
+  if (exceptionClass === 'InvalidDataException') return 'invalid-data';
+  return 'other';
+}
+
+function isRetryableFault(exceptionClass: string, message: string, kind: FaultKind): boolean {
+  if (kind === 'busy' || RETRYABLE_CLASSES.has(exceptionClass)) return true;
+  return exceptionClass === 'StorageException' && RETRYABLE_STORAGE.test(message);
+}
+
+/** Splits OX's "message; exceptionId 123-4" into its two parts. */
+export function splitFaultString(faultstring: string): { message: string; exceptionId?: string } {
+  const match = EXCEPTION_ID.exec(faultstring);
+  if (!match) return { message: faultstring.trim() };
+  return { message: faultstring.slice(0, match.index).trim(), exceptionId: match[1] };
+}
+
+interface SoapLikeError {
+  root?: { Envelope?: { Body?: { Fault?: { faultstring?: unknown; detail?: Record<string, unknown> } } } };
+  response?: { status?: number };
+  code?: string;
+  message?: string;
+}
+
+function exceptionClassOf(detail: Record<string, unknown> | undefined): string {
+  const name = detail && Object.keys(detail).find((k) => k !== 'attributes' && k !== '$value');
+  return name ? name.replace(/^.*:/, '') : 'Exception';
+}
+
+/** Turns whatever node-soap or axios threw into an OxFault or an OxTransportError. */
+export function toOxError(operation: string, err: unknown): OxFault | OxTransportError {
+  if (err instanceof OxFault || err instanceof OxTransportError) return err;
+  const e = (err ?? {}) as SoapLikeError;
+  const fault = e.root?.Envelope?.Body?.Fault;
+  if (fault && typeof fault.faultstring === 'string') {
+    const { message, exceptionId } = splitFaultString(fault.faultstring);
+    return new OxFault(operation, exceptionClassOf(fault.detail), message, exceptionId);
+  }
+  const status = e.response?.status;
+  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '')) {
+    return new OxTransportError(operation, 'timed out', status);
+  }
+  if (status) return new OxTransportError(operation, `HTTP ${status} without a SOAP fault`, status);
+  return new OxTransportError(operation, e.code ?? e.message ?? 'unknown error');
+}

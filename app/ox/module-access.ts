@@ -1,0 +1,15 @@
+// UserModuleAccess with every flag set: OX grants any flag a request leaves out.
+import { MODULE_ACCESS_FLAGS, type ModuleAccessFlag } from './contract.js';
+
+export type ModuleAccess = Record<ModuleAccessFlag, boolean>;
+
+/** Every flag false except those given true (or all-but-the-given when `base` is true). */
+export function completeAccess(flags: Partial<Record<string, boolean>>, base = false): ModuleAccess {
+  const access = {} as ModuleAccess;
+  for (const flag of MODULE_ACCESS_FLAGS) access[flag] = flags[flag] ?? base;
+  return access;
+}
+
+export function isModuleAccessFlag(name: string): name is ModuleAccessFlag {
+  return (MODULE_ACCESS_FLAGS as readonly string[]).includes(name);
+}

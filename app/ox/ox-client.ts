@@ -1,0 +1,255 @@
+// Typed OX provisioning operations over one SoapTransport. Knows OX, nothing of APS.
+import type { SoapTransport } from './soap-transport.js';
+import { completeAccess, type ModuleAccess } from './module-access.js';
+import { OxFault } from './faults.js';
+
+export interface Credentials {
+  login: string;
+  password: string;
+}
+
+/** Namespaced key/value attributes (OX `userAttributes`), e.g. { config: { key: value } }. */
+export type Attributes = Record<string, Record<string, string>>;
+
+export interface OxContext {
+  id: number;
+  name?: string;
+  enabled?: boolean;
+  loginMappings?: string[];
+  maxQuota?: number;
+  usedQuota?: number;
+  userAttributes?: Attributes;
+}
+
+export interface OxUser {
+  id?: number;
+  name?: string;
+  password?: string;
+  display_name?: string;
+  given_name?: string;
+  sur_name?: string;
+  primaryEmail?: string;
+  email1?: string;
+  aliases?: string[];
+  defaultSenderAddress?: string;
+  mailenabled?: boolean;
+  imapServer?: string;
+  imapLogin?: string;
+  smtpServer?: string;
+  language?: string;
+  timezone?: string;
+  uploadFileSizeLimit?: number;
+  uploadFileSizeLimitPerFile?: number;
+  userAttributes?: Attributes;
+  contextadmin?: boolean;
+}
+
+/** Rights as an access combination name or explicit flags (completed: OX grants omitted flags). */
+export type Access = { combination: string } | { flags: Partial<ModuleAccess> };
+
+export interface OxClientOptions {
+  master: Credentials;
+  /** OX MASTER_ACCOUNT_OVERRIDE: the master admin may act inside every context. */
+  masterAccountOverride: boolean;
+}
+
+type Wire = Record<string, unknown>;
+
+export class OxClient {
+  constructor(private readonly soap: SoapTransport, private readonly opts: OxClientOptions) {}
+
+  // ----- contexts (master admin) -----
+
+  async createContext(ctx: OxContext, admin: OxUser, access: Access): Promise<OxContext> {
+    const args = { ctx: contextToWire(ctx), admin_user: userToWire(admin) };
+    const result = 'combination' in access
+      ? await this.context('createModuleAccessByName', { ...args, access_combination_name: access.combination })
+      : await this.context('createModuleAccess', { ...args, access: completeAccess(access.flags) });
+    return contextFromWire(result as Wire);
+  }
+
+  async changeContext(ctx: OxContext): Promise<void> {
+    await this.context('change', { ctx: contextToWire(ctx) });
+  }
+
+  async changeContextAccess(id: number, combination: string): Promise<void> {
+    await this.context('changeModuleAccessByName', { ctx: { id }, access_combination_name: combination });
+  }
+
+  async getContext(id: number): Promise<OxContext> {
+    return contextFromWire((await this.context('getData', { ctx: { id } })) as Wire);
+  }
+
+  async contextExists(id: number): Promise<boolean> {
+    return asBoolean(await this.context('exists', { ctx: { id } }));
+  }
+
+  /** Contexts whose id or name match the pattern (`*` wildcard). */
+  async listContexts(pattern: string): Promise<OxContext[]> {
+    return asArray(await this.context('list', { search_pattern: pattern })).map((c) => contextFromWire(c as Wire));
+  }
+
+  async enableContext(id: number): Promise<void> {
+    await this.context('enable', { ctx: { id } });
+  }
+
+  /** Disables; a context already disabled counts as done. */
+  async disableContext(id: number): Promise<void> {
+    await ignoreKinds(this.context('disable', { ctx: { id } }), ['already-disabled']);
+  }
+
+  /** Deletes; a context already gone counts as done. */
+  async deleteContext(id: number): Promise<void> {
+    await ignoreKinds(this.context('delete', { ctx: { id } }), ['no-such-context']);
+  }
+
+  // ----- users (context admin, or master with MASTER_ACCOUNT_OVERRIDE) -----
+
+  async createUser(ctxId: number, admin: Credentials, user: OxUser, access: Access): Promise<OxUser> {
+    const args = { ctx: { id: ctxId }, usrdata: userToWire(user) };
+    const result = 'combination' in access
+      ? await this.user(admin, 'createByModuleAccessName', { ...args, access_combination_name: access.combination })
+      : await this.user(admin, 'createByModuleAccess', { ...args, access: completeAccess(access.flags) });
+    return userFromWire(result as Wire);
+  }
+
+  /** Changes the fields given (absent = unchanged, "" = cleared); `user.id` or `user.name` names the user. */
+  async changeUser(ctxId: number, admin: Credentials, user: OxUser): Promise<void> {
+    await this.user(admin, 'change', { ctx: { id: ctxId }, usrdata: userToWire(user) });
+  }
+
+  async changeUserAccess(ctxId: number, admin: Credentials, userId: number, access: Access): Promise<void> {
+    const base = { ctx: { id: ctxId }, user: { id: userId } };
+    if ('combination' in access) {
+      await this.user(admin, 'changeByModuleAccessName', { ...base, access_combination_name: access.combination });
+    } else {
+      await this.user(admin, 'changeByModuleAccess', { ...base, moduleAccess: completeAccess(access.flags) });
+    }
+  }
+
+  async getUserAccess(ctxId: number, admin: Credentials, userId: number): Promise<ModuleAccess> {
+    const wire = (await this.user(admin, 'getModuleAccess', { ctx: { id: ctxId }, user: { id: userId } })) as Wire;
+    return completeAccess(Object.fromEntries(Object.entries(wire ?? {}).map(([k, v]) => [k, asBoolean(v)])));
+  }
+
+  async changeUserCapabilities(ctxId: number, admin: Credentials, userId: number, add: string[], remove: string[]): Promise<void> {
+    await this.user(admin, 'changeCapabilities', {
+      ctx: { id: ctxId }, user: { id: userId },
+      capsToAdd: add.join(','), capsToRemove: remove.join(','), capsToDrop: '',
+    });
+  }
+
+  async getUser(ctxId: number, admin: Credentials, ref: { id: number } | { name: string }): Promise<OxUser> {
+    return userFromWire((await this.user(admin, 'getData', { ctx: { id: ctxId }, user: ref })) as Wire);
+  }
+
+  /** The user with this login, or undefined. */
+  async findUser(ctxId: number, admin: Credentials, name: string): Promise<OxUser | undefined> {
+    if (!asBoolean(await this.user(admin, 'exists', { ctx: { id: ctxId }, user: { name } }))) return undefined;
+    return this.getUser(ctxId, admin, { name });
+  }
+
+  /** Deletes; a user already gone counts as done. */
+  async deleteUser(ctxId: number, admin: Credentials, userId: number): Promise<void> {
+    await ignoreKinds(this.user(admin, 'delete', { ctx: { id: ctxId }, user: { id: userId } }), ['no-such-user']);
+  }
+
+  private context(operation: string, args: Wire): Promise<unknown> {
+    return this.soap.call('OXContextService', operation, { ...args, auth: this.opts.master });
+  }
+
+  private user(admin: Credentials, operation: string, args: Wire): Promise<unknown> {
+    const auth = this.opts.masterAccountOverride ? this.opts.master : admin;
+    return this.soap.call('OXUserService', operation, { ...args, auth });
+  }
+}
+
+async function ignoreKinds(call: Promise<unknown>, kinds: string[]): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof OxFault && kinds.includes(err.kind)) return;
+    throw err;
+  }
+}
+
+// ----- wire conversion: node-soap serialises keys in object order, so follow the schema order -----
+
+const CONTEXT_ORDER = ['enabled', 'id', 'loginMappings', 'maxQuota', 'name', 'userAttributes'] as const;
+const USER_ORDER = [
+  'aliases', 'contextadmin', 'defaultSenderAddress', 'display_name', 'email1', 'given_name', 'id',
+  'imapLogin', 'imapServer', 'language', 'mailenabled', 'name', 'password', 'primaryEmail',
+  'smtpServer', 'sur_name', 'timezone', 'uploadFileSizeLimit', 'uploadFileSizeLimitPerFile', 'userAttributes',
+] as const;
+
+function ordered(source: Record<string, unknown>, order: readonly string[]): Wire {
+  const out: Wire = {};
+  for (const key of order) {
+    const value = source[key];
+    if (value === undefined) continue;
+    out[key] = key === 'userAttributes' ? attributesToWire(value as Attributes) : value;
+  }
+  return out;
+}
+
+export function contextToWire(ctx: OxContext): Wire {
+  return ordered(ctx as unknown as Record<string, unknown>, CONTEXT_ORDER);
+}
+
+export function userToWire(user: OxUser): Wire {
+  return ordered(user as unknown as Record<string, unknown>, USER_ORDER);
+}
+
+function attributesToWire(attrs: Attributes): Wire {
+  return {
+    entries: Object.entries(attrs).map(([ns, map]) => ({
+      key: ns,
+      value: { entries: Object.entries(map).map(([key, value]) => ({ key, value })) },
+    })),
+  };
+}
+
+function attributesFromWire(wire: unknown): Attributes | undefined {
+  const entries = asArray((wire as Wire | undefined)?.entries);
+  if (!entries.length) return undefined;
+  const attrs: Attributes = {};
+  for (const e of entries as Wire[]) {
+    const inner = asArray((e.value as Wire | undefined)?.entries) as Wire[];
+    attrs[String(e.key)] = Object.fromEntries(inner.map((i) => [String(i.key), String(i.value ?? '')]));
+  }
+  return attrs;
+}
+
+function contextFromWire(wire: Wire | null | undefined): OxContext {
+  const w = wire ?? {};
+  return {
+    id: Number(w.id),
+    name: w.name as string | undefined,
+    enabled: w.enabled === undefined ? undefined : asBoolean(w.enabled),
+    loginMappings: asArray(w.loginMappings).map(String),
+    maxQuota: asNumber(w.maxQuota),
+    usedQuota: asNumber(w.usedQuota),
+    userAttributes: attributesFromWire(w.userAttributes),
+  };
+}
+
+function userFromWire(wire: Wire | null | undefined): OxUser {
+  const w = { ...(wire ?? {}) };
+  const user: OxUser = { ...(w as OxUser), id: asNumber(w.id), aliases: asArray(w.aliases).map(String) };
+  user.userAttributes = attributesFromWire(w.userAttributes);
+  delete user.password;
+  return user;
+}
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function asNumber(value: unknown): number | undefined {
+  return value === undefined || value === null ? undefined : Number(value);
+}
+
+function asBoolean(value: unknown): boolean {
+  return value === true || value === 'true';
+}

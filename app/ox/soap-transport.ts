@@ -1,0 +1,88 @@
+// One set of node-soap clients per OX installation, built once from our own WSDL files, with a
+// keep-alive agent, a per-call timeout and a response size bound. Holds no per-call state.
+import http from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
+import soap from 'soap';
+import type { Logger } from 'pino';
+import { SERVICE_NAMES, type ServiceName } from './contract.js';
+import { toOxError } from './faults.js';
+import { wsdlDir } from '../util/paths.js';
+
+export interface SoapTransportOptions {
+  /** OX's SOAP base, e.g. https://ox.example.com/webservices/ */
+  baseUrl: string;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  logger: Logger;
+  /** Observes every call (metrics); never sees arguments. */
+  onCall?: (service: ServiceName, operation: string, outcome: string, seconds: number) => void;
+}
+
+type AsyncMethod = (args: unknown, options: unknown) => Promise<[Record<string, unknown> | null]>;
+
+export class SoapTransport {
+  private readonly clients = new Map<ServiceName, soap.Client>();
+  private readonly agent: http.Agent;
+
+  private constructor(private readonly opts: SoapTransportOptions) {
+    const AgentClass = opts.baseUrl.startsWith('https:') ? https.Agent : http.Agent;
+    this.agent = new AgentClass({ keepAlive: true, maxSockets: 64 });
+  }
+
+  static async create(opts: SoapTransportOptions): Promise<SoapTransport> {
+    const transport = new SoapTransport({ ...opts, baseUrl: normaliseBase(opts.baseUrl) });
+    for (const service of SERVICE_NAMES) {
+      const client = await soap.createClientAsync(join(wsdlDir, `${service}.wsdl`), {
+        endpoint: new URL(service, transport.opts.baseUrl).href,
+        disableCache: false,
+      });
+      transport.clients.set(service, client);
+    }
+    return transport;
+  }
+
+  get baseUrl(): string {
+    return this.opts.baseUrl;
+  }
+
+  /** Calls one operation; resolves to the `return` value (undefined for void operations). */
+  async call<T = unknown>(service: ServiceName, operation: string, args: Record<string, unknown>): Promise<T> {
+    const client = this.clients.get(service);
+    const method = client?.[`${operation}Async`] as AsyncMethod | undefined;
+    if (!client || !method) throw new Error(`no SOAP operation ${service}.${operation}`);
+    const started = process.hrtime.bigint();
+    const name = `${service}.${operation}`;
+    let outcome = 'ok';
+    try {
+      const [result] = await method.call(client, args, this.callOptions());
+      return (result?.return ?? undefined) as T;
+    } catch (err) {
+      const oxErr = toOxError(name, err);
+      outcome = oxErr.name === 'OxFault' ? 'fault' : 'transport';
+      throw oxErr;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.opts.logger.debug({ soap: name, ms: Math.round(seconds * 1000), outcome }, 'OX SOAP call');
+      this.opts.onCall?.(service, operation, outcome, seconds);
+    }
+  }
+
+  private callOptions() {
+    const agentKey = this.opts.baseUrl.startsWith('https:') ? 'httpsAgent' : 'httpAgent';
+    return {
+      timeout: this.opts.timeoutMs,
+      maxContentLength: this.opts.maxResponseBytes,
+      maxBodyLength: this.opts.maxResponseBytes,
+      [agentKey]: this.agent,
+    };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function normaliseBase(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

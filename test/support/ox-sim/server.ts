@@ -1,0 +1,222 @@
+// The OX simulator: OX's SOAP endpoints (/webservices/<Service>), form login, the UI pages a
+// browser lands on, and a control API for tests (/__sim/*). Loopback only.
+import http from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { SERVICE_NAMES, type ServiceName } from '../../../app/ox/contract.js';
+import { wsdlDir } from '../../../app/util/paths.js';
+import { OxModel, OxError, type ModelOptions } from './ox-model.js';
+import { OPERATIONS } from './operations.js';
+import { WireError, decodeRequest, encodeFault, encodeResponse } from './soap-codec.js';
+import { handleFormLogin, handleUiPage, type Session } from './login.js';
+
+export interface FailureSpec {
+  mode: 'fault' | 'reset' | 'http503' | 'hang';
+  exceptionClass?: string;
+  message?: string;
+  /** Only calls of this operation ("OXUserService.createByModuleAccess") fail; others pass. */
+  operation?: string;
+}
+
+export interface SoapCall {
+  service: ServiceName;
+  operation: string;
+  xml: string;
+}
+
+export interface SimulatorOptions extends Partial<ModelOptions> {
+  port?: number;
+  latencyMs?: number;
+  /** Keep request XML of the last N calls (golden tests); counts are always kept. */
+  keepCalls?: number;
+}
+
+export class OxSimulator {
+  readonly model: OxModel;
+  readonly calls: SoapCall[] = [];
+  readonly callCounts = new Map<string, number>();
+  readonly sessions = new Map<string, Session>();
+  readonly logins: Array<{ login: string; ok: boolean; client: string }> = [];
+  latencyMs: number;
+  private failures: Array<FailureSpec & { remaining: number }> = [];
+  private readonly server: http.Server;
+  private readonly keepCalls: number;
+  private readonly wsdl = new Map<ServiceName, string>();
+  url = '';
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.model = new OxModel({
+      masterLogin: options.masterLogin ?? 'oxadminmaster',
+      masterPassword: options.masterPassword ?? 'secret',
+      enforceUniqueDisplayName: options.enforceUniqueDisplayName ?? true,
+      masterAccountOverride: options.masterAccountOverride ?? false,
+    });
+    this.latencyMs = options.latencyMs ?? 0;
+    this.keepCalls = options.keepCalls ?? 500;
+    for (const s of SERVICE_NAMES) this.wsdl.set(s, readFileSync(join(wsdlDir, `${s}.wsdl`), 'utf8'));
+    this.server = http.createServer((req, res) => void this.route(req, res));
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(this.options.port ?? 0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  get soapUrl(): string {
+    return `${this.url}/webservices/`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The next `count` SOAP calls (of `operation`, if given) fail as described. */
+  failNext(count: number, spec: FailureSpec): void {
+    this.failures.push({ ...spec, remaining: count });
+  }
+
+  clearFailures(): void {
+    this.failures = [];
+  }
+
+  reset(): void {
+    this.model.reset();
+    this.calls.length = 0;
+    this.callCounts.clear();
+    this.clearFailures();
+    this.latencyMs = 0;
+  }
+
+  count(op?: string): number {
+    if (op) return this.callCounts.get(op) ?? 0;
+    return [...this.callCounts.values()].reduce((a, b) => a + b, 0);
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const body = await readBody(req);
+    try {
+      if (url.pathname.startsWith('/webservices/')) return await this.soap(url, req, body, res);
+      if (url.pathname.startsWith('/__sim/')) return this.control(url.pathname.slice(7), body, res);
+      if (url.pathname === '/ajax/login') return handleFormLogin(this, url, req, body, res);
+      return handleUiPage(this, url, req, res);
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+    }
+  }
+
+  private async soap(url: URL, req: http.IncomingMessage, body: string, res: http.ServerResponse): Promise<void> {
+    const service = url.pathname.slice('/webservices/'.length) as ServiceName;
+    if (!this.wsdl.has(service)) return void res.writeHead(404).end('No such service');
+    if (req.method === 'GET' && url.searchParams.has('wsdl')) {
+      return void res.writeHead(200, { 'content-type': 'text/xml' }).end(this.wsdl.get(service));
+    }
+    if (req.method !== 'POST') return void res.writeHead(405).end();
+    let request;
+    try {
+      request = decodeRequest(service, body);
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      return void sendXml(res, 500, encodeFault('Exception', err.message));
+    }
+    const name = `${service}.${request.operation}`;
+    this.record(service, request.operation, name, body);
+    if (this.latencyMs) await delay(this.latencyMs);
+    const failure = this.takeFailure(name);
+    if (failure) return this.fail(failure, res);
+    try {
+      const result = OPERATIONS[service][request.operation](this.model, request.args);
+      sendXml(res, 200, encodeResponse(service, request.operation, result));
+    } catch (err) {
+      if (!(err instanceof OxError)) throw err;
+      sendXml(res, 500, encodeFault(err.exceptionClass, err.message));
+    }
+  }
+
+  private record(service: ServiceName, operation: string, name: string, xml: string): void {
+    this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1);
+    if (!this.keepCalls) return;
+    this.calls.push({ service, operation, xml });
+    if (this.calls.length > this.keepCalls) this.calls.shift();
+  }
+
+  private takeFailure(name: string): FailureSpec | undefined {
+    const failure = this.failures.find((f) => !f.operation || f.operation === name);
+    if (!failure) return undefined;
+    if (--failure.remaining <= 0) this.failures.splice(this.failures.indexOf(failure), 1);
+    return failure;
+  }
+
+  private fail(failure: FailureSpec, res: http.ServerResponse): void {
+    switch (failure.mode) {
+      case 'reset': return void res.socket?.destroy();
+      case 'hang': return; // never answers: the client's timeout must fire
+      case 'http503': return void res.writeHead(503, { 'content-type': 'text/html' }).end('<html>Service Unavailable</html>');
+      default:
+        sendXml(res, 500, encodeFault(failure.exceptionClass ?? 'DatabaseUpdateException',
+          failure.message ?? 'Database is locked or is now beeing updated, please try again later'));
+    }
+  }
+
+  private control(action: string, body: string, res: http.ServerResponse): void {
+    const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    switch (action) {
+      case 'state': return sendJson(res, this.snapshot());
+      case 'reset': this.reset(); return sendJson(res, { ok: true });
+      case 'latency': this.latencyMs = Number(input.ms ?? 0); return sendJson(res, { ok: true });
+      case 'fail': this.failNext(Number(input.count ?? 1), input as unknown as FailureSpec); return sendJson(res, { ok: true });
+      case 'usage': {
+        const ctx = this.model.contexts.get(Number(input.contextId));
+        if (ctx) ctx.usedQuota = Number(input.usedQuota);
+        return sendJson(res, { ok: Boolean(ctx) });
+      }
+      case 'options': Object.assign(this.model.options, input); return sendJson(res, { ok: true });
+      default: res.writeHead(404).end();
+    }
+  }
+
+  /** Plain JSON view of the state (no passwords). */
+  snapshot() {
+    return {
+      contexts: [...this.model.contexts.values()].map((c) => ({
+        id: c.id, name: c.name, enabled: c.enabled, loginMappings: c.loginMappings, maxQuota: c.maxQuota,
+        usedQuota: c.usedQuota, userAttributes: c.userAttributes, capabilities: c.capabilities,
+        users: [...c.users.values()].map(({ password: _p, ...u }) => u),
+      })),
+    };
+  }
+
+  newSessionId(): string {
+    return randomBytes(16).toString('hex');
+  }
+
+  newAuthCookieSuffix(): string {
+    return randomUUID().replace(/-/g, '');
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendXml(res: http.ServerResponse, status: number, xml: string): void {
+  res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' }).end(xml);
+}
+
+function sendJson(res: http.ServerResponse, value: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
