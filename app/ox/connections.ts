@@ -1,14 +1,13 @@
 // SOAP transports by OX base URL: each built once (WSDL processing is slow and blocks the event
 // loop) and shared by every instance that points at the same OX.
-import type { Logger } from 'pino';
-import { SoapTransport, type SoapTransportOptions } from './soap-transport.js';
+import { SoapTransport, type DebugLogger, type SoapTransportOptions } from './soap-transport.js';
 import { OxClient, type OxClientOptions } from './ox-client.js';
 
 export class OxConnections {
   private readonly transports = new Map<string, Promise<SoapTransport>>();
   builds = 0;
 
-  constructor(private readonly defaults: Omit<SoapTransportOptions, 'baseUrl' | 'logger'> & { logger: Logger }) {}
+  constructor(private readonly defaults: Omit<SoapTransportOptions, 'baseUrl' | 'logger'> & { logger: DebugLogger }) {}
 
   transport(baseUrl: string): Promise<SoapTransport> {
     let pending = this.transports.get(baseUrl);

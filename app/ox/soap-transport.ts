@@ -4,7 +4,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import soap from 'soap';
-import type { Logger } from 'pino';
+/** The one logging call the OX layer makes. */
+export interface DebugLogger {
+  debug(obj: object, msg: string): void;
+}
 import { SERVICE_NAMES, type ServiceName } from './contract.js';
 import { toOxError } from './faults.js';
 import { wsdlDir } from '../util/paths.js';
@@ -14,7 +17,7 @@ export interface SoapTransportOptions {
   baseUrl: string;
   timeoutMs: number;
   maxResponseBytes: number;
-  logger: Logger;
+  logger: DebugLogger;
   /** Observes every call (metrics); never sees arguments. */
   onCall?: (service: ServiceName, operation: string, outcome: string, seconds: number) => void;
 }

@@ -1,0 +1,195 @@
+// APS's asynchronous protocol. A mutating request runs inline for up to SYNC_BUDGET_MS; if it
+// needs longer, or hits a retryable failure, it becomes a job in the ledger and the controller
+// gets 202 with APS-Retry-Timeout and APS-Info. The job goes on (retried with back-off until its
+// deadline); the controller's async-phase repeat of the request gets 202 until the job is done,
+// then the job's final answer. Jobs survive a restart: a lease that runs out is taken over.
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { JobRecord, Ledger } from '../store/ledger.js';
+import { ApsError, errorBody, isRetryable } from './errors.js';
+import type { Outcome } from './types.js';
+
+export interface AsyncOptions {
+  syncBudgetMs: number;
+  retryTimeoutS: number;
+  deadlineS: number;
+  maxRetryDelayS: number;
+  leaseMs: number;
+  /** How long finished jobs stay readable for the controller's last poll. */
+  keepFinishedMs: number;
+}
+
+export interface Accepted {
+  accepted: true;
+  retryTimeout: number;
+  info: string;
+}
+
+/** Re-runs a stored request (the router's dispatch, without the async wrapper). */
+export type Executor = (input: Record<string, unknown>, log: Logger) => Promise<Outcome>;
+
+type Settled = { ok: true; outcome: Outcome } | { ok: false; error: unknown } | { timeout: true };
+
+interface InFlight {
+  promise: Promise<Outcome>;
+  persisted: boolean;
+}
+
+export class AsyncProtocol {
+  readonly owner = randomUUID();
+  private readonly inflight = new Map<string, InFlight>();
+  private timer?: NodeJS.Timeout;
+  private ticking = false;
+  private stopped = false;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly opts: AsyncOptions,
+    private readonly execute: Executor,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs one request under the protocol; `key` names the request (instance, method, resource). */
+  async handle(key: string, meta: { instanceId: string; resourceId?: string; phase: 'sync' | 'async'; input: Record<string, unknown> }, run: () => Promise<Outcome>): Promise<Outcome | Accepted> {
+    const existing = await this.ledger.getJob(key);
+    if (existing) {
+      if (existing.state === 'running' || existing.state === 'waiting') return this.accepted(existing);
+      if (meta.phase === 'async') return finalAnswer(existing);
+      await this.ledger.deleteJob(key); // a new request after the last one finished
+    }
+    let flight = this.inflight.get(key);
+    if (!flight) {
+      flight = { promise: run(), persisted: false };
+      this.track(key, flight);
+    }
+    const settled = await this.race(flight.promise);
+    if ('ok' in settled && settled.ok) return settled.outcome;
+    if ('error' in settled && !isRetryable(settled.error)) throw settled.error;
+    return this.goAsync(key, meta, flight, settled);
+  }
+
+  private track(key: string, flight: InFlight): void {
+    this.inflight.set(key, flight);
+    const forget = () => this.inflight.delete(key);
+    flight.promise.then(forget, forget);
+  }
+
+  private race(promise: Promise<Outcome>): Promise<Settled> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Settled>((resolve) => {
+      timer = setTimeout(() => resolve({ timeout: true }), this.opts.syncBudgetMs);
+    });
+    const settled = promise.then<Settled, Settled>((outcome) => ({ ok: true, outcome }), (error) => ({ ok: false, error }));
+    return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private async goAsync(key: string, meta: { instanceId: string; resourceId?: string; input: Record<string, unknown> }, flight: InFlight, settled: Settled): Promise<Accepted> {
+    const now = Date.now();
+    if (flight.persisted) return this.accepted((await this.ledger.getJob(key))!);
+    flight.persisted = true;
+    const job: JobRecord = {
+      key, instanceId: meta.instanceId, resourceId: meta.resourceId ?? null, state: 'running', attempts: 1,
+      nextRetryAt: now, leaseUntil: now + this.opts.leaseMs, leaseOwner: this.owner,
+      deadline: now + this.opts.deadlineS * 1000, input: meta.input, createdAt: now, updatedAt: now,
+      info: `The operation is taking longer than ${Math.round(this.opts.syncBudgetMs / 1000)} s; it continues in the background.`,
+    };
+    if ('error' in settled) Object.assign(job, this.retryPlan(job, settled.error, now));
+    await this.ledger.saveJob(job);
+    if ('timeout' in settled) this.follow(job, flight.promise);
+    return this.accepted(job);
+  }
+
+  /** Records the outcome of a job's attempt once it settles. */
+  private follow(job: JobRecord, promise: Promise<Outcome>): void {
+    promise.then(
+      (outcome) => this.finish(job.key, { state: 'done', result: outcome, info: null }),
+      (error) => this.attemptFailed(job, error),
+    ).catch((err) => this.log.error({ err, job: job.key }, 'could not record a job outcome'));
+  }
+
+  private retryPlan(job: JobRecord, error: unknown, now: number): Partial<JobRecord> {
+    const delay = Math.min(this.opts.maxRetryDelayS, 2 ** Math.min(job.attempts, 10)) * 1000;
+    const reason = error instanceof Error ? error.message : String(error);
+    return { state: 'waiting', nextRetryAt: now + delay, leaseUntil: 0, leaseOwner: null, info: `Waiting to retry (attempt ${job.attempts} failed): ${reason}` };
+  }
+
+  private async attemptFailed(job: JobRecord, error: unknown): Promise<void> {
+    const now = Date.now();
+    if (isRetryable(error) && now < job.deadline) {
+      await this.finish(job.key, this.retryPlan(job, error, now));
+      return;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    const body = error instanceof ApsError && !error.retryable
+      ? error.toBody()
+      : errorBody(500, 'DeadlineExceeded', `Gave up after ${job.attempts} attempt(s) over ${Math.round((now - job.createdAt) / 1000)} s: ${reason}`);
+    await this.finish(job.key, { state: 'failed', error: { status: body.code, body }, info: null });
+  }
+
+  private async finish(key: string, patch: Partial<JobRecord>): Promise<void> {
+    await this.ledger.updateJob(key, { ...patch, leaseOwner: null });
+  }
+
+  private accepted(job: JobRecord): Accepted {
+    const untilRetry = Math.ceil((job.nextRetryAt - Date.now()) / 1000);
+    const retryTimeout = job.state === 'waiting' ? Math.max(1, Math.min(untilRetry, this.opts.maxRetryDelayS)) : this.opts.retryTimeoutS;
+    return { accepted: true, retryTimeout, info: job.info ?? 'The operation continues in the background.' };
+  }
+
+  // ----- the job runner: retries due jobs and takes over jobs whose lease ran out -----
+
+  start(intervalMs = 1000): void {
+    this.stopped = false;
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.inflight.values()].map((f) => f.promise));
+  }
+
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      const jobs = await this.ledger.claimDueJobs(now, this.owner, this.opts.leaseMs, 20);
+      for (const job of jobs) this.rerun(job);
+      await this.ledger.pruneJobs(now - this.opts.keepFinishedMs);
+    } catch (err) {
+      this.log.error({ err }, 'job runner tick failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private rerun(job: JobRecord): void {
+    const attempt: JobRecord = { ...job, attempts: job.attempts + 1 };
+    const log = this.log.child({ reqId: job.key.split(' ')[0], job: job.key });
+    const promise = this.ledger.updateJob(job.key, { attempts: attempt.attempts }).then(() => this.execute(job.input, log));
+    const flight: InFlight = { promise, persisted: true };
+    this.track(job.key, flight);
+    this.follow(attempt, promise);
+  }
+}
+
+function finalAnswer(job: JobRecord): Outcome {
+  if (job.state === 'done') return job.result ?? { status: 204 };
+  const err = job.error?.body as { code: number; error: string; message: string } | undefined;
+  throw new ApsError(job.error?.status ?? 500, err?.error ?? 'Failed', err?.message ?? 'The operation failed.');
+}
+
+export function isAccepted(value: Outcome | Accepted): value is Accepted {
+  return (value as Accepted).accepted === true;
+}
+
+/** Queues background work that the job runner performs (and retries) like an accepted request. */
+export async function enqueueJob(ledger: Ledger, key: string, instanceId: string, resourceId: string, input: Record<string, unknown>, deadlineS: number): Promise<void> {
+  const now = Date.now();
+  await ledger.saveJob({
+    key, instanceId, resourceId, state: 'waiting', attempts: 0, nextRetryAt: now, leaseUntil: 0, leaseOwner: null,
+    deadline: now + deadlineS * 1000, input, info: 'Queued', createdAt: now, updatedAt: now,
+  });
+}

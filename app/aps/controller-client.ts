@@ -1,0 +1,91 @@
+// Calls to the APS controller (APS-Controller-URI + aps/2/...) with the instance's certificate
+// and key (mutual TLS), passing the transaction id. One keep-alive agent per instance.
+import https from 'node:https';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { ApsError } from './errors.js';
+
+export interface ControllerIdentity {
+  instanceId: string;
+  controllerUri: string;
+  cert: string;
+  key: string;
+}
+
+export interface ControllerClientOptions {
+  timeoutMs: number;
+  /** PEM of the CA that signs the controller's server certificate; unset = not verified (as APS samples do). */
+  ca?: string;
+  log: Logger;
+}
+
+export class ControllerClients {
+  private readonly agents = new Map<string, { agent: https.Agent; cert: string }>();
+
+  constructor(private readonly opts: ControllerClientOptions) {}
+
+  for(identity: ControllerIdentity, transactionId?: string): ControllerClient {
+    let entry = this.agents.get(identity.instanceId);
+    if (!entry || entry.cert !== identity.cert) {
+      entry?.agent.destroy();
+      const agent = new https.Agent({
+        keepAlive: true, maxSockets: 16, cert: identity.cert, key: identity.key,
+        ca: this.opts.ca, rejectUnauthorized: Boolean(this.opts.ca),
+      });
+      entry = { agent, cert: identity.cert };
+      this.agents.set(identity.instanceId, entry);
+    }
+    return new ControllerClient(identity.controllerUri, entry.agent, this.opts, transactionId);
+  }
+
+  close(): void {
+    for (const { agent } of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+}
+
+export class ControllerClient {
+  constructor(
+    private readonly baseUri: string,
+    private readonly agent: https.Agent,
+    private readonly opts: ControllerClientOptions,
+    private readonly transactionId?: string,
+  ) {}
+
+  getResource<T = Record<string, unknown>>(id: string): Promise<T> {
+    return this.request<T>('GET', `aps/2/resources/${encodeURIComponent(id)}`);
+  }
+
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = new URL(path, this.baseUri.endsWith('/') ? this.baseUri : `${this.baseUri}/`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload) headers['content-type'] = 'application/json';
+    if (this.transactionId) headers['APS-Transaction-ID'] = this.transactionId;
+    const what = `${method} ${url.pathname}`;
+    return new Promise<T>((resolve, reject) => {
+      const req = https.request(url, { method, headers, agent: this.agent, timeout: this.opts.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve((text ? JSON.parse(text) : undefined) as T);
+            } catch {
+              reject(new ApsError(502, 'ControllerError', `The APS controller answered ${what} with a body that is not JSON`));
+            }
+            return;
+          }
+          reject(new ApsError(502, 'ControllerError', `The APS controller answered ${what} with HTTP ${status}`, { retryable: status >= 500 || status === 429 }));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${this.opts.timeoutMs} ms`)));
+      req.on('error', (err) => {
+        this.opts.log.warn({ call: what, err: err.message }, 'APS controller call failed');
+        reject(new ApsError(502, 'ControllerUnreachable', `The APS controller did not answer ${what}: ${err.message}`, { retryable: true }));
+      });
+      req.end(payload);
+    });
+  }
+}

@@ -1,0 +1,38 @@
+// Runs an ApsCall against the services and turns the result into the status APS expects.
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { ApsError } from './errors.js';
+import type { ApsCall, ApsOperation, Handler, Outcome, ResourceServices } from './types.js';
+
+/** The parts of a call that are stored with a job so it can be run again. */
+export type StoredCall = Omit<ApsCall, 'log' | 'phase'>;
+
+const NO_CONTENT: ReadonlySet<ApsOperation> = new Set(['unprovision', 'enable', 'disable']);
+const EMPTY_OK: ReadonlySet<ApsOperation> = new Set(['link', 'unlink', 'upgrade']);
+
+function handlerFor(services: ResourceServices, call: ApsCall): Handler | undefined {
+  const service = services[call.service];
+  if (call.operation === 'custom') return service?.operations?.[call.name ?? ''];
+  return service?.[call.operation];
+}
+
+export async function dispatch(services: ResourceServices, call: ApsCall): Promise<Outcome> {
+  const handler = handlerFor(services, call);
+  if (!handler) {
+    // Link notifications and upgrades we do not act on are fine; anything else is not supported.
+    if (EMPTY_OK.has(call.operation)) return { status: 200, body: {} };
+    throw new ApsError(501, 'NotImplemented', `${call.service} does not support ${call.name ?? call.operation}`);
+  }
+  const result = await handler(call);
+  if (NO_CONTENT.has(call.operation)) return { status: 204 };
+  if (result === undefined) return EMPTY_OK.has(call.operation) ? { status: 200, body: {} } : { status: 204 };
+  return { status: 200, body: result };
+}
+
+export function toStored(call: ApsCall): StoredCall {
+  const { log: _log, phase: _phase, ...stored } = call;
+  return stored;
+}
+
+export function fromStored(stored: Record<string, unknown>, log: Logger): ApsCall {
+  return { ...(stored as unknown as StoredCall), phase: 'async', log };
+}

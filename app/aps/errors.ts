@@ -1,0 +1,37 @@
+// Errors the APS layer answers with, and the one body shape the controller reads:
+// {code, type, error, message} (a superset of the PHP, Node and Fallball runtimes' shapes).
+
+export interface ApsErrorBody {
+  code: number;
+  type: 'Exception';
+  error: string;
+  message: string;
+}
+
+export class ApsError extends Error {
+  /** Whether running the same request again later can succeed (drives the async protocol). */
+  readonly retryable: boolean;
+  constructor(readonly status: number, readonly error: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = error;
+    this.retryable = opts.retryable ?? false;
+  }
+
+  toBody(): ApsErrorBody {
+    return { code: this.status, type: 'Exception', error: this.error, message: this.message };
+  }
+}
+
+export const badRequest = (message: string) => new ApsError(400, 'BadRequest', message);
+export const validationError = (message: string) => new ApsError(400, 'ValidationError', message);
+export const forbidden = (message: string) => new ApsError(403, 'Forbidden', message);
+export const notFound = (message: string) => new ApsError(404, 'NotFound', message);
+export const conflict = (message: string) => new ApsError(409, 'Conflict', message);
+
+export function isRetryable(err: unknown): boolean {
+  return Boolean(err && typeof err === 'object' && (err as { retryable?: unknown }).retryable === true);
+}
+
+export function errorBody(status: number, error: string, message: string): ApsErrorBody {
+  return { code: status, type: 'Exception', error, message };
+}

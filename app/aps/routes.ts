@@ -1,0 +1,197 @@
+// The APS 2 endpoint routes, generated from the type schemas: provision, retrieve, configure,
+// unprovision, enable/disable (suspendable types), link/unlink per relation, declared custom
+// operations, and the application's upgrade. Every call passes trust, validation and (when it
+// changes something) the async protocol.
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import fp from 'fastify-plugin';
+import { isAllowed } from '../config.js';
+import { pemToDer, splitCertAndKey } from '../util/tls.js';
+import { AsyncProtocol, isAccepted } from './async-protocol.js';
+import { dispatch, fromStored, toStored } from './dispatch.js';
+import { badRequest, conflict, forbidden } from './errors.js';
+import type { ServiceType } from './schema-registry.js';
+import { peerCertificate, sameCertificate, verifyController } from './trust.js';
+import type { ApsCall, ApsOperation, Outcome } from './types.js';
+
+const SUSPENDABLE = 'http://aps-standard.org/types/core/suspendable/1.0';
+const APPLICATION = 'http://aps-standard.org/types/core/application/1.0';
+const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const MUTATING: ReadonlySet<ApsOperation> = new Set(['provision', 'configure', 'unprovision', 'enable', 'disable', 'upgrade', 'custom']);
+
+interface RouteSpec {
+  operation: ApsOperation;
+  method: HTTPMethods;
+  url: string;
+  name?: string;
+  pathParams?: string[];
+}
+
+function routesFor(type: ServiceType): RouteSpec[] {
+  const svc = `/${type.serviceId}`;
+  const routes: RouteSpec[] = [
+    { operation: 'provision', method: 'POST', url: svc },
+    { operation: 'retrieve', method: 'GET', url: `${svc}/:id` },
+    { operation: 'configure', method: 'PUT', url: `${svc}/:id` },
+    { operation: 'unprovision', method: 'DELETE', url: `${svc}/:id` },
+  ];
+  const implementsTypes = type.schema.implements ?? [];
+  if (implementsTypes.includes(SUSPENDABLE)) {
+    routes.push({ operation: 'enable', method: 'PUT', url: `${svc}/:id/enable` }, { operation: 'disable', method: 'PUT', url: `${svc}/:id/disable` });
+  }
+  if (implementsTypes.includes(APPLICATION)) routes.push({ operation: 'upgrade', method: 'POST', url: `${svc}/:id/upgrade` });
+  for (const relation of Object.keys(type.schema.relations ?? {})) {
+    routes.push(
+      { operation: 'link', method: 'POST', url: `${svc}/:id/${relation}`, name: relation },
+      { operation: 'unlink', method: 'DELETE', url: `${svc}/:id/${relation}/:linkedId`, name: relation },
+    );
+  }
+  for (const [name, op] of Object.entries(type.schema.operations ?? {})) {
+    const pathParams: string[] = [];
+    const path = op.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, p: string) => {
+      pathParams.push(p);
+      return `:${p}`;
+    });
+    routes.push({ operation: 'custom', method: op.verb.toUpperCase() as HTTPMethods, url: `${svc}/:id${path.startsWith('/') ? path : `/${path}`}`, name, pathParams });
+  }
+  return routes;
+}
+
+/** Names one request to the resource: the controller repeats it with the same method and URL. */
+function jobKey(call: ApsCall, route: RouteSpec): string {
+  const plain = route.operation === 'provision' || route.operation === 'configure' || route.operation === 'unprovision';
+  return `${call.instanceId} ${route.method} ${call.service}/${call.resourceId}${plain ? '' : `/${route.name ?? route.operation}`}`;
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function send(reply: FastifyReply, result: Outcome | ReturnType<typeof acceptedOf>): FastifyReply {
+  if ('accepted' in result) {
+    return reply.code(202).header('APS-Retry-Timeout', String(result.retryTimeout)).header('APS-Info', result.info).send(result.body ?? {});
+  }
+  if (result.status === 204) return reply.code(204).send();
+  return reply.code(result.status).send(result.body ?? {});
+}
+
+function acceptedOf(a: { retryTimeout: number; info: string }, body: unknown) {
+  return { accepted: true as const, retryTimeout: a.retryTimeout, info: a.info.replace(/[\r\n]+/g, ' ').slice(0, 500), body };
+}
+
+export default fp(async function apsRoutes(fastify: FastifyInstance) {
+  const { ledger, apsServices: services, apsSchemas: schemas, config } = fastify;
+  const asyncProtocol = new AsyncProtocol(ledger, {
+    syncBudgetMs: config.SYNC_BUDGET_MS,
+    retryTimeoutS: config.APS_RETRY_TIMEOUT,
+    deadlineS: config.JOB_DEADLINE,
+    maxRetryDelayS: config.JOB_RETRY_MAX_DELAY,
+    leaseMs: Math.max(3 * config.OX_TIMEOUT_MS, 10_000),
+    keepFinishedMs: 24 * 3600 * 1000,
+  }, (input, log) => dispatch(services, fromStored(input, log)), fastify.log);
+  fastify.decorate('apsAsync', asyncProtocol);
+  fastify.addHook('onReady', async () => asyncProtocol.start());
+  fastify.addHook('onClose', async () => asyncProtocol.stop());
+
+  async function createInstance(req: FastifyRequest, call: ApsCall): Promise<Outcome> {
+    const aps = (call.body.aps ?? {}) as { id?: string; x509?: { self?: string; controller?: string } };
+    if (!isAllowed(config.allowFrom, req.socket.remoteAddress)) {
+      throw forbidden(`Application instances may not be created from ${req.socket.remoteAddress}: add the controller's address to APS_ALLOW_FROM`);
+    }
+    const x509 = aps.x509;
+    if (!x509?.self || !x509?.controller) throw badRequest('Instance creation needs aps.x509.self and aps.x509.controller (certificate mode)');
+    let identity: { cert: string; key: string };
+    try {
+      identity = splitCertAndKey(x509.self);
+      pemToDer(x509.controller);
+    } catch {
+      throw badRequest('aps.x509.self must hold a certificate and its private key, aps.x509.controller a certificate (PEM)');
+    }
+    const peer = peerCertificate(req);
+    if (peer && !sameCertificate(peer, x509.controller)) throw forbidden('The client certificate is not the controller certificate in aps.x509.controller');
+    const existing = await ledger.getInstance(call.resourceId);
+    if (existing) {
+      // Only the same controller repeating the same creation gets an answer; nothing is overwritten.
+      if (peer && sameCertificate(peer, existing.controllerCert) && existing.instanceCert === identity.cert) {
+        return { status: 200, body: { ...call.body, aps: { id: existing.id, type: (call.body.aps as Record<string, unknown>).type } } };
+      }
+      throw conflict(`Application instance ${call.resourceId} exists already; it is never overwritten`);
+    }
+    const now = Date.now();
+    const created = await ledger.createInstance({
+      id: call.resourceId, controllerUri: call.controllerUri, controllerCert: x509.controller, instanceCert: identity.cert,
+      secrets: { instanceKey: identity.key }, settings: {}, createdAt: now, updatedAt: now,
+    });
+    if (!created) throw conflict(`Application instance ${call.resourceId} exists already; it is never overwritten`);
+    try {
+      return await dispatch(services, call);
+    } catch (err) {
+      await ledger.deleteInstance(call.resourceId);
+      throw err;
+    }
+  }
+
+  function buildCall(req: FastifyRequest, route: RouteSpec, type: ServiceType): ApsCall {
+    const params = req.params as Record<string, string>;
+    const body = asObject(req.body);
+    const phase = header(req, 'aps-request-phase') === 'async' ? 'async' : 'sync';
+    const resourceId = route.operation === 'provision' ? String((body.aps as Record<string, unknown> | undefined)?.id ?? '') : params.id;
+    const pathParams = Object.fromEntries((route.pathParams ?? []).map((p) => [p, params[p]]));
+    return {
+      service: type.serviceId, operation: route.operation, resourceId, name: route.name, linkedId: params.linkedId,
+      instanceId: header(req, 'aps-instance-id') ?? '', body, query: { ...(req.query as Record<string, string>) }, params: pathParams,
+      transactionId: String(req.id), phase, controllerUri: header(req, 'aps-controller-uri') ?? '', log: req.log,
+    };
+  }
+
+  async function handle(req: FastifyRequest, reply: FastifyReply, route: RouteSpec, type: ServiceType): Promise<FastifyReply> {
+    const call = buildCall(req, route, type);
+    if (route.operation === 'provision') schemas.validate(type.serviceId, 'provision', call.body);
+    if (route.operation === 'configure') schemas.validate(type.serviceId, 'configure', call.body);
+    if (type.serviceId === 'app' && route.operation === 'provision') {
+      if (call.instanceId && call.instanceId !== call.resourceId) throw badRequest('APS-Instance-ID differs from the new application resource id');
+      call.instanceId = call.resourceId;
+      return send(reply, await createInstance(req, call));
+    }
+    if (!call.instanceId) throw badRequest('The APS-Instance-ID header is missing');
+    const instance = await ledger.getInstance(call.instanceId);
+    verifyController(req, call.instanceId, instance);
+    if (call.controllerUri && call.controllerUri !== instance!.controllerUri) {
+      await ledger.updateInstance(call.instanceId, { controllerUri: call.controllerUri });
+    }
+    call.controllerUri ||= instance!.controllerUri;
+    if (!MUTATING.has(route.operation) || (route.operation === 'custom' && route.method === 'GET')) {
+      return send(reply, await dispatch(services, call));
+    }
+    const key = jobKey(call, route);
+    const result = await asyncProtocol.handle(key, { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) as unknown as Record<string, unknown> }, () => dispatch(services, call));
+    if (isAccepted(result)) return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : call.body));
+    if (route.operation === 'unprovision' && type.serviceId === 'app') await ledger.deleteInstance(call.instanceId);
+    return send(reply, result);
+  }
+
+  for (const type of schemas.types.values()) {
+    for (const route of routesFor(type)) {
+      const params: Record<string, unknown> = { id: { type: 'string', pattern: UUID } };
+      if (route.url.includes(':linkedId')) params.linkedId = { type: 'string', pattern: UUID };
+      fastify.route({
+        method: route.method,
+        url: route.url,
+        schema: route.url.includes(':id') ? { params: { type: 'object', properties: params } } : undefined,
+        handler: (req, reply) => handle(req, reply, route, type),
+      });
+    }
+  }
+}, { name: 'aps-routes', dependencies: ['ledger', 'aps-services', 'aps-schemas', 'config'] });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    apsAsync: AsyncProtocol;
+  }
+}

@@ -1,0 +1,165 @@
+// APS type schemas (schemas/*.schema, apsVersion 2.0) as the router's source of truth: the
+// services, their relations and custom operations, and ajv validators for bodies.
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { validationError } from './errors.js';
+
+export interface ApsProperty {
+  type: string;
+  required?: boolean;
+  readonly?: boolean;
+  encrypted?: boolean;
+  enum?: unknown[];
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  default?: unknown;
+  items?: ApsProperty;
+  properties?: Record<string, ApsProperty>;
+  title?: string;
+  description?: string;
+  unit?: string;
+}
+
+export interface ApsRelation {
+  type: string;
+  required?: boolean;
+  collection?: boolean;
+}
+
+export interface ApsOperationSpec {
+  verb: string;
+  path: string;
+  parameters?: Record<string, { type: string; kind: 'body' | 'query' | 'path'; required?: boolean }>;
+  response?: unknown;
+}
+
+export interface ApsSchema {
+  apsVersion: string;
+  name: string;
+  id: string;
+  implements?: string[];
+  properties?: Record<string, ApsProperty>;
+  relations?: Record<string, ApsRelation>;
+  operations?: Record<string, ApsOperationSpec>;
+  structures?: Record<string, ApsProperty>;
+}
+
+export interface ServiceType {
+  serviceId: string;
+  schema: ApsSchema;
+  encrypted: string[];
+  validateProvision: ValidateFunction;
+  validateConfigure: ValidateFunction;
+}
+
+const CORE_RESOURCE = 'http://aps-standard.org/types/core/resource/1.0';
+const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const NUMBER_OR_NULL = { type: ['number', 'null'] };
+const CORE_STRUCTURES: Record<string, object> = {
+  Counter: { type: 'object', properties: { usage: NUMBER_OR_NULL, limit: NUMBER_OR_NULL } },
+  Limit: { type: 'object', properties: { limit: NUMBER_OR_NULL } },
+  Usage: { type: 'object', properties: { usage: NUMBER_OR_NULL } },
+};
+
+type Mode = 'provision' | 'configure';
+
+function propertySchema(p: ApsProperty, schema: ApsSchema, mode: Mode): object {
+  const [typeId, structure] = p.type.split('#');
+  if (structure && typeId === CORE_RESOURCE && CORE_STRUCTURES[structure]) return CORE_STRUCTURES[structure];
+  if (schema.structures?.[p.type]) return propertySchema(schema.structures[p.type], schema, mode);
+  const out: Record<string, unknown> = { type: p.type === 'integer' ? 'integer' : p.type };
+  for (const key of ['enum', 'pattern', 'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems', 'default'] as const) {
+    if (p[key] !== undefined) out[key] = p[key];
+  }
+  if (p.type === 'array' && p.items) out.items = propertySchema(p.items, schema, mode);
+  if (p.type === 'object' && p.properties) Object.assign(out, objectSchema(p.properties, {}, schema, mode));
+  if (!['string', 'integer', 'number', 'boolean', 'array', 'object'].includes(p.type)) {
+    throw new Error(`${schema.name}: unknown property type ${p.type}`);
+  }
+  return out;
+}
+
+function linkSchema(rel: ApsRelation, mode: Mode): object {
+  if (rel.collection) return { type: ['object', 'array'] };
+  const id = { type: 'string', pattern: UUID };
+  // A link arrives as {aps:{id}} or {aps:{link,href,id}}; on configure it may be absent or null.
+  const aps = { type: 'object', properties: { id, link: { type: 'string' }, href: { type: 'string' } }, required: mode === 'provision' && rel.required ? ['id'] : [] };
+  return { type: mode === 'configure' ? ['object', 'null'] : 'object', properties: { aps }, required: ['aps'] };
+}
+
+function objectSchema(props: Record<string, ApsProperty>, rels: Record<string, ApsRelation>, schema: ApsSchema, mode: Mode) {
+  const properties: Record<string, object> = {};
+  const required: string[] = [];
+  for (const [name, p] of Object.entries(props)) {
+    properties[name] = propertySchema(p, schema, mode);
+    if (p.required && mode === 'provision') required.push(name);
+  }
+  for (const [name, rel] of Object.entries(rels)) {
+    properties[name] = linkSchema(rel, mode);
+    if (rel.required && mode === 'provision') required.push(name);
+  }
+  return { type: 'object', properties, required };
+}
+
+/** The JSON Schema of a resource body; unknown properties are allowed and kept. */
+export function bodySchema(schema: ApsSchema, mode: Mode): object {
+  const root = objectSchema(schema.properties ?? {}, schema.relations ?? {}, schema, mode);
+  root.properties.aps = { type: 'object', properties: { id: { type: 'string', pattern: UUID }, type: { type: 'string' } }, required: mode === 'provision' ? ['id'] : [] };
+  if (mode === 'provision') root.required.unshift('aps');
+  return root;
+}
+
+const PROPERTY_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export class SchemaRegistry {
+  readonly types = new Map<string, ServiceType>();
+  private readonly ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false });
+
+  constructor(dir: string) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema')).sort()) {
+      const schema = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ApsSchema;
+      this.add(basename(file, '.schema'), schema);
+    }
+  }
+
+  private add(serviceId: string, schema: ApsSchema): void {
+    for (const name of [...Object.keys(schema.properties ?? {}), ...Object.keys(schema.relations ?? {})]) {
+      if (!PROPERTY_NAME.test(name)) throw new Error(`${serviceId}: property name ${name} is not allowed`);
+    }
+    this.types.set(serviceId, {
+      serviceId,
+      schema,
+      encrypted: Object.entries(schema.properties ?? {}).filter(([, p]) => p.encrypted).map(([n]) => n),
+      validateProvision: this.ajv.compile(bodySchema(schema, 'provision')),
+      validateConfigure: this.ajv.compile(bodySchema(schema, 'configure')),
+    });
+  }
+
+  get(serviceId: string): ServiceType | undefined {
+    return this.types.get(serviceId);
+  }
+
+  /** Validates (and fills defaults into) a body; throws a 400 naming the first bad property. */
+  validate(serviceId: string, mode: Mode, body: unknown): void {
+    const type = this.types.get(serviceId);
+    if (!type) return;
+    const validate = mode === 'provision' ? type.validateProvision : type.validateConfigure;
+    if (!validate(body)) throw validationError(`Invalid ${serviceId} resource: ${describe(validate.errors?.[0])}`);
+  }
+}
+
+function describe(err: ErrorObject | undefined): string {
+  if (!err) return 'invalid body';
+  const path = err.instancePath.split('/').filter(Boolean).join('.');
+  if (err.keyword === 'required') {
+    const missing = [path, (err.params as { missingProperty: string }).missingProperty].filter(Boolean).join('.');
+    return `property "${missing}" is required`;
+  }
+  const allowed = err.keyword === 'enum' ? ` (${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
+  return `property "${path || '(body)'}" ${err.message ?? 'is invalid'}${allowed}`;
+}

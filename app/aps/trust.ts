@@ -1,0 +1,32 @@
+// Who may call: the controller whose certificate was stored when the instance was created
+// (compared byte for byte), and for instance creation only addresses in APS_ALLOW_FROM.
+import type { TLSSocket } from 'node:tls';
+import type { FastifyRequest } from 'fastify';
+import type { InstanceRecord } from '../store/ledger.js';
+import { pemToDer } from '../util/tls.js';
+import { forbidden } from './errors.js';
+
+export function peerCertificate(req: FastifyRequest): Buffer | undefined {
+  const socket = req.raw.socket as Partial<TLSSocket>;
+  const raw = socket.getPeerCertificate?.()?.raw;
+  return raw && raw.length ? raw : undefined;
+}
+
+export function sameCertificate(der: Buffer | undefined, pem: string): boolean {
+  if (!der) return false;
+  try {
+    return der.equals(pemToDer(pem));
+  } catch {
+    return false;
+  }
+}
+
+/** Throws 403 unless the request carries the instance's controller certificate. */
+export function verifyController(req: FastifyRequest, instanceId: string, instance: InstanceRecord | undefined): void {
+  if (!instance) throw forbidden(`Unknown application instance ${instanceId}: it was never created on this endpoint`);
+  const peer = peerCertificate(req);
+  if (!peer) throw forbidden('A client certificate is required: present the APS controller certificate');
+  if (!sameCertificate(peer, instance.controllerCert)) {
+    throw forbidden(`The client certificate is not the controller certificate stored for application instance ${instanceId}`);
+  }
+}

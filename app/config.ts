@@ -1,0 +1,114 @@
+// Environment configuration, validated at start: a bad value stops the start with one line that
+// names the variable.
+import { BlockList, isIP } from 'node:net';
+import envSchema from 'env-schema';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const schema = {
+  type: 'object',
+  properties: {
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8443 },
+    HOST: { type: 'string', minLength: 1, default: '0.0.0.0' },
+    DATA_DIR: { type: 'string', minLength: 1, default: './data' },
+    PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' },
+    LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
+    APS_ALLOW_FROM: { type: 'string' },
+    SECRET_KEY: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$' },
+    SECRET_KEY_FILE: { type: 'string', minLength: 1 },
+    DATABASE_URL: { type: 'string', pattern: '^(postgres(ql)?|sqlite)://' },
+    TLS_CERT_FILE: { type: 'string', minLength: 1 },
+    TLS_KEY_FILE: { type: 'string', minLength: 1 },
+    METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
+    CONTROLLER_CA_FILE: { type: 'string', minLength: 1 },
+    SYNC_BUDGET_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+    APS_RETRY_TIMEOUT: { type: 'integer', minimum: 1, maximum: 3600, default: 15 },
+    JOB_DEADLINE: { type: 'integer', minimum: 10, maximum: 2592000, default: 21600 },
+    JOB_RETRY_MAX_DELAY: { type: 'integer', minimum: 1, maximum: 3600, default: 300 },
+    OX_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
+    BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
+    USAGE_CACHE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+    SSO_TOKEN_TTL: { type: 'integer', minimum: 5, maximum: 3600, default: 60 },
+  },
+} as const;
+
+export interface Config {
+  PORT: number;
+  HOST: string;
+  DATA_DIR: string;
+  PUBLIC_URL: string;
+  LOG_LEVEL: string;
+  APS_ALLOW_FROM?: string;
+  SECRET_KEY?: string;
+  SECRET_KEY_FILE?: string;
+  DATABASE_URL?: string;
+  TLS_CERT_FILE?: string;
+  TLS_KEY_FILE?: string;
+  METRICS_PORT?: number;
+  CONTROLLER_CA_FILE?: string;
+  SYNC_BUDGET_MS: number;
+  APS_RETRY_TIMEOUT: number;
+  JOB_DEADLINE: number;
+  JOB_RETRY_MAX_DELAY: number;
+  OX_TIMEOUT_MS: number;
+  BODY_LIMIT: number;
+  USAGE_CACHE_SECONDS: number;
+  SSO_TOKEN_TTL: number;
+  /** Parsed APS_ALLOW_FROM; undefined = any address may create instances. */
+  allowFrom?: BlockList;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface AjvLikeError {
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function describe(err: AjvLikeError, env: Record<string, unknown>): string {
+  const name = err.instancePath.replace(/^\//, '');
+  const allowed = err.params?.allowedValues ? ` (one of ${(err.params.allowedValues as string[]).join(', ')})` : '';
+  return `${name} ${err.message ?? 'is invalid'}${allowed}; got ${JSON.stringify(env[name])}`;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables count as unset, as a shell user would expect.
+  const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  let parsed: Config;
+  try {
+    parsed = envSchema<Config>({ schema, data, env: false, dotenv: false });
+  } catch (err) {
+    const first = (err as { errors?: AjvLikeError[] }).errors?.[0];
+    throw new ConfigError(first ? describe(first, data) : (err as Error).message);
+  }
+  parsed.PUBLIC_URL = (parsed.PUBLIC_URL ?? `https://localhost:${parsed.PORT}`).replace(/\/+$/, '');
+  if (parsed.APS_ALLOW_FROM) parsed.allowFrom = parseAllowFrom(parsed.APS_ALLOW_FROM);
+  return parsed;
+}
+
+/** "10.0.0.0/8, 192.0.2.7, ::1" → BlockList; a bad entry names itself. */
+export function parseAllowFrom(value: string): BlockList {
+  const list = new BlockList();
+  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [address, bits] = raw.split('/');
+    const family = isIP(address);
+    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
+    const max = family === 6 ? 128 : 32;
+    if (!family || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) {
+      throw new ConfigError(`APS_ALLOW_FROM has an entry that is not an address or CIDR: ${JSON.stringify(raw)}`);
+    }
+    list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+/** Whether a peer address is allowed; IPv4-mapped IPv6 addresses are checked as IPv4. */
+export function isAllowed(list: BlockList | undefined, address: string | undefined): boolean {
+  if (!list) return true;
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return isIP(v4) === 4 ? list.check(v4, 'ipv4') : list.check(address, 'ipv6');
+}

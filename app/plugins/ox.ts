@@ -1,0 +1,19 @@
+// OX SOAP transports, shared by every instance that points at the same OX; closed on shutdown.
+import fp from 'fastify-plugin';
+import { OxConnections } from '../ox/connections.js';
+
+export default fp(async (fastify) => {
+  const connections = new OxConnections({
+    timeoutMs: fastify.config.OX_TIMEOUT_MS,
+    maxResponseBytes: 16 * 1024 * 1024,
+    logger: fastify.log.child({ component: 'ox' }),
+  });
+  fastify.decorate('ox', connections);
+  fastify.addHook('onClose', async () => connections.close());
+}, { name: 'ox', dependencies: ['config'] });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ox: OxConnections;
+  }
+}

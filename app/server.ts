@@ -1,0 +1,58 @@
+// The server process: configuration, TLS (asking for the client certificate), the app plugin,
+// listen, graceful shutdown.
+import { hostname } from 'node:os';
+import Fastify, { type FastifyInstance } from 'fastify';
+import closeWithGrace from 'close-with-grace';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadTlsIdentity } from './util/tls.js';
+import { loggerOptions, requestId } from './logging.js';
+import app from './app.js';
+import type { DestinationStream } from 'pino';
+
+export interface ServerOptions {
+  config: Config;
+  /** Where log lines go (tests capture them); stdout when absent. */
+  logStream?: DestinationStream;
+}
+
+export async function buildServer({ config, logStream }: ServerOptions): Promise<FastifyInstance> {
+  const tls = loadTlsIdentity({ ...config, hostname: new URL(config.PUBLIC_URL).hostname || hostname() });
+  const logger = logStream ? { ...loggerOptions(config.LOG_LEVEL), stream: logStream } : loggerOptions(config.LOG_LEVEL);
+  const fastify = Fastify({
+    https: { cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false },
+    logger,
+    genReqId: requestId,
+    bodyLimit: config.BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    connectionTimeout: 120_000,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 10_000,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  if (tls.generated) fastify.log.warn({ dir: config.DATA_DIR }, 'Generated a self-signed TLS certificate; set TLS_CERT_FILE and TLS_KEY_FILE for production');
+  if (!config.allowFrom) fastify.log.warn('APS_ALLOW_FROM is not set: any address may create application instances');
+  await fastify.register(app, { config });
+  return fastify;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const server = await buildServer({ config });
+  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+    if (err) server.log.error({ err }, 'shutting down after an error');
+    await server.close();
+  });
+  await server.listen({ port: config.PORT, host: config.HOST });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

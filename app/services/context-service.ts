@@ -1,0 +1,191 @@
+// Subscriptions as OX contexts: allocation of context ids, the context admin, quota from the
+// diskspace limit, branding, usage polling with a cache, suspend/resume and removal.
+import type { ApsCall, ResourceService } from '../aps/types.js';
+import { OxFault } from '../ox/faults.js';
+import type { OxContext, Credentials } from '../ox/ox-client.js';
+import type { ResourceRecord } from '../store/ledger.js';
+import {
+  generatePassword, instanceEnv, newRecord, ownProperties, requireResource, resourceView,
+  type AppSettings, type InstanceEnv, type ServiceDeps,
+} from './deps.js';
+import { apsError, toApsError, withOx } from './ox-errors.js';
+
+const SERVICE = 'contexts';
+const THEME_KEY = 'io.ox/core//theme';
+const MAX_ID_ATTEMPTS = 100;
+
+interface Counter {
+  usage?: number | null;
+  limit?: number | null;
+}
+
+export function contextAdmin(ctx: ResourceRecord): Credentials {
+  return { login: ctx.login ?? 'oxadmin', password: ctx.secrets.adminPassword ?? '' };
+}
+
+/** MB for OX's maxQuota: the diskspace limit, or the default when absent or unlimited. */
+function quotaFrom(body: Record<string, unknown>, settings: AppSettings): number {
+  const limit = (body.diskspace as Counter | undefined)?.limit;
+  return typeof limit === 'number' && limit >= 0 ? limit : settings.defaultQuotaMb;
+}
+
+function contextName(call: ApsCall): string {
+  const subscription = (call.body.aps as { subscription?: string } | undefined)?.subscription;
+  return `aps-${subscription ?? call.resourceId}`;
+}
+
+function themeAttributes(theme: unknown) {
+  return typeof theme === 'string' ? { config: { [THEME_KEY]: theme } } : undefined;
+}
+
+async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, rec: ResourceRecord): Promise<OxContext> {
+  const { ox, settings } = env;
+  const name = contextName(call);
+  const domain = call.body.domain as string | undefined;
+  const adminLogin = rec.login!;
+  const admin = {
+    name: adminLogin, password: rec.secrets.adminPassword, display_name: `Context administrator ${name}`,
+    given_name: 'Context', sur_name: 'Administrator', primaryEmail: `${adminLogin}@${domain ?? `${name}.invalid`}`,
+    language: (call.body.language as string | undefined) ?? settings.defaultLanguage,
+    timezone: (call.body.timezone as string | undefined) ?? settings.defaultTimezone,
+  };
+  admin.primaryEmail = admin.primaryEmail.toLowerCase();
+  const errCtx = { doing: `creating the context for subscription ${name}`, domain, accessCombination: settings.contextAdminAccess };
+  let id = rec.oxContextId!;
+  for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
+    try {
+      return await ox.createContext({
+        id, name, maxQuota: quotaFrom(call.body, settings), loginMappings: domain ? [domain] : undefined,
+        userAttributes: themeAttributes(call.body.theme),
+      }, { ...admin, email1: admin.primaryEmail }, { combination: settings.contextAdminAccess });
+    } catch (err) {
+      if (!(err instanceof OxFault && err.kind === 'context-exists')) throw toApsError(err, errCtx);
+      // Our name means our context from an earlier attempt: adopt it. Otherwise the id is taken.
+      const ours = (await withOx(errCtx, () => ox.listContexts(name))).find((c) => c.name === name);
+      if (ours) return ours;
+      id = await deps.ledger.nextSequence(call.instanceId, 'context', settings.contextIdStart);
+      await deps.ledger.updateResource(rec.id, { oxContextId: id });
+    }
+  }
+  throw apsError(503, 'ContextIdsExhausted', `No free OX context id after ${MAX_ID_ATTEMPTS} tries from contextIdStart ${settings.contextIdStart}`);
+}
+
+export function contextService(deps: ServiceDeps): ResourceService {
+  const { ledger } = deps;
+
+  async function counts(id: string) {
+    const mailboxes = await ledger.listResources({ kind: 'mailboxes', parentId: id, states: ['ready', 'disabled', 'provisioning'] });
+    return { mailboxes: mailboxes.length, mobility: mailboxes.filter((m) => m.props.mobilityEnabled === true).length };
+  }
+
+  async function view(rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {
+    const { mailboxes, mobility } = await counts(rec.id);
+    const p = rec.props;
+    const limit = (name: string) => (p[name] as Counter | undefined)?.limit ?? null;
+    return resourceView(deps, SERVICE, rec.id, {
+      ...p,
+      contextId: rec.oxContextId, contextName: p.contextName, adminLogin: rec.login,
+      diskspace: { usage: usedMb ?? rec.usage?.diskspace ?? 0, limit: limit('diskspace') },
+      mailboxCount: { usage: mailboxes, limit: limit('mailboxCount') },
+      mobilityCount: { usage: mobility, limit: limit('mobilityCount') },
+    });
+  }
+
+  async function requireContext(call: ApsCall): Promise<ResourceRecord> {
+    return requireResource(deps, call, call.resourceId, SERVICE);
+  }
+
+  return {
+    async provision(call) {
+      const env = await instanceEnv(deps, call.instanceId);
+      const { record } = await ledger.claimResource(newRecord(call, SERVICE, {
+        login: (call.body.adminLogin as string | undefined) ?? 'oxadmin',
+        secrets: { adminPassword: generatePassword() },
+      }));
+      if (record.state === 'ready' || record.state === 'disabled') return view(record);
+      if (record.oxContextId == null) {
+        record.oxContextId = await ledger.nextSequence(call.instanceId, 'context', env.settings.contextIdStart);
+        await ledger.updateResource(record.id, { oxContextId: record.oxContextId });
+      }
+      const created = await createInOx(env, deps, call, record);
+      const props = { ...ownProperties(deps, SERVICE, call.body), contextName: created.name ?? contextName(call), aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
+      await ledger.updateResource(record.id, { state: 'ready', oxContextId: created.id, props, lastError: null, usage: { diskspace: 0 }, usageAt: Date.now() });
+      return view((await ledger.getResource(record.id))!);
+    },
+
+    async retrieve(call) {
+      const rec = await requireContext(call);
+      const fresh = rec.usageAt && Date.now() - rec.usageAt < deps.config.USAGE_CACHE_SECONDS * 1000;
+      if (fresh || rec.state !== 'ready' && rec.state !== 'disabled') return view(rec);
+      try {
+        const { ox } = await instanceEnv(deps, call.instanceId);
+        const ctx = await ox.getContext(rec.oxContextId!);
+        const usedMb = ctx.usedQuota ?? 0;
+        await ledger.updateResource(rec.id, { usage: { diskspace: usedMb }, usageAt: Date.now() });
+        return view(rec, usedMb);
+      } catch (err) {
+        // Usage polling must not fail the platform task: report the last known figure.
+        call.log.warn({ err: (err as Error).message }, 'usage poll fell back to the cached figure');
+        return view(rec);
+      }
+    },
+
+    async configure(call) {
+      const rec = await requireContext(call);
+      const { ox, settings } = await instanceEnv(deps, call.instanceId);
+      const before = rec.props;
+      const after = ownProperties(deps, SERVICE, call.body);
+      const id = rec.oxContextId!;
+      const change: OxContext = { id };
+      const newQuota = quotaFrom(call.body, settings);
+      if (newQuota !== quotaFrom(before, settings)) change.maxQuota = newQuota;
+      if (after.theme !== undefined && after.theme !== before.theme) change.userAttributes = themeAttributes(after.theme);
+      if (after.domain !== undefined && after.domain !== before.domain) change.loginMappings = [after.domain as string];
+      const errCtx = { doing: `changing context ${id}`, domain: after.domain as string | undefined };
+      if (Object.keys(change).length > 1) await withOx(errCtx, () => ox.changeContext(change));
+      let login = rec.login;
+      if (typeof after.adminLogin === 'string' && after.adminLogin !== rec.login) {
+        const admin = contextAdmin(rec);
+        await withOx({ ...errCtx, credentials: 'context admin' }, async () => {
+          const current = await ox.findUser(id, admin, admin.login);
+          if (current?.id) await ox.changeUser(id, admin, { id: current.id, name: after.adminLogin as string });
+        });
+        login = after.adminLogin;
+      }
+      await ledger.updateResource(rec.id, { props: { ...before, ...after }, login });
+      return view((await ledger.getResource(rec.id))!);
+    },
+
+    async disable(call) {
+      const rec = await requireContext(call);
+      const { ox } = await instanceEnv(deps, call.instanceId);
+      await withOx({ doing: `disabling context ${rec.oxContextId}` }, () => ox.disableContext(rec.oxContextId!));
+      await ledger.updateResource(rec.id, { state: 'disabled' });
+      return undefined;
+    },
+
+    async enable(call) {
+      const rec = await requireContext(call);
+      const { ox } = await instanceEnv(deps, call.instanceId);
+      await withOx({ doing: `enabling context ${rec.oxContextId}` }, () => ox.enableContext(rec.oxContextId!));
+      await ledger.updateResource(rec.id, { state: 'ready' });
+      return undefined;
+    },
+
+    async unprovision(call) {
+      const rec = await ledger.getResource(call.resourceId);
+      if (!rec) return undefined; // already gone
+      if (rec.oxContextId != null) {
+        const { ox } = await instanceEnv(deps, call.instanceId);
+        await ledger.updateResource(rec.id, { state: 'deleting' });
+        await withOx({ doing: `deleting context ${rec.oxContextId}` }, () => ox.deleteContext(rec.oxContextId!));
+      }
+      for (const mailbox of await ledger.listResources({ parentId: rec.id })) {
+        for (const child of await ledger.listResources({ parentId: mailbox.id })) await ledger.deleteResource(child.id);
+        await ledger.deleteResource(mailbox.id);
+      }
+      await ledger.deleteResource(rec.id);
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// What the services share: the ledger, OX connections, the controller clients, configuration,
+// and helpers to reach an instance's settings and OX client.
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { ControllerClients } from '../aps/controller-client.js';
+import type { SchemaRegistry } from '../aps/schema-registry.js';
+import type { ApsCall } from '../aps/types.js';
+import type { OxConnections } from '../ox/connections.js';
+import type { OxClient } from '../ox/ox-client.js';
+import type { InstanceRecord, Ledger, ResourceRecord } from '../store/ledger.js';
+import type { StoredCall } from '../aps/dispatch.js';
+import { apsError } from './ox-errors.js';
+
+export interface AppSettings {
+  oxSoapUrl: string;
+  oxPublicUrl: string;
+  productPath: string;
+  loginClient: 'appsuite' | 'ox6';
+  masterLogin: string;
+  masterAccountOverride: boolean;
+  contextAdminAccess: string;
+  contextIdStart: number;
+  defaultQuotaMb: number;
+  defaultTimezone: string;
+  defaultLanguage: string;
+  imapServer?: string;
+  smtpServer?: string;
+  mobilityMode: 'addon' | 'included';
+  debug: boolean;
+}
+
+/** Background work that runs through the async protocol's job runner. */
+export interface JobQueue {
+  enqueue(key: string, call: StoredCall): Promise<void>;
+}
+
+export interface ServiceDeps {
+  ledger: Ledger;
+  ox: OxConnections;
+  controllers: ControllerClients;
+  config: Config;
+  schemas: SchemaRegistry;
+  jobs: JobQueue;
+}
+
+export interface InstanceEnv {
+  instance: InstanceRecord;
+  settings: AppSettings;
+  ox: OxClient;
+}
+
+export async function instanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
+  const instance = await deps.ledger.getInstance(instanceId);
+  if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${instanceId}`);
+  const settings = instance.settings as unknown as AppSettings;
+  const ox = await deps.ox.client(settings.oxSoapUrl, {
+    master: { login: settings.masterLogin, password: instance.secrets.masterPassword ?? '' },
+    masterAccountOverride: settings.masterAccountOverride,
+  });
+  return { instance, settings, ox };
+}
+
+/** A random password OX accepts (letters, digits, - and _), 144 bits. */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export function linkId(body: Record<string, unknown>, relation: string): string | undefined {
+  const link = body[relation] as { aps?: { id?: string } } | undefined;
+  return link?.aps?.id;
+}
+
+/** The resource JSON we answer with: aps id and type, then its properties. */
+export function resourceView(deps: ServiceDeps, service: string, id: string, props: Record<string, unknown>): Record<string, unknown> {
+  return { ...props, aps: { id, type: deps.schemas.get(service)?.schema.id } };
+}
+
+/** The non-secret properties of a body that the type declares (unknown ones are not ours). */
+export function ownProperties(deps: ServiceDeps, service: string, body: Record<string, unknown>): Record<string, unknown> {
+  const type = deps.schemas.get(service);
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(type?.schema.properties ?? {})) {
+    if (!spec.encrypted && body[name] !== undefined) out[name] = body[name];
+  }
+  return out;
+}
+
+export async function requireResource(deps: ServiceDeps, call: ApsCall, id: string | undefined, kind: string): Promise<ResourceRecord> {
+  const rec = id ? await deps.ledger.getResource(id) : undefined;
+  if (!rec || rec.kind !== kind || rec.instanceId !== call.instanceId) {
+    throw apsError(404, 'UnknownResource', `Unknown ${kind} resource ${id ?? '(no link)'}: provision it through this application instance first`);
+  }
+  return rec;
+}
+
+export function newRecord(call: ApsCall, kind: string, extra: Partial<ResourceRecord> = {}): ResourceRecord {
+  const now = Date.now();
+  return {
+    id: call.resourceId, instanceId: call.instanceId, kind, state: 'provisioning', props: {}, secrets: {},
+    createdAt: now, updatedAt: now, ...extra,
+  };
+}

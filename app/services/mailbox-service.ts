@@ -1,0 +1,222 @@
+// Service users' mailboxes as OX users: created with the profile's rights in one call, adopted
+// when OX already has our login in our context, changed only in what we own.
+import type { ApsCall, ResourceService } from '../aps/types.js';
+import { OxFault } from '../ox/faults.js';
+import type { OxUser } from '../ox/ox-client.js';
+import { completeAccess } from '../ox/module-access.js';
+import type { ResourceRecord } from '../store/ledger.js';
+import { applyAccess, capabilityDiff, profileAccess, wantsMobility, type ProfileProps } from './access.js';
+import { contextAdmin } from './context-service.js';
+import {
+  generatePassword, instanceEnv, linkId, newRecord, ownProperties, requireResource, resourceView,
+  type InstanceEnv, type ServiceDeps,
+} from './deps.js';
+import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
+
+const SERVICE = 'mailboxes';
+
+interface Person {
+  login: string;
+  email: string;
+  displayName: string;
+  givenName: string;
+  familyName: string;
+}
+
+/** Login, e-mail and names from the body, or from the linked service user when missing. */
+async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promise<Person> {
+  const b = call.body as Record<string, string | undefined>;
+  let user: Record<string, string | undefined> = {};
+  if (!b.login || !b.email || !b.displayName) {
+    const userId = linkId(call.body, 'user')!;
+    const client = deps.controllers.for({
+      instanceId: env.instance.id, controllerUri: call.controllerUri || env.instance.controllerUri,
+      cert: env.instance.instanceCert, key: env.instance.secrets.instanceKey ?? '',
+    }, call.transactionId);
+    user = await client.getResource<Record<string, string | undefined>>(userId);
+  }
+  const email = b.email ?? user.email ?? user.login;
+  const login = b.login ?? user.login ?? email;
+  if (!login || !email) throw apsError(400, 'UnknownResource', 'The mailbox has no login or e-mail, and the service user has none either');
+  const given = b.givenName ?? user.givenName ?? login.split('@')[0];
+  const family = b.familyName ?? user.familyName ?? '-';
+  return { login, email: email.toLowerCase(), givenName: given, familyName: family, displayName: b.displayName ?? user.displayName ?? `${given} ${family}`.trim() };
+}
+
+function uploadLimits(profile: ProfileProps): Partial<OxUser> {
+  return { uploadFileSizeLimit: profile.uploadFileSizeLimit ?? 0, uploadFileSizeLimitPerFile: profile.uploadFileSizeLimitPerFile ?? 0 };
+}
+
+export function mailboxService(deps: ServiceDeps): ResourceService {
+  const { ledger } = deps;
+
+  async function parents(call: ApsCall, mailbox?: ResourceRecord) {
+    const ctx = await requireResource(deps, call, mailbox?.parentId ?? linkId(call.body, 'context'), 'contexts');
+    if (ctx.state === 'provisioning') {
+      throw apsError(409, 'ContextNotReady', `Context ${ctx.id} is still being provisioned; the mailbox waits for it`, true);
+    }
+    const profile = await requireResource(deps, call, linkId(call.body, 'profile') ?? mailbox?.profileId ?? undefined, 'profiles');
+    return { ctx, profile };
+  }
+
+  function view(rec: ResourceRecord): Record<string, unknown> {
+    return resourceView(deps, SERVICE, rec.id, { ...rec.props, login: rec.login, oxUserId: rec.oxUserId });
+  }
+
+  async function provision(call: ApsCall) {
+    const env = await instanceEnv(deps, call.instanceId);
+    const { ctx, profile } = await parents(call);
+    const { record } = await ledger.claimResource(newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id }));
+    if (record.state === 'ready' || record.state === 'disabled') return view(record);
+    const p = await person(deps, call, env);
+    const password = (call.body.password as string | undefined) ?? record.secrets.password ?? generatePassword();
+    await ledger.updateResource(record.id, { login: p.login, secrets: { password } }); // before OX: a retry reuses it
+    const profileProps = profile.props as ProfileProps;
+    const mobility = wantsMobility(env.settings, profileProps, undefined);
+    const admin = contextAdmin(ctx);
+    const ctxId = ctx.oxContextId!;
+    const user: OxUser = {
+      name: p.login, password, display_name: p.displayName, given_name: p.givenName, sur_name: p.familyName,
+      primaryEmail: p.email, email1: p.email, aliases: (call.body.aliases as string[] | undefined)?.map((a) => a.toLowerCase()),
+      imapLogin: p.email, imapServer: env.settings.imapServer, smtpServer: env.settings.smtpServer,
+      language: (call.body.language as string | undefined) ?? (ctx.props.language as string | undefined) ?? env.settings.defaultLanguage,
+      timezone: (call.body.timezone as string | undefined) ?? (ctx.props.timezone as string | undefined) ?? env.settings.defaultTimezone,
+      ...uploadLimits(profileProps),
+    };
+    const errCtx: OxErrorContext = { doing: `creating mailbox "${p.login}" in context ${ctxId}`, credentials: 'context admin', displayName: p.displayName, email: p.email, accessCombination: profileProps.accessCombination };
+    let userId: number;
+    try {
+      userId = (await env.ox.createUser(ctxId, admin, user, profileAccess(profileProps))).id!;
+    } catch (err) {
+      // Our login in our context: a retry after OX created the user but before we recorded it.
+      if (!(err instanceof OxFault && err.kind === 'user-exists')) throw toApsError(err, errCtx);
+      const existing = await withOx(errCtx, () => env.ox.findUser(ctxId, admin, p.login));
+      if (!existing?.id) throw toApsError(err, errCtx);
+      userId = existing.id;
+    }
+    await withOx(errCtx, async () => {
+      if (mobility) await applyAccess(env.ox, ctxId, admin, userId, profileProps, true);
+      if (profileProps.capabilities?.length) await env.ox.changeUserCapabilities(ctxId, admin, userId, profileProps.capabilities, []);
+    });
+    const props = { ...ownProperties(deps, SERVICE, call.body), email: p.email, displayName: p.displayName, givenName: p.givenName, familyName: p.familyName, mobilityEnabled: mobility, aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
+    await ledger.updateResource(record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
+    return view((await ledger.getResource(record.id))!);
+  }
+
+  async function configure(call: ApsCall) {
+    const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+    const env = await instanceEnv(deps, call.instanceId);
+    const { ctx, profile } = await parents(call, rec);
+    const admin = contextAdmin(ctx);
+    const ctxId = ctx.oxContextId!;
+    const before = rec.props;
+    const after = ownProperties(deps, SERVICE, call.body);
+    const errCtx: OxErrorContext = { doing: `changing mailbox "${rec.login}"`, credentials: 'context admin', displayName: after.displayName as string, email: after.email as string };
+    // Only what we own; language and time zone belong to the user after creation.
+    const change: OxUser = { id: rec.oxUserId! };
+    const map: Array<[string, keyof OxUser]> = [['displayName', 'display_name'], ['givenName', 'given_name'], ['familyName', 'sur_name']];
+    for (const [prop, field] of map) if (after[prop] !== undefined && after[prop] !== before[prop]) (change as Record<string, unknown>)[field] = after[prop];
+    if (after.aliases !== undefined && JSON.stringify(after.aliases) !== JSON.stringify(before.aliases)) {
+      change.aliases = [...new Set([before.email as string, ...(after.aliases as string[]).map((a) => a.toLowerCase())])];
+    }
+    const secrets = { ...rec.secrets };
+    if (typeof call.body.password === 'string' && call.body.password !== rec.secrets.password) {
+      change.password = call.body.password;
+      secrets.password = call.body.password;
+    }
+    await withOx(errCtx, async () => {
+      if (Object.keys(change).length > 1) await env.ox.changeUser(ctxId, admin, change);
+      if (profile.id !== rec.profileId) await switchProfile(env, rec, ctxId, profile.props as ProfileProps);
+    });
+    const props = { ...before, ...after, mobilityEnabled: wantsMobility(env.settings, profile.props as ProfileProps, rec) };
+    await ledger.updateResource(rec.id, { props, secrets, profileId: profile.id });
+    return view((await ledger.getResource(rec.id))!);
+  }
+
+  async function switchProfile(env: InstanceEnv, rec: ResourceRecord, ctxId: number, to: ProfileProps) {
+    const ctx = (await ledger.getResource(rec.parentId!))!;
+    const from = rec.profileId ? (await ledger.getResource(rec.profileId))?.props as ProfileProps | undefined : undefined;
+    const admin = contextAdmin(ctx);
+    if (rec.state !== 'disabled') await applyAccess(env.ox, ctxId, admin, rec.oxUserId!, to, wantsMobility(env.settings, to, rec));
+    const { add, remove } = capabilityDiff(from, to);
+    if (add.length || remove.length) await env.ox.changeUserCapabilities(ctxId, admin, rec.oxUserId!, add, remove);
+    await env.ox.changeUser(ctxId, admin, { id: rec.oxUserId!, ...uploadLimits(to) });
+  }
+
+  return {
+    provision,
+    configure,
+    async retrieve(call) {
+      return view(await requireResource(deps, call, call.resourceId, SERVICE));
+    },
+    async disable(call) {
+      const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+      if (rec.state === 'disabled') return undefined;
+      const env = await instanceEnv(deps, call.instanceId);
+      const { ctx } = await parents(call, rec);
+      const admin = contextAdmin(ctx);
+      await withOx({ doing: `disabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
+        const saved = await env.ox.getUserAccess(ctx.oxContextId!, admin, rec.oxUserId!);
+        await ledger.updateResource(rec.id, { props: { ...rec.props, savedAccess: saved } });
+        await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: completeAccess({}) });
+      });
+      await ledger.updateResource(rec.id, { state: 'disabled' });
+      return undefined;
+    },
+    async enable(call) {
+      const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+      if (rec.state !== 'disabled') return undefined;
+      const env = await instanceEnv(deps, call.instanceId);
+      const { ctx, profile } = await parents(call, rec);
+      const admin = contextAdmin(ctx);
+      const saved = rec.props.savedAccess as Record<string, boolean> | undefined;
+      const mobility = wantsMobility(env.settings, profile.props as ProfileProps, rec);
+      await withOx({ doing: `enabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
+        if (saved) await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: { ...saved, USM: mobility, activeSync: mobility } });
+        else await applyAccess(env.ox, ctx.oxContextId!, admin, rec.oxUserId!, profile.props as ProfileProps, mobility);
+      });
+      const { savedAccess: _s, ...props } = rec.props;
+      await ledger.updateResource(rec.id, { state: 'ready', props });
+      return undefined;
+    },
+    async unprovision(call) {
+      const rec = await ledger.getResource(call.resourceId);
+      if (!rec) return undefined;
+      const ctx = rec.parentId ? await ledger.getResource(rec.parentId) : undefined;
+      if (ctx?.oxContextId != null && rec.oxUserId != null) {
+        const env = await instanceEnv(deps, call.instanceId);
+        await ledger.updateResource(rec.id, { state: 'deleting' });
+        await withOx({ doing: `deleting mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
+          try {
+            await env.ox.deleteUser(ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!);
+          } catch (err) {
+            // A context already gone (deleted in OX) answers "Authentication failed" to its admin.
+            if (!(err instanceof OxFault && err.kind === 'authentication' && !(await env.ox.contextExists(ctx.oxContextId!)))) throw err;
+          }
+        });
+      }
+      for (const child of await ledger.listResources({ parentId: rec.id })) await ledger.deleteResource(child.id);
+      await ledger.deleteResource(rec.id);
+      return undefined;
+    },
+    operations: {
+      /** Internal (background job after a profile change): re-applies the mailbox's profile. */
+      async applyProfile(call) {
+        const rec = await ledger.getResource(call.resourceId);
+        if (!rec || rec.state !== 'ready' && rec.state !== 'disabled' || !rec.profileId) return undefined;
+        const env = await instanceEnv(deps, call.instanceId);
+        const ctx = (await ledger.getResource(rec.parentId!))!;
+        const profile = (await ledger.getResource(rec.profileId))!;
+        const to = profile.props as ProfileProps;
+        const from = { ...to, capabilities: (call.body.previousCapabilities as string[] | undefined) ?? to.capabilities };
+        await withOx({ doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
+          if (rec.state !== 'disabled') await applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, to, wantsMobility(env.settings, to, rec));
+          const { add, remove } = capabilityDiff(from, to);
+          if (add.length || remove.length) await env.ox.changeUserCapabilities(ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, add, remove);
+          await env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), { id: rec.oxUserId!, ...uploadLimits(to) });
+        });
+        return {};
+      },
+    },
+  };
+}

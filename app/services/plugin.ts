@@ -1,0 +1,39 @@
+// The services that map APS resources to OX, as the `apsServices` decorator the APS routes use.
+import fp from 'fastify-plugin';
+import type { ResourceServices } from '../aps/types.js';
+import { enqueueJob } from '../aps/async-protocol.js';
+import { appService } from './app-service.js';
+import { contextService } from './context-service.js';
+import { mailboxService } from './mailbox-service.js';
+import { mobilityService } from './mobility-service.js';
+import { profileService } from './profile-service.js';
+import type { ServiceDeps } from './deps.js';
+
+export default fp(async (fastify) => {
+  const deps: ServiceDeps = {
+    ledger: fastify.ledger,
+    ox: fastify.ox,
+    controllers: fastify.controllers,
+    config: fastify.config,
+    schemas: fastify.apsSchemas,
+    jobs: {
+      enqueue: (key, call) => enqueueJob(fastify.ledger, key, call.instanceId, call.resourceId, call as unknown as Record<string, unknown>, fastify.config.JOB_DEADLINE),
+    },
+  };
+  const services: ResourceServices = {
+    app: appService(deps),
+    contexts: contextService(deps),
+    profiles: profileService(deps),
+    mailboxes: mailboxService(deps),
+    mobility: mobilityService(deps),
+  };
+  fastify.decorate('apsServices', services);
+  fastify.decorate('serviceDeps', deps);
+}, { name: 'aps-services', dependencies: ['ledger', 'ox', 'controllers', 'config', 'aps-schemas'] });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    apsServices: ResourceServices;
+    serviceDeps: ServiceDeps;
+  }
+}

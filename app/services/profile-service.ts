@@ -1,0 +1,59 @@
+// Profiles: the provider's sellable tiers. A change is re-applied to every mailbox of the profile
+// in the background, one job per mailbox, so one failing mailbox never blocks the others.
+import type { ApsCall, ResourceService } from '../aps/types.js';
+import type { ProfileProps } from './access.js';
+import { newRecord, ownProperties, requireResource, resourceView, type ServiceDeps } from './deps.js';
+import { apsError } from './ox-errors.js';
+
+const SERVICE = 'profiles';
+
+function checkProfile(props: ProfileProps): void {
+  if (!props.accessCombination && !props.moduleAccess?.length) {
+    throw apsError(400, 'InvalidSettings', 'A profile needs accessCombination (e.g. groupware_standard) or moduleAccess (e.g. ["webmail","contacts"])');
+  }
+}
+
+export function profileService(deps: ServiceDeps): ResourceService {
+  const { ledger } = deps;
+  const view = (id: string, props: Record<string, unknown>) => resourceView(deps, SERVICE, id, props);
+
+  async function reapply(call: ApsCall, previous: ProfileProps): Promise<number> {
+    const mailboxes = await ledger.listResources({ kind: 'mailboxes', profileId: call.resourceId, states: ['ready', 'disabled'] });
+    const stamp = Date.now();
+    for (const m of mailboxes) {
+      await deps.jobs.enqueue(`${call.instanceId} PROFILE mailboxes/${m.id}/applyProfile/${stamp}`, {
+        service: 'mailboxes', operation: 'custom', name: 'applyProfile', resourceId: m.id, instanceId: call.instanceId,
+        body: { previousCapabilities: previous.capabilities ?? [] }, query: {}, params: {},
+        transactionId: call.transactionId, controllerUri: call.controllerUri,
+      });
+    }
+    return mailboxes.length;
+  }
+
+  return {
+    async provision(call) {
+      const props = ownProperties(deps, SERVICE, call.body) as ProfileProps;
+      checkProfile(props);
+      await ledger.claimResource(newRecord(call, SERVICE, { state: 'ready', props: props as Record<string, unknown> }));
+      return view(call.resourceId, (await ledger.getResource(call.resourceId))!.props);
+    },
+    async retrieve(call) {
+      return view(call.resourceId, (await requireResource(deps, call, call.resourceId, SERVICE)).props);
+    },
+    async configure(call) {
+      const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+      const props = { ...rec.props, ...ownProperties(deps, SERVICE, call.body) } as ProfileProps;
+      checkProfile(props);
+      await ledger.updateResource(rec.id, { props: props as Record<string, unknown> });
+      const queued = await reapply(call, rec.props as ProfileProps);
+      call.log.info({ profile: rec.id, mailboxes: queued }, 'profile change queued for its mailboxes');
+      return view(rec.id, props as Record<string, unknown>);
+    },
+    async unprovision(call) {
+      const used = await ledger.countResources({ kind: 'mailboxes', profileId: call.resourceId });
+      if (used) throw apsError(409, 'ProfileInUse', `Profile ${call.resourceId} is used by ${used} mailbox(es): move them to another profile first`);
+      await ledger.deleteResource(call.resourceId);
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// The durable ledger: application instances, provisioned resources, async jobs and SSO tokens.
+// Secrets are encrypted by the implementation; callers see them in clear.
+
+export type ResourceState = 'provisioning' | 'ready' | 'disabled' | 'deleting' | 'deleted' | 'failed';
+
+export interface InstanceRecord {
+  id: string;
+  controllerUri: string;
+  controllerCert: string;
+  instanceCert: string;
+  /** Secret values: the instance's private key, the OX master password… */
+  secrets: Record<string, string>;
+  /** Non-secret settings of the application resource. */
+  settings: Record<string, unknown>;
+  lastError?: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ResourceRecord {
+  id: string;
+  instanceId: string;
+  kind: string;
+  /** Context of a mailbox, mailbox of a mobility add-on. */
+  parentId?: string | null;
+  profileId?: string | null;
+  state: ResourceState;
+  oxContextId?: number | null;
+  oxUserId?: number | null;
+  login?: string | null;
+  /** What we last returned to the controller (non-secret properties). */
+  props: Record<string, unknown>;
+  secrets: Record<string, string>;
+  usage?: Record<string, number> | null;
+  usageAt?: number | null;
+  lastError?: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type JobState = 'running' | 'waiting' | 'done' | 'failed';
+
+export interface JobRecord {
+  key: string;
+  instanceId: string;
+  resourceId?: string | null;
+  state: JobState;
+  attempts: number;
+  nextRetryAt: number;
+  leaseUntil: number;
+  leaseOwner?: string | null;
+  deadline: number;
+  /** The request to re-run (encrypted at rest: bodies carry passwords). */
+  input: Record<string, unknown>;
+  result?: { status: number; body?: unknown } | null;
+  error?: { status: number; body: unknown } | null;
+  info?: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ResourceQuery {
+  instanceId?: string;
+  kind?: string;
+  parentId?: string;
+  profileId?: string;
+  states?: ResourceState[];
+}
+
+export interface SsoTokenRecord {
+  hash: string;
+  instanceId: string;
+  resourceId: string;
+  expiresAt: number;
+}
+
+export interface Ledger {
+  readonly kind: 'sqlite' | 'postgres';
+
+  getInstance(id: string): Promise<InstanceRecord | undefined>;
+  /** Inserts; false when the id exists (never overwrites). */
+  createInstance(rec: InstanceRecord): Promise<boolean>;
+  updateInstance(id: string, patch: Partial<Omit<InstanceRecord, 'id' | 'createdAt'>>): Promise<void>;
+  deleteInstance(id: string): Promise<void>;
+  listInstances(): Promise<InstanceRecord[]>;
+
+  getResource(id: string): Promise<ResourceRecord | undefined>;
+  /** Inserts unless the id exists; returns the stored row and whether this call created it. */
+  claimResource(rec: ResourceRecord): Promise<{ record: ResourceRecord; created: boolean }>;
+  updateResource(id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'createdAt'>>): Promise<void>;
+  deleteResource(id: string): Promise<void>;
+  listResources(q: ResourceQuery): Promise<ResourceRecord[]>;
+  countResources(q: ResourceQuery): Promise<number>;
+
+  /** Next number of a per-instance sequence (context ids), never below `start`. */
+  nextSequence(instanceId: string, name: string, start: number): Promise<number>;
+
+  getJob(key: string): Promise<JobRecord | undefined>;
+  saveJob(job: JobRecord): Promise<void>;
+  updateJob(key: string, patch: Partial<Omit<JobRecord, 'key' | 'createdAt'>>): Promise<void>;
+  deleteJob(key: string): Promise<void>;
+  /** Leases due jobs (waiting and due, or running with an expired lease) to `owner`. */
+  claimDueJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<JobRecord[]>;
+  listJobs(q: { instanceId?: string; states?: JobState[] }): Promise<JobRecord[]>;
+  /** Removes finished jobs older than `before`. */
+  pruneJobs(before: number): Promise<number>;
+
+  saveSsoToken(token: SsoTokenRecord): Promise<void>;
+  /** Deletes and returns the token if it exists and has not expired (single use). */
+  takeSsoToken(hash: string, now: number): Promise<SsoTokenRecord | undefined>;
+  pruneSsoTokens(now: number): Promise<number>;
+
+  close(): Promise<void>;
+}

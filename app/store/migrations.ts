@@ -1,0 +1,77 @@
+// Versioned schema migrations. Applied in order, each once, inside a transaction. Never edit a
+// released migration: add a new one.
+
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        controller_uri TEXT NOT NULL,
+        controller_cert TEXT NOT NULL,
+        instance_cert TEXT NOT NULL,
+        secrets TEXT,
+        settings TEXT NOT NULL,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE resources (
+        id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        parent_id TEXT,
+        profile_id TEXT,
+        state TEXT NOT NULL,
+        ox_context_id BIGINT,
+        ox_user_id BIGINT,
+        login TEXT,
+        props TEXT NOT NULL,
+        secrets TEXT,
+        usage TEXT,
+        usage_at BIGINT,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX resources_instance_kind ON resources (instance_id, kind);
+      CREATE INDEX resources_parent ON resources (parent_id);
+      CREATE INDEX resources_profile ON resources (profile_id);
+      CREATE TABLE sequences (
+        instance_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        next_value BIGINT NOT NULL,
+        PRIMARY KEY (instance_id, name)
+      );
+      CREATE TABLE jobs (
+        key TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        resource_id TEXT,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_retry_at BIGINT NOT NULL,
+        lease_until BIGINT NOT NULL,
+        lease_owner TEXT,
+        deadline BIGINT NOT NULL,
+        input TEXT NOT NULL,
+        result TEXT,
+        error TEXT,
+        info TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX jobs_due ON jobs (state, next_retry_at);
+      CREATE TABLE sso_tokens (
+        hash TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,61 @@
+// AES-256-GCM for secrets at rest. The key comes from SECRET_KEY, SECRET_KEY_FILE, or a file
+// generated in DATA_DIR on first start.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const VERSION = 'v1';
+
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error('the secret key must be 32 bytes');
+  }
+
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return [VERSION, iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join(':');
+  }
+
+  open(sealed: string): string {
+    const [version, iv, tag, data] = sealed.split(':');
+    if (version !== VERSION || !iv || !tag || data === undefined) throw new Error('not a sealed secret');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
+  }
+
+  sealJson(value: unknown): string {
+    return this.seal(JSON.stringify(value));
+  }
+
+  openJson<T>(sealed: string | null | undefined, fallback: T): T {
+    return sealed ? (JSON.parse(this.open(sealed)) as T) : fallback;
+  }
+}
+
+export function parseKey(text: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) throw new Error('the secret key must be 64 hex characters or 32 bytes in base64');
+  return key;
+}
+
+export interface KeySource {
+  SECRET_KEY?: string;
+  SECRET_KEY_FILE?: string;
+  DATA_DIR: string;
+}
+
+/** Loads the key; creates DATA_DIR/secret.key when none is configured (`generated` tells the caller to warn). */
+export function loadSecretKey(src: KeySource): { key: Buffer; generated?: string } {
+  if (src.SECRET_KEY) return { key: parseKey(src.SECRET_KEY) };
+  if (src.SECRET_KEY_FILE) return { key: parseKey(readFileSync(src.SECRET_KEY_FILE, 'utf8')) };
+  const file = join(src.DATA_DIR, 'secret.key');
+  if (existsSync(file)) return { key: parseKey(readFileSync(file, 'utf8')) };
+  mkdirSync(src.DATA_DIR, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  return { key, generated: file };
+}
