@@ -1,0 +1,143 @@
+// Starts the whole stack on loopback for a test: the OX simulator, the endpoint (real HTTPS,
+// real SQLite in a temp dir) and a test controller. Everything stops at the test's end.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../app/config.js';
+import { buildServer } from '../app/server.js';
+import { OxSimulator, type SimulatorOptions } from './support/ox-sim/server.js';
+import { TestController, type CallOptions, type CallResult } from './support/controller.js';
+
+export const MASTER_PASSWORD = 'Master-Pass-4711';
+
+interface Tap {
+  teardown(fn: () => unknown): void;
+}
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  sim?: SimulatorOptions;
+  settings?: Record<string, unknown>;
+}
+
+export class Stack {
+  sim!: OxSimulator;
+  controller!: TestController;
+  endpoint!: FastifyInstance;
+  url = '';
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-'));
+  readonly logLines: string[] = [];
+  instanceId = '';
+  private env: Record<string, string> = {};
+
+  constructor(private readonly opts: StackOptions = {}) {}
+
+  async start(): Promise<this> {
+    this.sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD, ...this.opts.sim }).start();
+    this.controller = await new TestController().start();
+    this.env = {
+      DATA_DIR: this.dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug',
+      SYNC_BUDGET_MS: '3000', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '2000',
+      ...this.opts.env,
+    };
+    await this.startEndpoint();
+    return this;
+  }
+
+  async startEndpoint(extraEnv: Record<string, string> = {}): Promise<void> {
+    const config = loadConfig({ ...this.env, ...extraEnv });
+    const lines = this.logLines;
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    this.endpoint = await buildServer({ config, logStream: stream });
+    await this.endpoint.listen({ port: 0, host: '127.0.0.1' });
+    this.url = `https://127.0.0.1:${(this.endpoint.server.address() as AddressInfo).port}/`;
+  }
+
+  async restartEndpoint(extraEnv: Record<string, string> = {}): Promise<void> {
+    await this.endpoint.close();
+    await this.startEndpoint(extraEnv);
+  }
+
+  async stop(): Promise<void> {
+    await this.endpoint?.close();
+    await this.controller?.stop();
+    await this.sim?.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  call(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
+    return this.controller.call(this.url, method, path, { instanceId: this.instanceId || undefined, ...opts });
+  }
+
+  settings(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      oxSoapUrl: this.sim.soapUrl, oxPublicUrl: this.sim.url, masterPassword: MASTER_PASSWORD,
+      contextIdStart: 100, defaultQuotaMb: 500, ...this.opts.settings, ...extra,
+    };
+  }
+
+  /** Creates an application instance the way the controller does; remembers its id. */
+  async createInstance(extra: Record<string, unknown> = {}): Promise<CallResult> {
+    const inst = this.controller.newInstance();
+    const res = await this.call('POST', '/app', {
+      instanceId: inst.id,
+      body: { aps: { id: inst.id, type: 'http://ox-connector.org/aps/app/1.0', status: 'aps:provisioning', x509: inst.x509 }, ...this.settings(extra) },
+    });
+    if (res.status === 200) this.instanceId = inst.id;
+    return res;
+  }
+
+  /** Repeats a request in the async phase until it stops answering 202 (bounded). */
+  async settle(method: string, path: string, opts: CallOptions = {}, first?: CallResult): Promise<{ final: CallResult; accepted: number }> {
+    let res = first ?? (await this.call(method, path, opts));
+    let accepted = 0;
+    for (let i = 0; res.status === 202 && i < 200; i++) {
+      accepted++;
+      await new Promise((r) => setTimeout(r, 100));
+      res = await this.call(method, path, { ...opts, phase: 'async' });
+    }
+    return { final: res, accepted };
+  }
+
+  logText(): string {
+    return this.logLines.join('');
+  }
+}
+
+export async function startStack(t: Tap, opts: StackOptions = {}): Promise<Stack> {
+  const stack = await new Stack(opts).start();
+  t.teardown(() => stack.stop());
+  return stack;
+}
+
+export const uuid = () => randomUUID();
+
+export function contextBody(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    aps: { id, type: 'http://ox-connector.org/aps/contexts/1.0', status: 'aps:provisioning', subscription: uuid() },
+    app: { aps: { id: uuid() } }, subscription: { aps: { id: uuid() } }, account: { aps: { id: uuid() } },
+    diskspace: { limit: 2048 }, mailboxCount: { limit: 10 }, mobilityCount: { limit: 5 },
+    ...extra,
+  };
+}
+
+export function profileBody(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { aps: { id, type: 'http://ox-connector.org/aps/profiles/1.0' }, app: { aps: { id: uuid() } }, title: 'Webmail', accessCombination: 'webmail', ...extra };
+}
+
+export function mailboxBody(id: string, ctx: string, profile: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    aps: { id, type: 'http://ox-connector.org/aps/mailboxes/1.0' },
+    context: { aps: { id: ctx } }, profile: { aps: { id: profile } }, user: { aps: { id: uuid() } },
+    ...extra,
+  };
+}

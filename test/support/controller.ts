@@ -1,0 +1,109 @@
+// A stand-in APS controller: calls the endpoint over mutual TLS with its certificate, and serves
+// the controller REST API (aps/2/resources/<id>) the endpoint calls back, checking the caller's
+// instance certificate.
+import https from 'node:https';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { TestCa, type Issued } from './pki.js';
+import { pemToDer } from '../../app/util/tls.js';
+
+export interface CallOptions {
+  body?: unknown;
+  rawBody?: string;
+  instanceId?: string;
+  /** Which client certificate to present: the controller's (default), none, or another. */
+  as?: 'controller' | 'none' | Issued;
+  phase?: 'sync' | 'async';
+  transactionId?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: any;
+}
+
+export class TestController {
+  readonly ca = new TestCa();
+  readonly identity: Issued = this.ca.issue('aps-controller');
+  readonly resources = new Map<string, Record<string, unknown>>();
+  readonly received: Array<{ method: string; url: string; instanceCertOk: boolean; transactionId?: string }> = [];
+  /** Instance certificates the controller accepts on its REST API. */
+  readonly instanceCerts = new Set<string>();
+  private readonly agents = new Map<string, https.Agent>();
+  private server?: https.Server;
+  uri = '';
+
+  async start(): Promise<this> {
+    this.server = https.createServer({ ...this.identity, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate()?.raw;
+      const ok = Boolean(peer && [...this.instanceCerts].some((c) => pemToDer(c).equals(peer)));
+      this.received.push({ method: req.method ?? '', url: req.url ?? '', instanceCertOk: ok, transactionId: req.headers['aps-transaction-id'] as string | undefined });
+      if (!ok) return void res.writeHead(403).end('{"message":"bad certificate"}');
+      const match = /^\/aps\/2\/resources\/([0-9a-f-]{36})$/.exec(req.url ?? '');
+      const resource = match && this.resources.get(match[1]);
+      if (!resource) return void res.writeHead(404).end('{"message":"not found"}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(resource));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.uri = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const a of this.agents.values()) a.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** A fresh application instance: its id and the aps.x509 block the controller sends. */
+  newInstance(): { id: string; x509: { self: string; controller: string }; cert: Issued } {
+    const cert = this.ca.issue('aps-instance');
+    this.instanceCerts.add(cert.cert);
+    return { id: randomUUID(), x509: { self: `${cert.cert}${cert.key}`, controller: this.identity.cert }, cert };
+  }
+
+  private agent(as: CallOptions['as']): https.Agent {
+    const name = as === 'none' ? 'none' : as === undefined || as === 'controller' ? 'controller' : as.cert;
+    let agent = this.agents.get(name);
+    if (!agent) {
+      const identity = as === 'none' ? {} : as === undefined || as === 'controller' ? this.identity : as;
+      agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, maxSockets: 64, ...identity });
+      this.agents.set(name, agent);
+    }
+    return agent;
+  }
+
+  call(base: string, method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
+    const payload = opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+    const headers: Record<string, string> = {
+      'APS-Controller-URI': this.uri,
+      'APS-Transaction-ID': opts.transactionId ?? randomUUID(),
+      'APS-Request-Phase': opts.phase ?? 'sync',
+      ...(opts.instanceId ? { 'APS-Instance-ID': opts.instanceId } : {}),
+      ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    };
+    return new Promise((resolve, reject) => {
+      const req = https.request(new URL(path, base), { method, headers, agent: this.agent(opts.as) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
