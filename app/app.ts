@@ -12,6 +12,9 @@ import errorHandler from './plugins/error-handler.js';
 import servicesPlugin from './services/plugin.js';
 import apsRoutes from './aps/routes.js';
 import healthRoutes from './routes/health.js';
+import ssoPlugin from './plugins/sso.js';
+import metricsPlugin from './plugins/metrics.js';
+import ssoRoutes from './sso/routes.js';
 
 export interface AppOptions {
   config: Config;
@@ -31,10 +34,13 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   await fastify.register(configPlugin, { config: opts.config });
   await fastify.register(errorHandler);
   await fastify.register(ledgerPlugin);
+  await fastify.register(metricsPlugin);
   await fastify.register(schemasPlugin);
   await fastify.register(oxPlugin);
   await fastify.register(controllersPlugin);
+  await fastify.register(ssoPlugin);
   await fastify.register(servicesPlugin);
   await fastify.register(apsRoutes);
   await fastify.register(healthRoutes);
+  await fastify.register(ssoRoutes);
 }, { name: 'ox-aps-app' });

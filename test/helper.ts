@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../app/config.js';
 import { buildServer } from '../app/server.js';
@@ -49,6 +49,11 @@ export class Stack {
   }
 
   async startEndpoint(extraEnv: Record<string, string> = {}): Promise<void> {
+    if (this.env.PORT === '0') {
+      // A fixed port (kept over restarts) so that PUBLIC_URL, and the links built from it, are right.
+      this.env.PORT = String(await freePort());
+      this.env.PUBLIC_URL ??= `https://127.0.0.1:${this.env.PORT}`;
+    }
     const config = loadConfig({ ...this.env, ...extraEnv });
     const lines = this.logLines;
     const stream = new Writable({
@@ -58,7 +63,7 @@ export class Stack {
       },
     });
     this.endpoint = await buildServer({ config, logStream: stream });
-    await this.endpoint.listen({ port: 0, host: '127.0.0.1' });
+    await this.endpoint.listen({ port: config.PORT, host: '127.0.0.1' });
     this.url = `https://127.0.0.1:${(this.endpoint.server.address() as AddressInfo).port}/`;
   }
 
@@ -111,6 +116,17 @@ export class Stack {
   logText(): string {
     return this.logLines.join('');
   }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function startStack(t: Tap, opts: StackOptions = {}): Promise<Stack> {

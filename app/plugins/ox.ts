@@ -7,10 +7,11 @@ export default fp(async (fastify) => {
     timeoutMs: fastify.config.OX_TIMEOUT_MS,
     maxResponseBytes: 16 * 1024 * 1024,
     logger: fastify.log.child({ component: 'ox' }),
+    onCall: (service, operation, outcome, seconds) => fastify.metrics.soapCall(service, operation, outcome, seconds),
   });
   fastify.decorate('ox', connections);
   fastify.addHook('onClose', async () => connections.close());
-}, { name: 'ox', dependencies: ['config'] });
+}, { name: 'ox', dependencies: ['config', 'metrics'] });
 
 declare module 'fastify' {
   interface FastifyInstance {

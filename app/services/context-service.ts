@@ -9,6 +9,7 @@ import {
   type AppSettings, type InstanceEnv, type ServiceDeps,
 } from './deps.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
+import { issueLoginUrl } from './sso-login.js';
 
 const SERVICE = 'contexts';
 const THEME_KEY = 'io.ox/core//theme';
@@ -170,6 +171,10 @@ export function contextService(deps: ServiceDeps): ResourceService {
       await withOx({ doing: `enabling context ${rec.oxContextId}` }, () => ox.enableContext(rec.oxContextId!));
       await ledger.updateResource(rec.id, { state: 'ready' });
       return undefined;
+    },
+
+    operations: {
+      adminLogin: (call) => issueLoginUrl(deps, call, 'contexts'),
     },
 
     async unprovision(call) {

@@ -9,6 +9,7 @@ import type { OxConnections } from '../ox/connections.js';
 import type { OxClient } from '../ox/ox-client.js';
 import type { InstanceRecord, Ledger, ResourceRecord } from '../store/ledger.js';
 import type { StoredCall } from '../aps/dispatch.js';
+import type { SsoTokens } from '../sso/tokens.js';
 import { apsError } from './ox-errors.js';
 
 export interface AppSettings {
@@ -41,6 +42,7 @@ export interface ServiceDeps {
   config: Config;
   schemas: SchemaRegistry;
   jobs: JobQueue;
+  sso: SsoTokens;
 }
 
 export interface InstanceEnv {

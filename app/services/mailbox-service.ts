@@ -12,6 +12,7 @@ import {
   type InstanceEnv, type ServiceDeps,
 } from './deps.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
+import { issueLoginUrl } from './sso-login.js';
 
 const SERVICE = 'mailboxes';
 
@@ -200,6 +201,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       return undefined;
     },
     operations: {
+      login: (call) => issueLoginUrl(deps, call, 'mailboxes'),
       /** Internal (background job after a profile change): re-applies the mailbox's profile. */
       async applyProfile(call) {
         const rec = await ledger.getResource(call.resourceId);

@@ -16,6 +16,7 @@ export default fp(async (fastify) => {
     controllers: fastify.controllers,
     config: fastify.config,
     schemas: fastify.apsSchemas,
+    sso: fastify.sso,
     jobs: {
       enqueue: (key, call) => enqueueJob(fastify.ledger, key, call.instanceId, call.resourceId, call as unknown as Record<string, unknown>, fastify.config.JOB_DEADLINE),
     },
@@ -29,7 +30,7 @@ export default fp(async (fastify) => {
   };
   fastify.decorate('apsServices', services);
   fastify.decorate('serviceDeps', deps);
-}, { name: 'aps-services', dependencies: ['ledger', 'ox', 'controllers', 'config', 'aps-schemas'] });
+}, { name: 'aps-services', dependencies: ['ledger', 'ox', 'controllers', 'config', 'aps-schemas', 'sso'] });
 
 declare module 'fastify' {
   interface FastifyInstance {

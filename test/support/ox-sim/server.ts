@@ -1,6 +1,7 @@
 // The OX simulator: OX's SOAP endpoints (/webservices/<Service>), form login, the UI pages a
 // browser lands on, and a control API for tests (/__sim/*). Loopback only.
 import http from 'node:http';
+import https from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export interface SimulatorOptions extends Partial<ModelOptions> {
   latencyMs?: number;
   /** Keep request XML of the last N calls (golden tests); counts are always kept. */
   keepCalls?: number;
+  /** Also serve everything over HTTPS (for browsers: OX's public URL), with this identity. */
+  tls?: { cert: string; key: string };
 }
 
 export class OxSimulator {
@@ -42,6 +45,9 @@ export class OxSimulator {
   latencyMs: number;
   private failures: Array<FailureSpec & { remaining: number }> = [];
   private readonly server: http.Server;
+  private readonly tlsServer?: https.Server;
+  /** The HTTPS origin when `tls` was given. */
+  httpsUrl = '';
   private readonly keepCalls: number;
   private readonly wsdl = new Map<ServiceName, string>();
   url = '';
@@ -58,11 +64,16 @@ export class OxSimulator {
     for (const s of SERVICE_NAMES) this.wsdl.set(s, readFileSync(join(wsdlDir, `${s}.wsdl`), 'utf8'));
     this.server = http.createServer((req, res) => void this.route(req, res));
     this.server.keepAliveTimeout = 30_000;
+    if (options.tls) this.tlsServer = https.createServer(options.tls, (req, res) => void this.route(req, res));
   }
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(this.options.port ?? 0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    if (this.tlsServer) {
+      await new Promise<void>((resolve) => this.tlsServer!.listen(0, '127.0.0.1', resolve));
+      this.httpsUrl = `https://127.0.0.1:${(this.tlsServer.address() as AddressInfo).port}`;
+    }
     return this;
   }
 
@@ -71,8 +82,11 @@ export class OxSimulator {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const server of [this.server, this.tlsServer]) {
+      if (!server) continue;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
   /** The next `count` SOAP calls (of `operation`, if given) fail as described. */

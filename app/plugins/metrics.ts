@@ -1,0 +1,67 @@
+// Prometheus metrics (prom-client): APS requests, OX SOAP calls, async jobs, SSO logins. Served
+// in text format on METRICS_PORT by a second, plain-HTTP listener (never on the APS port).
+import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  soapCall(service: string, operation: string, outcome: string, seconds: number): void;
+  ssoLogin(outcome: 'ok' | 'refused'): void;
+}
+
+export function createMetrics(jobCounts?: () => Promise<Record<string, number>>): Metrics & { apsRequests: Histogram; jobs: Gauge } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const apsRequests = new Histogram({
+    name: 'aps_requests_duration_seconds', help: 'APS requests by service, operation and status',
+    labelNames: ['service', 'operation', 'status'], registers: [registry], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  const soapCalls = new Histogram({
+    name: 'ox_soap_duration_seconds', help: 'OX SOAP calls by operation and outcome',
+    labelNames: ['service', 'operation', 'outcome'], registers: [registry], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+  });
+  const sso = new Counter({ name: 'sso_logins_total', help: 'Single sign-on pages served or refused', labelNames: ['outcome'], registers: [registry] });
+  const jobs = new Gauge({
+    name: 'aps_async_jobs', help: 'Async jobs in the ledger by state (pending: running or waiting)', labelNames: ['state'], registers: [registry],
+    async collect() {
+      if (!jobCounts) return;
+      this.reset();
+      for (const [state, n] of Object.entries(await jobCounts())) this.set({ state }, n);
+    },
+  });
+  return {
+    registry, apsRequests, jobs,
+    soapCall: (service, operation, outcome, seconds) => soapCalls.observe({ service, operation, outcome }, seconds),
+    ssoLogin: (outcome) => sso.inc({ outcome }),
+  };
+}
+
+export default fp(async (fastify) => {
+  const count = async (states: Array<'running' | 'waiting' | 'failed'>) => (await fastify.ledger.listJobs({ states })).length;
+  const metrics = createMetrics(async () => ({ pending: await count(['running', 'waiting']), failed: await count(['failed']) }));
+  fastify.decorate('metrics', metrics);
+  fastify.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? '';
+    if (!route || route.startsWith('/sso') || route.endsWith('z')) return;
+    const [, service = '', ...rest] = route.split('/');
+    const operation = `${req.method} ${rest.length ? `/${rest.join('/')}` : ''}`.trim();
+    metrics.apsRequests.observe({ service, operation, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  const port = fastify.config.METRICS_PORT;
+  if (port === undefined) return;
+  const server: FastifyInstance = Fastify({ logger: false });
+  server.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  fastify.addHook('onReady', async () => {
+    await server.listen({ port, host: fastify.config.HOST });
+  });
+  fastify.addHook('onClose', async () => server.close());
+  fastify.decorate('metricsServer', server);
+}, { name: 'metrics', dependencies: ['config', 'ledger'] });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: ReturnType<typeof createMetrics>;
+    metricsServer?: FastifyInstance;
+  }
+}
