@@ -94,6 +94,11 @@ export function appService(deps: ServiceDeps): ResourceService {
       return { migrated };
     },
     operations: {
+      /** The OX login page for everyone who uses this installation (the public entry point). */
+      async publicUrl(call) {
+        const settings = (await ledger.getInstance(call.instanceId))!.settings as unknown as AppSettings;
+        return { url: new URL(settings.productPath, settings.oxPublicUrl).href };
+      },
       async testConnection(call) {
         const check = await checkOx(deps, call.instanceId);
         await ledger.updateInstance(call.instanceId, { lastError: check.ok ? null : check.message });

@@ -266,6 +266,8 @@ t.test('context ids OX reports taken are skipped', async (t) => {
   const upgrade = await stack.call('POST', `/app/${stack.instanceId}/upgrade?version=0.9-1`);
   t.equal(upgrade.status, 200);
   t.ok(upgrade.json.migrated >= 0);
+  const entry = await stack.call('GET', `/app/${stack.instanceId}/publicUrl`);
+  t.equal(entry.json.url, `${stack.sim.url}/appsuite/`, 'the public entry point to OX');
   const link = await stack.call('POST', `/app/${stack.instanceId}/contexts`, { body: { aps: { id: uuid() } } });
   t.equal(link.status, 200, 'link notifications are acknowledged');
   t.same(link.json, {});

@@ -28,8 +28,11 @@ export function parseXml(xml: string): XmlNode {
   };
   parser.oncdata = parser.ontext;
   parser.onclosetag = () => void stack.pop();
+  parser.onerror = (err) => {
+    throw err;
+  };
   parser.write(xml).close();
-  if (!root) throw new Error('empty document');
+  if (!root || stack.length) throw new Error(root ? 'unclosed element' : 'empty document');
   return root;
 }
 

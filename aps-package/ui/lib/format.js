@@ -1,0 +1,28 @@
+// Formatting for the control-panel views (AMD module; loaded by the control panel and by tests).
+define([], function () {
+  'use strict';
+
+  function number(n) {
+    return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  }
+
+  /** "123 of 2,048 MB (6 %)"; "123 MB (unlimited)" when there is no limit. */
+  function usage(counter, unit, _) {
+    var used = counter && typeof counter.usage === 'number' ? counter.usage : 0;
+    var limit = counter && typeof counter.limit === 'number' && counter.limit >= 0 ? counter.limit : null;
+    var u = unit ? ' ' + unit : '';
+    if (limit === null) return number(used) + u + ' (' + _('unlimited') + ')';
+    var pct = limit === 0 ? 100 : Math.min(100, Math.round((used / limit) * 100));
+    return number(used) + ' ' + _('of') + ' ' + number(limit) + u + ' (' + pct + ' %)';
+  }
+
+  function stateLabel(status, _) {
+    if (!status) return _('Unknown');
+    if (/disabled/.test(status)) return _('Disabled');
+    if (/provisioning|configuring/.test(status)) return _('In progress');
+    if (/ready/.test(status)) return _('Active');
+    return status;
+  }
+
+  return { number: number, usage: usage, stateLabel: stateLabel };
+});

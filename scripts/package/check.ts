@@ -1,0 +1,127 @@
+// Validates an APS package (the source tree's entries or an unpacked zip): one clear line per problem.
+import { posix } from 'node:path';
+import { Ajv } from 'ajv';
+import { SchemaRegistry, bodySchema, type ApsSchema } from '../../app/aps/schema-registry.js';
+import { schemasDir } from '../../app/util/paths.js';
+import { parseXml, type XmlNode } from '../../test/support/ox-sim/xml.js';
+import { metaStrings, parsePo, uiStrings } from './i18n.js';
+import { packageInfo } from './contents.js';
+
+const APS_NS = 'http://aps-standard.org/ns/2';
+const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const TYPE_ID = /^https?:\/\/\S+\/\d+\.\d+$/;
+const UI_OPERATION = /\bops\.(?:call|openLogin)\(\s*xhr\s*,\s*[^,]+,\s*'(\w+)'/g;
+const AMD_DEPS = /define\(\s*\[([^\]]*)\]/;
+
+const children = (n: XmlNode, local: string) => n.children.filter((c) => c.local === local);
+const child = (n: XmlNode, local: string) => children(n, local)[0];
+const text = (n: XmlNode | undefined) => n?.text.trim() ?? '';
+function descendants(n: XmlNode, local: string): XmlNode[] {
+  return n.children.flatMap((c) => [...(c.local === local ? [c] : []), ...descendants(c, local)]);
+}
+
+/** Attributes are not kept by the XML reader; read them from the source text instead. */
+function attributeValues(xml: string, element: string, attribute: string): string[] {
+  const re = new RegExp(`<${element}\\b[^>]*\\b${attribute}="([^"]*)"`, 'g');
+  return [...xml.matchAll(re)].map((m) => m[1]);
+}
+
+function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, served: SchemaRegistry, problems: string[]): ApsSchema | undefined {
+  if (!raw) {
+    problems.push(`service ${serviceId}: schema file ${path} is missing`);
+    return undefined;
+  }
+  let schema: ApsSchema;
+  try {
+    schema = JSON.parse(raw.toString('utf8')) as ApsSchema;
+  } catch (err) {
+    problems.push(`${path}: not valid JSON (${(err as Error).message})`);
+    return undefined;
+  }
+  if (schema.apsVersion !== '2.0') problems.push(`${path}: apsVersion must be "2.0"`);
+  if (!TYPE_ID.test(schema.id ?? '')) problems.push(`${path}: type id ${JSON.stringify(schema.id)} must end in /<major>.<minor>`);
+  for (const name of [...Object.keys(schema.properties ?? {}), ...Object.keys(schema.relations ?? {})]) {
+    if (!NAME.test(name)) problems.push(`${path}: property name ${JSON.stringify(name)} does not match ^[a-zA-Z_][a-zA-Z0-9_]*$`);
+  }
+  try {
+    new Ajv({ strict: false }).compile(bodySchema(schema, 'provision'));
+  } catch (err) {
+    problems.push(`${path}: does not compile (${(err as Error).message})`);
+  }
+  const endpoint = served.get(serviceId)?.schema;
+  if (!endpoint) problems.push(`service ${serviceId}: the endpoint serves no such service`);
+  else {
+    if (endpoint.id !== schema.id) problems.push(`${path}: type id ${schema.id} differs from the endpoint's ${endpoint.id}`);
+    if (JSON.stringify(endpoint.implements ?? []) !== JSON.stringify(schema.implements ?? [])) problems.push(`${path}: implements differs from what the endpoint serves`);
+  }
+  return schema;
+}
+
+/** The files a package needs: what APP-META.xml names, the views' AMD dependencies, translations. */
+function namedFiles(metaXml: string, languages: string[], entries: Map<string, Buffer>): Set<string> {
+  const named = new Set<string>(['APP-META.xml']);
+  for (const p of [...attributeValues(metaXml, 'schema', 'path'), ...attributeValues(metaXml, 'icon', 'path'), ...attributeValues(metaXml, 'view', 'src')]) named.add(p);
+  for (const lang of languages) named.add(`i18n/${lang}.po`);
+  const queue = [...named].filter((f) => f.endsWith('.js'));
+  while (queue.length) {
+    const file = queue.pop()!;
+    const deps = AMD_DEPS.exec(entries.get(file)?.toString('utf8') ?? '')?.[1] ?? '';
+    for (const dep of deps.split(',').map((d) => d.trim().replace(/^['"]|['"]$/g, '')).filter((d) => d.startsWith('.'))) {
+      const path = `${posix.join(posix.dirname(file), dep)}.js`;
+      if (!named.has(path)) {
+        named.add(path);
+        queue.push(path);
+      }
+    }
+  }
+  return named;
+}
+
+export function checkPackage(entries: Map<string, Buffer>): string[] {
+  const problems: string[] = [];
+  const metaXml = entries.get('APP-META.xml')?.toString('utf8');
+  if (!metaXml) return ['APP-META.xml is missing'];
+  let meta: XmlNode;
+  try {
+    meta = parseXml(metaXml);
+  } catch (err) {
+    return [`APP-META.xml is not well-formed XML: ${(err as Error).message.split('\n')[0]}`];
+  }
+  if (meta.uri !== APS_NS || meta.local !== 'application') problems.push(`APP-META.xml: the root must be <application xmlns="${APS_NS}">`);
+  for (const field of ['id', 'name', 'version', 'release']) if (!text(child(meta, field))) problems.push(`APP-META.xml: <${field}> is missing`);
+  const info = packageInfo();
+  if (text(child(meta, 'version')) !== info.version) problems.push(`APP-META.xml: version ${text(child(meta, 'version'))} is not package.json's ${info.version}`);
+  if (text(child(meta, 'release')) !== info.release) problems.push(`APP-META.xml: release ${text(child(meta, 'release'))} is not package.json's aps.release ${info.release}`);
+
+  const served = new SchemaRegistry(schemasDir);
+  const schemaPaths = attributeValues(metaXml, 'schema', 'path');
+  const serviceIds = children(meta, 'service').map((s, i) => ({ id: attributeValues(metaXml, 'service', 'id')[i] ?? '', node: s }));
+  const operations = new Set<string>();
+  serviceIds.forEach(({ id }, i) => {
+    const path = schemaPaths[i];
+    if (!path) return void problems.push(`service ${id}: no <schema path>`);
+    const schema = checkSchema(path, id, entries.get(path), served, problems);
+    for (const op of Object.keys(schema?.operations ?? {})) operations.add(op);
+  });
+  for (const id of served.types.keys()) if (!serviceIds.some((s) => s.id === id)) problems.push(`APP-META.xml: the endpoint serves ${id} but no <service id="${id}"> declares it`);
+
+  const languages = descendants(meta, 'language').map((l) => text(l));
+  const named = namedFiles(metaXml, languages, entries);
+  for (const file of named) if (!entries.has(file)) problems.push(`${file} is named by APP-META.xml but missing from the package`);
+  for (const file of entries.keys()) if (!named.has(file)) problems.push(`${file} is in the package but not named by APP-META.xml`);
+
+  const strings = new Set(metaStrings(metaXml));
+  for (const [file, data] of entries) {
+    if (!file.endsWith('.js')) continue;
+    const source = data.toString('utf8');
+    for (const s of uiStrings(source)) strings.add(s);
+    for (const m of source.matchAll(UI_OPERATION)) if (!operations.has(m[1])) problems.push(`${file}: calls operation ${m[1]}, which no schema declares`);
+  }
+  for (const lang of languages) {
+    const po = entries.get(`i18n/${lang}.po`);
+    if (!po) continue;
+    const translations = parsePo(po.toString('utf8'));
+    for (const s of strings) if (!translations.get(s)) problems.push(`i18n/${lang}.po: no translation for ${JSON.stringify(s)}`);
+  }
+  return problems;
+}
