@@ -69,6 +69,7 @@ export class Stack {
 
   async restartEndpoint(extraEnv: Record<string, string> = {}): Promise<void> {
     await this.endpoint.close();
+    this.controller.resetConnections();
     await this.startEndpoint(extraEnv);
   }
 

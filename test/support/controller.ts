@@ -53,8 +53,14 @@ export class TestController {
     return this;
   }
 
-  async stop(): Promise<void> {
+  /** Drops pooled connections (the endpoint restarted on the same port). */
+  resetConnections(): void {
     for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.resetConnections();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
