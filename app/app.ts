@@ -14,6 +14,7 @@ import apsRoutes from './aps/routes.js';
 import healthRoutes from './routes/health.js';
 import ssoPlugin from './plugins/sso.js';
 import metricsPlugin from './plugins/metrics.js';
+import pressurePlugin from './plugins/pressure.js';
 import ssoRoutes from './sso/routes.js';
 
 export interface AppOptions {
@@ -33,6 +34,7 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
 
   await fastify.register(configPlugin, { config: opts.config });
   await fastify.register(errorHandler);
+  await fastify.register(pressurePlugin);
   await fastify.register(ledgerPlugin);
   await fastify.register(metricsPlugin);
   await fastify.register(schemasPlugin);

@@ -29,6 +29,8 @@ const schema = {
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     USAGE_CACHE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
     SSO_TOKEN_TTL: { type: 'integer', minimum: 5, maximum: 3600, default: 60 },
+    MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
+    MAX_HEAP_MB: { type: 'integer', minimum: 32, maximum: 65536, default: 1024 },
   },
 } as const;
 
@@ -54,6 +56,8 @@ export interface Config {
   BODY_LIMIT: number;
   USAGE_CACHE_SECONDS: number;
   SSO_TOKEN_TTL: number;
+  MAX_EVENT_LOOP_DELAY_MS: number;
+  MAX_HEAP_MB: number;
   /** Parsed APS_ALLOW_FROM; undefined = any address may create instances. */
   allowFrom?: BlockList;
 }

@@ -42,6 +42,8 @@ export class Stack {
     this.env = {
       DATA_DIR: this.dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug',
       SYNC_BUDGET_MS: '3000', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '2000',
+      // Tests generate RSA keys synchronously in this process; only the overload test wants 503s.
+      MAX_EVENT_LOOP_DELAY_MS: '0',
       ...this.opts.env,
     };
     await this.startEndpoint();

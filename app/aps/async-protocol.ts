@@ -33,6 +33,8 @@ type Settled = { ok: true; outcome: Outcome } | { ok: false; error: unknown } | 
 interface InFlight {
   promise: Promise<Outcome>;
   persisted: boolean;
+  /** Holds the ledger lock on the request (released when it settles). */
+  locked?: boolean;
 }
 
 export class AsyncProtocol {
@@ -59,7 +61,11 @@ export class AsyncProtocol {
     }
     let flight = this.inflight.get(key);
     if (!flight) {
-      flight = { promise: run(), persisted: false };
+      // Another replica (or an earlier process whose lease has not run out) is on it: wait.
+      if (!(await this.ledger.tryLock(key, this.owner, this.opts.leaseMs))) {
+        return { accepted: true, retryTimeout: this.opts.retryTimeoutS, info: 'Another endpoint replica is working on this request.' };
+      }
+      flight = { promise: run(), persisted: false, locked: true };
       this.track(key, flight);
     }
     const settled = await this.race(flight.promise);
@@ -70,7 +76,10 @@ export class AsyncProtocol {
 
   private track(key: string, flight: InFlight): void {
     this.inflight.set(key, flight);
-    const forget = () => this.inflight.delete(key);
+    const forget = () => {
+      this.inflight.delete(key);
+      if (flight.locked) this.ledger.unlock(key, this.owner).catch((err) => this.log.warn({ err, key }, 'could not release a request lock'));
+    };
     flight.promise.then(forget, forget);
   }
 

@@ -5,6 +5,7 @@ import { OxClient, type OxClientOptions } from './ox-client.js';
 
 export class OxConnections {
   private readonly transports = new Map<string, Promise<SoapTransport>>();
+  private readonly built = new Set<string>();
   builds = 0;
 
   constructor(private readonly defaults: Omit<SoapTransportOptions, 'baseUrl' | 'logger'> & { logger: DebugLogger }) {}
@@ -14,10 +15,15 @@ export class OxConnections {
     if (!pending) {
       this.builds++;
       pending = SoapTransport.create({ ...this.defaults, baseUrl });
-      pending.catch(() => this.transports.delete(baseUrl));
+      pending.then(() => this.built.add(baseUrl), () => this.transports.delete(baseUrl));
       this.transports.set(baseUrl, pending);
     }
     return pending;
+  }
+
+  /** Whether the SOAP clients for this OX are built (readiness). */
+  isReady(baseUrl: string): boolean {
+    return this.built.has(baseUrl);
   }
 
   async client(baseUrl: string, opts: OxClientOptions): Promise<OxClient> {
@@ -28,5 +34,6 @@ export class OxConnections {
     const all = await Promise.allSettled(this.transports.values());
     for (const t of all) if (t.status === 'fulfilled') t.value.close();
     this.transports.clear();
+    this.built.clear();
   }
 }

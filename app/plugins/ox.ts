@@ -10,8 +10,14 @@ export default fp(async (fastify) => {
     onCall: (service, operation, outcome, seconds) => fastify.metrics.soapCall(service, operation, outcome, seconds),
   });
   fastify.decorate('ox', connections);
+  // Build every known OX's clients before traffic arrives (WSDL processing blocks the event loop).
+  fastify.addHook('onReady', async () => {
+    const instances = await fastify.ledger.listInstances();
+    const urls = new Set(instances.map((i) => (i.settings as { oxSoapUrl?: string }).oxSoapUrl).filter((u): u is string => Boolean(u)));
+    await Promise.allSettled([...urls].map((u) => connections.transport(u)));
+  });
   fastify.addHook('onClose', async () => connections.close());
-}, { name: 'ox', dependencies: ['config', 'metrics'] });
+}, { name: 'ox', dependencies: ['config', 'metrics', 'ledger'] });
 
 declare module 'fastify' {
   interface FastifyInstance {

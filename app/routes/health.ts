@@ -1,16 +1,20 @@
-// Liveness and readiness. Readiness: the ledger answers and the last OX error per instance.
+// Liveness (/healthz: the process answers) and readiness (/readyz: the ledger answers and the
+// SOAP clients of every instance's OX are built; the last OX error per instance).
 import type { FastifyInstance } from 'fastify';
 
+const NEVER_UNDER_PRESSURE = { pressureHandler: () => undefined };
+
 export default async function healthRoutes(fastify: FastifyInstance) {
-  fastify.get('/healthz', async () => ({ status: 'ok' }));
-  fastify.get('/readyz', async (_req, reply) => {
+  fastify.get('/healthz', { config: NEVER_UNDER_PRESSURE, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  fastify.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     try {
-      const instances = await fastify.ledger.listInstances();
-      return {
-        status: 'ready',
-        ledger: fastify.ledger.kind,
-        instances: instances.map((i) => ({ id: i.id, lastOxError: i.lastError ?? null })),
-      };
+      const instances = (await fastify.ledger.listInstances()).map((i) => {
+        const url = (i.settings as { oxSoapUrl?: string }).oxSoapUrl;
+        return { id: i.id, soapClients: url && fastify.ox.isReady(url) ? 'ready' : 'building', lastOxError: i.lastError ?? null };
+      });
+      const ready = instances.every((i) => i.soapClients === 'ready');
+      if (!ready) reply.code(503).header('Retry-After', '5');
+      return { status: ready ? 'ready' : 'starting', ledger: fastify.ledger.kind, instances };
     } catch (err) {
       return reply.code(503).header('Retry-After', '5').send({ status: 'not ready', reason: (err as Error).message });
     }

@@ -101,9 +101,13 @@ export interface Ledger {
   deleteJob(key: string): Promise<void>;
   /** Leases due jobs (waiting and due, or running with an expired lease) to `owner`. */
   claimDueJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<JobRecord[]>;
-  listJobs(q: { instanceId?: string; states?: JobState[] }): Promise<JobRecord[]>;
+  listJobs(q: { instanceId?: string; resourceId?: string; states?: JobState[] }): Promise<JobRecord[]>;
   /** Removes finished jobs older than `before`. */
   pruneJobs(before: number): Promise<number>;
+
+  /** A short lease on one request, so that replicas never run the same request at once. */
+  tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  unlock(key: string, owner: string): Promise<void>;
 
   saveSsoToken(token: SsoTokenRecord): Promise<void>;
   /** Deletes and returns the token if it exists and has not expired (single use). */

@@ -1,0 +1,228 @@
+// The ledger over SQL, shared by SQLite and PostgreSQL: the drivers differ only in how they run
+// a statement, open a transaction and lease due jobs. Statements use `?` placeholders.
+import type { SecretBox } from '../util/secret-box.js';
+import { INSTANCE_FIELDS, JOB_FIELDS, RESOURCE_FIELDS, RowCodec } from './codec.js';
+import type {
+  InstanceRecord, JobRecord, JobState, Ledger, ResourceQuery, ResourceRecord, SsoTokenRecord,
+} from './ledger.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Row = Record<string, unknown>;
+
+export interface SqlResult {
+  rows: Row[];
+  changes: number;
+}
+
+export abstract class SqlLedger implements Ledger {
+  abstract readonly kind: 'sqlite' | 'postgres';
+  protected readonly codec: RowCodec;
+
+  constructor(box: SecretBox) {
+    this.codec = new RowCodec(box);
+  }
+
+  protected abstract run(sql: string, args?: unknown[]): Promise<SqlResult>;
+  /** Runs `fn` in one transaction (serialised against other migrators where the driver can). */
+  protected abstract transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T>;
+  abstract claimDueJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<JobRecord[]>;
+  abstract close(): Promise<void>;
+
+  protected async migrate(): Promise<void> {
+    await this.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    await this.transaction(async (run) => {
+      await this.lockMigrations(run);
+      const done = new Set((await run('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        for (const statement of m.sql.split(';').map((s) => s.trim()).filter(Boolean)) await run(statement);
+        await run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [m.version, Date.now()]);
+      }
+    });
+  }
+
+  /** Keeps two replicas from migrating at once (PostgreSQL); SQLite's write lock does it already. */
+  protected async lockMigrations(_run: (sql: string, args?: unknown[]) => Promise<SqlResult>): Promise<void> {}
+
+  async schemaVersion(): Promise<number> {
+    return Number((await this.run('SELECT MAX(version) AS v FROM schema_migrations')).rows[0].v);
+  }
+
+  // ----- generic helpers -----
+
+  protected async insert(table: string, row: Row, conflict = ''): Promise<number> {
+    const cols = Object.keys(row);
+    const sql = `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ${conflict}`;
+    return (await this.run(sql, Object.values(row))).changes;
+  }
+
+  protected async update(table: string, keyColumn: string, key: string, row: Row): Promise<void> {
+    const cols = Object.keys(row);
+    if (!cols.length) return;
+    await this.run(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE ${keyColumn} = ?`, [...Object.values(row), key]);
+  }
+
+  protected async one(sql: string, args: unknown[] = []): Promise<Row | undefined> {
+    return (await this.run(sql, args)).rows[0];
+  }
+
+  protected job(row: Row): JobRecord {
+    return this.codec.fromRow<JobRecord>(JOB_FIELDS, row);
+  }
+
+  // ----- instances -----
+
+  async getInstance(id: string): Promise<InstanceRecord | undefined> {
+    const row = await this.one('SELECT * FROM instances WHERE id = ?', [id]);
+    return row && this.codec.fromRow<InstanceRecord>(INSTANCE_FIELDS, row);
+  }
+
+  async createInstance(rec: InstanceRecord): Promise<boolean> {
+    return (await this.insert('instances', this.codec.toRow(INSTANCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1;
+  }
+
+  async updateInstance(id: string, patch: Partial<InstanceRecord>): Promise<void> {
+    await this.update('instances', 'id', id, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() }));
+  }
+
+  async deleteInstance(id: string): Promise<void> {
+    await this.run('DELETE FROM instances WHERE id = ?', [id]);
+  }
+
+  async listInstances(): Promise<InstanceRecord[]> {
+    return (await this.run('SELECT * FROM instances ORDER BY created_at')).rows.map((r) => this.codec.fromRow<InstanceRecord>(INSTANCE_FIELDS, r));
+  }
+
+  // ----- resources -----
+
+  async getResource(id: string): Promise<ResourceRecord | undefined> {
+    const row = await this.one('SELECT * FROM resources WHERE id = ?', [id]);
+    return row && this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, row);
+  }
+
+  async claimResource(rec: ResourceRecord): Promise<{ record: ResourceRecord; created: boolean }> {
+    const created = (await this.insert('resources', this.codec.toRow(RESOURCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1;
+    return { record: (await this.getResource(rec.id))!, created };
+  }
+
+  async updateResource(id: string, patch: Partial<ResourceRecord>): Promise<void> {
+    await this.update('resources', 'id', id, this.codec.toRow(RESOURCE_FIELDS, { ...patch, updatedAt: Date.now() }));
+  }
+
+  async deleteResource(id: string): Promise<void> {
+    await this.run('DELETE FROM resources WHERE id = ?', [id]);
+  }
+
+  private where(q: ResourceQuery): { sql: string; args: unknown[] } {
+    const parts: string[] = [];
+    const args: unknown[] = [];
+    const add = (col: string, v: unknown) => {
+      if (v === undefined) return;
+      parts.push(`${col} = ?`);
+      args.push(v);
+    };
+    add('instance_id', q.instanceId);
+    add('kind', q.kind);
+    add('parent_id', q.parentId);
+    add('profile_id', q.profileId);
+    if (q.states?.length) {
+      parts.push(`state IN (${q.states.map(() => '?').join(', ')})`);
+      args.push(...q.states);
+    }
+    return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
+  }
+
+  async listResources(q: ResourceQuery): Promise<ResourceRecord[]> {
+    const { sql, args } = this.where(q);
+    return (await this.run(`SELECT * FROM resources ${sql} ORDER BY created_at, id`, args)).rows
+      .map((r) => this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, r));
+  }
+
+  async countResources(q: ResourceQuery): Promise<number> {
+    const { sql, args } = this.where(q);
+    return Number((await this.one(`SELECT COUNT(*) AS n FROM resources ${sql}`, args))!.n);
+  }
+
+  async nextSequence(instanceId: string, name: string, start: number): Promise<number> {
+    const row = await this.one(
+      `INSERT INTO sequences (instance_id, name, next_value) VALUES (?, ?, ?)
+       ON CONFLICT (instance_id, name) DO UPDATE SET next_value =
+         CASE WHEN sequences.next_value + 1 > excluded.next_value THEN sequences.next_value + 1 ELSE excluded.next_value END
+       RETURNING next_value`, [instanceId, name, start]);
+    return Number(row!.next_value);
+  }
+
+  // ----- jobs and locks -----
+
+  async getJob(key: string): Promise<JobRecord | undefined> {
+    const row = await this.one('SELECT * FROM jobs WHERE key = ?', [key]);
+    return row && this.job(row);
+  }
+
+  async saveJob(job: JobRecord): Promise<void> {
+    const row = this.codec.toRow(JOB_FIELDS, { ...job });
+    const cols = Object.keys(row).filter((c) => c !== 'key');
+    await this.insert('jobs', row, `ON CONFLICT (key) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`);
+  }
+
+  async updateJob(key: string, patch: Partial<JobRecord>): Promise<void> {
+    await this.update('jobs', 'key', key, this.codec.toRow(JOB_FIELDS, { ...patch, updatedAt: Date.now() }));
+  }
+
+  async deleteJob(key: string): Promise<void> {
+    await this.run('DELETE FROM jobs WHERE key = ?', [key]);
+  }
+
+  async listJobs(q: { instanceId?: string; resourceId?: string; states?: JobState[] }): Promise<JobRecord[]> {
+    const parts: string[] = [];
+    const args: unknown[] = [];
+    if (q.instanceId) {
+      parts.push('instance_id = ?');
+      args.push(q.instanceId);
+    }
+    if (q.resourceId) {
+      parts.push('resource_id = ?');
+      args.push(q.resourceId);
+    }
+    if (q.states?.length) {
+      parts.push(`state IN (${q.states.map(() => '?').join(', ')})`);
+      args.push(...q.states);
+    }
+    const where = parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+    return (await this.run(`SELECT * FROM jobs ${where} ORDER BY created_at`, args)).rows.map((r) => this.job(r));
+  }
+
+  async pruneJobs(before: number): Promise<number> {
+    return (await this.run(`DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?`, [before])).changes;
+  }
+
+  async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const row = await this.one(
+      `INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.expires_at < ?
+       RETURNING owner`, [key, owner, now + ttlMs, now]);
+    return row?.owner === owner;
+  }
+
+  async unlock(key: string, owner: string): Promise<void> {
+    await this.run('DELETE FROM locks WHERE key = ? AND owner = ?', [key, owner]);
+  }
+
+  // ----- SSO tokens -----
+
+  async saveSsoToken(token: SsoTokenRecord): Promise<void> {
+    await this.run('INSERT INTO sso_tokens (hash, instance_id, resource_id, expires_at) VALUES (?, ?, ?, ?)',
+      [token.hash, token.instanceId, token.resourceId, token.expiresAt]);
+  }
+
+  async takeSsoToken(hash: string, now: number): Promise<SsoTokenRecord | undefined> {
+    const row = await this.one('DELETE FROM sso_tokens WHERE hash = ? RETURNING *', [hash]);
+    if (!row || Number(row.expires_at) <= now) return undefined;
+    return { hash, instanceId: String(row.instance_id), resourceId: String(row.resource_id), expiresAt: Number(row.expires_at) };
+  }
+
+  async pruneSsoTokens(now: number): Promise<number> {
+    return (await this.run('DELETE FROM sso_tokens WHERE expires_at <= ?', [now])).changes;
+  }
+}
