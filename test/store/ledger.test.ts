@@ -1,0 +1,148 @@
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Ledger } from '../../app/store/ledger.js';
+import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
+import { PostgresLedger } from '../../app/store/postgres-ledger.js';
+import { SecretBox } from '../../app/util/secret-box.js';
+import { TestPostgres, postgresAvailable } from '../support/postgres.js';
+
+const box = new SecretBox(randomBytes(32));
+const SECRET = 'very-Secret-value-42';
+
+interface Backend {
+  name: string;
+  open(): Promise<Ledger>;
+  raw(sql: string): Promise<unknown[]>;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+const sqliteFile = join(dir, 'ledger.sqlite');
+const backends: Backend[] = [{
+  name: 'sqlite',
+  open: () => SqliteLedger.open(sqliteFile, box),
+  raw: async (sql) => {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(sqliteFile, { readonly: true });
+    try {
+      return db.prepare(sql).all();
+    } finally {
+      db.close();
+    }
+  },
+}];
+
+let server: TestPostgres | undefined;
+if (postgresAvailable) {
+  server = await new TestPostgres().start();
+  t.teardown(() => server!.stop());
+  const url = await server.database('ledger_test');
+  backends.push({
+    name: 'postgres',
+    open: () => PostgresLedger.connect(url, box),
+    raw: async (sql) => {
+      const client = new pg.Client(url);
+      await client.connect();
+      try {
+        return (await client.query(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+  });
+} else {
+  t.comment('PostgreSQL binaries not found: the PostgreSQL ledger is not tested here (.ci/run installs them)');
+}
+
+const now = Date.now();
+
+for (const backend of backends) {
+  t.test(`${backend.name} ledger`, async (t) => {
+    const ledger = await backend.open();
+    t.teardown(() => ledger.close());
+
+    t.test('instances: created once, never overwritten, secrets sealed', async (t) => {
+      const inst = { id: 'i1', controllerUri: 'https://c/', controllerCert: 'CERT', instanceCert: 'ICERT', secrets: { masterPassword: SECRET }, settings: { a: 1 }, createdAt: now, updatedAt: now };
+      t.equal(await ledger.createInstance(inst), true);
+      t.equal(await ledger.createInstance({ ...inst, controllerCert: 'EVIL' }), false);
+      const got = await ledger.getInstance('i1');
+      t.equal(got?.controllerCert, 'CERT');
+      t.same(got?.secrets, { masterPassword: SECRET });
+      await ledger.updateInstance('i1', { settings: { a: 2 }, lastError: 'x' });
+      t.same((await ledger.getInstance('i1'))?.settings, { a: 2 });
+      const raw = JSON.stringify(await backend.raw('SELECT * FROM instances'));
+      t.notMatch(raw, SECRET, 'no secret in clear at rest');
+    });
+
+    t.test('resources: claim is idempotent, queries filter', async (t) => {
+      const base = { instanceId: 'i1', kind: 'mailboxes', state: 'provisioning' as const, props: {}, secrets: { password: SECRET }, createdAt: now, updatedAt: now };
+      const first = await ledger.claimResource({ ...base, id: 'r1', parentId: 'c1' });
+      const again = await ledger.claimResource({ ...base, id: 'r1', parentId: 'OTHER' });
+      t.equal(first.created, true);
+      t.equal(again.created, false);
+      t.equal(again.record.parentId, 'c1', 'the first claim wins');
+      await ledger.claimResource({ ...base, id: 'r2', parentId: 'c1', state: 'ready' });
+      await ledger.claimResource({ ...base, id: 'r3', parentId: 'c2', kind: 'contexts' });
+      await ledger.updateResource('r1', { state: 'ready', oxUserId: 7, usage: { diskspace: 5 } });
+      const r1 = await ledger.getResource('r1');
+      t.equal(r1?.oxUserId, 7);
+      t.same(r1?.usage, { diskspace: 5 });
+      t.same(r1?.secrets, { password: SECRET });
+      t.equal(await ledger.countResources({ parentId: 'c1', states: ['ready'] }), 2);
+      t.same((await ledger.listResources({ kind: 'contexts' })).map((r) => r.id), ['r3']);
+      await ledger.deleteResource('r3');
+      t.equal(await ledger.getResource('r3'), undefined);
+    });
+
+    t.test('sequences: unique under concurrency, never below the start', async (t) => {
+      const ids = await Promise.all(Array.from({ length: 40 }, () => ledger.nextSequence('i1', 'context', 1000)));
+      t.equal(new Set(ids).size, 40);
+      t.equal(Math.min(...ids), 1000);
+      t.equal(await ledger.nextSequence('i1', 'context', 5000), 5000, 'a raised start moves the sequence up');
+      t.equal(await ledger.nextSequence('i1', 'context', 1000), 5001);
+    });
+
+    t.test('jobs: leases, takeover after expiry, pruning', async (t) => {
+      const job = { key: 'k1', instanceId: 'i1', resourceId: 'r1', state: 'waiting' as const, attempts: 1, nextRetryAt: now - 1, leaseUntil: 0, deadline: now + 60_000, input: { password: SECRET }, createdAt: now, updatedAt: now };
+      await ledger.saveJob(job);
+      const [a, b] = await Promise.all([ledger.claimDueJobs(now, 'A', 1000, 10), ledger.claimDueJobs(now, 'B', 1000, 10)]);
+      t.equal(a.length + b.length, 1, 'one replica leases a due job');
+      t.same((a[0] ?? b[0]).input, { password: SECRET });
+      t.same(await ledger.claimDueJobs(now + 500, 'C', 1000, 10), [], 'not while the lease runs');
+      const taken = await ledger.claimDueJobs(now + 1500, 'C', 1000, 10);
+      t.equal(taken[0]?.leaseOwner, 'C', 'taken over after the lease ran out');
+      await ledger.updateJob('k1', { state: 'done', result: { status: 200, body: { ok: true } } });
+      t.same((await ledger.getJob('k1'))?.result, { status: 200, body: { ok: true } });
+      t.equal((await ledger.listJobs({ resourceId: 'r1' })).length, 1);
+      t.notMatch(JSON.stringify(await backend.raw('SELECT * FROM jobs')), SECRET, 'job inputs sealed');
+      t.equal(await ledger.pruneJobs(Date.now() + 1), 1);
+    });
+
+    t.test('locks and SSO tokens', async (t) => {
+      t.equal(await ledger.tryLock('L', 'A', 10_000), true);
+      t.equal(await ledger.tryLock('L', 'B', 10_000), false);
+      await ledger.unlock('L', 'B');
+      t.equal(await ledger.tryLock('L', 'B', 10_000), false, 'only the owner unlocks');
+      await ledger.unlock('L', 'A');
+      t.equal(await ledger.tryLock('L', 'B', -1), true);
+      t.equal(await ledger.tryLock('L', 'C', 10_000), true, 'an expired lock is taken over');
+
+      await ledger.saveSsoToken({ hash: 'h1', instanceId: 'i1', resourceId: 'r1', expiresAt: Date.now() + 60_000 });
+      t.equal((await ledger.takeSsoToken('h1', Date.now()))?.resourceId, 'r1');
+      t.equal(await ledger.takeSsoToken('h1', Date.now()), undefined, 'single use');
+      await ledger.saveSsoToken({ hash: 'h2', instanceId: 'i1', resourceId: 'r1', expiresAt: Date.now() - 1 });
+      t.equal(await ledger.takeSsoToken('h2', Date.now()), undefined, 'expired');
+    });
+
+    t.test('reopening keeps everything and migrates nothing twice', async (t) => {
+      const reopened = await backend.open();
+      t.teardown(() => reopened.close());
+      t.equal((await reopened.getInstance('i1'))?.controllerCert, 'CERT');
+      const versions = (await backend.raw('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number((r as { version: unknown }).version));
+      t.same(versions, [1, 2]);
+    });
+  });
+}
