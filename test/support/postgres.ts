@@ -28,8 +28,9 @@ function freePort(): Promise<number> {
   });
 }
 
+// setpriv execs the command itself, so signals reach postgres directly.
 const asServerUser = (cmd: string, args: string[]): [string, string[]] =>
-  process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', cmd, ...args]] : [cmd, args];
+  process.getuid?.() === 0 ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args]] : [cmd, args];
 
 export class TestPostgres {
   private proc?: ChildProcess;
@@ -75,8 +76,10 @@ export class TestPostgres {
   async stop(): Promise<void> {
     if (this.proc && this.proc.exitCode === null) {
       const exited = new Promise((r) => this.proc!.once('exit', r));
-      this.proc.kill('SIGINT');
+      this.proc.kill('SIGINT'); // fast shutdown
+      const timer = setTimeout(() => this.proc?.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(timer);
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
