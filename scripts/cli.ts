@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// ox-aps: the operator's command-line tool.
+//   ox-aps check --url <OX SOAP URL> [--login <master>] [--password-file <file>]
+//   ox-aps instances | resources [--instance <id>] [--kind <kind>] | retry <aps-id> | demo
+// Ledger commands read the endpoint's configuration from the environment (DATA_DIR, DATABASE_URL,
+// SECRET_KEY / SECRET_KEY_FILE).
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../app/config.js';
+import { OxConnections } from '../app/ox/connections.js';
+import { OxFault, OxTransportError } from '../app/ox/faults.js';
+import { openLedger } from '../app/store/open-ledger.js';
+
+const USAGE = `usage: ox-aps <command>
+  check --url <OX SOAP URL> [--login oxadminmaster] [--password-file <file>]
+        connects with the master credentials (asked for when no file is given) and says whether OX accepts them
+  instances                          application instances in the ledger
+  resources [--instance <id>] [--kind contexts|mailboxes|profiles|mobility]
+                                     provisioned resources with their state and last error
+  retry <aps-id>                     re-runs the failed background jobs of a resource
+  demo [--port <n>]                  OX simulator + endpoint + scripted controller (see npm run demo)`;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+async function askPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const rl = createInterface({ input: process.stdin });
+    for await (const line of rl) return line;
+    return '';
+  }
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _enc, cb) {
+      if (!muted) process.stdout.write(chunk);
+      cb();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  return new Promise((resolve) => {
+    rl.question(prompt, (answer) => {
+      rl.close();
+      process.stdout.write('\n');
+      resolve(answer);
+    });
+    muted = true;
+  });
+}
+
+async function check(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { url: { type: 'string' }, login: { type: 'string', default: 'oxadminmaster' }, 'password-file': { type: 'string' } } });
+  if (!values.url) fail(`check needs --url\n${USAGE}`);
+  const password = values['password-file'] ? readFileSync(values['password-file'], 'utf8').trim() : await askPassword(`Password of ${values.login}: `);
+  console.log(`Checking OX SOAP at ${values.url}`);
+  const connections = new OxConnections({ timeoutMs: 15_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
+  try {
+    const started = Date.now();
+    const ox = await connections.client(values.url, { master: { login: values.login!, password }, masterAccountOverride: false });
+    console.log('  SOAP clients built from the pinned WSDLs (OXContextService, OXUserService)');
+    const contexts = await ox.listContexts('*');
+    console.log(`  reachable, master credentials accepted (${Date.now() - started} ms)`);
+    const ids = contexts.map((c) => c.id).sort((x, y) => x - y);
+    console.log(`  contexts visible: ${contexts.length}${ids.length ? ` (ids ${ids[0]}…${ids[ids.length - 1]})` : ''}`);
+    console.log(`OK: OX at ${values.url} accepts the master admin "${values.login}"; ${contexts.length} context(s) visible`);
+  } catch (err) {
+    if (err instanceof OxFault && err.kind === 'authentication') fail(`FAILED: OX refused the master admin "${values.login}" (${err.oxMessage}): check the password`);
+    if (err instanceof OxTransportError) fail(`FAILED: OX did not answer at ${values.url} (${err.reason}): check the URL and the network`);
+    if (err instanceof OxFault) fail(`FAILED: OX answered ${err.exceptionClass}: ${err.oxMessage}`);
+    fail(`FAILED: ${(err as Error).message}`);
+  } finally {
+    await connections.close();
+  }
+}
+
+function table(rows: Array<Record<string, unknown>>): void {
+  if (!rows.length) return void console.log('(none)');
+  const cols = Object.keys(rows[0]);
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+  const line = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i])).join('  ').trimEnd();
+  console.log(line(cols));
+  for (const r of rows) console.log(line(cols.map((c) => String(r[c] ?? ''))));
+}
+
+async function withLedger<T>(fn: (ledger: Awaited<ReturnType<typeof openLedger>>['ledger']) => Promise<T>): Promise<T> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`Configuration error: ${err.message}`);
+    throw err;
+  }
+  const { ledger } = await openLedger(config);
+  try {
+    return await fn(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'check':
+      return check(rest);
+    case 'instances':
+      return withLedger(async (ledger) => table((await ledger.listInstances()).map((i) => ({
+        id: i.id, controller: i.controllerUri, ox: (i.settings as { oxSoapUrl?: string }).oxSoapUrl ?? '', created: new Date(i.createdAt).toISOString(), lastOxError: i.lastError ?? '',
+      }))));
+    case 'resources': {
+      const { values } = parseArgs({ args: rest, options: { instance: { type: 'string' }, kind: { type: 'string' } } });
+      return withLedger(async (ledger) => table((await ledger.listResources({ instanceId: values.instance, kind: values.kind })).map((r) => ({
+        id: r.id, kind: r.kind, state: r.state, context: r.oxContextId ?? '', user: r.oxUserId ?? '', login: r.login ?? '', lastError: r.lastError ?? '',
+      }))));
+    }
+    case 'retry': {
+      const id = rest[0] ?? fail(`retry needs an APS resource id\n${USAGE}`);
+      return withLedger(async (ledger) => {
+        const failed = await ledger.listJobs({ resourceId: id, states: ['failed'] });
+        if (!failed.length) fail(`no failed job for ${id}`);
+        const deadline = Date.now() + loadConfig().JOB_DEADLINE * 1000;
+        for (const job of failed) await ledger.updateJob(job.key, { state: 'waiting', attempts: 0, nextRetryAt: Date.now(), deadline, error: null, info: 'Retried by an operator' });
+        console.log(`queued ${failed.length} job(s) for ${id}; a running endpoint retries within a second`);
+      });
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo.js');
+      return runDemo(rest);
+    }
+    default:
+      fail(USAGE);
+  }
+}
+
+await main();

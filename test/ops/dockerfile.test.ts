@@ -1,0 +1,32 @@
+import t from 'tap';
+import { existsSync, readFileSync } from 'node:fs';
+
+// No Docker engine here: the image's rules are checked by reading the Dockerfile.
+const lines = readFileSync('Dockerfile', 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const stages = lines.filter((l) => /^FROM /i.test(l));
+const final = lines.slice(lines.lastIndexOf(stages[stages.length - 1]));
+
+t.test('multi-stage, and the runtime stage takes only build output', async (t) => {
+  t.ok(stages.length >= 2, 'at least two stages');
+  t.match(stages[0], / AS build$/i);
+  t.ok(final.some((l) => /^COPY --from=build /.test(l)));
+  t.notOk(final.some((l) => /g\+\+|make|python3/.test(l)), 'no compiler in the runtime image');
+});
+
+t.test('non-root, init as PID 1, exec-form node CMD, health check, data volume', async (t) => {
+  const user = final.filter((l) => /^USER /.test(l)).pop();
+  t.ok(user && !/^USER (root|0)$/.test(user), `runs as ${user}`);
+  t.ok(final.some((l) => /^ENTRYPOINT \[".*tini", "--"\]$/.test(l)), 'tini is PID 1');
+  t.match(final.filter((l) => /^CMD /.test(l)).pop() ?? '', /^CMD \["node", "dist\/app\/server\.js"\]$/);
+  t.ok(final.some((l) => /^HEALTHCHECK /.test(l)), 'health check');
+  t.ok(lines.some((l) => /\/healthz/.test(l)), 'the health check asks /healthz');
+  t.ok(final.some((l) => /^VOLUME \["\/data"\]$/.test(l)));
+  t.ok(final.some((l) => /DATA_DIR=\/data/.test(l)));
+});
+
+t.test('every file the runtime reads is copied', async (t) => {
+  for (const dir of ['app/ox/wsdl', 'schemas']) {
+    t.ok(existsSync(dir));
+    t.ok(final.some((l) => l.startsWith(`COPY ${dir} `)), `${dir} copied`);
+  }
+});

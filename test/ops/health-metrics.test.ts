@@ -1,0 +1,47 @@
+import t from 'tap';
+import { createServer, type AddressInfo } from 'node:net';
+import { contextBody, startStack, uuid } from '../helper.js';
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as AddressInfo;
+    s.close(() => resolve(port));
+  });
+});
+
+t.test('readiness waits for SOAP clients and reports the last OX error; metrics count what happened', async (t) => {
+  const metricsPort = await freePort();
+  const stack = await startStack(t, { env: { METRICS_PORT: String(metricsPort) } });
+  t.equal((await stack.call('GET', '/healthz', { as: 'none' })).status, 200);
+  const empty = await stack.call('GET', '/readyz', { as: 'none' });
+  t.equal(empty.status, 200);
+  t.same(empty.json.instances, []);
+  await stack.createInstance();
+  await stack.call('POST', '/contexts', { body: contextBody(uuid()) });
+  await stack.restartEndpoint();
+  const ready = await stack.call('GET', '/readyz', { as: 'none' });
+  t.equal(ready.status, 200, 'SOAP clients built at start');
+  t.equal(ready.json.instances[0].soapClients, 'ready');
+  t.equal(ready.json.instances[0].lastOxError, null);
+
+  await stack.call('POST', '/contexts', { body: contextBody(uuid()) });
+  await stack.call('GET', '/sso/nope', { as: 'none' });
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  t.match(metrics, /aps_requests_duration_seconds_count\{service="contexts",operation="POST",status="200"\} 1/);
+  t.match(metrics, /ox_soap_duration_seconds_count\{service="OXContextService",operation="createModuleAccessByName",outcome="ok"\} 1/);
+  t.match(metrics, /aps_async_jobs\{state="pending"\} 0/);
+  t.match(metrics, /sso_logins_total\{outcome="refused"\} 1/);
+  t.match(metrics, /process_resident_memory_bytes/);
+});
+
+t.test('overload answers 503 with Retry-After and the APS error body; liveness still answers', async (t) => {
+  const stack = await startStack(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '50' } });
+  await new Promise((r) => setTimeout(r, 1200)); // a quiet sample first
+  const end = Date.now() + 1500;
+  while (Date.now() < end); // block the event loop for longer than a sample interval
+  const res = await stack.call('GET', '/readyz', { as: 'none' });
+  t.equal(res.status, 503);
+  t.equal(res.headers['retry-after'], '10');
+  t.equal(res.json.error, 'Overloaded');
+  t.equal((await stack.call('GET', '/healthz', { as: 'none' })).status, 200, 'liveness is exempt');
+});
