@@ -1,0 +1,98 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OxSimulator } from '../support/ox-sim/server.js';
+import { MASTER_PASSWORD, contextBody, startStack, uuid } from '../helper.js';
+
+function cli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.stdin.end(opts.input ?? '');
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+t.test('check: one verdict line, exit code to match', async (t) => {
+  const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();
+  t.teardown(() => sim.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const good = join(dir, 'good');
+  const bad = join(dir, 'bad');
+  writeFileSync(good, `${MASTER_PASSWORD}\n`);
+  writeFileSync(bad, 'wrong\n');
+  const ok = await cli(['check', '--url', sim.soapUrl, '--password-file', good]);
+  t.equal(ok.code, 0, ok.out);
+  t.match(ok.out.trim().split('\n').pop(), /^OK: OX at .* accepts the master admin "oxadminmaster"; 0 context\(s\) visible$/);
+  const refused = await cli(['check', '--url', sim.soapUrl, '--password-file', bad]);
+  t.equal(refused.code, 1);
+  t.match(refused.out.trim().split('\n').pop(), /^FAILED: OX refused the master admin "oxadminmaster" \(Authentication failed\)/);
+  const piped = await cli(['check', '--url', sim.soapUrl], { input: `${MASTER_PASSWORD}\n` });
+  t.equal(piped.code, 0, 'the password can come on standard input');
+  const down = await cli(['check', '--url', 'http://127.0.0.1:9/webservices/', '--password-file', good]);
+  t.equal(down.code, 1);
+  t.match(down.out, /FAILED: OX did not answer/);
+  for (const r of [ok, refused, piped]) t.notMatch(r.out, MASTER_PASSWORD, 'the password is never printed');
+  const usage = await cli(['frobnicate']);
+  t.equal(usage.code, 1);
+  t.match(usage.out, /^usage: ox-aps <command>/);
+});
+
+t.test('instances, resources and retry read the endpoint ledger', async (t) => {
+  const stack = await startStack(t);
+  await stack.createInstance();
+  const ctx = uuid();
+  await stack.call('POST', '/contexts', { body: contextBody(ctx) });
+  const env = { DATA_DIR: stack.dataDir };
+  const instances = await cli(['instances'], { env });
+  t.equal(instances.code, 0);
+  t.match(instances.out, stack.instanceId);
+  t.match(instances.out, stack.sim.soapUrl);
+  const resources = await cli(['resources', '--kind', 'contexts'], { env });
+  t.match(resources.out, new RegExp(`${ctx}\\s+contexts\\s+ready\\s+100`));
+
+  const none = await cli(['retry', ctx], { env });
+  t.equal(none.code, 1);
+  t.match(none.out, /no failed job/);
+  const now = Date.now();
+  await stack.endpoint.ledger.saveJob({ key: 'k', instanceId: stack.instanceId, resourceId: ctx, state: 'failed', attempts: 9, nextRetryAt: now, leaseUntil: 0, deadline: now, input: {}, error: { status: 500, body: {} }, createdAt: now, updatedAt: now });
+  const retried = await cli(['retry', ctx], { env });
+  t.equal(retried.code, 0, retried.out);
+  t.match(retried.out, /queued 1 job\(s\)/);
+  const job = await stack.endpoint.ledger.getJob('k');
+  t.ok(job && job.attempts <= 1, 're-queued with a fresh attempt count (the running endpoint may already have picked it up)');
+});
+
+t.test('npm run demo walks the flow, prints working one-time links, stops cleanly', async (t) => {
+  const port = String(20000 + Math.floor(Math.random() * 20000));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--port', port], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  t.teardown(() => child.kill('SIGKILL'));
+  const waitFor = async (re: RegExp) => {
+    for (let i = 0; i < 300 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    return re.exec(out);
+  };
+  const first = await waitFor(/Login URL \(alice, webmail\): (\S+)/);
+  t.ok(first, out);
+  for (const step of ['1. Application instance created', '3. Context 100', '5. Mobility (ActiveSync) for alice', '6. Usage poll: 2 mailboxes, 1 with mobility']) t.match(out, step);
+  const { request } = await import('node:https');
+  const status = await new Promise<number>((resolve) => request(first![1], { rejectUnauthorized: false }, (res) => {
+    res.resume();
+    resolve(res.statusCode ?? 0);
+  }).end());
+  t.equal(status, 200, 'the login link serves the login page');
+  const before = (out.match(/Login URL \(alice/g) ?? []).length;
+  child.stdin.write('\n');
+  await waitFor(new RegExp(`(Login URL \\(alice[\\s\\S]*){${before + 1}}`));
+  t.equal((out.match(/Login URL \(alice/g) ?? []).length, before + 1, 'Enter prints fresh links');
+  child.kill('SIGINT');
+  t.equal(await exited, 0);
+  t.match(out, /Demo stopped\./);
+});
