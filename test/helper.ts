@@ -32,6 +32,8 @@ export class Stack {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-'));
   readonly logLines: string[] = [];
   instanceId = '';
+  /** Every password, key line and SSO token this stack sent or received: none may reach a log. */
+  readonly secrets = new Set<string>([MASTER_PASSWORD]);
   private env: Record<string, string> = {};
 
   constructor(private readonly opts: StackOptions = {}) {}
@@ -77,13 +79,35 @@ export class Stack {
 
   async stop(): Promise<void> {
     await this.endpoint?.close();
+    const leaked = this.leakedSecrets();
     await this.controller?.stop();
     await this.sim?.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
+    if (leaked.length) throw new Error(`${leaked.length} secret(s) appeared in the endpoint's log, e.g. one starting ${leaked[0].slice(0, 4)}…`);
   }
 
-  call(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
-    return this.controller.call(this.url, method, path, { instanceId: this.instanceId || undefined, ...opts });
+  /** Secrets found in the endpoint's log lines (checked when the stack stops). */
+  leakedSecrets(): string[] {
+    const log = this.logText();
+    return [...this.secrets].filter((s) => s.length >= 8 && log.includes(s));
+  }
+
+  private remember(value: unknown, key = ''): void {
+    if (typeof value === 'string') {
+      if (/password|secret/i.test(key)) this.secrets.add(value);
+      if (key === 'self') for (const line of value.split('\n')) if (line.length >= 40) this.secrets.add(line);
+      const token = /\/sso\/([A-Za-z0-9_-]{43})/.exec(value)?.[1];
+      if (token) this.secrets.add(token);
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) this.remember(v, k);
+    }
+  }
+
+  async call(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
+    this.remember(opts.body);
+    const res = await this.controller.call(this.url, method, path, { instanceId: this.instanceId || undefined, ...opts });
+    this.remember(res.json);
+    return res;
   }
 
   settings(extra: Record<string, unknown> = {}): Record<string, unknown> {

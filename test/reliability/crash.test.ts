@@ -1,0 +1,78 @@
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
+import { OxSimulator } from '../support/ox-sim/server.js';
+import { TestController, type CallResult } from '../support/controller.js';
+import { EndpointProcess } from '../support/endpoint-process.js';
+import { loadConfig } from '../../app/config.js';
+import { openLedger } from '../../app/store/open-ledger.js';
+import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '../helper.js';
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as AddressInfo;
+    s.close(() => resolve(port));
+  });
+});
+
+t.test('SIGKILL in the middle of provisions: retries end with one context and one user each', async (t) => {
+  const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();
+  t.teardown(() => sim.stop());
+  const controller = await new TestController().start();
+  t.teardown(() => controller.stop());
+  const port = String(await freePort());
+  const env = {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'crash-')), PORT: port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '5000', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '3000', MAX_EVENT_LOOP_DELAY_MS: '0',
+  };
+  let endpoint = await new EndpointProcess(env).start();
+  t.teardown(() => endpoint.stop());
+  const inst = controller.newInstance();
+  const call = (method: string, path: string, body: unknown, phase: 'sync' | 'async' = 'sync') =>
+    controller.call(endpoint.url, method, path, { instanceId: inst.id, body, phase }).catch((err: Error) => ({ status: 0, text: err.message, json: undefined, headers: {} }) as CallResult);
+  t.equal((await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER_PASSWORD, contextIdStart: 700 })).status, 200);
+  const profile = uuid();
+  await call('POST', '/profiles', profileBody(profile));
+
+  const contexts = Array.from({ length: 5 }, () => ({ id: uuid(), mailbox: uuid() }));
+  const requests = [
+    ...contexts.map((c) => ['POST', '/contexts', contextBody(c.id)] as const),
+    ...contexts.map((c, i) => ['POST', '/mailboxes', mailboxBody(c.mailbox, c.id, profile, { login: `m${i}`, email: `m${i}@x.example`, displayName: `M ${i}` })] as const),
+  ];
+  // Slow OX so that the kill lands while calls are in flight.
+  sim.latencyMs = 250;
+  const inflight = requests.map(([m, p, b]) => call(m, p, b));
+  await new Promise((r) => setTimeout(r, 400));
+  await endpoint.kill();
+  await Promise.all(inflight);
+  sim.latencyMs = 0;
+  endpoint = await new EndpointProcess(env).start();
+  controller.resetConnections();
+
+  // The controller repeats what did not finish, then polls until every request is done.
+  for (const [m, p, b] of requests) {
+    let res = await call(m, p, b);
+    for (let i = 0; (res.status === 202 || res.status === 409) && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await call(m, p, b, res.status === 202 ? 'async' : 'sync');
+    }
+    t.equal(res.status, 200, `${p} ${(b.aps as { id: string }).id.slice(0, 8)}: ${res.text.slice(0, 200)}`);
+  }
+  t.equal(sim.model.contexts.size, 5, 'exactly five contexts');
+  for (const [i, c] of contexts.entries()) {
+    const ctx = [...sim.model.contexts.values()].find((x) => x.name === `aps-${(requests[i][2].aps as { subscription: string }).subscription}`);
+    t.ok(ctx, `context of subscription ${i} exists once`);
+    t.equal([...ctx!.users.values()].filter((u) => u.name === `m${i}`).length, 1, `user m${i} exists once`);
+    void c;
+  }
+  const users = [...sim.model.contexts.values()].flatMap((x) => [...x.users.values()].filter((u) => !u.contextadmin));
+  t.equal(users.length, 5, 'no orphaned users');
+  const { ledger } = await openLedger(loadConfig(env));
+  t.teardown(() => ledger.close());
+  const rows = await ledger.listResources({ instanceId: inst.id });
+  t.same(rows.filter((r) => r.state !== 'ready').map((r) => `${r.kind}:${r.state}`), [], 'no resource left half-provisioned in the ledger');
+  const ledgerContexts = new Set(rows.filter((r) => r.kind === 'contexts').map((r) => r.oxContextId));
+  t.ok([...sim.model.contexts.keys()].every((id) => ledgerContexts.has(id)), 'every OX context is in the ledger');
+});
