@@ -1,0 +1,158 @@
+// npm run bench [-- --latency 20 --json out.json]: the endpoint's own cost on top of OX.
+// Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
+// (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../app/config.js';
+import { OxConnections } from '../app/ox/connections.js';
+import { openLedger } from '../app/store/open-ledger.js';
+import { projectRoot } from '../app/util/paths.js';
+import { OxSimulator } from '../test/support/ox-sim/server.js';
+import { TestController } from '../test/support/controller.js';
+import { EndpointProcess } from '../test/support/endpoint-process.js';
+
+const { values } = parseArgs({
+  options: {
+    latency: { type: 'string', default: '20' }, json: { type: 'string' }, mailboxes: { type: 'string', default: '2000' },
+    contexts: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, polled: { type: 'string', default: '1000' },
+    sequential: { type: 'string', default: '200' }, 'no-build': { type: 'boolean', default: false },
+  },
+});
+const LATENCY = Number(values.latency);
+const CONCURRENCY = Number(values.concurrency);
+const MASTER = `bench-${randomUUID()}`;
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as AddressInfo;
+    s.close(() => resolve(port));
+  });
+});
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+const link = () => ({ aps: { id: randomUUID() } });
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+function peakRssMb(pid: number): number {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Math.round(Number(hwm) / 1024);
+}
+
+if (!values['no-build']) execFileSync('npm', ['run', '-s', 'build'], { cwd: projectRoot, stdio: 'inherit' });
+const sim = await new OxSimulator({ masterPassword: MASTER, latencyMs: LATENCY, keepCalls: 0, masterAccountOverride: true, enforceUniqueDisplayName: false }).start();
+const controller = await new TestController().start();
+const port = String(await freePort());
+const env = {
+  DATA_DIR: mkdtempSync(join(tmpdir(), 'ox-aps-bench-')), PORT: port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${port}`,
+  SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '60000', USAGE_CACHE_SECONDS: '300', MAX_EVENT_LOOP_DELAY_MS: '0',
+};
+let endpoint = await new EndpointProcess(env, true).start();
+const inst = controller.newInstance();
+const call = async (method: string, path: string, body?: unknown) => {
+  const res = await controller.call(endpoint.url, method, path, { instanceId: inst.id, body });
+  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  return res.json;
+};
+await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER, masterAccountOverride: true, contextIdStart: 1 });
+const profile = randomUUID();
+await call('POST', '/profiles', { aps: { id: profile }, app: { aps: { id: inst.id } }, title: 'Webmail', accessCombination: 'webmail' });
+const newContext = async () => {
+  const id = randomUUID();
+  const ctx = await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
+  return { id, oxId: ctx.contextId as number };
+};
+let userSeq = 0;
+const mailbox = (ctxId: string) => {
+  const n = userSeq++;
+  return call('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id: ctxId } }, profile: { aps: { id: profile } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}`, password: `Pw-${n}-bench` });
+};
+
+// 1. Latency of one mailbox provision, through the endpoint and as the same SOAP calls made directly.
+const warm = await newContext();
+for (let i = 0; i < 20; i++) await mailbox(warm.id);
+const seq = Number(values.sequential);
+const before = sim.count();
+const viaEndpoint: number[] = [];
+for (let i = 0; i < seq; i++) {
+  const t0 = process.hrtime.bigint();
+  await mailbox(warm.id);
+  viaEndpoint.push(ms(t0));
+}
+const soapPerProvision = (sim.count() - before) / seq;
+const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 1 << 24, logger: { debug: () => undefined } });
+const ox = await connections.client(sim.soapUrl, { master: { login: 'oxadminmaster', password: MASTER }, masterAccountOverride: true });
+const direct: number[] = [];
+for (let i = 0; i < seq + 20; i++) {
+  const n = userSeq++;
+  const t0 = process.hrtime.bigint();
+  await ox.createUser(warm.oxId, { login: 'oxadmin', password: '' }, { name: `u${n}`, password: `Pw-${n}`, display_name: `User ${n}`, given_name: 'U', sur_name: 'B', primaryEmail: `u${n}@bench.example`, email1: `u${n}@bench.example`, language: 'en_US', timezone: 'Europe/Berlin' }, { combination: 'webmail' });
+  if (i >= 20) direct.push(ms(t0));
+}
+await connections.close();
+
+// 2. Throughput: many provisions over several contexts at a fixed concurrency.
+const contexts = await Promise.all(Array.from({ length: Number(values.contexts) }, () => newContext()));
+const jobs = Array.from({ length: Number(values.mailboxes) }, (_v, i) => contexts[i % contexts.length].id);
+const t0 = process.hrtime.bigint();
+await pool(jobs, CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
+const elapsedS = ms(t0) / 1000;
+const measured = jobs.length / elapsedS;
+const ideal = CONCURRENCY / (soapPerProvision * (LATENCY / 1000));
+
+// 3. Usage polls: many contexts, each polled twice inside the cache period (first poll of a period).
+const polled = Array.from({ length: Number(values.polled) }, () => 0);
+const pollContexts: string[] = [];
+await pool(polled, CONCURRENCY, async () => void pollContexts.push((await newContext()).id));
+await endpoint.stop();
+const { ledger } = await openLedger(loadConfig(env));
+for (const id of pollContexts) await ledger.updateResource(id, { usageAt: 0 }); // a new cache period starts
+await ledger.close();
+
+// 4. Cold start: a restart with a populated ledger, to ready (SOAP clients built).
+endpoint = new EndpointProcess(env, true);
+await endpoint.start();
+await endpoint.waitReady();
+const coldStartMs = Date.now() - endpoint.spawnedAt;
+const pollsBefore = sim.count('OXContextService.getData');
+await pool([...pollContexts, ...pollContexts], CONCURRENCY, async (id) => void (await call('GET', `/contexts/${id}`)));
+const retrieveSoapCallsPerPoll = (sim.count('OXContextService.getData') - pollsBefore) / (2 * pollContexts.length);
+await pool(jobs.slice(0, 500), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
+const rss = peakRssMb(endpoint.pid!);
+
+const results = {
+  soapLatencyMs: LATENCY,
+  soapCallsPerProvision: soapPerProvision,
+  provisionP50Ms: +pct(viaEndpoint, 50).toFixed(2), provisionP99Ms: +pct(viaEndpoint, 99).toFixed(2),
+  directP50Ms: +pct(direct, 50).toFixed(2), directP99Ms: +pct(direct, 99).toFixed(2),
+  overheadRatioP50: +(pct(viaEndpoint, 50) / pct(direct, 50)).toFixed(3),
+  overheadRatioP99: +(pct(viaEndpoint, 99) / pct(direct, 99)).toFixed(3),
+  provisionsPerSecond: +measured.toFixed(1), idealPerSecond: +ideal.toFixed(1),
+  throughputRatio: +(measured / ideal).toFixed(3),
+  retrieveSoapCallsPerPoll,
+  peakRssMb: rss,
+  coldStartMs,
+};
+const targets: Record<string, [string, (v: number) => boolean]> = {
+  overheadRatioP50: ['≤ 1.15', (v) => v <= 1.15], throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
+  retrieveSoapCallsPerPoll: ['≤ 0.5', (v) => v <= 0.5], peakRssMb: ['< 200', (v) => v < 200], coldStartMs: ['< 1500', (v) => v < 1500],
+};
+console.log(`\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}\n`);
+console.log('figure'.padEnd(26) + 'value'.padStart(10) + '  target');
+for (const [k, v] of Object.entries(results)) {
+  const target = targets[k];
+  console.log(k.padEnd(26) + String(v).padStart(10) + (target ? `  ${target[0]} ${target[1](v) ? 'met' : 'MISSED'}` : ''));
+}
+if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+await endpoint.stop();
+await controller.stop();
+await sim.stop();
+rmSync(env.DATA_DIR, { recursive: true, force: true });
