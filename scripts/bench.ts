@@ -12,7 +12,7 @@ import { loadConfig } from '../app/config.js';
 import { OxConnections } from '../app/ox/connections.js';
 import { openLedger } from '../app/store/open-ledger.js';
 import { projectRoot } from '../app/util/paths.js';
-import { OxSimulator } from '../test/support/ox-sim/server.js';
+import { spawn } from 'node:child_process';
 import { TestController } from '../test/support/controller.js';
 import { EndpointProcess } from '../test/support/endpoint-process.js';
 
@@ -48,7 +48,31 @@ function peakRssMb(pid: number): number {
 }
 
 if (!values['no-build']) execFileSync('npm', ['run', '-s', 'build'], { cwd: projectRoot, stdio: 'inherit' });
-const sim = await new OxSimulator({ masterPassword: MASTER, latencyMs: LATENCY, keepCalls: 0, masterAccountOverride: true, enforceUniqueDisplayName: false }).start();
+/** The simulator in a process of its own, so that OX's side does not share a core with the load. */
+async function startSimulator() {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/ox-sim.ts', '--master-password', MASTER, '--latency', String(LATENCY),
+    '--master-account-override', '--allow-duplicate-display-names', '--keep-calls', '0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout.on('data', (c: Buffer) => {
+      const m = /listening on (\S+)/.exec(String(c));
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', () => reject(new Error('the OX simulator exited')));
+  });
+  const counts = async () => (await (await fetch(`${url}/__sim/counts`)).json()) as Record<string, number>;
+  return {
+    soapUrl: `${url}/webservices/`, url,
+    count: async (op?: string) => {
+      const c = await counts();
+      return op ? c[op] ?? 0 : Object.values(c).reduce((a, b) => a + b, 0);
+    },
+    stop: () => new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    }),
+  };
+}
+const sim = await startSimulator();
 const controller = await new TestController().start();
 const port = String(await freePort());
 const env = {
@@ -80,14 +104,14 @@ const mailbox = (ctxId: string) => {
 const warm = await newContext();
 for (let i = 0; i < 20; i++) await mailbox(warm.id);
 const seq = Number(values.sequential);
-const before = sim.count();
+const before = await sim.count();
 const viaEndpoint: number[] = [];
 for (let i = 0; i < seq; i++) {
   const t0 = process.hrtime.bigint();
   await mailbox(warm.id);
   viaEndpoint.push(ms(t0));
 }
-const soapPerProvision = (sim.count() - before) / seq;
+const soapPerProvision = ((await sim.count()) - before) / seq;
 const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 1 << 24, logger: { debug: () => undefined } });
 const ox = await connections.client(sim.soapUrl, { master: { login: 'oxadminmaster', password: MASTER }, masterAccountOverride: true });
 const direct: number[] = [];
@@ -102,9 +126,16 @@ await connections.close();
 // 2. Throughput: many provisions over several contexts at a fixed concurrency.
 const contexts = await Promise.all(Array.from({ length: Number(values.contexts) }, () => newContext()));
 const jobs = Array.from({ length: Number(values.mailboxes) }, (_v, i) => contexts[i % contexts.length].id);
+/** CPU time (user + system, ms) a process has used so far. */
+const cpuMs = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+const cpuBefore = cpuMs(endpoint.pid!);
 const t0 = process.hrtime.bigint();
 await pool(jobs, CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
 const elapsedS = ms(t0) / 1000;
+const endpointCpuMsPerProvision = (cpuMs(endpoint.pid!) - cpuBefore) / jobs.length;
 const measured = jobs.length / elapsedS;
 const ideal = CONCURRENCY / (soapPerProvision * (LATENCY / 1000));
 
@@ -122,9 +153,9 @@ endpoint = new EndpointProcess(env, true);
 await endpoint.start();
 await endpoint.waitReady();
 const coldStartMs = Date.now() - endpoint.spawnedAt;
-const pollsBefore = sim.count('OXContextService.getData');
+const pollsBefore = await sim.count('OXContextService.getData');
 await pool([...pollContexts, ...pollContexts], CONCURRENCY, async (id) => void (await call('GET', `/contexts/${id}`)));
-const retrieveSoapCallsPerPoll = (sim.count('OXContextService.getData') - pollsBefore) / (2 * pollContexts.length);
+const retrieveSoapCallsPerPoll = ((await sim.count('OXContextService.getData')) - pollsBefore) / (2 * pollContexts.length);
 await pool(jobs.slice(0, 500), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
 const rss = peakRssMb(endpoint.pid!);
 
@@ -137,6 +168,7 @@ const results = {
   overheadRatioP99: +(pct(viaEndpoint, 99) / pct(direct, 99)).toFixed(3),
   provisionsPerSecond: +measured.toFixed(1), idealPerSecond: +ideal.toFixed(1),
   throughputRatio: +(measured / ideal).toFixed(3),
+  endpointCpuMsPerProvision: +endpointCpuMsPerProvision.toFixed(2),
   retrieveSoapCallsPerPoll,
   peakRssMb: rss,
   coldStartMs,

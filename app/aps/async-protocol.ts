@@ -43,13 +43,17 @@ export class AsyncProtocol {
   private timer?: NodeJS.Timeout;
   private ticking = false;
   private stopped = false;
+  /** One SQLite file serves one process (the in-process map is enough); PostgreSQL serves several. */
+  private readonly crossProcess: boolean;
 
   constructor(
     private readonly ledger: Ledger,
     private readonly opts: AsyncOptions,
     private readonly execute: Executor,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.crossProcess = ledger.kind !== 'sqlite';
+  }
 
   /** Runs one request under the protocol; `key` names the request (instance, method, resource). */
   async handle(key: string, meta: { instanceId: string; resourceId?: string; phase: 'sync' | 'async'; input: Record<string, unknown> }, run: () => Promise<Outcome>): Promise<Outcome | Accepted> {
@@ -62,10 +66,10 @@ export class AsyncProtocol {
     let flight = this.inflight.get(key);
     if (!flight) {
       // Another replica (or an earlier process whose lease has not run out) is on it: wait.
-      if (!(await this.ledger.tryLock(key, this.owner, this.opts.leaseMs))) {
+      if (this.crossProcess && !(await this.ledger.tryLock(key, this.owner, this.opts.leaseMs))) {
         return { accepted: true, retryTimeout: this.opts.retryTimeoutS, info: 'Another endpoint replica is working on this request.' };
       }
-      flight = { promise: run(), persisted: false, locked: true };
+      flight = { promise: run(), persisted: false, locked: this.crossProcess };
       this.track(key, flight);
     }
     const settled = await this.race(flight.promise);

@@ -6,10 +6,18 @@ import type { InstanceRecord } from '../store/ledger.js';
 import { pemToDer } from '../util/tls.js';
 import { forbidden } from './errors.js';
 
+// The peer certificate of a keep-alive connection does not change: read it once per socket.
+const peerBySocket = new WeakMap<object, Buffer | null>();
+
 export function peerCertificate(req: FastifyRequest): Buffer | undefined {
   const socket = req.raw.socket as Partial<TLSSocket>;
-  const raw = socket.getPeerCertificate?.()?.raw;
-  return raw && raw.length ? raw : undefined;
+  let der = peerBySocket.get(socket);
+  if (der === undefined) {
+    const raw = socket.getPeerCertificate?.()?.raw;
+    der = raw && raw.length ? raw : null;
+    peerBySocket.set(socket, der);
+  }
+  return der ?? undefined;
 }
 
 export function sameCertificate(der: Buffer | undefined, pem: string): boolean {

@@ -27,8 +27,14 @@ export class SqliteLedger extends SqlLedger {
     return ledger;
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
   private runSync(sql: string, args: unknown[] = []): SqlResult {
-    const stmt = this.db.prepare(sql);
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
     if (stmt.reader) return { rows: stmt.all(...args) as Row[], changes: 0 };
     return { rows: [], changes: stmt.run(...args).changes };
   }

@@ -181,6 +181,7 @@ export class OxSimulator {
     const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     switch (action) {
       case 'state': return sendJson(res, this.snapshot());
+      case 'counts': return sendJson(res, Object.fromEntries(this.callCounts));
       case 'reset': this.reset(); return sendJson(res, { ok: true });
       case 'latency': this.latencyMs = Number(input.ms ?? 0); return sendJson(res, { ok: true });
       case 'fail': this.failNext(Number(input.count ?? 1), input as unknown as FailureSpec); return sendJson(res, { ok: true });
