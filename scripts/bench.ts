@@ -3,7 +3,7 @@
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../test/support/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -27,12 +27,6 @@ const LATENCY = Number(values.latency);
 const CONCURRENCY = Number(values.concurrency);
 const MASTER = `bench-${randomUUID()}`;
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as AddressInfo;
-    s.close(() => resolve(port));
-  });
-});
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const link = () => ({ aps: { id: randomUUID() } });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { freePort } from './support/net.js';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../app/config.js';
 import { buildServer } from '../app/server.js';
@@ -143,17 +144,6 @@ export class Stack {
   logText(): string {
     return this.logLines.join('');
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startStack(t: Tap, opts: StackOptions = {}): Promise<Stack> {

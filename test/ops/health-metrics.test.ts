@@ -1,13 +1,7 @@
 import t from 'tap';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../support/net.js';
 import { contextBody, startStack, uuid } from '../helper.js';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as AddressInfo;
-    s.close(() => resolve(port));
-  });
-});
 
 t.test('readiness waits for SOAP clients and reports the last OX error; metrics count what happened', async (t) => {
   const metricsPort = await freePort();

@@ -3,19 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../support/net.js';
 import { OxSimulator } from '../support/ox-sim/server.js';
 import { TestController, type CallResult } from '../support/controller.js';
 import { EndpointProcess } from '../support/endpoint-process.js';
 import { TestPostgres, postgresAvailable } from '../support/postgres.js';
 import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '../helper.js';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as AddressInfo;
-    s.close(() => resolve(port));
-  });
-});
 
 t.test('two endpoints on one PostgreSQL create every context and user exactly once', { skip: postgresAvailable ? false : 'PostgreSQL binaries not found' }, async (t) => {
   const pgServer = await new TestPostgres().start();

@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../support/net.js';
 import { OxSimulator } from '../support/ox-sim/server.js';
 import { TestController, type CallResult } from '../support/controller.js';
 import { EndpointProcess } from '../support/endpoint-process.js';
@@ -10,12 +10,6 @@ import { loadConfig } from '../../app/config.js';
 import { openLedger } from '../../app/store/open-ledger.js';
 import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '../helper.js';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as AddressInfo;
-    s.close(() => resolve(port));
-  });
-});
 
 t.test('SIGKILL in the middle of provisions: retries end with one context and one user each', async (t) => {
   const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();

@@ -3,7 +3,7 @@
 // server runs as `nobody`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from './net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -18,15 +18,6 @@ function findBin(name: string): string | undefined {
 }
 
 export const postgresAvailable = Boolean(findBin('initdb') && findBin('postgres'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // setpriv execs the command itself, so signals reach postgres directly.
 const asServerUser = (cmd: string, args: string[]): [string, string[]] =>
