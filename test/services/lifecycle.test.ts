@@ -165,6 +165,29 @@ t.test('the customer workflow end to end', async (t) => {
   t.equal(await stack.endpoint.ledger.countResources({ kind: 'mailboxes' }), 0);
 });
 
+t.test('context configure: domain, theme, admin login', async (t) => {
+  const stack = await startStack(t);
+  await stack.createInstance();
+  const id = uuid();
+  const body = contextBody(id, { domain: 'old.example', theme: 'light' });
+  await stack.call('POST', '/contexts', { body });
+  const res = await stack.call('PUT', `/contexts/${id}`, { body: { ...body, domain: 'new.example', theme: 'dark', adminLogin: 'boss' } });
+  t.equal(res.status, 200, res.json?.message);
+  t.equal(res.json.adminLogin, 'boss');
+  const ctx = stack.sim.model.contexts.get(100)!;
+  t.ok(ctx.loginMappings.includes('new.example'));
+  t.notOk(ctx.loginMappings.includes('old.example'), 'the old domain mapping is replaced');
+  t.same(ctx.userAttributes.config, { 'io.ox/core//theme': 'dark' });
+  t.equal(ctx.users.get(ctx.adminId)!.name, 'boss');
+  // The renamed admin still works for user operations and single sign-on.
+  const profile = uuid();
+  await stack.call('POST', '/profiles', { body: profileBody(profile) });
+  const m = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), id, profile, { login: 'after', email: 'after@new.example', displayName: 'After' }) });
+  t.equal(m.status, 200, m.json?.message);
+  const login = await stack.call('GET', `/contexts/${id}/adminLogin`);
+  t.equal(login.status, 200);
+});
+
 t.test('retry safety: OX down in the middle of a provision, adoption of our own user', async (t) => {
   const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '500' } });
   await stack.createInstance();

@@ -201,7 +201,11 @@ export class OxModel {
       next.aliases = aliases;
     }
     if (data.language !== undefined) checkLanguage(String(data.language));
+    const rename = data.id !== undefined && data.name !== undefined && data.name !== user.name;
+    // Renaming a login (OX allows it when the user is named by id).
+    if (rename && [...ctx.users.values()].some((u) => u.name === data.name)) throw invalid(`User ${String(data.name)} already exists in this context`);
     Object.assign(user, next);
+    if (rename) user.name = String(data.name);
     for (const [k, v] of Object.entries(data)) {
       if (!USER_CORE.has(k)) {
         if (v === '') delete user.fields[k];
