@@ -203,3 +203,21 @@ t.test('transports are built once per OX and reused; logs carry no credentials',
   t.match(log.text(), /"soap":"OXContextService.exists"/);
   for (const secret of [MASTER.password, ADMIN.password, 'User-Secret-9']) t.notMatch(log.text(), secret);
 });
+
+t.test('npm run ox-sim starts a standalone simulator that says where it listens', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { freePort } = await import('../support/net.js');
+  const port = await freePort();
+  const child = spawn('npm', ['run', '-s', 'ox-sim', '--', '--port', String(port), '--master-password', 'p4ss-word'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const exited = new Promise((r) => child.on('exit', r));
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  for (let i = 0; i < 200 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
+  t.match(out, `OX simulator listening on http://127.0.0.1:${port}`);
+  const wsdl = await fetch(`http://127.0.0.1:${port}/webservices/OXContextService?wsdl`);
+  t.match(await wsdl.text(), /<wsdl:definitions name="OXContextService"/);
+  const standalone = await connections.client(`http://127.0.0.1:${port}/webservices/`, { master: { login: 'oxadminmaster', password: 'p4ss-word' }, masterAccountOverride: false });
+  t.equal(await standalone.contextExists(1), false, 'the master password from the command line is the one it checks');
+  process.kill(-child.pid!, 'SIGTERM'); // npm, its shell and the simulator: the whole group
+  await exited;
+});
