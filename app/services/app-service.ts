@@ -1,7 +1,7 @@
 // The application instance: global settings, the OX check, upgrade.
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault, OxTransportError } from '../ox/faults.js';
-import { instanceEnv, ownProperties, resourceView, type AppSettings, type ServiceDeps } from './deps.js';
+import { forgetInstance, instanceEnv, ownProperties, resourceView, type AppSettings, type ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
 
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
@@ -51,6 +51,7 @@ export function appService(deps: ServiceDeps): ResourceService {
     const secrets = { ...instance.secrets };
     if (typeof call.body.masterPassword === 'string' && call.body.masterPassword) secrets.masterPassword = call.body.masterPassword;
     await ledger.updateInstance(call.instanceId, { settings, secrets });
+    forgetInstance(deps, call.instanceId);
     return settings;
   }
 
@@ -77,6 +78,7 @@ export function appService(deps: ServiceDeps): ResourceService {
       return resourceView(deps, SERVICE, call.resourceId, instance?.settings ?? {});
     },
     async unprovision(call) {
+      forgetInstance(deps, call.instanceId);
       for (const rec of await ledger.listResources({ instanceId: call.instanceId })) await ledger.deleteResource(rec.id);
       return undefined;
     },

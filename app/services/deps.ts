@@ -51,7 +51,27 @@ export interface InstanceEnv {
   ox: OxClient;
 }
 
-export async function instanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
+// Instances are read on every request and change rarely: keep each for a moment. A change made
+// through this process is seen at once; one made through another replica within INSTANCE_TTL_MS.
+const INSTANCE_TTL_MS = 2000;
+const instanceCache = new WeakMap<ServiceDeps, Map<string, { at: number; env: Promise<InstanceEnv> }>>();
+
+export function forgetInstance(deps: ServiceDeps, instanceId: string): void {
+  instanceCache.get(deps)?.delete(instanceId);
+}
+
+export function instanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
+  let cache = instanceCache.get(deps);
+  if (!cache) instanceCache.set(deps, (cache = new Map()));
+  const hit = cache.get(instanceId);
+  if (hit && Date.now() - hit.at < INSTANCE_TTL_MS) return hit.env;
+  const env = loadInstanceEnv(deps, instanceId);
+  cache.set(instanceId, { at: Date.now(), env });
+  env.catch(() => cache.delete(instanceId));
+  return env;
+}
+
+async function loadInstanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
   const instance = await deps.ledger.getInstance(instanceId);
   if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${instanceId}`);
   const settings = instance.settings as unknown as AppSettings;

@@ -67,11 +67,15 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
   async function provision(call: ApsCall) {
     const env = await instanceEnv(deps, call.instanceId);
     const { ctx, profile } = await parents(call);
-    const { record } = await ledger.claimResource(newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id }));
-    if (record.state === 'ready' || record.state === 'disabled') return view(record);
     const p = await person(deps, call, env);
-    const password = (call.body.password as string | undefined) ?? record.secrets.password ?? generatePassword();
-    await ledger.updateResource(record.id, { login: p.login, secrets: { password } }); // before OX: a retry reuses it
+    // The password is stored with the claim, before OX sees it: a retry reuses it.
+    const wanted = (call.body.password as string | undefined) ?? generatePassword();
+    const { record, created } = await ledger.claimResource(newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } }));
+    if (record.state === 'ready' || record.state === 'disabled') return view(record);
+    const password = created ? wanted : record.secrets.password ?? wanted;
+    if (!created && (record.login !== p.login || record.secrets.password !== password)) {
+      await ledger.updateResource(record.id, { login: p.login, secrets: { password } });
+    }
     const profileProps = profile.props as ProfileProps;
     const mobility = wantsMobility(env.settings, profileProps, undefined);
     const admin = contextAdmin(ctx);
@@ -101,7 +105,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     });
     const props = { ...ownProperties(deps, SERVICE, call.body), email: p.email, displayName: p.displayName, givenName: p.givenName, familyName: p.familyName, mobilityEnabled: mobility, aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
     await ledger.updateResource(record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
-    return view((await ledger.getResource(record.id))!);
+    return view({ ...record, login: p.login, oxUserId: userId, props });
   }
 
   async function configure(call: ApsCall) {
