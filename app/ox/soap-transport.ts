@@ -77,6 +77,8 @@ export class SoapTransport {
       timeout: this.opts.timeoutMs,
       maxContentLength: this.opts.maxResponseBytes,
       maxBodyLength: this.opts.maxResponseBytes,
+      // OX's SOAP never redirects; following one would only cost time (and send credentials on).
+      maxRedirects: 0,
       [agentKey]: this.agent,
     };
   }
