@@ -129,6 +129,16 @@ export class Stack {
     return res;
   }
 
+  /** An instance with one webmail profile and one provisioned context (the usual starting point). */
+  async withContext(settings: Record<string, unknown> = {}): Promise<{ profile: string; ctx: string }> {
+    await this.createInstance(settings);
+    const profile = uuid();
+    await this.call('POST', '/profiles', { body: profileBody(profile) });
+    const ctx = uuid();
+    await this.call('POST', '/contexts', { body: contextBody(ctx) });
+    return { profile, ctx };
+  }
+
   /** Repeats a request in the async phase until it stops answering 202 (bounded). */
   async settle(method: string, path: string, opts: CallOptions = {}, first?: CallResult): Promise<{ final: CallResult; accepted: number }> {
     let res = first ?? (await this.call(method, path, opts));

@@ -29,11 +29,7 @@ t.test('wrong certificates change nothing, for every kind of request', async (t)
 
 t.test('hostile bodies: 4xx, OX untouched, the endpoint still serving', async (t) => {
   const stack = await startStack(t, { env: { BODY_LIMIT: '65536' } });
-  await stack.createInstance();
-  const profile = uuid();
-  await stack.call('POST', '/profiles', { body: profileBody(profile) });
-  const ctx = uuid();
-  await stack.call('POST', '/contexts', { body: contextBody(ctx) });
+  const { profile, ctx } = await stack.withContext();
   const calls = stack.sim.count();
   const mbx = (extra: Record<string, unknown>) => JSON.stringify(mailboxBody(uuid(), ctx, profile, { login: 'eve', email: 'eve@x.example', displayName: 'Eve', ...extra }));
   const hostile: Array<[string, string]> = [

@@ -190,11 +190,7 @@ t.test('context configure: domain, theme, admin login', async (t) => {
 
 t.test('retry safety: OX down in the middle of a provision, adoption of our own user', async (t) => {
   const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '500' } });
-  await stack.createInstance();
-  const profile = uuid();
-  await stack.call('POST', '/profiles', { body: profileBody(profile) });
-  const ctxId = uuid();
-  await stack.call('POST', '/contexts', { body: contextBody(ctxId) });
+  const { profile, ctx: ctxId } = await stack.withContext();
 
   stack.sim.failNext(3, { mode: 'reset', operation: 'OXUserService.createByModuleAccessName' });
   const id = uuid();
@@ -262,11 +258,7 @@ t.test('OX unreachable at instance creation does not block it', async (t) => {
 
 t.test('mobilityMode included: every mailbox has ActiveSync, the add-on changes nothing', async (t) => {
   const stack = await startStack(t, { settings: { mobilityMode: 'included' } });
-  await stack.createInstance();
-  const profile = uuid();
-  await stack.call('POST', '/profiles', { body: profileBody(profile) });
-  const ctxId = uuid();
-  await stack.call('POST', '/contexts', { body: contextBody(ctxId) });
+  const { profile, ctx: ctxId } = await stack.withContext();
   const id = uuid();
   await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctxId, profile, { login: 'hank', email: 'hank@x.example', displayName: 'Hank' }) });
   t.equal(oxUser(stack, 100, 'hank')!.access.activeSync, true);
