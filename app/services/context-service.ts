@@ -5,7 +5,7 @@ import { OxFault } from '../ox/faults.js';
 import type { OxContext, Credentials } from '../ox/ox-client.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import {
-  generatePassword, instanceEnv, newRecord, ownProperties, requireResource, resourceView,
+  generatePassword, instanceEnv, newRecord, ownProperties, recordingFailures, requireResource, resourceView,
   type AppSettings, type InstanceEnv, type ServiceDeps,
 } from './deps.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
@@ -97,7 +97,7 @@ export function contextService(deps: ServiceDeps): ResourceService {
   }
 
   return {
-    async provision(call) {
+    provision: recordingFailures(deps, async (call) => {
       const env = await instanceEnv(deps, call.instanceId);
       const { record } = await ledger.claimResource(newRecord(call, SERVICE, {
         login: (call.body.adminLogin as string | undefined) ?? 'oxadmin',
@@ -112,7 +112,7 @@ export function contextService(deps: ServiceDeps): ResourceService {
       const props = { ...ownProperties(deps, SERVICE, call.body), contextName: created.name ?? contextName(call), aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
       await ledger.updateResource(record.id, { state: 'ready', oxContextId: created.id, props, lastError: null, usage: { diskspace: 0 }, usageAt: Date.now() });
       return view((await ledger.getResource(record.id))!);
-    },
+    }),
 
     async retrieve(call) {
       const rec = await requireContext(call);

@@ -115,6 +115,25 @@ export async function requireResource(deps: ServiceDeps, call: ApsCall, id: stri
   return rec;
 }
 
+/**
+ * Wraps a provision handler: a permanent failure marks the claimed resource `failed` with the
+ * reason (for `ox-aps resources`); a later retry of the same request picks it up again.
+ */
+export function recordingFailures(deps: ServiceDeps, handler: (call: ApsCall) => Promise<Record<string, unknown> | undefined>) {
+  return async (call: ApsCall) => {
+    try {
+      return await handler(call);
+    } catch (err) {
+      const retryable = (err as { retryable?: boolean }).retryable === true;
+      const rec = await deps.ledger.getResource(call.resourceId);
+      if (rec && (rec.state === 'provisioning' || rec.state === 'failed')) {
+        await deps.ledger.updateResource(rec.id, { state: retryable ? 'provisioning' : 'failed', lastError: (err as Error).message });
+      }
+      throw err;
+    }
+  };
+}
+
 export function newRecord(call: ApsCall, kind: string, extra: Partial<ResourceRecord> = {}): ResourceRecord {
   const now = Date.now();
   return {

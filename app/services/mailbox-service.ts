@@ -8,7 +8,7 @@ import type { ResourceRecord } from '../store/ledger.js';
 import { applyAccess, capabilityDiff, profileAccess, wantsMobility, type ProfileProps } from './access.js';
 import { contextAdmin } from './context-service.js';
 import {
-  generatePassword, instanceEnv, linkId, newRecord, ownProperties, requireResource, resourceView,
+  generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceView,
   type InstanceEnv, type ServiceDeps,
 } from './deps.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
@@ -149,7 +149,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
   }
 
   return {
-    provision,
+    provision: recordingFailures(deps, provision),
     configure,
     async retrieve(call) {
       return view(await requireResource(deps, call, call.resourceId, SERVICE));

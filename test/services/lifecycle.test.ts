@@ -220,10 +220,20 @@ t.test('permanent faults answer with what to fix; transient ones retry', async (
   await stack.call('POST', '/contexts', { body: contextBody(ctxId) });
   await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, profile, { login: 'erin', email: 'erin@x.example', displayName: 'Erin' }) });
 
-  const dup = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, profile, { login: 'erin2', email: 'erin2@x.example', displayName: 'Erin' }) });
+  const dupId = uuid();
+  const dupBody = mailboxBody(dupId, ctxId, profile, { login: 'erin2', email: 'erin2@x.example', displayName: 'Erin' });
+  const dup = await stack.call('POST', '/mailboxes', { body: dupBody });
   t.equal(dup.status, 409);
   t.equal(dup.json.error, 'OxDisplayNameTaken');
   t.match(dup.json.message, /com\.openexchange\.user\.enforceUniqueDisplayName=false/);
+  const failed = await stack.endpoint.ledger.getResource(dupId);
+  t.equal(failed?.state, 'failed', 'the ledger shows the failure');
+  t.match(failed?.lastError, /display name "Erin"/);
+  stack.sim.model.options.enforceUniqueDisplayName = false; // the provider fixes OX as the message says
+  const fixed = await stack.call('POST', '/mailboxes', { body: dupBody });
+  t.equal(fixed.status, 200, 'the controller retries the task: it goes through');
+  t.equal((await stack.endpoint.ledger.getResource(dupId))?.state, 'ready');
+  stack.sim.model.options.enforceUniqueDisplayName = true;
 
   const mail = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, profile, { login: 'erin3', email: 'erin@x.example', displayName: 'Erin 3' }) });
   t.equal(mail.status, 409);
