@@ -96,6 +96,16 @@ export function contextService(deps: ServiceDeps): ResourceService {
     return requireResource(deps, call, call.resourceId, SERVICE);
   }
 
+  /** Suspend or resume: OX keeps the data, its users cannot log in while disabled. */
+  async function setEnabled(call: ApsCall, enabled: boolean): Promise<undefined> {
+    const rec = await requireContext(call);
+    const { ox } = await instanceEnv(deps, call.instanceId);
+    const id = rec.oxContextId!;
+    await withOx({ doing: `${enabled ? 'enabling' : 'disabling'} context ${id}` }, () => (enabled ? ox.enableContext(id) : ox.disableContext(id)));
+    await ledger.updateResource(rec.id, { state: enabled ? 'ready' : 'disabled' });
+    return undefined;
+  }
+
   return {
     provision: recordingFailures(deps, async (call) => {
       const env = await instanceEnv(deps, call.instanceId);
@@ -157,21 +167,8 @@ export function contextService(deps: ServiceDeps): ResourceService {
       return view((await ledger.getResource(rec.id))!);
     },
 
-    async disable(call) {
-      const rec = await requireContext(call);
-      const { ox } = await instanceEnv(deps, call.instanceId);
-      await withOx({ doing: `disabling context ${rec.oxContextId}` }, () => ox.disableContext(rec.oxContextId!));
-      await ledger.updateResource(rec.id, { state: 'disabled' });
-      return undefined;
-    },
-
-    async enable(call) {
-      const rec = await requireContext(call);
-      const { ox } = await instanceEnv(deps, call.instanceId);
-      await withOx({ doing: `enabling context ${rec.oxContextId}` }, () => ox.enableContext(rec.oxContextId!));
-      await ledger.updateResource(rec.id, { state: 'ready' });
-      return undefined;
-    },
+    disable: (call) => setEnabled(call, false),
+    enable: (call) => setEnabled(call, true),
 
     operations: {
       adminLogin: (call) => issueLoginUrl(deps, call, 'contexts'),
