@@ -9,7 +9,3 @@ export function completeAccess(flags: Partial<Record<string, boolean>>, base = f
   for (const flag of MODULE_ACCESS_FLAGS) access[flag] = flags[flag] ?? base;
   return access;
 }
-
-export function isModuleAccessFlag(name: string): name is ModuleAccessFlag {
-  return (MODULE_ACCESS_FLAGS as readonly string[]).includes(name);
-}

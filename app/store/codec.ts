@@ -80,9 +80,3 @@ export class RowCodec {
     return rec as T;
   }
 }
-
-/** Numbers stored as BIGINT come back as strings from some drivers. */
-export function numeric<T extends Record<string, unknown>>(rec: T, keys: Array<keyof T>): T {
-  for (const k of keys) if (rec[k] !== null && rec[k] !== undefined) (rec as Record<string, unknown>)[k as string] = Number(rec[k]);
-  return rec;
-}

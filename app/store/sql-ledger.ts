@@ -44,10 +44,6 @@ export abstract class SqlLedger implements Ledger {
   /** Keeps two replicas from migrating at once (PostgreSQL); SQLite's write lock does it already. */
   protected async lockMigrations(_run: (sql: string, args?: unknown[]) => Promise<SqlResult>): Promise<void> {}
 
-  async schemaVersion(): Promise<number> {
-    return Number((await this.run('SELECT MAX(version) AS v FROM schema_migrations')).rows[0].v);
-  }
-
   // ----- generic helpers -----
 
   protected async insert(table: string, row: Row, conflict = ''): Promise<number> {
