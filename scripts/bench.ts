@@ -139,7 +139,7 @@ const pollContexts: string[] = [];
 await pool(polled, CONCURRENCY, async () => void pollContexts.push((await newContext()).id));
 await endpoint.stop();
 const { ledger } = await openLedger(loadConfig(env));
-for (const id of pollContexts) await ledger.updateResource(id, { usageAt: 0 }); // a new cache period starts
+for (const id of pollContexts) await ledger.updateResource(inst.id, id, { usageAt: 0 }); // a new cache period starts
 await ledger.close();
 
 // 4. Cold start: a restart with a populated ledger, to ready (SOAP clients built).

@@ -128,7 +128,7 @@ export class AsyncProtocol {
 
   private async attemptFailed(job: JobRecord, error: unknown): Promise<void> {
     const now = Date.now();
-    if (job.resourceId) await this.ledger.updateResource(job.resourceId, { lastError: error instanceof Error ? error.message : String(error) });
+    if (job.resourceId) await this.ledger.updateResource(job.instanceId, job.resourceId, { lastError: error instanceof Error ? error.message : String(error) });
     if (isRetryable(error) && now < job.deadline) {
       await this.finish(job.key, this.retryPlan(job, error, now));
       return;

@@ -25,6 +25,7 @@ export class ApsError extends Error {
 export const badRequest = (message: string) => new ApsError(400, 'BadRequest', message);
 export const validationError = (message: string) => new ApsError(400, 'ValidationError', message);
 export const forbidden = (message: string) => new ApsError(403, 'Forbidden', message);
+export const notFound = (message: string) => new ApsError(404, 'NotFound', message);
 export const conflict = (message: string) => new ApsError(409, 'Conflict', message);
 
 export function isRetryable(err: unknown): boolean {

@@ -8,7 +8,7 @@ import { isAllowed } from '../config.js';
 import { pemToDer, splitCertAndKey } from '../util/tls.js';
 import { AsyncProtocol, isAccepted } from './async-protocol.js';
 import { dispatch, fromStored, toStored } from './dispatch.js';
-import { badRequest, conflict, forbidden } from './errors.js';
+import { badRequest, conflict, forbidden, notFound } from './errors.js';
 import type { ServiceType } from './schema-registry.js';
 import { peerCertificate, sameCertificate, verifyController } from './trust.js';
 import type { ApsCall, ApsOperation, Outcome } from './types.js';
@@ -162,6 +162,10 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     if (!call.instanceId) throw badRequest('The APS-Instance-ID header is missing');
     const instance = await ledger.getInstance(call.instanceId);
     verifyController(req, call.instanceId, instance);
+    // An instance acts on itself only: /app/<another instance> is not its resource.
+    if (type.serviceId === 'app' && call.resourceId !== call.instanceId) {
+      throw notFound(`Application instance ${call.resourceId} is not the calling instance ${call.instanceId}`);
+    }
     if (call.controllerUri && call.controllerUri !== instance!.controllerUri) {
       await ledger.updateInstance(call.instanceId, { controllerUri: call.controllerUri });
     }

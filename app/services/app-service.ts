@@ -79,7 +79,7 @@ export function appService(deps: ServiceDeps): ResourceService {
     },
     async unprovision(call) {
       forgetInstance(deps, call.instanceId);
-      for (const rec of await ledger.listResources({ instanceId: call.instanceId })) await ledger.deleteResource(rec.id);
+      for (const rec of await ledger.listResources({ instanceId: call.instanceId })) await ledger.deleteResource(call.instanceId, rec.id);
       return undefined;
     },
     async upgrade(call) {
@@ -88,7 +88,7 @@ export function appService(deps: ServiceDeps): ResourceService {
       for (const rec of await ledger.listResources({ instanceId: call.instanceId })) {
         const typeId = deps.schemas.get(rec.kind)?.schema.id;
         if (typeId && (rec.props.aps as { type?: string } | undefined)?.type !== typeId) {
-          await ledger.updateResource(rec.id, { props: { ...rec.props, aps: { type: typeId } } });
+          await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, aps: { type: typeId } } });
           migrated++;
         }
       }

@@ -5,7 +5,7 @@ import { OxFault } from '../ox/faults.js';
 import type { OxContext, Credentials } from '../ox/ox-client.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import {
-  generatePassword, instanceEnv, newRecord, ownProperties, recordingFailures, requireResource, resourceView,
+  claim, generatePassword, instanceEnv, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
   type AppSettings, type InstanceEnv, type ServiceDeps,
 } from './deps.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
@@ -65,7 +65,7 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, re
       const ours = (await withOx(errCtx, () => ox.listContexts(name))).find((c) => c.name === name);
       if (ours) return ours;
       id = await deps.ledger.nextSequence(call.instanceId, 'context', settings.contextIdStart);
-      await deps.ledger.updateResource(rec.id, { oxContextId: id });
+      await deps.ledger.updateResource(call.instanceId, rec.id, { oxContextId: id });
     }
   }
   throw apsError(503, 'ContextIdsExhausted', `No free OX context id after ${MAX_ID_ATTEMPTS} tries from contextIdStart ${settings.contextIdStart}`);
@@ -74,13 +74,13 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, re
 export function contextService(deps: ServiceDeps): ResourceService {
   const { ledger } = deps;
 
-  async function counts(id: string) {
-    const mailboxes = await ledger.listResources({ kind: 'mailboxes', parentId: id, states: ['ready', 'disabled', 'provisioning'] });
+  async function counts(ctx: ResourceRecord) {
+    const mailboxes = await ledger.listResources({ instanceId: ctx.instanceId, kind: 'mailboxes', parentId: ctx.id, states: ['ready', 'disabled', 'provisioning'] });
     return { mailboxes: mailboxes.length, mobility: mailboxes.filter((m) => m.props.mobilityEnabled === true).length };
   }
 
   async function view(rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {
-    const { mailboxes, mobility } = await counts(rec.id);
+    const { mailboxes, mobility } = await counts(rec);
     const p = rec.props;
     const limit = (name: string) => (p[name] as Counter | undefined)?.limit ?? null;
     return resourceView(deps, SERVICE, rec.id, {
@@ -102,26 +102,26 @@ export function contextService(deps: ServiceDeps): ResourceService {
     const { ox } = await instanceEnv(deps, call.instanceId);
     const id = rec.oxContextId!;
     await withOx({ doing: `${enabled ? 'enabling' : 'disabling'} context ${id}` }, () => (enabled ? ox.enableContext(id) : ox.disableContext(id)));
-    await ledger.updateResource(rec.id, { state: enabled ? 'ready' : 'disabled' });
+    await ledger.updateResource(call.instanceId, rec.id, { state: enabled ? 'ready' : 'disabled' });
     return undefined;
   }
 
   return {
     provision: recordingFailures(deps, async (call) => {
       const env = await instanceEnv(deps, call.instanceId);
-      const { record } = await ledger.claimResource(newRecord(call, SERVICE, {
+      const { record } = await claim(deps, newRecord(call, SERVICE, {
         login: (call.body.adminLogin as string | undefined) ?? 'oxadmin',
         secrets: { adminPassword: generatePassword() },
       }));
       if (record.state === 'ready' || record.state === 'disabled') return view(record);
       if (record.oxContextId == null) {
         record.oxContextId = await ledger.nextSequence(call.instanceId, 'context', env.settings.contextIdStart);
-        await ledger.updateResource(record.id, { oxContextId: record.oxContextId });
+        await ledger.updateResource(call.instanceId, record.id, { oxContextId: record.oxContextId });
       }
       const created = await createInOx(env, deps, call, record);
       const props = { ...ownProperties(deps, SERVICE, call.body), contextName: created.name ?? contextName(call), aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
-      await ledger.updateResource(record.id, { state: 'ready', oxContextId: created.id, props, lastError: null, usage: { diskspace: 0 }, usageAt: Date.now() });
-      return view((await ledger.getResource(record.id))!);
+      await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxContextId: created.id, props, lastError: null, usage: { diskspace: 0 }, usageAt: Date.now() });
+      return view((await ledger.getResource(call.instanceId, record.id))!);
     }),
 
     async retrieve(call) {
@@ -132,7 +132,7 @@ export function contextService(deps: ServiceDeps): ResourceService {
         const { ox } = await instanceEnv(deps, call.instanceId);
         const ctx = await ox.getContext(rec.oxContextId!);
         const usedMb = ctx.usedQuota ?? 0;
-        await ledger.updateResource(rec.id, { usage: { diskspace: usedMb }, usageAt: Date.now() });
+        await ledger.updateResource(call.instanceId, rec.id, { usage: { diskspace: usedMb }, usageAt: Date.now() });
         return view(rec, usedMb);
       } catch (err) {
         // Usage polling must not fail the platform task: report the last known figure.
@@ -163,8 +163,8 @@ export function contextService(deps: ServiceDeps): ResourceService {
         });
         login = after.adminLogin;
       }
-      await ledger.updateResource(rec.id, { props: { ...before, ...after }, login });
-      return view((await ledger.getResource(rec.id))!);
+      await ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...after }, login });
+      return view((await ledger.getResource(call.instanceId, rec.id))!);
     },
 
     disable: (call) => setEnabled(call, false),
@@ -175,18 +175,19 @@ export function contextService(deps: ServiceDeps): ResourceService {
     },
 
     async unprovision(call) {
-      const rec = await ledger.getResource(call.resourceId);
+      const rec = await resourceToDelete(deps, call, SERVICE);
       if (!rec) return undefined; // already gone
       if (rec.oxContextId != null) {
         const { ox } = await instanceEnv(deps, call.instanceId);
-        await ledger.updateResource(rec.id, { state: 'deleting' });
+        await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
         await withOx({ doing: `deleting context ${rec.oxContextId}` }, () => ox.deleteContext(rec.oxContextId!));
       }
-      for (const mailbox of await ledger.listResources({ parentId: rec.id })) {
-        for (const child of await ledger.listResources({ parentId: mailbox.id })) await ledger.deleteResource(child.id);
-        await ledger.deleteResource(mailbox.id);
+      const { instanceId } = call;
+      for (const mailbox of await ledger.listResources({ instanceId, parentId: rec.id })) {
+        for (const child of await ledger.listResources({ instanceId, parentId: mailbox.id })) await ledger.deleteResource(instanceId, child.id);
+        await ledger.deleteResource(instanceId, mailbox.id);
       }
-      await ledger.deleteResource(rec.id);
+      await ledger.deleteResource(instanceId, rec.id);
       return undefined;
     },
   };

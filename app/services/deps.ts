@@ -107,12 +107,35 @@ export function ownProperties(deps: ServiceDeps, service: string, body: Record<s
   return out;
 }
 
+function unknownResource(kind: string, id: string | undefined) {
+  return apsError(404, 'UnknownResource', `Unknown ${kind} resource ${id ?? '(no link)'}: provision it through this application instance first`);
+}
+
+/** The calling instance's resource of this kind; any other id (another instance's included) is 404. */
 export async function requireResource(deps: ServiceDeps, call: ApsCall, id: string | undefined, kind: string): Promise<ResourceRecord> {
-  const rec = id ? await deps.ledger.getResource(id) : undefined;
-  if (!rec || rec.kind !== kind || rec.instanceId !== call.instanceId) {
-    throw apsError(404, 'UnknownResource', `Unknown ${kind} resource ${id ?? '(no link)'}: provision it through this application instance first`);
-  }
+  const rec = id ? await deps.ledger.getResource(call.instanceId, id) : undefined;
+  if (!rec || rec.kind !== kind) throw unknownResource(kind, id);
   return rec;
+}
+
+/**
+ * The resource a delete names, or undefined when it is already gone (a delete then succeeds).
+ * An id that another instance holds is 404: it was never this instance's to delete.
+ */
+export async function resourceToDelete(deps: ServiceDeps, call: ApsCall, kind: string): Promise<ResourceRecord | undefined> {
+  const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
+  if (rec && rec.kind === kind) return rec;
+  if (rec || await deps.ledger.resourceIdTaken(call.resourceId)) throw unknownResource(kind, call.resourceId);
+  return undefined;
+}
+
+/** Claims the resource id for the calling instance; an id another instance holds is a conflict. */
+export async function claim(deps: ServiceDeps, rec: ResourceRecord): Promise<{ record: ResourceRecord; created: boolean }> {
+  const { record, created } = await deps.ledger.claimResource(rec);
+  if (!record || record.kind !== rec.kind) {
+    throw apsError(409, 'ResourceIdTaken', `Resource id ${rec.id} is already in use on this endpoint; the controller must use a new id`);
+  }
+  return { record, created };
 }
 
 /**
@@ -125,9 +148,9 @@ export function recordingFailures(deps: ServiceDeps, handler: (call: ApsCall) =>
       return await handler(call);
     } catch (err) {
       const retryable = (err as { retryable?: boolean }).retryable === true;
-      const rec = await deps.ledger.getResource(call.resourceId);
-      if (rec && (rec.state === 'provisioning' || rec.state === 'failed')) {
-        await deps.ledger.updateResource(rec.id, { state: retryable ? 'provisioning' : 'failed', lastError: (err as Error).message });
+      const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
+      if (rec?.kind === call.service && (rec.state === 'provisioning' || rec.state === 'failed')) {
+        await deps.ledger.updateResource(call.instanceId, rec.id, { state: retryable ? 'provisioning' : 'failed', lastError: (err as Error).message });
       }
       throw err;
     }

@@ -8,7 +8,7 @@ import type { ResourceRecord } from '../store/ledger.js';
 import { applyAccess, capabilityDiff, profileAccess, wantsMobility, type ProfileProps } from './access.js';
 import { contextAdmin } from './context-service.js';
 import {
-  generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceView,
+  claim, generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
   type InstanceEnv, type ServiceDeps,
 } from './deps.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
@@ -70,11 +70,11 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     const p = await person(deps, call, env);
     // The password is stored with the claim, before OX sees it: a retry reuses it.
     const wanted = (call.body.password as string | undefined) ?? generatePassword();
-    const { record, created } = await ledger.claimResource(newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } }));
+    const { record, created } = await claim(deps, newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } }));
     if (record.state === 'ready' || record.state === 'disabled') return view(record);
     const password = created ? wanted : record.secrets.password ?? wanted;
     if (!created && (record.login !== p.login || record.secrets.password !== password)) {
-      await ledger.updateResource(record.id, { login: p.login, secrets: { password } });
+      await ledger.updateResource(call.instanceId, record.id, { login: p.login, secrets: { password } });
     }
     const profileProps = profile.props as ProfileProps;
     const mobility = wantsMobility(env.settings, profileProps, undefined);
@@ -104,7 +104,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       if (profileProps.capabilities?.length) await env.ox.changeUserCapabilities(ctxId, admin, userId, profileProps.capabilities, []);
     });
     const props = { ...ownProperties(deps, SERVICE, call.body), email: p.email, displayName: p.displayName, givenName: p.givenName, familyName: p.familyName, mobilityEnabled: mobility, aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
-    await ledger.updateResource(record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
+    await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
     return view({ ...record, login: p.login, oxUserId: userId, props });
   }
 
@@ -131,17 +131,17 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     }
     await withOx(errCtx, async () => {
       if (Object.keys(change).length > 1) await env.ox.changeUser(ctxId, admin, change);
-      if (profile.id !== rec.profileId) await switchProfile(env, rec, ctxId, profile.props as ProfileProps);
+      if (profile.id !== rec.profileId) await switchProfile(env, rec, ctx, profile.props as ProfileProps);
     });
     const props = { ...before, ...after, mobilityEnabled: wantsMobility(env.settings, profile.props as ProfileProps, rec) };
-    await ledger.updateResource(rec.id, { props, secrets, profileId: profile.id });
-    return view((await ledger.getResource(rec.id))!);
+    await ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
+    return view((await ledger.getResource(call.instanceId, rec.id))!);
   }
 
-  async function switchProfile(env: InstanceEnv, rec: ResourceRecord, ctxId: number, to: ProfileProps) {
-    const ctx = (await ledger.getResource(rec.parentId!))!;
-    const from = rec.profileId ? (await ledger.getResource(rec.profileId))?.props as ProfileProps | undefined : undefined;
+  async function switchProfile(env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, to: ProfileProps) {
+    const from = rec.profileId ? (await ledger.getResource(rec.instanceId, rec.profileId))?.props as ProfileProps | undefined : undefined;
     const admin = contextAdmin(ctx);
+    const ctxId = ctx.oxContextId!;
     if (rec.state !== 'disabled') await applyAccess(env.ox, ctxId, admin, rec.oxUserId!, to, wantsMobility(env.settings, to, rec));
     const { add, remove } = capabilityDiff(from, to);
     if (add.length || remove.length) await env.ox.changeUserCapabilities(ctxId, admin, rec.oxUserId!, add, remove);
@@ -162,10 +162,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       const admin = contextAdmin(ctx);
       await withOx({ doing: `disabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
         const saved = await env.ox.getUserAccess(ctx.oxContextId!, admin, rec.oxUserId!);
-        await ledger.updateResource(rec.id, { props: { ...rec.props, savedAccess: saved } });
+        await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, savedAccess: saved } });
         await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: completeAccess({}) });
       });
-      await ledger.updateResource(rec.id, { state: 'disabled' });
+      await ledger.updateResource(call.instanceId, rec.id, { state: 'disabled' });
       return undefined;
     },
     async enable(call) {
@@ -181,16 +181,16 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
         else await applyAccess(env.ox, ctx.oxContextId!, admin, rec.oxUserId!, profile.props as ProfileProps, mobility);
       });
       const { savedAccess: _s, ...props } = rec.props;
-      await ledger.updateResource(rec.id, { state: 'ready', props });
+      await ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props });
       return undefined;
     },
     async unprovision(call) {
-      const rec = await ledger.getResource(call.resourceId);
+      const rec = await resourceToDelete(deps, call, SERVICE);
       if (!rec) return undefined;
-      const ctx = rec.parentId ? await ledger.getResource(rec.parentId) : undefined;
+      const ctx = rec.parentId ? await ledger.getResource(call.instanceId, rec.parentId) : undefined;
       if (ctx?.oxContextId != null && rec.oxUserId != null) {
         const env = await instanceEnv(deps, call.instanceId);
-        await ledger.updateResource(rec.id, { state: 'deleting' });
+        await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
         await withOx({ doing: `deleting mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
           try {
             await env.ox.deleteUser(ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!);
@@ -200,19 +200,19 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
           }
         });
       }
-      for (const child of await ledger.listResources({ parentId: rec.id })) await ledger.deleteResource(child.id);
-      await ledger.deleteResource(rec.id);
+      for (const child of await ledger.listResources({ instanceId: call.instanceId, parentId: rec.id })) await ledger.deleteResource(call.instanceId, child.id);
+      await ledger.deleteResource(call.instanceId, rec.id);
       return undefined;
     },
     operations: {
       login: (call) => issueLoginUrl(deps, call, 'mailboxes'),
       /** Internal (background job after a profile change): re-applies the mailbox's profile. */
       async applyProfile(call) {
-        const rec = await ledger.getResource(call.resourceId);
+        const rec = await ledger.getResource(call.instanceId, call.resourceId);
         if (!rec || rec.state !== 'ready' && rec.state !== 'disabled' || !rec.profileId) return undefined;
         const env = await instanceEnv(deps, call.instanceId);
-        const ctx = (await ledger.getResource(rec.parentId!))!;
-        const profile = (await ledger.getResource(rec.profileId))!;
+        const ctx = (await ledger.getResource(call.instanceId, rec.parentId!))!;
+        const profile = (await ledger.getResource(call.instanceId, rec.profileId))!;
         const to = profile.props as ProfileProps;
         const from = { ...to, capabilities: (call.body.previousCapabilities as string[] | undefined) ?? to.capabilities };
         await withOx({ doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {

@@ -3,7 +3,7 @@
 import type { ResourceService } from '../aps/types.js';
 import { applyAccess, wantsMobility, type ProfileProps } from './access.js';
 import { contextAdmin } from './context-service.js';
-import { instanceEnv, linkId, newRecord, requireResource, resourceView, type ServiceDeps } from './deps.js';
+import { claim, instanceEnv, linkId, newRecord, requireResource, resourceToDelete, resourceView, type ServiceDeps } from './deps.js';
 import { withOx } from './ox-errors.js';
 import type { ApsCall } from '../aps/types.js';
 import type { ResourceRecord } from '../store/ledger.js';
@@ -16,22 +16,22 @@ export function mobilityService(deps: ServiceDeps): ResourceService {
   /** Records the add-on on the mailbox and brings OX in line with it. */
   async function setAddon(call: ApsCall, mailbox: ResourceRecord, addon: boolean): Promise<void> {
     const env = await instanceEnv(deps, call.instanceId);
-    const ctx = (await ledger.getResource(mailbox.parentId!))!;
-    const profile = (await ledger.getResource(mailbox.profileId!))!.props as ProfileProps;
+    const ctx = (await ledger.getResource(call.instanceId, mailbox.parentId!))!;
+    const profile = (await ledger.getResource(call.instanceId, mailbox.profileId!))!.props as ProfileProps;
     const updated = { ...mailbox, props: { ...mailbox.props, mobilityAddon: addon } };
     const mobility = wantsMobility(env.settings, profile, updated);
     if (mailbox.state === 'ready' && mobility !== (mailbox.props.mobilityEnabled === true)) {
       await withOx({ doing: `${mobility ? 'enabling' : 'disabling'} mobility for mailbox "${mailbox.login}"`, credentials: 'context admin' },
         () => applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), mailbox.oxUserId!, profile, mobility));
     }
-    await ledger.updateResource(mailbox.id, { props: { ...updated.props, mobilityEnabled: mobility } });
+    await ledger.updateResource(call.instanceId, mailbox.id, { props: { ...updated.props, mobilityEnabled: mobility } });
   }
 
   return {
     async provision(call) {
       const mailbox = await requireResource(deps, call, linkId(call.body, 'mailbox'), 'mailboxes');
+      await claim(deps, newRecord(call, SERVICE, { state: 'ready', parentId: mailbox.id }));
       await setAddon(call, mailbox, true);
-      await ledger.claimResource(newRecord(call, SERVICE, { state: 'ready', parentId: mailbox.id }));
       return resourceView(deps, SERVICE, call.resourceId, { mailbox: { aps: { id: mailbox.id } } });
     },
     async retrieve(call) {
@@ -39,11 +39,11 @@ export function mobilityService(deps: ServiceDeps): ResourceService {
       return resourceView(deps, SERVICE, rec.id, { mailbox: { aps: { id: rec.parentId } } });
     },
     async unprovision(call) {
-      const rec = await ledger.getResource(call.resourceId);
+      const rec = await resourceToDelete(deps, call, SERVICE);
       if (!rec) return undefined;
-      const mailbox = rec.parentId ? await ledger.getResource(rec.parentId) : undefined;
+      const mailbox = rec.parentId ? await ledger.getResource(call.instanceId, rec.parentId) : undefined;
       if (mailbox && mailbox.state !== 'deleting') await setAddon(call, mailbox, false);
-      await ledger.deleteResource(rec.id);
+      await ledger.deleteResource(call.instanceId, rec.id);
       return undefined;
     },
   };

@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   ProfileInUse: 'A profile still used by mailboxes cannot be removed.',
   ResourceDisabled: 'The context or mailbox is disabled.',
   ContextIdsExhausted: 'No free OX context id was found.',
+  ResourceIdTaken: 'Another application instance holds this resource id.',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 

@@ -2,7 +2,7 @@
 // in the background, one job per mailbox, so one failing mailbox never blocks the others.
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import type { ProfileProps } from './access.js';
-import { newRecord, ownProperties, requireResource, resourceView, type ServiceDeps } from './deps.js';
+import { claim, newRecord, ownProperties, requireResource, resourceToDelete, resourceView, type ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
 
 const SERVICE = 'profiles';
@@ -18,7 +18,7 @@ export function profileService(deps: ServiceDeps): ResourceService {
   const view = (id: string, props: Record<string, unknown>) => resourceView(deps, SERVICE, id, props);
 
   async function reapply(call: ApsCall, previous: ProfileProps): Promise<number> {
-    const mailboxes = await ledger.listResources({ kind: 'mailboxes', profileId: call.resourceId, states: ['ready', 'disabled'] });
+    const mailboxes = await ledger.listResources({ instanceId: call.instanceId, kind: 'mailboxes', profileId: call.resourceId, states: ['ready', 'disabled'] });
     const stamp = Date.now();
     for (const m of mailboxes) {
       await deps.jobs.enqueue(`${call.instanceId} PROFILE mailboxes/${m.id}/applyProfile/${stamp}`, {
@@ -34,8 +34,8 @@ export function profileService(deps: ServiceDeps): ResourceService {
     async provision(call) {
       const props = ownProperties(deps, SERVICE, call.body) as ProfileProps;
       checkProfile(props);
-      await ledger.claimResource(newRecord(call, SERVICE, { state: 'ready', props: props as Record<string, unknown> }));
-      return view(call.resourceId, (await ledger.getResource(call.resourceId))!.props);
+      const { record } = await claim(deps, newRecord(call, SERVICE, { state: 'ready', props: props as Record<string, unknown> }));
+      return view(record.id, record.props);
     },
     async retrieve(call) {
       return view(call.resourceId, (await requireResource(deps, call, call.resourceId, SERVICE)).props);
@@ -44,15 +44,17 @@ export function profileService(deps: ServiceDeps): ResourceService {
       const rec = await requireResource(deps, call, call.resourceId, SERVICE);
       const props = { ...rec.props, ...ownProperties(deps, SERVICE, call.body) } as ProfileProps;
       checkProfile(props);
-      await ledger.updateResource(rec.id, { props: props as Record<string, unknown> });
+      await ledger.updateResource(call.instanceId, rec.id, { props: props as Record<string, unknown> });
       const queued = await reapply(call, rec.props as ProfileProps);
       call.log.info({ profile: rec.id, mailboxes: queued }, 'profile change queued for its mailboxes');
       return view(rec.id, props as Record<string, unknown>);
     },
     async unprovision(call) {
-      const used = await ledger.countResources({ kind: 'mailboxes', profileId: call.resourceId });
-      if (used) throw apsError(409, 'ProfileInUse', `Profile ${call.resourceId} is used by ${used} mailbox(es): move them to another profile first`);
-      await ledger.deleteResource(call.resourceId);
+      const rec = await resourceToDelete(deps, call, SERVICE);
+      if (!rec) return undefined;
+      const used = await ledger.countResources({ instanceId: call.instanceId, kind: 'mailboxes', profileId: rec.id });
+      if (used) throw apsError(409, 'ProfileInUse', `Profile ${rec.id} is used by ${used} mailbox(es): move them to another profile first`);
+      await ledger.deleteResource(call.instanceId, rec.id);
       return undefined;
     },
   };

@@ -13,7 +13,7 @@ const CLIENTS = {
 
 export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'contexts' | 'mailboxes'): Promise<{ url: string }> {
   const rec = await requireResource(deps, call, call.resourceId, kind);
-  const ctx = kind === 'contexts' ? rec : await deps.ledger.getResource(rec.parentId ?? '');
+  const ctx = kind === 'contexts' ? rec : await deps.ledger.getResource(call.instanceId, rec.parentId ?? '');
   const what = kind === 'contexts' ? 'context' : 'mailbox';
   if (rec.state === 'disabled' || ctx?.state === 'disabled') {
     throw apsError(409, 'ResourceDisabled', `The ${rec.state === 'disabled' ? what : 'context'} is disabled: enable it before logging in`);
@@ -25,9 +25,9 @@ export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'con
 
 /** The form-login fields for a redeemed token, or undefined when its resource cannot log in now. */
 export async function formLoginFor(deps: ServiceDeps, binding: SsoTokenRecord): Promise<FormLogin | undefined> {
-  const rec = await deps.ledger.getResource(binding.resourceId);
-  if (!rec || rec.instanceId !== binding.instanceId || rec.state !== 'ready') return undefined;
-  const ctx = rec.kind === 'contexts' ? rec : await deps.ledger.getResource(rec.parentId ?? '');
+  const rec = await deps.ledger.getResource(binding.instanceId, binding.resourceId);
+  if (!rec || rec.state !== 'ready') return undefined;
+  const ctx = rec.kind === 'contexts' ? rec : await deps.ledger.getResource(binding.instanceId, rec.parentId ?? '');
   if (!ctx || ctx.state !== 'ready' || ctx.oxContextId == null) return undefined;
   const password = rec.kind === 'contexts' ? rec.secrets.adminPassword : rec.secrets.password;
   const instance = await deps.ledger.getInstance(rec.instanceId);

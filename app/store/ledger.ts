@@ -60,7 +60,8 @@ export interface JobRecord {
 }
 
 export interface ResourceQuery {
-  instanceId?: string;
+  /** Always given by the services; `undefined` (every instance) is for the operator's tool only. */
+  instanceId: string | undefined;
   kind?: string;
   parentId?: string;
   profileId?: string;
@@ -84,11 +85,17 @@ export interface Ledger {
   deleteInstance(id: string): Promise<void>;
   listInstances(): Promise<InstanceRecord[]>;
 
-  getResource(id: string): Promise<ResourceRecord | undefined>;
-  /** Inserts unless the id exists; returns the stored row and whether this call created it. */
-  claimResource(rec: ResourceRecord): Promise<{ record: ResourceRecord; created: boolean }>;
-  updateResource(id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'createdAt'>>): Promise<void>;
-  deleteResource(id: string): Promise<void>;
+  // Every lookup by resource id is scoped to one instance: another instance's id is not there.
+  getResource(instanceId: string, id: string): Promise<ResourceRecord | undefined>;
+  /**
+   * Inserts unless the id exists; returns the stored row and whether this call created it.
+   * `record` is undefined when another instance holds the id (nothing is changed then).
+   */
+  claimResource(rec: ResourceRecord): Promise<{ record?: ResourceRecord; created: boolean }>;
+  updateResource(instanceId: string, id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>): Promise<void>;
+  deleteResource(instanceId: string, id: string): Promise<void>;
+  /** Whether some instance holds this id (to tell "already gone" from "someone else's"). */
+  resourceIdTaken(id: string): Promise<boolean>;
   listResources(q: ResourceQuery): Promise<ResourceRecord[]>;
   countResources(q: ResourceQuery): Promise<number>;
 

@@ -52,10 +52,12 @@ export abstract class SqlLedger implements Ledger {
     return (await this.run(sql, Object.values(row))).changes;
   }
 
-  protected async update(table: string, keyColumn: string, key: string, row: Row): Promise<void> {
+  /** Updates the row whose key columns have these values. */
+  protected async update(table: string, key: Row, row: Row): Promise<void> {
     const cols = Object.keys(row);
     if (!cols.length) return;
-    await this.run(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE ${keyColumn} = ?`, [...Object.values(row), key]);
+    const where = Object.keys(key).map((c) => `${c} = ?`).join(' AND ');
+    await this.run(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE ${where}`, [...Object.values(row), ...Object.values(key)]);
   }
 
   protected async one(sql: string, args: unknown[] = []): Promise<Row | undefined> {
@@ -78,7 +80,7 @@ export abstract class SqlLedger implements Ledger {
   }
 
   async updateInstance(id: string, patch: Partial<InstanceRecord>): Promise<void> {
-    await this.update('instances', 'id', id, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() }));
+    await this.update('instances', { id }, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() }));
   }
 
   async deleteInstance(id: string): Promise<void> {
@@ -91,22 +93,27 @@ export abstract class SqlLedger implements Ledger {
 
   // ----- resources -----
 
-  async getResource(id: string): Promise<ResourceRecord | undefined> {
-    const row = await this.one('SELECT * FROM resources WHERE id = ?', [id]);
+  async getResource(instanceId: string, id: string): Promise<ResourceRecord | undefined> {
+    const row = await this.one('SELECT * FROM resources WHERE id = ? AND instance_id = ?', [id, instanceId]);
     return row && this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, row);
   }
 
-  async claimResource(rec: ResourceRecord): Promise<{ record: ResourceRecord; created: boolean }> {
+  async claimResource(rec: ResourceRecord): Promise<{ record?: ResourceRecord; created: boolean }> {
     const created = (await this.insert('resources', this.codec.toRow(RESOURCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1;
-    return { record: (await this.getResource(rec.id))!, created };
+    return { record: await this.getResource(rec.instanceId, rec.id), created };
   }
 
-  async updateResource(id: string, patch: Partial<ResourceRecord>): Promise<void> {
-    await this.update('resources', 'id', id, this.codec.toRow(RESOURCE_FIELDS, { ...patch, updatedAt: Date.now() }));
+  async updateResource(instanceId: string, id: string, patch: Partial<ResourceRecord>): Promise<void> {
+    const { instanceId: _ignored, ...rest } = patch;
+    await this.update('resources', { id, instance_id: instanceId }, this.codec.toRow(RESOURCE_FIELDS, { ...rest, updatedAt: Date.now() }));
   }
 
-  async deleteResource(id: string): Promise<void> {
-    await this.run('DELETE FROM resources WHERE id = ?', [id]);
+  async deleteResource(instanceId: string, id: string): Promise<void> {
+    await this.run('DELETE FROM resources WHERE id = ? AND instance_id = ?', [id, instanceId]);
+  }
+
+  async resourceIdTaken(id: string): Promise<boolean> {
+    return (await this.one('SELECT 1 AS taken FROM resources WHERE id = ?', [id])) !== undefined;
   }
 
   private where(q: ResourceQuery): { sql: string; args: unknown[] } {
@@ -162,7 +169,7 @@ export abstract class SqlLedger implements Ledger {
   }
 
   async updateJob(key: string, patch: Partial<JobRecord>): Promise<void> {
-    await this.update('jobs', 'key', key, this.codec.toRow(JOB_FIELDS, { ...patch, updatedAt: Date.now() }));
+    await this.update('jobs', { key }, this.codec.toRow(JOB_FIELDS, { ...patch, updatedAt: Date.now() }));
   }
 
   async deleteJob(key: string): Promise<void> {

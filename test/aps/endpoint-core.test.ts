@@ -92,7 +92,7 @@ t.test('bad input gets a clear APS error and changes nothing', async (t) => {
   t.equal(unknown.status, 404);
   t.match(unknown.json.message, /No such service or operation/);
   t.equal(stack.sim.count(), calls, 'OX was not called');
-  t.equal(await stack.endpoint.ledger.countResources({}), 0, 'ledger unchanged');
+  t.equal(await stack.endpoint.ledger.countResources({ instanceId: undefined }), 0, 'ledger unchanged');
   t.equal((await stack.call('GET', '/healthz')).status, 200, 'still serving');
 });
 
@@ -142,7 +142,7 @@ t.test('jobs survive a restart and finish once OX is back', async (t) => {
   const { final } = await stack.settle('POST', '/contexts', { body, phase: 'async' });
   t.equal(final.status, 200, final.text);
   t.equal(stack.sim.model.contexts.size, 1);
-  t.equal(stack.endpoint.ledger ? (await stack.endpoint.ledger.getResource(id))?.state : '', 'ready');
+  t.equal(stack.endpoint.ledger ? (await stack.endpoint.ledger.getResource(stack.instanceId, id))?.state : '', 'ready');
 });
 
 t.test('a deadline turns endless retries into a clear failure', async (t) => {

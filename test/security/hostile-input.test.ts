@@ -24,7 +24,7 @@ t.test('wrong certificates change nothing, for every kind of request', async (t)
   }
   t.equal(JSON.stringify(stack.sim.snapshot()), before, 'OX unchanged');
   t.equal(stack.sim.count(), calls, 'OX not even called');
-  t.equal((await stack.endpoint.ledger.getResource(ctx))?.state, 'ready');
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, ctx))?.state, 'ready');
 });
 
 t.test('hostile bodies: 4xx, OX untouched, the endpoint still serving', async (t) => {
@@ -55,7 +55,7 @@ t.test('hostile bodies: 4xx, OX untouched, the endpoint still serving', async (t
   }
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
   t.equal(stack.sim.count(), calls, 'OX untouched');
-  t.equal(await stack.endpoint.ledger.countResources({ kind: 'mailboxes' }), 0, 'nothing stored');
+  t.equal(await stack.endpoint.ledger.countResources({ instanceId: stack.instanceId, kind: 'mailboxes' }), 0, 'nothing stored');
   const ok = await stack.call('POST', '/mailboxes', { rawBody: mbx({}) });
   t.equal(ok.status, 200, 'a good request still works afterwards');
   t.equal((await stack.call('GET', '/healthz')).status, 200);

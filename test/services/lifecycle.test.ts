@@ -109,7 +109,7 @@ t.test('the customer workflow end to end', async (t) => {
   t.equal(put.status, 200);
   t.equal(oxContext(stack, 100).maxQuota, 4096);
   oxContext(stack, 100).usedQuota = 123;
-  await stack.endpoint.ledger.updateResource(ctxId, { usageAt: 0 });
+  await stack.endpoint.ledger.updateResource(stack.instanceId, ctxId, { usageAt: 0 });
   const before = stack.sim.count('OXContextService.getData');
   const poll1 = await stack.call('GET', `/contexts/${ctxId}`);
   const poll2 = await stack.call('GET', `/contexts/${ctxId}`);
@@ -162,7 +162,7 @@ t.test('the customer workflow end to end', async (t) => {
   t.match(inUse.json.message, /used by 1 mailbox/);
   for (let i = 0; i < 2; i++) t.equal((await stack.call('DELETE', `/contexts/${ctxId}`)).status, 204);
   t.equal(stack.sim.model.contexts.size, 0);
-  t.equal(await stack.endpoint.ledger.countResources({ kind: 'mailboxes' }), 0);
+  t.equal(await stack.endpoint.ledger.countResources({ instanceId: stack.instanceId, kind: 'mailboxes' }), 0);
 });
 
 t.test('context configure: domain, theme, admin login', async (t) => {
@@ -226,13 +226,13 @@ t.test('permanent faults answer with what to fix; transient ones retry', async (
   t.equal(dup.status, 409);
   t.equal(dup.json.error, 'OxDisplayNameTaken');
   t.match(dup.json.message, /com\.openexchange\.user\.enforceUniqueDisplayName=false/);
-  const failed = await stack.endpoint.ledger.getResource(dupId);
+  const failed = await stack.endpoint.ledger.getResource(stack.instanceId, dupId);
   t.equal(failed?.state, 'failed', 'the ledger shows the failure');
   t.match(failed?.lastError, /display name "Erin"/);
   stack.sim.model.options.enforceUniqueDisplayName = false; // the provider fixes OX as the message says
   const fixed = await stack.call('POST', '/mailboxes', { body: dupBody });
   t.equal(fixed.status, 200, 'the controller retries the task: it goes through');
-  t.equal((await stack.endpoint.ledger.getResource(dupId))?.state, 'ready');
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, dupId))?.state, 'ready');
   stack.sim.model.options.enforceUniqueDisplayName = true;
 
   const mail = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, profile, { login: 'erin3', email: 'erin@x.example', displayName: 'Erin 3' }) });

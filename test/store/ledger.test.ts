@@ -83,18 +83,26 @@ for (const backend of backends) {
       const again = await ledger.claimResource({ ...base, id: 'r1', parentId: 'OTHER' });
       t.equal(first.created, true);
       t.equal(again.created, false);
-      t.equal(again.record.parentId, 'c1', 'the first claim wins');
+      t.equal(again.record?.parentId, 'c1', 'the first claim wins');
+      const foreign = await ledger.claimResource({ ...base, instanceId: 'i2', id: 'r1' });
+      t.same(foreign, { record: undefined, created: false }, 'another instance\'s id is not handed out');
+      t.equal(await ledger.getResource('i2', 'r1'), undefined, 'nor read');
+      await ledger.updateResource('i2', 'r1', { state: 'failed' });
+      await ledger.deleteResource('i2', 'r1');
+      t.equal((await ledger.getResource('i1', 'r1'))?.state, 'provisioning', 'nor changed or deleted');
+      t.equal(await ledger.resourceIdTaken('r1'), true);
+      t.equal(await ledger.resourceIdTaken('nope'), false);
       await ledger.claimResource({ ...base, id: 'r2', parentId: 'c1', state: 'ready' });
       await ledger.claimResource({ ...base, id: 'r3', parentId: 'c2', kind: 'contexts' });
-      await ledger.updateResource('r1', { state: 'ready', oxUserId: 7, usage: { diskspace: 5 } });
-      const r1 = await ledger.getResource('r1');
+      await ledger.updateResource('i1', 'r1', { state: 'ready', oxUserId: 7, usage: { diskspace: 5 } });
+      const r1 = await ledger.getResource('i1', 'r1');
       t.equal(r1?.oxUserId, 7);
       t.same(r1?.usage, { diskspace: 5 });
       t.same(r1?.secrets, { password: SECRET });
-      t.equal(await ledger.countResources({ parentId: 'c1', states: ['ready'] }), 2);
-      t.same((await ledger.listResources({ kind: 'contexts' })).map((r) => r.id), ['r3']);
-      await ledger.deleteResource('r3');
-      t.equal(await ledger.getResource('r3'), undefined);
+      t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', states: ['ready'] }), 2);
+      t.same((await ledger.listResources({ instanceId: 'i1', kind: 'contexts' })).map((r) => r.id), ['r3']);
+      await ledger.deleteResource('i1', 'r3');
+      t.equal(await ledger.getResource('i1', 'r3'), undefined);
     });
 
     t.test('sequences: unique under concurrency, never below the start', async (t) => {
