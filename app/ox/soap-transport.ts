@@ -58,7 +58,7 @@ export class SoapTransport {
     const name = `${service}.${operation}`;
     let outcome = 'ok';
     try {
-      const [result] = await method.call(client, args, this.callOptions());
+      const [result] = await method.call(client, asXmlText(args), this.callOptions());
       return (result?.return ?? undefined) as T;
     } catch (err) {
       const oxErr = toOxError(name, err);
@@ -86,6 +86,22 @@ export class SoapTransport {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * node-soap escapes every string except one shaped like a CDATA section, which it writes as is:
+ * such a value could close its element and add others. Encode those as a CDATA section of our own
+ * (splitting any `]]>` inside), which every XML reader turns back into exactly the same text.
+ */
+export function asXmlText<T>(value: T): T {
+  if (typeof value === 'string') {
+    return (value.startsWith('<![CDATA[') && value.endsWith(']]>') ? `<![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]>` : value) as T;
+  }
+  if (Array.isArray(value)) return value.map(asXmlText) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asXmlText(v)])) as T;
+  }
+  return value;
 }
 
 function normaliseBase(url: string): string {
