@@ -64,6 +64,18 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     return resourceView(deps, SERVICE, rec.id, { ...rec.props, login: rec.login, oxUserId: rec.oxUserId });
   }
 
+  /**
+   * Our login in our context is adopted only as this resource's own user (a retry after OX created
+   * it but before we recorded it): never when another mailbox of the ledger holds the login or user.
+   */
+  async function refuseOthersUser(rec: ResourceRecord, login: string, oxUserId: number): Promise<void> {
+    const siblings = await ledger.listResources({ instanceId: rec.instanceId, kind: SERVICE, parentId: rec.parentId ?? undefined });
+    const owner = siblings.find((m) => m.id !== rec.id && (m.oxUserId === oxUserId || m.login?.toLowerCase() === login.toLowerCase()));
+    if (owner) {
+      throw apsError(409, 'OxLoginTaken', `The login "${login}" belongs to another mailbox (${owner.id}) of this context: choose another login`);
+    }
+  }
+
   async function provision(call: ApsCall) {
     const env = await instanceEnv(deps, call.instanceId);
     const { ctx, profile } = await parents(call);
@@ -97,6 +109,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       if (!(err instanceof OxFault && err.kind === 'user-exists')) throw toApsError(err, errCtx);
       const existing = await withOx(errCtx, () => env.ox.findUser(ctxId, admin, p.login));
       if (!existing?.id) throw toApsError(err, errCtx);
+      await refuseOthersUser(record, p.login, existing.id);
       userId = existing.id;
     }
     await withOx(errCtx, async () => {

@@ -10,7 +10,7 @@ export const ERROR_CATALOGUE = {
   OxAuthenticationFailed: 'OX refused the credentials the endpoint used.',
   OxDisplayNameTaken: 'Another OX user in the context has this display name.',
   OxMailTaken: 'The e-mail address is already used in this OX context.',
-  OxLoginTaken: 'The login is already used in this OX context by a user we did not create.',
+  OxLoginTaken: 'The login is already used in this OX context by another mailbox or by a user we did not create.',
   OxMappingTaken: 'The domain is already a login mapping of another OX context.',
   OxUnknownAccessCombination: 'OX does not know the access combination name.',
   OxInvalidData: 'OX refused the data as invalid.',
