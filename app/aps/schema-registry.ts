@@ -14,6 +14,8 @@ export interface ApsProperty {
   pattern?: string;
   minLength?: number;
   maxLength?: number;
+  minimum?: number;
+  maximum?: number;
   minItems?: number;
   maxItems?: number;
   uniqueItems?: boolean;
@@ -60,9 +62,12 @@ export interface ServiceType {
 const CORE_RESOURCE = 'http://aps-standard.org/types/core/resource/1.0';
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const NUMBER_OR_NULL = { type: ['number', 'null'] };
+// A limit becomes an OX quota (MB, a signed 64-bit byte count after OX shifts it by 20 bits) or
+// a count: a whole number, -1 (unlimited) or more, below 2^43.
+const LIMIT = { type: ['integer', 'null'], minimum: -1, maximum: 2 ** 43 - 1 };
 const CORE_STRUCTURES: Record<string, object> = {
-  Counter: { type: 'object', properties: { usage: NUMBER_OR_NULL, limit: NUMBER_OR_NULL } },
-  Limit: { type: 'object', properties: { limit: NUMBER_OR_NULL } },
+  Counter: { type: 'object', properties: { usage: NUMBER_OR_NULL, limit: LIMIT } },
+  Limit: { type: 'object', properties: { limit: LIMIT } },
   Usage: { type: 'object', properties: { usage: NUMBER_OR_NULL } },
 };
 
@@ -73,7 +78,7 @@ function propertySchema(p: ApsProperty, schema: ApsSchema, mode: Mode): object {
   if (structure && typeId === CORE_RESOURCE && CORE_STRUCTURES[structure]) return CORE_STRUCTURES[structure];
   if (schema.structures?.[p.type]) return propertySchema(schema.structures[p.type], schema, mode);
   const out: Record<string, unknown> = { type: p.type === 'integer' ? 'integer' : p.type };
-  for (const key of ['enum', 'pattern', 'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems', 'default'] as const) {
+  for (const key of ['enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems', 'default'] as const) {
     if (p[key] !== undefined) out[key] = p[key];
   }
   if (p.type === 'array' && p.items) out.items = propertySchema(p.items, schema, mode);
