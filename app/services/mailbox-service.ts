@@ -61,7 +61,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
   }
 
   function view(rec: ResourceRecord): Record<string, unknown> {
-    return resourceView(deps, SERVICE, rec.id, { ...rec.props, login: rec.login, oxUserId: rec.oxUserId });
+    const { savedAccess: _a, savedMailEnabled: _m, ...props } = rec.props;
+    return resourceView(deps, SERVICE, rec.id, { ...props, login: rec.login, oxUserId: rec.oxUserId });
   }
 
   /**
@@ -175,8 +176,12 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       const admin = contextAdmin(ctx);
       await withOx({ doing: `disabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
         const saved = await env.ox.getUserAccess(ctx.oxContextId!, admin, rec.oxUserId!);
-        await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, savedAccess: saved } });
-        await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: completeAccess({}) });
+        const { mailenabled } = await env.ox.getUser(ctx.oxContextId!, admin, { id: rec.oxUserId! });
+        const savedMailEnabled = String(mailenabled) !== 'false';
+        await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, savedAccess: saved, savedMailEnabled } });
+        // OX's login refuses deniedPortal=true and mailenabled=false; rights off alone leave the UI open.
+        await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: completeAccess({ deniedPortal: true }) });
+        await env.ox.changeUser(ctx.oxContextId!, admin, { id: rec.oxUserId!, mailenabled: false });
       });
       await ledger.updateResource(call.instanceId, rec.id, { state: 'disabled' });
       return undefined;
@@ -192,8 +197,9 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       await withOx({ doing: `enabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
         if (saved) await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: { ...saved, USM: mobility, activeSync: mobility } });
         else await applyAccess(env.ox, ctx.oxContextId!, admin, rec.oxUserId!, profile.props as ProfileProps, mobility);
+        await env.ox.changeUser(ctx.oxContextId!, admin, { id: rec.oxUserId!, mailenabled: rec.props.savedMailEnabled !== false });
       });
-      const { savedAccess: _s, ...props } = rec.props;
+      const { savedAccess: _s, savedMailEnabled: _m, ...props } = rec.props;
       await ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props });
       return undefined;
     },

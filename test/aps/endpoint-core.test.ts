@@ -73,9 +73,9 @@ t.test('bad input gets a clear APS error and changes nothing', async (t) => {
   const cases: Array<[string, string, Parameters<typeof stack.call>[2], number, RegExp]> = [
     ['malformed JSON', '/contexts', { rawBody: '{"aps":' }, 400, /not valid JSON/],
     ['body too large', '/contexts', { rawBody: JSON.stringify({ pad: 'x'.repeat(5000) }) }, 413, /BODY_LIMIT/],
-    ['schema-invalid', '/contexts', { body: contextBody(uuid(), { language: 'german' }) }, 400, /property "language" must match pattern/],
+    ['schema-invalid', '/contexts', { body: contextBody(uuid(), { language: 'de-DE' }) }, 400, /property "language" must match pattern/],
     ['missing required link', '/contexts', { body: { ...contextBody(uuid()), account: undefined } }, 400, /property "account" is required/],
-    ['wrong type', '/contexts', { body: contextBody(uuid(), { diskspace: { limit: 'lots' } }) }, 400, /property "diskspace.limit" must be number,null/],
+    ['wrong type', '/contexts', { body: contextBody(uuid(), { diskspace: { limit: 'lots' } }) }, 400, /property "diskspace.limit" must be integer,null/],
     ['array body', '/contexts', { rawBody: '[1,2]' }, 400, /JSON object/],
     ['prototype pollution', '/contexts', { rawBody: '{"__proto__":{"admin":true},"aps":{}}' }, 400, /JSON/],
     ['unknown instance', '/contexts', { body: contextBody(uuid()), instanceId: uuid() }, 403, /Unknown application instance/],

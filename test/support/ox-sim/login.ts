@@ -31,7 +31,10 @@ export function handleFormLogin(sim: OxSimulator, url: URL, req: http.IncomingMe
   const [name, mapping] = at < 0 ? [login, 'defaultcontext'] : [login.slice(0, at), login.slice(at + 1)];
   const ctx = [...sim.model.contexts.values()].find((c) => c.loginMappings.includes(mapping));
   const user = ctx && [...ctx.users.values()].find((u) => u.name === name);
-  const ok = Boolean(ctx?.enabled && user && user.password === form.get('password') && CLIENTS.has(client) && user.access.webmail !== false);
+  // OX refuses a disabled context, a user with mailenabled=false and one denied the portal; module
+  // rights alone (webmail off) do not stop a login.
+  const blocked = !user || user.fields.mailenabled === false || user.access.deniedPortal === true;
+  const ok = Boolean(ctx?.enabled && user && !blocked && user.password === form.get('password') && CLIENTS.has(client));
   sim.logins.push({ login, ok, client });
   if (!ok || !ctx || !user) return page(403, res, 'Login failed', 'Login failed. Please check your user name and password.');
   const session: Session = { id: sim.newSessionId(), secret: sim.newSessionId(), contextId: ctx.id, userId: user.id, login, client };
