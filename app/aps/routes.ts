@@ -10,7 +10,7 @@ import { AsyncProtocol, isAccepted } from './async-protocol.js';
 import { dispatch, fromStored, toStored } from './dispatch.js';
 import { badRequest, conflict, forbidden, notFound } from './errors.js';
 import type { ServiceType } from './schema-registry.js';
-import { peerCertificate, sameCertificate, verifyController } from './trust.js';
+import { peerCertificate, requireValidNow, sameCertificate, verifyController } from './trust.js';
 import type { ApsCall, ApsOperation, Outcome } from './types.js';
 
 const SUSPENDABLE = 'http://aps-standard.org/types/core/suspendable/1.0';
@@ -113,6 +113,8 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     } catch {
       throw badRequest('aps.x509.self must hold a certificate and its private key, aps.x509.controller a certificate (PEM)');
     }
+    requireValidNow(x509.controller, 'aps.x509.controller');
+    requireValidNow(identity.cert, 'aps.x509.self');
     const peer = peerCertificate(req);
     if (peer && !sameCertificate(peer, x509.controller)) throw forbidden('The client certificate is not the controller certificate in aps.x509.controller');
     const existing = await ledger.getInstance(call.resourceId);

@@ -1,10 +1,11 @@
 // Who may call: the controller whose certificate was stored when the instance was created
 // (compared byte for byte), and for instance creation only addresses in APS_ALLOW_FROM.
+import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { InstanceRecord } from '../store/ledger.js';
 import { pemToDer } from '../util/tls.js';
-import { forbidden } from './errors.js';
+import { badRequest, forbidden } from './errors.js';
 
 // The peer certificate of a keep-alive connection does not change: read it once per socket.
 const peerBySocket = new WeakMap<object, Buffer | null>();
@@ -36,5 +37,24 @@ export function verifyController(req: FastifyRequest, instanceId: string, instan
   if (!peer) throw forbidden('A client certificate is required: present the APS controller certificate');
   if (!sameCertificate(peer, instance.controllerCert)) {
     throw forbidden(`The client certificate is not the controller certificate stored for application instance ${instanceId}`);
+  }
+}
+
+/** Throws 400 when a certificate the controller sent is outside its validity period. */
+export function requireValidNow(pem: string, field: string, now = Date.now()): void {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch {
+    throw badRequest(`${field}: not a readable X.509 certificate (PEM)`);
+  }
+  const from = new Date(cert.validFrom);
+  const to = new Date(cert.validTo);
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  if (now > to.getTime()) {
+    throw badRequest(`${field}: the certificate expired on ${day(to)} (${to.toISOString()}); renew it in the controller and create the instance again`);
+  }
+  if (now < from.getTime()) {
+    throw badRequest(`${field}: the certificate is not valid before ${day(from)} (${from.toISOString()}); check the clocks of the controller and the endpoint`);
   }
 }

@@ -15,12 +15,18 @@ function keyPair(): { keyPem: string; publicKey: forge.pki.PublicKey } {
   };
 }
 
-function build(cn: string, publicKey: forge.pki.PublicKey, issuer: { name: forge.pki.CertificateField[]; key: string } | undefined, ca: boolean): forge.pki.Certificate {
+/** When a certificate is valid, in ms from now (default: from a minute ago for a day). */
+export interface Validity {
+  from: number;
+  to: number;
+}
+
+function build(cn: string, publicKey: forge.pki.PublicKey, issuer: { name: forge.pki.CertificateField[]; key: string } | undefined, ca: boolean, validity: Validity = { from: -60_000, to: 86_400_000 }): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = `01${randomBytes(8).toString('hex')}`;
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+  cert.validity.notBefore = new Date(Date.now() + validity.from);
+  cert.validity.notAfter = new Date(Date.now() + validity.to);
   const subject = [{ name: 'commonName', value: cn }];
   cert.setSubject(subject);
   cert.setIssuer(issuer?.name ?? subject);
@@ -45,9 +51,9 @@ export class TestCa {
     this.subject = cert.subject.attributes;
   }
 
-  issue(cn: string): Issued {
+  issue(cn: string, validity?: Validity): Issued {
     const { keyPem, publicKey } = keyPair();
-    const cert = build(cn, publicKey, { name: this.subject, key: this.key }, false);
+    const cert = build(cn, publicKey, { name: this.subject, key: this.key }, false, validity);
     cert.sign(forge.pki.privateKeyFromPem(this.key), forge.md.sha256.create());
     return { cert: forge.pki.certificateToPem(cert), key: keyPem };
   }
