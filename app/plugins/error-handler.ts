@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApsError, errorBody } from '../aps/errors.js';
+import { LedgerUnavailableError } from '../store/ledger.js';
 
 const CLIENT_ERRORS: Record<string, [string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['MalformedJson', 'The request body is not valid JSON'],
@@ -15,6 +16,10 @@ export default fp(async (fastify: FastifyInstance) => {
     if (err instanceof ApsError) {
       req.log[err.status >= 500 ? 'error' : 'info']({ err: { type: err.error, message: err.message } }, 'APS request refused');
       return reply.code(err.status).send(err.toBody());
+    }
+    if (err instanceof LedgerUnavailableError) {
+      req.log.warn({ err: { message: err.message } }, 'ledger unavailable: request refused');
+      return reply.code(503).header('Retry-After', '5').send(errorBody(503, 'LedgerUnavailable', err.message));
     }
     const fe = err as FastifyError;
     if (fe.validation) {

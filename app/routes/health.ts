@@ -1,6 +1,7 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: the ledger answers and the
 // SOAP clients of every instance's OX are built; the last OX error per instance).
 import type { FastifyInstance } from 'fastify';
+import { LedgerUnavailableError } from '../store/ledger.js';
 
 const NEVER_UNDER_PRESSURE = { pressureHandler: () => undefined };
 
@@ -16,7 +17,8 @@ export default async function healthRoutes(fastify: FastifyInstance) {
       if (!ready) reply.code(503).header('Retry-After', '5');
       return { status: ready ? 'ready' : 'starting', ledger: fastify.ledger.kind, instances };
     } catch (err) {
-      return reply.code(503).header('Retry-After', '5').send({ status: 'not ready', reason: (err as Error).message });
+      const reason = err instanceof LedgerUnavailableError ? err.message : `ledger: ${(err as Error).message}`;
+      return reply.code(503).header('Retry-After', '5').send({ status: 'not ready', reason });
     }
   });
 }

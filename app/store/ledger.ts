@@ -1,6 +1,15 @@
 // The durable ledger: application instances, provisioned resources, async jobs and SSO tokens.
 // Secrets are encrypted by the implementation; callers see them in clear.
 
+/** The database cannot be reached now; the driver reconnects by itself (retry later). */
+export class LedgerUnavailableError extends Error {
+  readonly retryable = true;
+  constructor(reason: string) {
+    super(`The ledger database cannot be reached (${reason}); the endpoint reconnects by itself`);
+    this.name = 'LedgerUnavailableError';
+  }
+}
+
 export type ResourceState = 'provisioning' | 'ready' | 'disabled' | 'deleting' | 'deleted' | 'failed';
 
 export interface InstanceRecord {

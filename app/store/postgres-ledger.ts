@@ -2,11 +2,29 @@
 // are leased with FOR UPDATE SKIP LOCKED, migrations run under an advisory lock.
 import pg from 'pg';
 import type { SecretBox } from '../util/secret-box.js';
-import type { JobRecord } from './ledger.js';
+import { LedgerUnavailableError, type JobRecord } from './ledger.js';
 import { SqlLedger, type Row, type SqlResult } from './sql-ledger.js';
 
 const MIGRATION_LOCK = 0x6f78617073; // "oxaps"
 const INT8 = 20;
+
+// Connection-level failures (server gone, shutting down, unreachable): the pool reconnects later.
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return CONNECTION_CODES.has(e.code ?? '') || (e.code ?? '').startsWith('08') || /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '');
+}
+
+/** Runs a query; a lost connection becomes LedgerUnavailableError (503 to the controller). */
+async function guarded<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (err) {
+    if (isConnectionError(err)) throw new LedgerUnavailableError((err as Error).message);
+    throw err;
+  }
+}
 
 /** `?` placeholders → `$1…$n` (no statement of ours has a literal question mark). */
 function numbered(sql: string): string {
@@ -25,34 +43,41 @@ export class PostgresLedger extends SqlLedger {
     const pool = new pg.Pool({
       connectionString: url,
       max: 10,
+      connectionTimeoutMillis: 5000,
       types: { getTypeParser: (oid: number, format?: string) => (oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) },
     });
+    // An idle pooled connection that the server drops emits 'error' on the pool; unhandled, that
+    // would end the process. The pool opens a new connection on the next query.
+    pool.on('error', () => undefined);
     const ledger = new PostgresLedger(pool, box);
     await ledger.migrate();
     return ledger;
   }
 
   protected async run(sql: string, args: unknown[] = []): Promise<SqlResult> {
-    const res = await this.pool.query(numbered(sql), args);
+    const res = await guarded(() => this.pool.query(numbered(sql), args));
     return { rows: res.rows as Row[], changes: res.rowCount ?? 0 };
   }
 
   protected async transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await guarded(() => this.pool.connect());
     const run = async (sql: string, args: unknown[] = []) => {
       const res = await client.query(numbered(sql), args);
       return { rows: res.rows as Row[], changes: res.rowCount ?? 0 };
     };
+    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await fn(run);
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
+      broken = isConnectionError(err);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      throw broken ? new LedgerUnavailableError((err as Error).message) : err;
     } finally {
-      client.release();
+      // A broken connection is dropped from the pool, not handed out again.
+      client.release(broken);
     }
   }
 

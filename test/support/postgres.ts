@@ -26,6 +26,7 @@ const asServerUser = (cmd: string, args: string[]): [string, string[]] =>
 export class TestPostgres {
   private proc?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'pg-'));
+  private port = 0;
   url = '';
 
   async start(): Promise<this> {
@@ -37,10 +38,15 @@ export class TestPostgres {
     const [icmd, iargs] = asServerUser(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     const init = spawnSync(icmd, iargs, { encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-    const port = await freePort();
-    const [pcmd, pargs] = asServerUser(postgres, ['-D', data, '-p', String(port), '-k', this.dir, '-h', '127.0.0.1', '-F', '-c', 'max_connections=100', '-c', 'shared_buffers=32MB']);
+    this.port = await freePort();
+    this.url = `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+    return this.resume();
+  }
+
+  /** Starts the server again (after `pause`) on the same port with the same data. */
+  async resume(): Promise<this> {
+    const [pcmd, pargs] = asServerUser(findBin('postgres')!, ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-h', '127.0.0.1', '-F', '-c', 'max_connections=100', '-c', 'shared_buffers=32MB']);
     this.proc = spawn(pcmd, pargs, { stdio: 'ignore' });
-    this.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     for (let i = 0; i < 100; i++) {
       try {
         const client = new pg.Client(this.url);
@@ -65,6 +71,12 @@ export class TestPostgres {
   }
 
   async stop(): Promise<void> {
+    await this.pause();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Stops the server (fast shutdown: clients' connections are terminated), keeping its data. */
+  async pause(): Promise<void> {
     if (this.proc && this.proc.exitCode === null) {
       const exited = new Promise((r) => this.proc!.once('exit', r));
       this.proc.kill('SIGINT'); // fast shutdown
@@ -72,6 +84,5 @@ export class TestPostgres {
       await exited;
       clearTimeout(timer);
     }
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
