@@ -1,6 +1,8 @@
 // Environment configuration, validated at start: a bad value stops the start with one line that
 // names the variable.
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import envSchema from 'env-schema';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -72,10 +74,45 @@ interface AjvLikeError {
   params?: Record<string, unknown>;
 }
 
+/** Settings that may hold a secret (a key, a password in a URL): never echoed. */
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'DATABASE_URL']);
+
 function describe(err: AjvLikeError, env: Record<string, unknown>): string {
   const name = err.instancePath.replace(/^\//, '');
   const allowed = err.params?.allowedValues ? ` (one of ${(err.params.allowedValues as string[]).join(', ')})` : '';
-  return `${name} ${err.message ?? 'is invalid'}${allowed}; got ${JSON.stringify(env[name])}`;
+  const got = SECRET_SETTINGS.has(name) ? `a value of ${String(env[name]).length} characters (not shown)` : JSON.stringify(env[name]);
+  return `${name} ${err.message ?? 'is invalid'}${allowed}; got ${got}`;
+}
+
+const reasonOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+
+/** Reads a file a setting names; a failure is a ConfigError naming the setting (never the content). */
+export function readSettingFile(setting: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${setting} "${file}" cannot be read (${reasonOf(err)})`);
+  }
+}
+
+/**
+ * Creates DATA_DIR when missing and checks that it is a writable directory. Walks up by itself:
+ * mkdirSync's recursive mode never returns for a path under /proc.
+ */
+export function ensureDataDir(dir: string): void {
+  const path = resolve(dir);
+  try {
+    if (!existsSync(path)) {
+      const parent = dirname(path);
+      if (parent !== path) ensureDataDir(parent);
+      mkdirSync(path);
+    }
+    if (!statSync(path).isDirectory()) throw Object.assign(new Error(), { code: 'not a directory' });
+    accessSync(path, constants.W_OK);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`DATA_DIR "${dir}" cannot be used: ${path} (${reasonOf(err)})`);
+  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -36,23 +36,32 @@ export async function buildServer({ config, logStream }: ServerOptions): Promise
   return fastify;
 }
 
+/** One line for a start that cannot succeed: the setting to fix, no stack, no secret. */
+function startupFailure(err: unknown, config?: Config): string {
+  if (err instanceof ConfigError) return `Configuration error: ${err.message}`;
+  const e = err as NodeJS.ErrnoException;
+  if (config && (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL')) {
+    return `Configuration error: PORT ${config.PORT} on HOST ${config.HOST} cannot be used (${e.code})`;
+  }
+  return `Start-up failed: ${e.message ?? String(err)}`.split('\n')[0];
+}
+
 async function main(): Promise<void> {
-  let config: Config;
+  let config: Config | undefined;
+  let server: FastifyInstance | undefined;
   try {
     config = loadConfig();
+    server = await buildServer({ config });
+    await server.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
+    console.error(startupFailure(err, config));
+    await server?.close().catch(() => undefined);
+    process.exit(1);
   }
-  const server = await buildServer({ config });
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-    if (err) server.log.error({ err }, 'shutting down after an error');
-    await server.close();
+    if (err) server!.log.error({ err }, 'shutting down after an error');
+    await server!.close();
   });
-  await server.listen({ port: config.PORT, host: config.HOST });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

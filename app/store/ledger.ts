@@ -4,7 +4,7 @@
 /** The database cannot be reached now; the driver reconnects by itself (retry later). */
 export class LedgerUnavailableError extends Error {
   readonly retryable = true;
-  constructor(reason: string) {
+  constructor(readonly reason: string) {
     super(`The ledger database cannot be reached (${reason}); the endpoint reconnects by itself`);
     this.name = 'LedgerUnavailableError';
   }

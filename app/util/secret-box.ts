@@ -1,8 +1,9 @@
 // AES-256-GCM for secrets at rest. The key comes from SECRET_KEY, SECRET_KEY_FILE, or a file
 // generated in DATA_DIR on first start.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError, ensureDataDir, readSettingFile } from '../config.js';
 
 const VERSION = 'v1';
 
@@ -42,6 +43,15 @@ export function parseKey(text: string): Buffer {
   return key;
 }
 
+/** Parses a configured key; a bad one is named, never shown. */
+function settingKey(source: string, text: string): Buffer {
+  try {
+    return parseKey(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
+}
+
 export interface KeySource {
   SECRET_KEY?: string;
   SECRET_KEY_FILE?: string;
@@ -50,11 +60,11 @@ export interface KeySource {
 
 /** Loads the key; creates DATA_DIR/secret.key when none is configured (`generated` tells the caller to warn). */
 export function loadSecretKey(src: KeySource): { key: Buffer; generated?: string } {
-  if (src.SECRET_KEY) return { key: parseKey(src.SECRET_KEY) };
-  if (src.SECRET_KEY_FILE) return { key: parseKey(readFileSync(src.SECRET_KEY_FILE, 'utf8')) };
+  if (src.SECRET_KEY) return { key: settingKey('SECRET_KEY', src.SECRET_KEY) };
+  if (src.SECRET_KEY_FILE) return { key: settingKey(`SECRET_KEY_FILE "${src.SECRET_KEY_FILE}"`, readSettingFile('SECRET_KEY_FILE', src.SECRET_KEY_FILE)) };
   const file = join(src.DATA_DIR, 'secret.key');
-  if (existsSync(file)) return { key: parseKey(readFileSync(file, 'utf8')) };
-  mkdirSync(src.DATA_DIR, { recursive: true });
+  if (existsSync(file)) return { key: settingKey(`DATA_DIR's key file "${file}"`, readSettingFile('DATA_DIR', file)) };
+  ensureDataDir(src.DATA_DIR);
   const key = randomBytes(32);
   writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   return { key, generated: file };

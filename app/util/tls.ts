@@ -1,9 +1,10 @@
 // The endpoint's TLS identity: the configured files, or a self-signed certificate generated once
 // into DATA_DIR (node's RSA key generation, node-forge for the X.509 certificate).
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { ConfigError, ensureDataDir, readSettingFile } from '../config.js';
 
 export interface TlsIdentity {
   cert: string;
@@ -35,19 +36,31 @@ export function selfSignedCertificate(commonName: string, altNames: string[] = [
 
 export function loadTlsIdentity(opts: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: string; DATA_DIR: string; hostname: string }): TlsIdentity {
   if (opts.TLS_CERT_FILE || opts.TLS_KEY_FILE) {
-    if (!opts.TLS_CERT_FILE || !opts.TLS_KEY_FILE) throw new Error('set both TLS_CERT_FILE and TLS_KEY_FILE, or neither');
-    return { cert: readFileSync(opts.TLS_CERT_FILE, 'utf8'), key: readFileSync(opts.TLS_KEY_FILE, 'utf8') };
+    if (!opts.TLS_CERT_FILE || !opts.TLS_KEY_FILE) throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE: set both, or neither');
+    const cert = readSettingFile('TLS_CERT_FILE', opts.TLS_CERT_FILE);
+    const key = readSettingFile('TLS_KEY_FILE', opts.TLS_KEY_FILE);
+    checkPem(() => new X509Certificate(cert), `TLS_CERT_FILE "${opts.TLS_CERT_FILE}" is not a PEM certificate`);
+    checkPem(() => createPrivateKey(key), `TLS_KEY_FILE "${opts.TLS_KEY_FILE}" is not a PEM private key`);
+    return { cert, key };
   }
   const certFile = join(opts.DATA_DIR, 'tls.crt');
   const keyFile = join(opts.DATA_DIR, 'tls.key');
   if (existsSync(certFile) && existsSync(keyFile)) {
     return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
   }
-  mkdirSync(opts.DATA_DIR, { recursive: true });
+  ensureDataDir(opts.DATA_DIR);
   const identity = selfSignedCertificate(opts.hostname, ['localhost', '127.0.0.1']);
   writeFileSync(keyFile, identity.key, { mode: 0o600 });
   writeFileSync(certFile, identity.cert);
   return { ...identity, generated: true };
+}
+
+function checkPem(parse: () => unknown, message: string): void {
+  try {
+    parse();
+  } catch {
+    throw new ConfigError(message);
+  }
 }
 
 /** DER bytes of the first certificate in a PEM text (for comparing certificates exactly). */
