@@ -4,11 +4,10 @@
 //   ox-aps instances | resources [--instance <id>] [--kind <kind>] | retry <aps-id> | demo
 // Ledger commands read the endpoint's configuration from the environment (DATA_DIR, DATABASE_URL,
 // SECRET_KEY / SECRET_KEY_FILE).
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../app/config.js';
+import { ConfigError, loadConfig, readSettingFile } from '../app/config.js';
 import { OxConnections } from '../app/ox/connections.js';
 import { OxFault, OxTransportError } from '../app/ox/faults.js';
 import { openLedger } from '../app/store/open-ledger.js';
@@ -25,6 +24,22 @@ const USAGE = `usage: ox-aps <command>
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
+}
+
+/** A command line we cannot run: what is wrong, the usage, exit 2. */
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+function options<T extends Options>(command: string, args: string[], spec: T) {
+  try {
+    return parseArgs({ args, options: spec, allowPositionals: false });
+  } catch (err) {
+    return usageError(`ox-aps ${command}: ${(err as Error).message.split('. ')[0]}`);
+  }
 }
 
 async function askPassword(prompt: string): Promise<string> {
@@ -52,9 +67,10 @@ async function askPassword(prompt: string): Promise<string> {
 }
 
 async function check(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { url: { type: 'string' }, login: { type: 'string', default: 'oxadminmaster' }, 'password-file': { type: 'string' } } });
-  if (!values.url) fail(`check needs --url\n${USAGE}`);
-  const password = values['password-file'] ? readFileSync(values['password-file'], 'utf8').trim() : await askPassword(`Password of ${values.login}: `);
+  const { values } = options('check', args, { url: { type: 'string' }, login: { type: 'string', default: 'oxadminmaster' }, 'password-file': { type: 'string' } });
+  if (!values.url) usageError('ox-aps check: --url is required');
+  const file = values['password-file'] as string | undefined;
+  const password = file ? readSettingFile('--password-file', file).trim() : await askPassword(`Password of ${values.login}: `);
   console.log(`Checking OX SOAP at ${values.url}`);
   const connections = new OxConnections({ timeoutMs: 15_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
   try {
@@ -86,14 +102,7 @@ function table(rows: Array<Record<string, unknown>>): void {
 }
 
 async function withLedger<T>(fn: (ledger: Awaited<ReturnType<typeof openLedger>>['ledger']) => Promise<T>): Promise<T> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(`Configuration error: ${err.message}`);
-    throw err;
-  }
-  const { ledger } = await openLedger(config);
+  const { ledger } = await openLedger(loadConfig(), { existing: true });
   try {
     return await fn(ledger);
   } finally {
@@ -104,6 +113,12 @@ async function withLedger<T>(fn: (ledger: Awaited<ReturnType<typeof openLedger>>
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
+    case '--help':
+    case '-h':
+    case 'help':
+      return void console.log(USAGE);
+    case undefined:
+      return usageError('ox-aps: a command is required');
     case 'check':
       return check(rest);
     case 'instances':
@@ -111,13 +126,13 @@ async function main(): Promise<void> {
         id: i.id, controller: i.controllerUri, ox: (i.settings as { oxSoapUrl?: string }).oxSoapUrl ?? '', created: new Date(i.createdAt).toISOString(), lastOxError: i.lastError ?? '',
       }))));
     case 'resources': {
-      const { values } = parseArgs({ args: rest, options: { instance: { type: 'string' }, kind: { type: 'string' } } });
-      return withLedger(async (ledger) => table((await ledger.listResources({ instanceId: values.instance, kind: values.kind })).map((r) => ({
+      const { values } = options('resources', rest, { instance: { type: 'string' }, kind: { type: 'string' } });
+      return withLedger(async (ledger) => table((await ledger.listResources({ instanceId: values.instance as string | undefined, kind: values.kind as string | undefined })).map((r) => ({
         id: r.id, kind: r.kind, state: r.state, context: r.oxContextId ?? '', user: r.oxUserId ?? '', login: r.login ?? '', lastError: r.lastError ?? '',
       }))));
     }
     case 'retry': {
-      const id = rest[0] ?? fail(`retry needs an APS resource id\n${USAGE}`);
+      const id = rest[0] ?? usageError('ox-aps retry: an APS resource id is required');
       return withLedger(async (ledger) => {
         const failed = await ledger.listJobs({ resourceId: id, states: ['failed'] });
         if (!failed.length) fail(`no failed job for ${id}`);
@@ -131,8 +146,12 @@ async function main(): Promise<void> {
       return runDemo(rest);
     }
     default:
-      fail(USAGE);
+      usageError(`ox-aps: unknown command "${command}"`);
   }
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  fail(err instanceof ConfigError ? `Configuration error: ${err.message}` : `ox-aps: ${(err as Error).message}`.split('\n')[0]);
+}

@@ -1,4 +1,5 @@
 // Opens the ledger a configuration names (for the endpoint and the command-line tool).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, ensureDataDir, type Config } from '../config.js';
 import { SecretBox, loadSecretKey } from '../util/secret-box.js';
@@ -12,10 +13,15 @@ export interface OpenedLedger {
   generatedKeyFile?: string;
 }
 
-export async function openLedger(config: Config): Promise<OpenedLedger> {
-  const { key, generated } = loadSecretKey(config);
-  const box = new SecretBox(key);
+/** `existing`: open only a ledger (and key) that is already there (the operator's tool). */
+export async function openLedger(config: Config, opts: { existing?: boolean } = {}): Promise<OpenedLedger> {
   const url = config.DATABASE_URL;
+  const sqliteFile = url ? url.replace(/^sqlite:\/\//, '') : join(config.DATA_DIR, 'ledger.sqlite');
+  if (opts.existing && !url?.startsWith('postgres') && !existsSync(sqliteFile)) {
+    throw new ConfigError(`no ledger at ${sqliteFile}: set DATA_DIR or DATABASE_URL to the endpoint's`);
+  }
+  const { key, generated } = loadSecretKey(config, { generate: !opts.existing });
+  const box = new SecretBox(key);
   if (url?.startsWith('postgres')) {
     const { PostgresLedger } = await import('./postgres-ledger.js');
     try {
@@ -26,7 +32,7 @@ export async function openLedger(config: Config): Promise<OpenedLedger> {
       throw new ConfigError(`DATABASE_URL: cannot connect to PostgreSQL (${reason})`);
     }
   }
-  const file = url ? url.replace(/^sqlite:\/\//, '') : join(config.DATA_DIR, 'ledger.sqlite');
+  const file = sqliteFile;
   if (!url) ensureDataDir(config.DATA_DIR);
   try {
     return { ledger: await SqliteLedger.open(file, box), box, generatedKeyFile: generated };

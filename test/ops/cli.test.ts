@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OxSimulator } from '../support/ox-sim/server.js';
@@ -37,9 +37,37 @@ t.test('check: one verdict line, exit code to match', async (t) => {
   t.equal(down.code, 1);
   t.match(down.out, /FAILED: OX did not answer/);
   for (const r of [ok, refused, piped]) t.notMatch(r.out, MASTER_PASSWORD, 'the password is never printed');
-  const usage = await cli(['frobnicate']);
-  t.equal(usage.code, 1);
-  t.match(usage.out, /^usage: ox-aps <command>/);
+  const missing = await cli(['check', '--url', sim.soapUrl, '--password-file', join(dir, 'nope')]);
+  t.equal(missing.code, 1);
+  t.equal(missing.out.trim().split('\n').length, 1, 'a missing password file: one line');
+  t.match(missing.out, /--password-file .*nope.* cannot be read \(ENOENT\)/);
+});
+
+t.test('help, unknown commands and options: said plainly', async (t) => {
+  for (const args of [['--help'], ['-h'], ['help']]) {
+    const help = await cli(args);
+    t.equal(help.code, 0, `${args[0]} exits 0`);
+    t.match(help.out, /^usage: ox-aps <command>/);
+  }
+  const unknown = await cli(['frobnicate']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.out, /^ox-aps: unknown command "frobnicate"\nusage: ox-aps <command>/);
+  const none = await cli([]);
+  t.equal(none.code, 2, 'no command is a usage error');
+  const badOption = await cli(['resources', '--colour', 'red']);
+  t.equal(badOption.code, 2);
+  t.match(badOption.out, /^ox-aps resources: Unknown option '--colour'/);
+  t.notMatch(badOption.out, /\n\s+at /, 'no stack');
+});
+
+t.test('ledger commands never create a new, empty ledger', async (t) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'cli-')), 'data');
+  for (const command of ['instances', 'resources']) {
+    const res = await cli([command], { env: { DATA_DIR: dir } });
+    t.equal(res.code, 1, command);
+    t.match(res.out, /no ledger at .*ledger\.sqlite: set DATA_DIR or DATABASE_URL to the endpoint's/);
+  }
+  t.notOk(existsSync(dir), 'nothing was created');
 });
 
 t.test('instances, resources and retry read the endpoint ledger', async (t) => {

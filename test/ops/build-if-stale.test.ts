@@ -1,0 +1,42 @@
+// `npm start` compiles only when a source changed since the last build; without TypeScript (a
+// production install) an up-to-date build starts as it is and a stale one says what to run.
+// Run on a copy of the project so that the tree other tests use is never rebuilt under them.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const run = (root: string) => spawnSync(process.execPath, ['scripts/build-if-stale.mjs', root], { encoding: 'utf8' });
+
+t.test('builds once, then only after a source changes', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'build-'));
+  for (const p of ['app', 'scripts', 'test/support', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(p, join(root, p), { recursive: true });
+  const withTypescript = join(root, 'node_modules');
+  symlinkSync(resolve('node_modules'), withTypescript, 'dir');
+
+  const first = run(root);
+  t.equal(first.status, 0, first.stderr);
+  t.match(first.stdout, /compiling into dist\//);
+  t.ok(statSync(join(root, 'dist/app/server.js')).isFile(), 'the server is built');
+  const stamp = statSync(join(root, 'dist/.build-stamp')).mtimeMs;
+
+  const second = run(root);
+  t.equal(second.status, 0);
+  t.match(second.stdout, /^dist\/ is up to date$/m, 'nothing to compile');
+  t.equal(statSync(join(root, 'dist/.build-stamp')).mtimeMs, stamp, 'no rebuild');
+
+  const later = new Date(Date.now() + 5_000);
+  utimesSync(join(root, 'app/config.ts'), later, later);
+  const third = run(root);
+  t.match(third.stdout, /compiling into dist\//, 'a changed source is compiled');
+
+  // A production install: no TypeScript.
+  spawnSync('rm', [withTypescript]);
+  t.match(run(root).stdout, /up to date/, 'an up-to-date build starts without TypeScript');
+  writeFileSync(join(root, 'app/new-module.ts'), 'export {};\n');
+  utimesSync(join(root, 'app/new-module.ts'), new Date(Date.now() + 10_000), new Date(Date.now() + 10_000));
+  const stale = run(root);
+  t.equal(stale.status, 1);
+  t.match(stale.stderr, /^dist\/ is older than the sources and TypeScript is not installed: run `npm ci && npm run build`/);
+});
