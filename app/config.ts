@@ -27,6 +27,7 @@ const schema = {
     APS_RETRY_TIMEOUT: { type: 'integer', minimum: 1, maximum: 3600, default: 15 },
     JOB_DEADLINE: { type: 'integer', minimum: 10, maximum: 2592000, default: 21600 },
     JOB_RETRY_MAX_DELAY: { type: 'integer', minimum: 1, maximum: 3600, default: 300 },
+    JOB_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
     OX_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     USAGE_CACHE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
@@ -54,6 +55,7 @@ export interface Config {
   APS_RETRY_TIMEOUT: number;
   JOB_DEADLINE: number;
   JOB_RETRY_MAX_DELAY: number;
+  JOB_CONCURRENCY: number;
   OX_TIMEOUT_MS: number;
   BODY_LIMIT: number;
   USAGE_CACHE_SECONDS: number;

@@ -2,10 +2,14 @@
 // needs longer, or hits a retryable failure, it becomes a job in the ledger and the controller
 // gets 202 with APS-Retry-Timeout and APS-Info. The job goes on (retried with back-off until its
 // deadline); the controller's async-phase repeat of the request gets 202 until the job is done,
-// then the job's final answer. Jobs survive a restart: a lease that runs out is taken over.
+// then the job's final answer. Jobs survive a restart: a lease that runs out is taken over, and
+// a running job renews its lease so that no one else takes it over while it runs.
+//
+// The job runner runs at most `concurrency` jobs at once towards each OX server ("lane"), so a
+// profile change over thousands of mailboxes neither floods OX nor the event loop.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { JobRecord, Ledger } from '../store/ledger.js';
+import type { InstanceRecord, JobRecord, JobScope, Ledger } from '../store/ledger.js';
 import { ApsError, errorBody, isRetryable } from './errors.js';
 import type { Outcome } from './types.js';
 
@@ -17,7 +21,16 @@ export interface AsyncOptions {
   leaseMs: number;
   /** How long finished jobs stay readable for the controller's last poll. */
   keepFinishedMs: number;
+  /** Background jobs run at once per lane (by this process). */
+  concurrency: number;
+  /** The lane of an instance's jobs: instances that share a lane share its concurrency. */
+  laneOf?: (instance: InstanceRecord) => string;
 }
+
+/** Jobs whose instance is unknown (deleted, or created since the lanes were read). */
+const NO_INSTANCE = '';
+const LANES_TTL_MS = 5000;
+const PRUNE_EVERY_MS = 60_000;
 
 export interface Accepted {
   accepted: true;
@@ -40,8 +53,13 @@ interface InFlight {
 export class AsyncProtocol {
   readonly owner = randomUUID();
   private readonly inflight = new Map<string, InFlight>();
+  /** Runner jobs running, by lane. */
+  private readonly running = new Map<string, number>();
+  private lanesRead?: { at: number; lanes: Map<string, JobScope> };
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  private tickAgain = false;
+  private prunedAt = 0;
   private stopped = false;
   /** One SQLite file serves one process (the in-process map is enough); PostgreSQL serves several. */
   private readonly crossProcess: boolean;
@@ -80,11 +98,25 @@ export class AsyncProtocol {
 
   private track(key: string, flight: InFlight): void {
     this.inflight.set(key, flight);
+    const renewal = setInterval(() => void this.renew(key, flight), Math.max(1, Math.floor(this.opts.leaseMs / 3)));
+    renewal.unref();
     const forget = () => {
+      clearInterval(renewal);
       this.inflight.delete(key);
       if (flight.locked) this.ledger.unlock(key, this.owner).catch((err) => this.log.warn({ err, key }, 'could not release a request lock'));
     };
     flight.promise.then(forget, forget);
+  }
+
+  /** Keeps the request lock and the job lease of a running flight from running out. */
+  private async renew(key: string, flight: InFlight): Promise<void> {
+    try {
+      if (flight.locked) await this.ledger.renewLock(key, this.owner, this.opts.leaseMs);
+      if (!flight.persisted || (await this.ledger.renewLease(key, this.owner, Date.now() + this.opts.leaseMs))) return;
+      if (this.inflight.get(key) === flight) this.log.warn({ job: key }, 'a running job lost its lease');
+    } catch (err) {
+      this.log.warn({ err, job: key }, 'could not renew a job lease');
+    }
   }
 
   private race(promise: Promise<Outcome>): Promise<Settled> {
@@ -113,8 +145,8 @@ export class AsyncProtocol {
   }
 
   /** Records the outcome of a job's attempt once it settles. */
-  private follow(job: JobRecord, promise: Promise<Outcome>): void {
-    promise.then(
+  private follow(job: JobRecord, promise: Promise<Outcome>): Promise<void> {
+    return promise.then(
       (outcome) => this.finish(job.key, { state: 'done', result: outcome, info: null }),
       (error) => this.attemptFailed(job, error),
     ).catch((err) => this.log.error({ err, job: job.key }, 'could not record a job outcome'));
@@ -165,13 +197,18 @@ export class AsyncProtocol {
   }
 
   async tick(): Promise<void> {
-    if (this.ticking || this.stopped) return;
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.tickAgain = true; // a slot freed up while claiming: claim again right after
+      return;
+    }
     this.ticking = true;
     try {
-      const now = Date.now();
-      const jobs = await this.ledger.claimDueJobs(now, this.owner, this.opts.leaseMs, 20);
-      for (const job of jobs) this.rerun(job);
-      await this.ledger.pruneJobs(now - this.opts.keepFinishedMs);
+      do {
+        this.tickAgain = false;
+        await this.claimAndRun(Date.now());
+      } while (this.tickAgain && !this.stopped);
+      await this.prune(Date.now());
     } catch (err) {
       this.log.error({ err }, 'job runner tick failed');
     } finally {
@@ -179,13 +216,49 @@ export class AsyncProtocol {
     }
   }
 
-  private rerun(job: JobRecord): void {
+  /** Claims, per lane, only as many due jobs as the lane has free slots. */
+  private async claimAndRun(now: number): Promise<void> {
+    for (const [lane, scope] of await this.lanes(now)) {
+      const free = this.opts.concurrency - (this.running.get(lane) ?? 0);
+      if (free <= 0) continue;
+      const jobs = await this.ledger.claimDueJobs(now, this.owner, this.opts.leaseMs, free, scope);
+      for (const job of jobs) this.rerun(job, lane);
+    }
+  }
+
+  private async lanes(now: number): Promise<Map<string, JobScope>> {
+    if (this.lanesRead && now - this.lanesRead.at < LANES_TTL_MS) return this.lanesRead.lanes;
+    const instances = await this.ledger.listInstances();
+    const lanes = new Map<string, JobScope>();
+    for (const instance of instances) {
+      const lane = this.opts.laneOf?.(instance) || 'default';
+      const scope = lanes.get(lane) ?? { instanceIds: [] };
+      scope.instanceIds.push(instance.id);
+      lanes.set(lane, scope);
+    }
+    lanes.set(NO_INSTANCE, { instanceIds: instances.map((i) => i.id), exclude: true });
+    this.lanesRead = { at: now, lanes };
+    return lanes;
+  }
+
+  private async prune(now: number): Promise<void> {
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    await this.ledger.pruneJobs(now - this.opts.keepFinishedMs);
+  }
+
+  private rerun(job: JobRecord, lane: string): void {
+    // Our own request is still on it (it holds the lease): its outcome is recorded when it settles.
+    if (this.inflight.has(job.key)) return;
+    this.running.set(lane, (this.running.get(lane) ?? 0) + 1);
     const attempt: JobRecord = { ...job, attempts: job.attempts + 1 };
     const log = this.log.child({ reqId: job.key.split(' ')[0], job: job.key });
     const promise = this.ledger.updateJob(job.key, { attempts: attempt.attempts }).then(() => this.execute(job.input, log));
-    const flight: InFlight = { promise, persisted: true };
-    this.track(job.key, flight);
-    this.follow(attempt, promise);
+    this.track(job.key, { promise, persisted: true });
+    void this.follow(attempt, promise).finally(() => {
+      this.running.set(lane, (this.running.get(lane) ?? 1) - 1);
+      void this.tick();
+    });
   }
 }
 

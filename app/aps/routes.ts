@@ -94,6 +94,8 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     maxRetryDelayS: config.JOB_RETRY_MAX_DELAY,
     leaseMs: Math.max(3 * config.OX_TIMEOUT_MS, 10_000),
     keepFinishedMs: 24 * 3600 * 1000,
+    concurrency: config.JOB_CONCURRENCY,
+    laneOf: fastify.jobLane,
   }, (input, log) => dispatch(services, fromStored(input, log)), fastify.log);
   fastify.decorate('apsAsync', asyncProtocol);
   fastify.addHook('onReady', async () => asyncProtocol.start());

@@ -1,6 +1,7 @@
 // OX SOAP transports, shared by every instance that points at the same OX; closed on shutdown.
 import fp from 'fastify-plugin';
 import { OxConnections } from '../ox/connections.js';
+import { oxServerOf } from '../services/deps.js';
 
 export default fp(async (fastify) => {
   const connections = new OxConnections({
@@ -13,7 +14,7 @@ export default fp(async (fastify) => {
   // Build every known OX's clients before traffic arrives (WSDL processing blocks the event loop).
   fastify.addHook('onReady', async () => {
     const instances = await fastify.ledger.listInstances();
-    const urls = new Set(instances.map((i) => (i.settings as { oxSoapUrl?: string }).oxSoapUrl).filter((u): u is string => Boolean(u)));
+    const urls = new Set(instances.map(oxServerOf).filter((u): u is string => Boolean(u)));
     await Promise.allSettled([...urls].map((u) => connections.transport(u)));
   });
   fastify.addHook('onClose', async () => connections.close());

@@ -1,6 +1,7 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: the ledger answers and the
 // SOAP clients of every instance's OX are built; the last OX error per instance).
 import type { FastifyInstance } from 'fastify';
+import { oxServerOf } from '../services/deps.js';
 import { LedgerUnavailableError } from '../store/ledger.js';
 
 const NEVER_UNDER_PRESSURE = { pressureHandler: () => undefined };
@@ -10,7 +11,7 @@ export default async function healthRoutes(fastify: FastifyInstance) {
   fastify.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     try {
       const instances = (await fastify.ledger.listInstances()).map((i) => {
-        const url = (i.settings as { oxSoapUrl?: string }).oxSoapUrl;
+        const url = oxServerOf(i);
         return { id: i.id, soapClients: url && fastify.ox.isReady(url) ? 'ready' : 'building', lastOxError: i.lastError ?? null };
       });
       const ready = instances.every((i) => i.soapClients === 'ready');

@@ -30,6 +30,11 @@ export interface AppSettings {
   debug: boolean;
 }
 
+/** The OX SOAP URL an instance provisions to (undefined before its settings are saved). */
+export function oxServerOf(instance: InstanceRecord): string | undefined {
+  return (instance.settings as Partial<AppSettings>).oxSoapUrl || undefined;
+}
+
 /** Background work that runs through the async protocol's job runner. */
 export interface JobQueue {
   enqueue(key: string, call: StoredCall): Promise<void>;

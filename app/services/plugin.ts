@@ -7,7 +7,8 @@ import { contextService } from './context-service.js';
 import { mailboxService } from './mailbox-service.js';
 import { mobilityService } from './mobility-service.js';
 import { profileService } from './profile-service.js';
-import type { ServiceDeps } from './deps.js';
+import { oxServerOf, type ServiceDeps } from './deps.js';
+import type { InstanceRecord } from '../store/ledger.js';
 
 export default fp(async (fastify) => {
   const deps: ServiceDeps = {
@@ -30,11 +31,14 @@ export default fp(async (fastify) => {
   };
   fastify.decorate('apsServices', services);
   fastify.decorate('serviceDeps', deps);
+  // Background jobs are bounded per OX server: instances that share an OX share its budget.
+  fastify.decorate('jobLane', (instance: InstanceRecord) => oxServerOf(instance) ?? instance.id);
 }, { name: 'aps-services', dependencies: ['ledger', 'ox', 'controllers', 'config', 'aps-schemas', 'sso'] });
 
 declare module 'fastify' {
   interface FastifyInstance {
     apsServices: ResourceServices;
     serviceDeps: ServiceDeps;
+    jobLane: (instance: InstanceRecord) => string;
   }
 }

@@ -77,6 +77,11 @@ export interface ResourceQuery {
   states?: ResourceState[];
 }
 
+export interface JobScope {
+  instanceIds: string[];
+  exclude?: boolean;
+}
+
 export interface SsoTokenRecord {
   hash: string;
   instanceId: string;
@@ -115,14 +120,21 @@ export interface Ledger {
   saveJob(job: JobRecord): Promise<void>;
   updateJob(key: string, patch: Partial<Omit<JobRecord, 'key' | 'createdAt'>>): Promise<void>;
   deleteJob(key: string): Promise<void>;
-  /** Leases due jobs (waiting and due, or running with an expired lease) to `owner`. */
-  claimDueJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<JobRecord[]>;
+  /**
+   * Leases due jobs (waiting and due, or running with an expired lease) to `owner`; with `scope`,
+   * only jobs of these instances (or, with `exclude`, of every other instance).
+   */
+  claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]>;
+  /** Extends `owner`'s lease on a running job; false when the lease is no longer its own. */
+  renewLease(key: string, owner: string, until: number): Promise<boolean>;
   listJobs(q: { instanceId?: string; resourceId?: string; states?: JobState[] }): Promise<JobRecord[]>;
   /** Removes finished jobs older than `before`. */
   pruneJobs(before: number): Promise<number>;
 
   /** A short lease on one request, so that replicas never run the same request at once. */
   tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends `owner`'s lock while its request runs; false when it is no longer its own. */
+  renewLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   unlock(key: string, owner: string): Promise<void>;
 
   saveSsoToken(token: SsoTokenRecord): Promise<void>;

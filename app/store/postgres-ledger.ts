@@ -2,7 +2,7 @@
 // are leased with FOR UPDATE SKIP LOCKED, migrations run under an advisory lock.
 import pg from 'pg';
 import type { SecretBox } from '../util/secret-box.js';
-import { LedgerUnavailableError, type JobRecord } from './ledger.js';
+import { LedgerUnavailableError, type JobRecord, type JobScope } from './ledger.js';
 import { SqlLedger, type Row, type SqlResult } from './sql-ledger.js';
 
 const MIGRATION_LOCK = 0x6f78617073; // "oxaps"
@@ -85,13 +85,12 @@ export class PostgresLedger extends SqlLedger {
     await run('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
   }
 
-  async claimDueJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<JobRecord[]> {
+  async claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]> {
+    const due = this.dueJobs(now, scope);
     const { rows } = await this.run(
       `UPDATE jobs SET state = 'running', lease_until = ?, lease_owner = ?, updated_at = ?
-       WHERE key IN (SELECT key FROM jobs
-         WHERE (state = 'waiting' AND next_retry_at <= ?) OR (state = 'running' AND lease_until < ?)
-         ORDER BY next_retry_at LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING *`, [now + leaseMs, owner, now, now, now, limit]);
+       WHERE key IN (SELECT key FROM jobs WHERE ${due.where} ORDER BY next_retry_at LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING *`, [now + leaseMs, owner, now, ...due.args, limit]);
     return rows.map((r) => this.job(r));
   }
 

@@ -3,7 +3,7 @@
 import type { SecretBox } from '../util/secret-box.js';
 import { INSTANCE_FIELDS, JOB_FIELDS, RESOURCE_FIELDS, RowCodec } from './codec.js';
 import type {
-  InstanceRecord, JobRecord, JobState, Ledger, ResourceQuery, ResourceRecord, SsoTokenRecord,
+  InstanceRecord, JobRecord, JobScope, JobState, Ledger, ResourceQuery, ResourceRecord, SsoTokenRecord,
 } from './ledger.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -25,13 +25,14 @@ export abstract class SqlLedger implements Ledger {
   protected abstract run(sql: string, args?: unknown[]): Promise<SqlResult>;
   /** Runs `fn` in one transaction (serialised against other migrators where the driver can). */
   protected abstract transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T>;
-  abstract claimDueJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<JobRecord[]>;
+  abstract claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]>;
   abstract close(): Promise<void>;
 
   protected async migrate(): Promise<void> {
-    await this.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
     await this.transaction(async (run) => {
+      // Under the lock: two replicas starting on a new database would both create this table.
       await this.lockMigrations(run);
+      await run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
       const done = new Set((await run('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
@@ -62,6 +63,23 @@ export abstract class SqlLedger implements Ledger {
 
   protected async one(sql: string, args: unknown[] = []): Promise<Row | undefined> {
     return (await this.run(sql, args)).rows[0];
+  }
+
+  /** The condition that selects due jobs (and their arguments), narrowed to `scope`. */
+  protected dueJobs(now: number, scope?: JobScope): { where: string; args: unknown[] } {
+    let where = `((state = 'waiting' AND next_retry_at <= ?) OR (state = 'running' AND lease_until < ?))`;
+    const args: unknown[] = [now, now];
+    if (scope && (scope.instanceIds.length || !scope.exclude)) {
+      const list = scope.instanceIds.length ? scope.instanceIds.map(() => '?').join(', ') : 'NULL';
+      where += ` AND instance_id ${scope.exclude ? 'NOT IN' : 'IN'} (${list})`;
+      args.push(...scope.instanceIds);
+    }
+    return { where, args };
+  }
+
+  async renewLease(key: string, owner: string, until: number): Promise<boolean> {
+    const { changes } = await this.run(`UPDATE jobs SET lease_until = ? WHERE key = ? AND lease_owner = ? AND state = 'running'`, [until, key, owner]);
+    return changes === 1;
   }
 
   protected job(row: Row): JobRecord {
@@ -206,6 +224,10 @@ export abstract class SqlLedger implements Ledger {
        ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.expires_at < ?
        RETURNING owner`, [key, owner, now + ttlMs, now]);
     return row?.owner === owner;
+  }
+
+  async renewLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.run('UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?', [Date.now() + ttlMs, key, owner])).changes === 1;
   }
 
   async unlock(key: string, owner: string): Promise<void> {

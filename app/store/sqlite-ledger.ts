@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SecretBox } from '../util/secret-box.js';
-import type { JobRecord } from './ledger.js';
+import type { JobRecord, JobScope } from './ledger.js';
 import { SqlLedger, type Row, type SqlResult } from './sql-ledger.js';
 
 export class SqliteLedger extends SqlLedger {
@@ -56,11 +56,11 @@ export class SqliteLedger extends SqlLedger {
     }
   }
 
-  async claimDueJobs(now: number, owner: string, leaseMs: number, limit: number): Promise<JobRecord[]> {
+  async claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]> {
+    const due = this.dueJobs(now, scope);
     const claim = this.db.transaction(() => {
-      const keys = this.runSync(
-        `SELECT key FROM jobs WHERE (state = 'waiting' AND next_retry_at <= ?) OR (state = 'running' AND lease_until < ?)
-         ORDER BY next_retry_at LIMIT ?`, [now, now, limit]).rows.map((r) => r.key as string);
+      const keys = this.runSync(`SELECT key FROM jobs WHERE ${due.where} ORDER BY next_retry_at LIMIT ?`, [...due.args, limit])
+        .rows.map((r) => r.key as string);
       return keys.flatMap((key) => this.runSync(
         `UPDATE jobs SET state = 'running', lease_until = ?, lease_owner = ?, updated_at = ? WHERE key = ? RETURNING *`,
         [now + leaseMs, owner, now, key]).rows);

@@ -129,8 +129,26 @@ for (const backend of backends) {
       t.equal(await ledger.pruneJobs(Date.now() + 1), 1);
     });
 
+    t.test('jobs: claims narrowed to instances, lease renewal by its owner only', async (t) => {
+      const due = (key: string, instanceId: string) => ({ key, instanceId, resourceId: null, state: 'waiting' as const, attempts: 0, nextRetryAt: now - 1, leaseUntil: 0, deadline: now + 60_000, input: {}, createdAt: now, updatedAt: now });
+      for (const [key, instanceId] of [['s1', 'iA'], ['s2', 'iB'], ['s3', 'iC']]) await ledger.saveJob(due(key, instanceId));
+      t.same((await ledger.claimDueJobs(now, 'A', 1000, 10, { instanceIds: [] })).map((j) => j.key), [], 'an empty lane claims nothing');
+      t.same((await ledger.claimDueJobs(now, 'A', 1000, 10, { instanceIds: ['iA'] })).map((j) => j.key), ['s1']);
+      t.same((await ledger.claimDueJobs(now, 'A', 1000, 10, { instanceIds: ['iA', 'iB'], exclude: true })).map((j) => j.key), ['s3']);
+      t.same((await ledger.claimDueJobs(now, 'A', 1000, 10, { instanceIds: [], exclude: true })).map((j) => j.key), ['s2']);
+      t.equal(await ledger.renewLease('s1', 'B', now + 5000), false, 'only the owner renews');
+      t.equal(await ledger.renewLease('s1', 'A', now + 5000), true);
+      t.same(await ledger.claimDueJobs(now + 2000, 'B', 1000, 10, { instanceIds: ['iA'] }), [], 'a renewed lease is not taken over');
+      await ledger.updateJob('s2', { state: 'done', leaseOwner: null });
+      t.equal(await ledger.renewLease('s2', 'A', now + 5000), false, 'a finished job has no lease');
+      for (const key of ['s1', 's2', 's3']) await ledger.deleteJob(key);
+    });
+
     t.test('locks and SSO tokens', async (t) => {
       t.equal(await ledger.tryLock('L', 'A', 10_000), true);
+      t.equal(await ledger.tryLock('L', 'A', 10_000), false, 'not twice, even by its owner');
+      t.equal(await ledger.renewLock('L', 'B', 60_000), false, 'only the owner renews');
+      t.equal(await ledger.renewLock('L', 'A', 60_000), true);
       t.equal(await ledger.tryLock('L', 'B', 10_000), false);
       await ledger.unlock('L', 'B');
       t.equal(await ledger.tryLock('L', 'B', 10_000), false, 'only the owner unlocks');

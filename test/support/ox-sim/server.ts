@@ -43,6 +43,10 @@ export class OxSimulator {
   readonly sessions = new Map<string, Session>();
   readonly logins: Array<{ login: string; ok: boolean; client: string }> = [];
   latencyMs: number;
+  /** SOAP calls being answered now, and the most at once since the last `resetLoad()`. */
+  readonly load = { active: 0, peak: 0 };
+  /** OXUserService.change calls per user ("context/user"), since the last `resetLoad()`. */
+  readonly userChanges = new Map<string, number>();
   private failures: Array<FailureSpec & { remaining: number }> = [];
   private readonly server: http.Server;
   private readonly tlsServer?: https.Server;
@@ -106,6 +110,11 @@ export class OxSimulator {
     this.latencyMs = 0;
   }
 
+  resetLoad(): void {
+    this.load.peak = this.load.active;
+    this.userChanges.clear();
+  }
+
   count(op?: string): number {
     if (op) return this.callCounts.get(op) ?? 0;
     return [...this.callCounts.values()].reduce((a, b) => a + b, 0);
@@ -140,16 +149,33 @@ export class OxSimulator {
     }
     const name = `${service}.${request.operation}`;
     this.record(service, request.operation, name, body);
+    this.load.peak = Math.max(this.load.peak, ++this.load.active);
+    try {
+      await this.answer(service, request, name, res);
+    } finally {
+      this.load.active--;
+    }
+  }
+
+  private async answer(service: ServiceName, request: ReturnType<typeof decodeRequest>, name: string, res: http.ServerResponse): Promise<void> {
     if (this.latencyMs) await delay(this.latencyMs);
     const failure = this.takeFailure(name);
     if (failure) return this.fail(failure, res);
     try {
       const result = OPERATIONS[service][request.operation](this.model, request.args);
+      if (name === 'OXUserService.change') this.countUserChange(request.args);
       sendXml(res, 200, encodeResponse(service, request.operation, result));
     } catch (err) {
       if (!(err instanceof OxError)) throw err;
       sendXml(res, 500, encodeFault(err.exceptionClass, err.message));
     }
+  }
+
+  private countUserChange(args: Record<string, unknown>): void {
+    const ctx = (args.ctx as { id?: unknown } | undefined)?.id;
+    const user = (args.usrdata as { id?: unknown } | undefined)?.id;
+    const key = `${String(ctx)}/${String(user)}`;
+    this.userChanges.set(key, (this.userChanges.get(key) ?? 0) + 1);
   }
 
   private record(service: ServiceName, operation: string, name: string, xml: string): void {
@@ -182,6 +208,12 @@ export class OxSimulator {
     switch (action) {
       case 'state': return sendJson(res, this.snapshot());
       case 'counts': return sendJson(res, Object.fromEntries(this.callCounts));
+      case 'load': {
+        const changes = [...this.userChanges.values()];
+        const answer = { ...this.load, usersChanged: changes.length, mostChangesOfOneUser: Math.max(0, ...changes) };
+        if (input.reset) this.resetLoad();
+        return sendJson(res, answer);
+      }
       case 'reset': this.reset(); return sendJson(res, { ok: true });
       case 'latency': this.latencyMs = Number(input.ms ?? 0); return sendJson(res, { ok: true });
       case 'fail': this.failNext(Number(input.count ?? 1), input as unknown as FailureSpec); return sendJson(res, { ok: true });

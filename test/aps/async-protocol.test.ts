@@ -1,0 +1,142 @@
+// The job runner on a real ledger: bounded per lane, leases renewed while a job runs, and a key
+// that is already running is never run a second time.
+import t, { type Test } from 'tap';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { AsyncProtocol, enqueueJob, type AsyncOptions, type Executor } from '../../app/aps/async-protocol.js';
+import type { Ledger } from '../../app/store/ledger.js';
+import { PostgresLedger } from '../../app/store/postgres-ledger.js';
+import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
+import { SecretBox } from '../../app/util/secret-box.js';
+import { TestPostgres, postgresAvailable } from '../support/postgres.js';
+
+const log = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const OPTIONS: AsyncOptions = {
+  syncBudgetMs: 50, retryTimeoutS: 1, deadlineS: 60, maxRetryDelayS: 1, leaseMs: 300, keepFinishedMs: 60_000, concurrency: 3,
+  laneOf: (instance) => String(instance.settings.ox),
+};
+
+async function openLedger(t: Test): Promise<Ledger> {
+  const ledger = await SqliteLedger.open(join(mkdtempSync(join(tmpdir(), 'runner-')), 'ledger.sqlite'), new SecretBox(randomBytes(32)));
+  t.teardown(() => ledger.close());
+  return ledger;
+}
+
+function runner(t: Test, ledger: Ledger, execute: Executor): AsyncProtocol {
+  const protocol = new AsyncProtocol(ledger, OPTIONS, execute, log);
+  protocol.start(50);
+  t.teardown(() => protocol.stop());
+  return protocol;
+}
+
+async function addInstance(ledger: Ledger, id: string, ox: string): Promise<void> {
+  const now = Date.now();
+  await ledger.createInstance({ id, controllerUri: 'https://c', controllerCert: '', instanceCert: '', secrets: {}, settings: { ox }, createdAt: now, updatedAt: now });
+}
+
+async function settled(ledger: Ledger, keys: string[], timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const jobs = await Promise.all(keys.map((k) => ledger.getJob(k)));
+    if (jobs.every((j) => j?.state === 'done' || j?.state === 'failed')) return;
+    await sleep(50);
+  }
+  throw new Error('jobs did not finish');
+}
+
+t.test('a job that runs longer than its lease runs once, even with a second replica watching', async (t) => {
+  const ledger = await openLedger(t);
+  await addInstance(ledger, 'i1', 'ox-a');
+  let runs = 0;
+  const slow: Executor = async () => {
+    runs++;
+    await sleep(1200); // four leases long
+    return { status: 200, body: { ok: true } };
+  };
+  runner(t, ledger, slow);
+  runner(t, ledger, slow);
+  await enqueueJob(ledger, 'slow-job', 'i1', 'r1', {}, 60);
+  await settled(ledger, ['slow-job']);
+  t.equal(runs, 1, 'neither runner took the job over while it ran');
+  t.same((await ledger.getJob('slow-job'))?.result, { status: 200, body: { ok: true } });
+});
+
+t.test('a request that went on in the background is not run again by the runner while it runs', async (t) => {
+  const ledger = await openLedger(t);
+  await addInstance(ledger, 'i1', 'ox-a');
+  let reruns = 0;
+  const protocol = runner(t, ledger, async () => {
+    reruns++;
+    return { status: 204 };
+  });
+  const answer = await protocol.handle('inline-job', { instanceId: 'i1', phase: 'sync', input: {} }, async () => {
+    await sleep(1200);
+    return { status: 200, body: { first: true } };
+  });
+  t.match(answer, { accepted: true }, 'answered 202 after the sync budget');
+  await settled(ledger, ['inline-job']);
+  t.equal(reruns, 0, 'the runner never started a second run');
+  t.same((await ledger.getJob('inline-job'))?.result, { status: 200, body: { first: true } });
+});
+
+t.test('the runner keeps at most `concurrency` jobs per OX lane, and lanes do not wait for each other', async (t) => {
+  const ledger = await openLedger(t);
+  await addInstance(ledger, 'a1', 'ox-a');
+  await addInstance(ledger, 'a2', 'ox-a');
+  await addInstance(ledger, 'b1', 'ox-b');
+  const active = new Map<string, number>();
+  const peak = new Map<string, number>();
+  let peakTotal = 0;
+  const runs = new Map<string, number>();
+  runner(t, ledger, async (input) => {
+    const lane = String(input.lane);
+    runs.set(String(input.n), (runs.get(String(input.n)) ?? 0) + 1);
+    active.set(lane, (active.get(lane) ?? 0) + 1);
+    peak.set(lane, Math.max(peak.get(lane) ?? 0, active.get(lane)!));
+    peakTotal = Math.max(peakTotal, [...active.values()].reduce((a, b) => a + b, 0));
+    await sleep(100);
+    active.set(lane, active.get(lane)! - 1);
+    return { status: 204 };
+  });
+  const keys: string[] = [];
+  for (let n = 0; n < 36; n++) {
+    const [instanceId, lane] = [['a1', 'ox-a'], ['a2', 'ox-a'], ['b1', 'ox-b'], ['gone', 'none']][n % 4];
+    keys.push(`job-${n}`);
+    await enqueueJob(ledger, `job-${n}`, instanceId, `r${n}`, { lane, n }, 60);
+  }
+  await settled(ledger, keys);
+  t.equal(runs.size, 36, 'every job ran');
+  t.ok([...runs.values()].every((count) => count === 1), 'each exactly once');
+  t.equal(peak.get('ox-a'), 3, 'two instances on one OX share its three slots');
+  t.equal(peak.get('ox-b'), 3);
+  t.ok((peak.get('none') ?? 0) <= 3, 'jobs of an unknown instance are bounded too');
+  t.ok(peakTotal > 3, `lanes ran side by side (peak ${peakTotal})`);
+});
+
+t.test('replicas on PostgreSQL: a request that runs longer than its lock keeps it', { skip: postgresAvailable ? false : 'PostgreSQL binaries not found' }, async (t) => {
+  const server = await new TestPostgres().start();
+  t.teardown(() => server.stop());
+  const url = await server.database('runner');
+  const [a, b] = await Promise.all([0, 1].map(() => PostgresLedger.connect(url, new SecretBox(randomBytes(32)))));
+  t.teardown(() => Promise.all([a.close(), b.close()]));
+  const options = { ...OPTIONS, syncBudgetMs: 3000 };
+  const [replicaA, replicaB] = [a, b].map((ledger) => new AsyncProtocol(ledger, options, async () => ({ status: 204 }), log));
+  let runs = 0;
+  const run = async () => {
+    runs++;
+    await sleep(1200); // four lock periods
+    return { status: 200, body: { ran: runs } };
+  };
+  const meta = { instanceId: 'i1', phase: 'sync' as const, input: {} };
+  const first = replicaA.handle('locked-request', meta, run);
+  await sleep(700);
+  const second = await replicaB.handle('locked-request', meta, run);
+  t.match(second, { accepted: true }, 'the other replica waits');
+  t.same(await first, { status: 200, body: { ran: 1 } });
+  t.equal(runs, 1, 'the request ran once');
+});
