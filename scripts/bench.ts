@@ -1,4 +1,5 @@
-// npm run bench [-- --latency 20 --json out.json]: the endpoint's own cost on top of OX.
+// npm run bench [-- --latency 20 --json out.json]: the endpoint's own cost on top of OX, and a
+// profile change over many mailboxes at a slow OX (the job runner's bound towards OX).
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { execFileSync } from 'node:child_process';
@@ -21,11 +22,14 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '20' }, json: { type: 'string' }, mailboxes: { type: 'string', default: '2000' },
     contexts: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, polled: { type: 'string', default: '1000' },
     sequential: { type: 'string', default: '200' }, 'no-build': { type: 'boolean', default: false },
+    'profile-mailboxes': { type: 'string', default: '1000' }, 'slow-latency': { type: 'string', default: '500' },
+    'job-concurrency': { type: 'string', default: '32' },
   },
 });
 const LATENCY = Number(values.latency);
 const CONCURRENCY = Number(values.concurrency);
 const MASTER = `bench-${randomUUID()}`;
+const JOB_CONCURRENCY = Number(values['job-concurrency']);
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
@@ -53,9 +57,13 @@ async function startSimulator() {
     });
     proc.on('exit', () => reject(new Error('the OX simulator exited')));
   });
-  const counts = async () => (await (await fetch(`${url}/__sim/counts`)).json()) as Record<string, number>;
+  const control = async <T>(action: string, body?: unknown) =>
+    (await (await fetch(`${url}/__sim/${action}`, { method: body ? 'POST' : 'GET', body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
+  const counts = () => control<Record<string, number>>('counts');
   return {
     soapUrl: `${url}/webservices/`, url,
+    setLatency: (ms: number) => control('latency', { ms }),
+    load: (reset = false) => control<{ active: number; peak: number; usersChanged: number; mostChangesOfOneUser: number }>('load', reset ? { reset } : undefined),
     count: async (op?: string) => {
       const c = await counts();
       return op ? c[op] ?? 0 : Object.values(c).reduce((a, b) => a + b, 0);
@@ -72,6 +80,7 @@ const port = String(await freePort());
 const env = {
   DATA_DIR: mkdtempSync(join(tmpdir(), 'ox-aps-bench-')), PORT: port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${port}`,
   SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '60000', USAGE_CACHE_SECONDS: '300', MAX_EVENT_LOOP_DELAY_MS: '0',
+  JOB_CONCURRENCY: String(JOB_CONCURRENCY),
 };
 let endpoint = await new EndpointProcess(env, true).start();
 const inst = controller.newInstance();
@@ -89,9 +98,9 @@ const newContext = async () => {
   return { id, oxId: ctx.contextId as number };
 };
 let userSeq = 0;
-const mailbox = (ctxId: string) => {
+const mailbox = (ctxId: string, profileId = profile) => {
   const n = userSeq++;
-  return call('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id: ctxId } }, profile: { aps: { id: profile } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}`, password: `Pw-${n}-bench` });
+  return call('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id: ctxId } }, profile: { aps: { id: profileId } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}`, password: `Pw-${n}-bench` });
 };
 
 // 1. Latency of one mailbox provision, through the endpoint and as the same SOAP calls made directly.
@@ -153,6 +162,30 @@ const retrieveSoapCallsPerPoll = ((await sim.count('OXContextService.getData')) 
 await pool(jobs.slice(0, 500), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
 const rss = peakRssMb(endpoint.pid!);
 
+// 5. A profile change over many mailboxes at a slow OX: bounded at OX, each user changed once,
+// while new mailboxes (the probes) are still provisioned at once.
+const changed = randomUUID();
+await call('POST', '/profiles', { aps: { id: changed }, app: { aps: { id: inst.id } }, title: 'Groupware', accessCombination: 'webmail' });
+const big = await newContext();
+await pool(Array.from({ length: Number(values['profile-mailboxes']) }, () => big.id), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId, changed)));
+await sim.setLatency(Number(values['slow-latency']));
+await sim.load(true);
+const t1 = process.hrtime.bigint();
+await call('PUT', `/profiles/${changed}`, { aps: { id: changed }, title: 'Groupware plus', accessCombination: 'webmail', uploadFileSizeLimit: 100 });
+const profileChangeAnswerMs = ms(t1);
+const probes: number[] = [];
+let load = await sim.load();
+while (load.usersChanged < Number(values['profile-mailboxes']) && ms(t1) < 15 * 60_000) {
+  if (probes.length < 10) {
+    const p0 = process.hrtime.bigint();
+    await mailbox(warm.id);
+    probes.push(ms(p0));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  load = await sim.load();
+}
+const profileChangeConvergeS = ms(t1) / 1000;
+
 const results = {
   soapLatencyMs: LATENCY,
   soapCallsPerProvision: soapPerProvision,
@@ -166,12 +199,24 @@ const results = {
   retrieveSoapCallsPerPoll,
   peakRssMb: rss,
   coldStartMs,
+  profileChangeAnswerMs: +profileChangeAnswerMs.toFixed(1),
+  profileChangeConvergeS: +profileChangeConvergeS.toFixed(1),
+  usersChanged: load.usersChanged,
+  mostChangesOfOneUser: load.mostChangesOfOneUser,
+  peakOxCallsDuringChange: load.peak,
+  mailboxPostDuringChangeMaxMs: +Math.max(...probes).toFixed(1),
 };
 const targets: Record<string, [string, (v: number) => boolean]> = {
   overheadRatioP50: ['≤ 1.15', (v) => v <= 1.15], throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
   retrieveSoapCallsPerPoll: ['≤ 0.5', (v) => v <= 0.5], peakRssMb: ['< 200', (v) => v < 200], coldStartMs: ['< 1500', (v) => v < 1500],
+  usersChanged: [`= ${values['profile-mailboxes']}`, (v) => v === Number(values['profile-mailboxes'])],
+  mostChangesOfOneUser: ['= 1', (v) => v === 1],
+  // One probe provision at a time runs beside the jobs; its SOAP calls are sequential.
+  peakOxCallsDuringChange: [`≤ ${JOB_CONCURRENCY} + 1 probe`, (v) => v <= JOB_CONCURRENCY + 1],
+  mailboxPostDuringChangeMaxMs: ['< 2000', (v) => v < 2000],
 };
-console.log(`\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}\n`);
+console.log(`\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}`);
+console.log(`profile change: ${values['profile-mailboxes']} mailboxes at ${values['slow-latency']} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}\n`);
 console.log('figure'.padEnd(26) + 'value'.padStart(10) + '  target');
 for (const [k, v] of Object.entries(results)) {
   const target = targets[k];
