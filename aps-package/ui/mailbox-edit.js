@@ -1,10 +1,12 @@
-// Customer control panel: create or edit a mailbox (profile choice, mobility add-on).
+// Customer control panel: add a mailbox for one of the account's service users, or edit one.
 define(['dojo/_base/declare', 'aps/View', 'aps/xhr', 'aps/_', './lib/mailbox-form'],
 function (declare, View, xhr, _, form) {
   'use strict';
+  var TEXT_FIELDS = ['login', 'email', 'displayName', 'givenName', 'familyName'];
   return declare(View, {
     init: function () {
       return ['aps/Form', { id: this.genId('form') }, [['aps/FieldSet', { title: _('Mailbox') }, [
+        ['aps/Select', { id: this.genId('userId'), label: _('User'), options: [], onChange: this.userChosen.bind(this) }],
         ['aps/TextBox', { id: this.genId('login'), label: _('Login'), required: true }],
         ['aps/TextBox', { id: this.genId('email'), label: _('E-mail address'), required: true }],
         ['aps/TextBox', { id: this.genId('displayName'), label: _('Display name'), required: true }],
@@ -19,22 +21,36 @@ function (declare, View, xhr, _, form) {
       var self = this;
       this.profiles = aps.context.vars.profiles || [];
       this.byId('profileId').set('options', this.profiles.map(function (p) { return { value: p.aps.id, label: p.title }; }));
-      self.mailbox = aps.context.vars.mailbox;
-      if (self.mailbox) ['login', 'email', 'displayName', 'givenName', 'familyName'].forEach(function (k) { self.byId(k).set('value', self.mailbox[k] || ''); });
+      this.mailbox = aps.context.vars.mailbox;
+      // A new mailbox needs its service user; an existing one keeps the user it was made for.
+      this.users = this.mailbox ? undefined : aps.context.vars.users || [];
+      this.byId('userId').set('visible', !this.mailbox);
+      if (this.users) this.byId('userId').set('options', this.users.map(function (u) { return { value: u.aps.id, label: u.displayName || u.login }; }));
+      TEXT_FIELDS.forEach(function (k) { self.byId(k).set('value', (self.mailbox && self.mailbox[k]) || ''); });
+      if (this.mailbox && this.mailbox.profile) this.byId('profileId').set('value', this.mailbox.profile.aps.id);
       aps.apsc.hideLoading();
+    },
+    userChosen: function (userId) {
+      var self = this;
+      var user = (this.users || []).filter(function (u) { return u.aps.id === userId; })[0];
+      var input = {};
+      TEXT_FIELDS.forEach(function (k) { input[k] = self.byId(k).get('value'); });
+      var filled = form.fromUser(user, input);
+      Object.keys(filled).forEach(function (k) { self.byId(k).set('value', filled[k]); });
     },
     onSubmit: function () {
       var self = this;
       var input = {};
-      ['login', 'email', 'displayName', 'givenName', 'familyName', 'password', 'profileId'].forEach(function (k) { input[k] = self.byId(k).get('value'); });
-      var errors = form.validate(input, this.profiles, _);
+      TEXT_FIELDS.concat(['password', 'profileId']).forEach(function (k) { input[k] = self.byId(k).get('value'); });
+      if (this.users) input.userId = this.byId('userId').get('value');
+      var errors = form.validate(input, this.profiles, _, this.users);
       var first = Object.keys(errors)[0];
       if (first) {
         aps.apsc.displayMessage(errors[first]);
         return aps.apsc.cancelProcessing();
       }
       var ctx = aps.context.vars.context.aps.id;
-      var body = form.toResource(input, ctx, aps.context.vars.user && aps.context.vars.user.aps.id);
+      var body = form.toResource(input, ctx);
       var req = self.mailbox
         ? xhr('/aps/2/resources/' + self.mailbox.aps.id, { method: 'PUT', data: JSON.stringify(body), handleAs: 'json' })
         : xhr('/aps/2/resources/' + ctx + '/mailboxes', { method: 'POST', data: JSON.stringify(body), handleAs: 'json' });

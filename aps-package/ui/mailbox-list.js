@@ -14,6 +14,7 @@ function (declare, View, Store, xhr, _, format, ops) {
           { field: 'aps.status', name: _('Status'), renderCell: function (row) { return format.stateLabel(row.aps && row.aps.status, _); } },
           { field: 'aps.id', name: '', renderCell: function (row) { return self.openButton(row); } },
         ],
+        onRowClick: function (row) { aps.apsc.gotoView('mailbox-edit', row.aps.id); },
       }, [['aps/Toolbar', [['aps/ToolbarButton', { label: _('Add mailbox'), iconClass: 'fa-plus', onClick: function () { aps.apsc.gotoView('mailbox-edit'); } }]]]]];
     },
     openButton: function (row) {

@@ -6,6 +6,7 @@ import { schemasDir } from '../../app/util/paths.js';
 import { parseXml, type XmlNode } from '../../test/support/ox-sim/xml.js';
 import { metaStrings, parsePo, uiStrings } from './i18n.js';
 import { packageInfo } from './contents.js';
+import { checkNavigation } from './navigation.js';
 
 const APS_NS = 'http://aps-standard.org/ns/2';
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -97,12 +98,15 @@ export function checkPackage(entries: Map<string, Buffer>): string[] {
   const schemaPaths = attributeValues(metaXml, 'schema', 'path');
   const serviceIds = children(meta, 'service').map((s, i) => ({ id: attributeValues(metaXml, 'service', 'id')[i] ?? '', node: s }));
   const operations = new Set<string>();
+  const ownTypes = new Set<string>();
   serviceIds.forEach(({ id }, i) => {
     const path = schemaPaths[i];
     if (!path) return void problems.push(`service ${id}: no <schema path>`);
     const schema = checkSchema(path, id, entries.get(path), served, problems);
     for (const op of Object.keys(schema?.operations ?? {})) operations.add(op);
+    if (schema?.id) ownTypes.add(schema.id);
   });
+  problems.push(...checkNavigation(meta, entries, ownTypes));
   for (const id of served.types.keys()) if (!serviceIds.some((s) => s.id === id)) problems.push(`APP-META.xml: the endpoint serves ${id} but no <service id="${id}"> declares it`);
 
   const languages = descendants(meta, 'language').map((l) => text(l));

@@ -51,6 +51,13 @@ t.test('each problem is found and named on one line', async (t) => {
     ['extra file', (e) => e.set('ui/stray.js', Buffer.from('')), /ui\/stray\.js is in the package but not named/],
     ['missing view', (e) => e.delete('ui/mailbox-list.js'), /ui\/mailbox-list\.js is named by APP-META\.xml but missing/],
     ['undeclared service', (e) => edit(e, 'APP-META.xml', /<service id="mobility">[\s\S]*?<\/service>/, ''), /serves mobility but no <service id="mobility">/],
+    ['view var missing', (e) => edit(e, 'APP-META.xml', /<var name="mailbox"[^>]*\/>/, ''), /ui\/mailbox-edit\.js: reads aps\.context\.vars\.mailbox, but view mailbox-edit has no <var name="mailbox">/],
+    ['navigation var missing', (e) => edit(e, 'APP-META.xml', /<var name="app"[^>]*\/>/, ''), /ui\/profile-edit\.js: reads aps\.context\.vars\.app, but view profile-edit has no <var name="app">/],
+    ['submit without its control', (e) => edit(e, 'APP-META.xml', /(id="app-settings"[\s\S]*?)<submit\/>/, '$1'), /ui\/app-settings\.js: handles onSubmit, but view app-settings declares no <controls><submit\/><\/controls>/],
+    ['cancel without its control', (e) => edit(e, 'APP-META.xml', /(id="profile-edit"[\s\S]*?)<cancel\/>/, '$1'), /ui\/profile-edit\.js: handles onCancel, but view profile-edit declares no <controls><cancel\/>/],
+    ['control without a handler', (e) => edit(e, 'APP-META.xml', /(id="app-settings"[\s\S]*?)<submit\/>/, '$1<submit/><cancel/>'), /view app-settings declares <cancel\/> but ui\/app-settings\.js has no onCancel handler/],
+    ['unknown view', (e) => edit(e, 'ui/mailbox-list.js', "gotoView('mailbox-edit')", "gotoView('mailbox-editor')"), /ui\/mailbox-list\.js: goes to view mailbox-editor, which APP-META\.xml does not declare/],
+    ['var of an undeclared type', (e) => edit(e, 'APP-META.xml', 'aps/mailboxes/1.0" required', 'aps/mailbox/1.0" required'), /<var name="mailbox"> in view mailbox-edit has type http:\/\/ox-connector\.org\/aps\/mailbox\/1\.0, which no schema/],
   ];
   for (const [label, fn, expected] of cases) {
     const problems = mutate(fn);

@@ -26,8 +26,13 @@ t.test('mailbox form', async (t) => {
   const form = loadAmd<Record<string, Fn>>(lib('mailbox-form'));
   const profiles = [{ aps: { id: 'p1' }, title: 'Webmail' }];
   t.same(Object.keys(form.validate({ login: 'bad login', email: 'x', displayName: ' ', profileId: 'nope', password: 'short' }, profiles, _)).sort(), ['displayName', 'email', 'login', 'password', 'profileId']);
-  t.same(form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' }, profiles, _), {});
-  const r = form.toResource({ login: 'jo', email: 'Jo@X.example', displayName: ' Jo ', profileId: 'p1' }, 'c1', 'u1');
+  t.same(form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' }, profiles, _), {}, 'an edit needs no user');
+  const users = [{ aps: { id: 'u1' }, login: 'jo@x.example', displayName: 'Jo' }];
+  t.ok(form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' }, profiles, _, users).userId, 'a new mailbox needs its user');
+  t.ok(form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1', userId: 'elsewhere' }, profiles, _, users).userId, 'one of the listed users');
+  t.same(form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1', userId: 'u1' }, profiles, _, users), {});
+  t.same(form.fromUser(users[0], { login: '', email: 'kept@x.example' }), { login: 'jo@x.example', displayName: 'Jo' }, 'fills only empty fields');
+  const r = form.toResource({ login: 'jo', email: 'Jo@X.example', displayName: ' Jo ', profileId: 'p1', userId: 'u1' }, 'c1');
   t.same(r, { aps: { type: 'http://ox-connector.org/aps/mailboxes/1.0' }, login: 'jo', email: 'jo@x.example', displayName: 'Jo', context: { aps: { id: 'c1' } }, profile: { aps: { id: 'p1' } }, user: { aps: { id: 'u1' } } });
   t.equal(form.mobilityChange(true, false), 1);
   t.equal(form.mobilityChange(false, true), -1);

@@ -6,6 +6,8 @@ export interface XmlNode {
   local: string;
   nil: boolean;
   text: string;
+  /** Attribute values by local name. */
+  attrs: Record<string, string>;
   children: XmlNode[];
 }
 
@@ -18,7 +20,8 @@ export function parseXml(xml: string): XmlNode {
   parser.onopentag = (tag) => {
     const t = tag as sax.QualifiedTag;
     const nilAttr = Object.values(t.attributes).find((a) => a.uri === XSI && a.local === 'nil');
-    const node: XmlNode = { uri: t.uri, local: t.local, nil: nilAttr?.value === 'true', text: '', children: [] };
+    const attrs = Object.fromEntries(Object.values(t.attributes).map((a) => [a.local, a.value]));
+    const node: XmlNode = { uri: t.uri, local: t.local, nil: nilAttr?.value === 'true', text: '', attrs, children: [] };
     if (stack.length) stack[stack.length - 1].children.push(node);
     else root = node;
     stack.push(node);
