@@ -28,7 +28,22 @@ function (declare, View, xhr, _, form) {
       if (this.users) this.byId('userId').set('options', this.users.map(function (u) { return { value: u.aps.id, label: u.displayName || u.login }; }));
       TEXT_FIELDS.forEach(function (k) { self.byId(k).set('value', (self.mailbox && self.mailbox[k]) || ''); });
       if (this.mailbox && this.mailbox.profile) this.byId('profileId').set('value', this.mailbox.profile.aps.id);
+      this.byId('mobility').set('checked', Boolean(this.mobilityId()));
       aps.apsc.hideLoading();
+    },
+    /** The mailbox's mobility add-on, if it has one. */
+    mobilityId: function () {
+      var link = this.mailbox && this.mailbox.mobility;
+      return link && link.aps && link.aps.id;
+    },
+    /** Adds or removes the mobility add-on of a saved mailbox as the check box says. */
+    saveMobility: function (mailboxId) {
+      var wanted = Boolean(this.byId('mobility').get('checked'));
+      switch (form.mobilityChange(wanted, Boolean(this.mobilityId()))) {
+        case 1: return xhr('/aps/2/resources/' + mailboxId + '/mobility', { method: 'POST', data: JSON.stringify({ aps: { type: 'http://ox-connector.org/aps/mobility/1.0' } }), handleAs: 'json' });
+        case -1: return xhr('/aps/2/resources/' + this.mobilityId(), { method: 'DELETE' });
+        default: return undefined;
+      }
     },
     userChosen: function (userId) {
       var self = this;
@@ -54,7 +69,8 @@ function (declare, View, xhr, _, form) {
       var req = self.mailbox
         ? xhr('/aps/2/resources/' + self.mailbox.aps.id, { method: 'PUT', data: JSON.stringify(body), handleAs: 'json' })
         : xhr('/aps/2/resources/' + ctx + '/mailboxes', { method: 'POST', data: JSON.stringify(body), handleAs: 'json' });
-      return req.then(function () { aps.apsc.gotoView('mailbox-list'); }, function (err) {
+      return req.then(function (saved) { return self.saveMobility((saved && saved.aps && saved.aps.id) || self.mailbox.aps.id); })
+        .then(function () { aps.apsc.gotoView('mailbox-list'); }, function (err) {
         aps.apsc.displayMessage(err.message || String(err));
         aps.apsc.cancelProcessing();
       });

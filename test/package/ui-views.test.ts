@@ -24,9 +24,10 @@ function panel(vars: Record<string, unknown>) {
       gotoView: (id: string) => trail.push(`goto ${id}`),
     },
   };
-  const xhr = async (url: string, opts: { method: string; data: string }) => {
-    sent.push({ url, method: opts.method, body: JSON.parse(opts.data) });
-    return {};
+  const xhr = async (url: string, opts: { method: string; data?: string }) => {
+    const body = opts.data === undefined ? undefined : JSON.parse(opts.data);
+    sent.push({ url, method: opts.method, body });
+    return opts.method === 'POST' && url.endsWith('/mailboxes') ? { ...body, aps: { ...body.aps, id: 'new-mbx' } } : {};
   };
   const widgets = new Map<string, Widget>();
   const View = {
@@ -75,6 +76,25 @@ t.test('adding a mailbox: choose a service user, and the POST carries the user l
   t.same(sent[0].body.context, { aps: { id: 'ctx-1' } });
   t.same(sent[0].body.profile, { aps: { id: 'p1' } });
   t.equal(trail.at(-1), 'goto mailbox-list');
+  t.equal(sent.length, 1, 'no mobility add-on unless ticked');
+});
+
+t.test('the mobility box adds the add-on to a new mailbox and removes it from an edited one', async (t) => {
+  const added = open('mailbox-edit.js', { context, profiles, users });
+  added.view.byId('userId').set('value', 'user-1');
+  added.view.userChosen('user-1');
+  added.view.byId('profileId').set('value', 'p1');
+  added.view.byId('mobility').set('checked', true);
+  await added.view.onSubmit();
+  t.same(added.sent.map((r) => `${r.method} ${r.url}`), ['POST /aps/2/resources/ctx-1/mailboxes', 'POST /aps/2/resources/new-mbx/mobility']);
+  t.equal(added.sent[1].body.aps.type, 'http://ox-connector.org/aps/mobility/1.0');
+
+  const mailbox = { aps: { id: 'mbx-1' }, login: 'jo', email: 'jo@acme.example', displayName: 'Jo', profile: { aps: { id: 'p1' } }, mobility: { aps: { id: 'mob-1', link: 'strong' } } };
+  const edited = open('mailbox-edit.js', { context, profiles, users, mailbox });
+  t.equal(edited.view.byId('mobility').get('checked'), true, 'shows the add-on it has');
+  edited.view.byId('mobility').set('checked', false);
+  await edited.view.onSubmit();
+  t.same(edited.sent.map((r) => `${r.method} ${r.url}`), ['PUT /aps/2/resources/mbx-1', 'DELETE /aps/2/resources/mob-1']);
 });
 
 t.test('editing a mailbox loads it and PUTs it back, without a user to choose', async (t) => {
