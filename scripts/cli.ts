@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, readSettingFile } from '../app/config.js';
 import { OxConnections } from '../app/ox/connections.js';
 import { OxFault, OxTransportError } from '../app/ox/faults.js';
+import { oxServerOf } from '../app/services/deps.js';
 import { openLedger } from '../app/store/open-ledger.js';
 
 const USAGE = `usage: ox-aps <command>
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
       return check(rest);
     case 'instances':
       return withLedger(async (ledger) => table((await ledger.listInstances()).map((i) => ({
-        id: i.id, controller: i.controllerUri, ox: (i.settings as { oxSoapUrl?: string }).oxSoapUrl ?? '', created: new Date(i.createdAt).toISOString(), lastOxError: i.lastError ?? '',
+        id: i.id, controller: i.controllerUri, ox: oxServerOf(i) ?? '', created: new Date(i.createdAt).toISOString(), lastOxError: i.lastError ?? '',
       }))));
     case 'resources': {
       const { values } = options('resources', rest, { instance: { type: 'string' }, kind: { type: 'string' } });

@@ -48,6 +48,12 @@ function uploadLimits(profile: ProfileProps): Partial<OxUser> {
   return { uploadFileSizeLimit: profile.uploadFileSizeLimit ?? 0, uploadFileSizeLimitPerFile: profile.uploadFileSizeLimitPerFile ?? 0 };
 }
 
+/** The props without what a suspend saved (the rights and mail flag that enable restores). */
+function withoutSuspendState(props: Record<string, unknown>): Record<string, unknown> {
+  const { savedAccess: _access, savedMailEnabled: _mail, ...rest } = props;
+  return rest;
+}
+
 export function mailboxService(deps: ServiceDeps): ResourceService {
   const { ledger } = deps;
 
@@ -61,8 +67,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
   }
 
   function view(rec: ResourceRecord): Record<string, unknown> {
-    const { savedAccess: _a, savedMailEnabled: _m, ...props } = rec.props;
-    return resourceView(deps, SERVICE, rec.id, { ...props, login: rec.login, oxUserId: rec.oxUserId });
+    return resourceView(deps, SERVICE, rec.id, { ...withoutSuspendState(rec.props), login: rec.login, oxUserId: rec.oxUserId });
   }
 
   /**
@@ -199,8 +204,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
         else await applyAccess(env.ox, ctx.oxContextId!, admin, rec.oxUserId!, profile.props as ProfileProps, mobility);
         await env.ox.changeUser(ctx.oxContextId!, admin, { id: rec.oxUserId!, mailenabled: rec.props.savedMailEnabled !== false });
       });
-      const { savedAccess: _s, savedMailEnabled: _m, ...props } = rec.props;
-      await ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props });
+      await ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props: withoutSuspendState(rec.props) });
       return undefined;
     },
     async unprovision(call) {

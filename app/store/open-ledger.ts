@@ -32,11 +32,10 @@ export async function openLedger(config: Config, opts: { existing?: boolean } = 
       throw new ConfigError(`DATABASE_URL: cannot connect to PostgreSQL (${reason})`);
     }
   }
-  const file = sqliteFile;
   if (!url) ensureDataDir(config.DATA_DIR);
   try {
-    return { ledger: await SqliteLedger.open(file, box), box, generatedKeyFile: generated };
+    return { ledger: await SqliteLedger.open(sqliteFile, box), box, generatedKeyFile: generated };
   } catch (err) {
-    throw new ConfigError(`${url ? 'DATABASE_URL' : 'DATA_DIR'}: cannot open the SQLite ledger ${file} (${(err as Error).message})`);
+    throw new ConfigError(`${url ? 'DATABASE_URL' : 'DATA_DIR'}: cannot open the SQLite ledger ${sqliteFile} (${(err as Error).message})`);
   }
 }

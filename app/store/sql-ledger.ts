@@ -121,9 +121,8 @@ export abstract class SqlLedger implements Ledger {
     return { record: await this.getResource(rec.instanceId, rec.id), created };
   }
 
-  async updateResource(instanceId: string, id: string, patch: Partial<ResourceRecord>): Promise<void> {
-    const { instanceId: _ignored, ...rest } = patch;
-    await this.update('resources', { id, instance_id: instanceId }, this.codec.toRow(RESOURCE_FIELDS, { ...rest, updatedAt: Date.now() }));
+  async updateResource(instanceId: string, id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>): Promise<void> {
+    await this.update('resources', { id, instance_id: instanceId }, this.codec.toRow(RESOURCE_FIELDS, { ...patch, updatedAt: Date.now() }));
   }
 
   async deleteResource(instanceId: string, id: string): Promise<void> {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { AsyncProtocol, enqueueJob, type AsyncOptions, type Executor } from '../../app/aps/async-protocol.js';
+import type { Outcome } from '../../app/aps/types.js';
 import type { Ledger } from '../../app/store/ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
@@ -49,39 +50,42 @@ async function settled(ledger: Ledger, keys: string[], timeoutMs = 20_000): Prom
   throw new Error('jobs did not finish');
 }
 
+/** A run that takes `ms` and counts how often it was started. */
+function counted(ms: number, outcome: Outcome) {
+  const counter = { runs: 0, run: async () => {
+    counter.runs++;
+    await sleep(ms);
+    return outcome;
+  } };
+  return counter;
+}
+
+/** Waits for the job to finish and checks the answer it keeps for the controller. */
+async function finishedWith(t: Test, ledger: Ledger, key: string, result: Outcome): Promise<void> {
+  await settled(ledger, [key]);
+  t.same((await ledger.getJob(key))?.result, result);
+}
+
 t.test('a job that runs longer than its lease runs once, even with a second replica watching', async (t) => {
   const ledger = await openLedger(t);
   await addInstance(ledger, 'i1', 'ox-a');
-  let runs = 0;
-  const slow: Executor = async () => {
-    runs++;
-    await sleep(1200); // four leases long
-    return { status: 200, body: { ok: true } };
-  };
-  runner(t, ledger, slow);
-  runner(t, ledger, slow);
+  const slow = counted(1200, { status: 200, body: { ok: true } }); // four leases long
+  runner(t, ledger, slow.run);
+  runner(t, ledger, slow.run);
   await enqueueJob(ledger, 'slow-job', 'i1', 'r1', {}, 60);
-  await settled(ledger, ['slow-job']);
-  t.equal(runs, 1, 'neither runner took the job over while it ran');
-  t.same((await ledger.getJob('slow-job'))?.result, { status: 200, body: { ok: true } });
+  await finishedWith(t, ledger, 'slow-job', { status: 200, body: { ok: true } });
+  t.equal(slow.runs, 1, 'neither runner took the job over while it ran');
 });
 
 t.test('a request that went on in the background is not run again by the runner while it runs', async (t) => {
   const ledger = await openLedger(t);
   await addInstance(ledger, 'i1', 'ox-a');
-  let reruns = 0;
-  const protocol = runner(t, ledger, async () => {
-    reruns++;
-    return { status: 204 };
-  });
-  const answer = await protocol.handle('inline-job', { instanceId: 'i1', phase: 'sync', input: {} }, async () => {
-    await sleep(1200);
-    return { status: 200, body: { first: true } };
-  });
+  const rerun = counted(0, { status: 204 });
+  const protocol = runner(t, ledger, rerun.run);
+  const answer = await protocol.handle('inline-job', { instanceId: 'i1', phase: 'sync', input: {} }, counted(1200, { status: 200, body: { first: true } }).run);
   t.match(answer, { accepted: true }, 'answered 202 after the sync budget');
-  await settled(ledger, ['inline-job']);
-  t.equal(reruns, 0, 'the runner never started a second run');
-  t.same((await ledger.getJob('inline-job'))?.result, { status: 200, body: { first: true } });
+  await finishedWith(t, ledger, 'inline-job', { status: 200, body: { first: true } });
+  t.equal(rerun.runs, 0, 'the runner never started a second run');
 });
 
 t.test('the runner keeps at most `concurrency` jobs per OX lane, and lanes do not wait for each other', async (t) => {
@@ -126,17 +130,12 @@ t.test('replicas on PostgreSQL: a request that runs longer than its lock keeps i
   t.teardown(() => Promise.all([a.close(), b.close()]));
   const options = { ...OPTIONS, syncBudgetMs: 3000 };
   const [replicaA, replicaB] = [a, b].map((ledger) => new AsyncProtocol(ledger, options, async () => ({ status: 204 }), log));
-  let runs = 0;
-  const run = async () => {
-    runs++;
-    await sleep(1200); // four lock periods
-    return { status: 200, body: { ran: runs } };
-  };
+  const request = counted(1200, { status: 200, body: { ok: true } }); // four lock periods
   const meta = { instanceId: 'i1', phase: 'sync' as const, input: {} };
-  const first = replicaA.handle('locked-request', meta, run);
+  const first = replicaA.handle('locked-request', meta, request.run);
   await sleep(700);
-  const second = await replicaB.handle('locked-request', meta, run);
+  const second = await replicaB.handle('locked-request', meta, request.run);
   t.match(second, { accepted: true }, 'the other replica waits');
-  t.same(await first, { status: 200, body: { ran: 1 } });
-  t.equal(runs, 1, 'the request ran once');
+  t.same(await first, { status: 200, body: { ok: true } });
+  t.equal(request.runs, 1, 'the request ran once');
 });
