@@ -4,7 +4,7 @@
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { freePort } from '../test/support/net.js';
+import { freePort } from '../tools/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -14,8 +14,8 @@ import { OxConnections } from '../app/ox/connections.js';
 import { openLedger } from '../app/store/open-ledger.js';
 import { projectRoot } from '../app/util/paths.js';
 import { spawn } from 'node:child_process';
-import { TestController } from '../test/support/controller.js';
-import { EndpointProcess } from '../test/support/endpoint-process.js';
+import { TestController } from '../tools/controller.js';
+import { EndpointProcess } from '../tools/endpoint-process.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,12 +1,18 @@
-// Writes app/ox/wsdl/<Service>.wsdl from the OX wire contract.
+// Writes app/ox/wsdl/<Service>.wsdl, the endpoint's pinned WSDLs, from its OX wire contract.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICE_NAMES } from '../app/ox/contract.js';
-import { renderWsdl } from '../app/ox/wsdl-render.js';
+import { DATA_TYPES, NS, SERVICES, SERVICE_NAMES, type ServiceName } from '../app/ox/contract.js';
 import { wsdlDir } from '../app/util/paths.js';
+import { renderWsdl } from '../tools/wsdl-render.js';
 
-for (const service of SERVICE_NAMES) {
-  const file = join(wsdlDir, `${service}.wsdl`);
-  writeFileSync(file, renderWsdl(service));
-  console.log(`wrote ${file}`);
+export function pinnedWsdl(service: ServiceName): string {
+  return renderWsdl(service, { ns: NS, types: DATA_TYPES, operations: SERVICES[service], source: 'app/ox/contract.ts by scripts/gen-wsdl.ts' });
+}
+
+if (process.argv[1]?.endsWith('gen-wsdl.ts')) {
+  for (const service of SERVICE_NAMES) {
+    const file = join(wsdlDir, `${service}.wsdl`);
+    writeFileSync(file, pinnedWsdl(service));
+    console.log(`wrote ${file}`);
+  }
 }

@@ -1,7 +1,7 @@
 // npm run ox-sim -- --port <n> --master-password <p> [--master-login <l>] [--latency <ms>]
 //   [--allow-duplicate-display-names] [--master-account-override] [--keep-calls <n>] [--tls]
 import { parseArgs } from 'node:util';
-import { OxSimulator } from '../test/support/ox-sim/server.js';
+import { OxSimulator } from '../tools/ox-sim/server.js';
 import { selfSignedCertificate } from '../app/util/tls.js';
 
 const { values } = parseArgs({

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { freePort } from './support/net.js';
+import { freePort } from '../tools/net.js';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../app/config.js';
 import { buildServer } from '../app/server.js';
-import { OxSimulator, type SimulatorOptions } from './support/ox-sim/server.js';
-import { TestController, type CallOptions, type CallResult } from './support/controller.js';
+import { OxSimulator, type SimulatorOptions } from '../tools/ox-sim/server.js';
+import { TestController, type CallOptions, type CallResult } from '../tools/controller.js';
 
 export const MASTER_PASSWORD = 'Master-Pass-4711';
 

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { Ajv } from 'ajv';
 import { SchemaRegistry, bodySchema, type ApsSchema } from '../../app/aps/schema-registry.js';
 import { schemasDir } from '../../app/util/paths.js';
-import { parseXml, type XmlNode } from '../../test/support/ox-sim/xml.js';
+import { parseXml, type XmlNode } from '../../tools/ox-sim/xml.js';
 import { metaStrings, parsePo, uiStrings } from './i18n.js';
 import { packageInfo } from './contents.js';
 import { checkNavigation } from './navigation.js';

@@ -2,7 +2,7 @@
 // every `aps.context.vars.x` it reads needs a <var name="x"> on the view or above it, every
 // navigation handler (onSubmit, onCancel…) needs its button in the view's <controls>, every
 // gotoView target must exist, and our own var types must be types the package declares.
-import type { XmlNode } from '../../test/support/ox-sim/xml.js';
+import type { XmlNode } from '../../tools/ox-sim/xml.js';
 
 const VAR_READ = /\baps\.context\.vars\.([A-Za-z_$][\w$]*)/g;
 const GOTO_VIEW = /\baps\.apsc\.gotoView\(\s*'([^']+)'/g;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OxSimulator } from '../support/ox-sim/server.js';
+import { OxSimulator } from '../../tools/ox-sim/server.js';
 import { MASTER_PASSWORD, contextBody, startStack, uuid } from '../helper.js';
 
 function cli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; out: string }> {

@@ -30,3 +30,8 @@ t.test('every file the runtime reads is copied', async (t) => {
     t.ok(final.some((l) => l.startsWith(`COPY ${dir} `)), `${dir} copied`);
   }
 });
+
+t.test('the image is built without test code', async (t) => {
+  t.notOk(lines.some((l) => /^COPY\s+test\b/.test(l)), 'test/ is never copied');
+  t.ok(lines.some((l) => /^COPY tools /.test(l)), 'the product tools (simulator, controller) are');
+});

@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../support/net.js';
-import { OxSimulator } from '../support/ox-sim/server.js';
-import { TestController, type CallResult } from '../support/controller.js';
-import { EndpointProcess } from '../support/endpoint-process.js';
+import { freePort } from '../../tools/net.js';
+import { OxSimulator } from '../../tools/ox-sim/server.js';
+import { TestController, type CallResult } from '../../tools/controller.js';
+import { EndpointProcess } from '../../tools/endpoint-process.js';
 import { TestPostgres, postgresAvailable } from '../support/postgres.js';
 import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '../helper.js';
 

@@ -1,5 +1,5 @@
 // The simulator's SOAP operations: one function per OX operation, over the OX model.
-import type { ServiceName } from '../../../app/ox/contract.js';
+import type { OxServiceName } from './wire.js';
 import { OxError, type OxModel, type SimContext } from './ox-model.js';
 
 type Obj = Record<string, unknown>;
@@ -121,7 +121,7 @@ const userOps: Record<string, Handler> = {
   },
 };
 
-export const OPERATIONS: Record<ServiceName, Record<string, Handler>> = {
+export const OPERATIONS: Record<OxServiceName, Record<string, Handler>> = {
   OXContextService: contextOps,
   OXUserService: userOps,
 };

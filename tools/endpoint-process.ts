@@ -2,7 +2,7 @@
 // need several replicas or a hard kill.
 import { spawn, type ChildProcess } from 'node:child_process';
 import https from 'node:https';
-import { projectRoot } from '../../app/util/paths.js';
+import { projectRoot } from '../app/util/paths.js';
 
 export class EndpointProcess {
   private proc?: ChildProcess;

@@ -3,11 +3,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { SERVICE_NAMES, type ServiceName } from '../../../app/ox/contract.js';
-import { wsdlDir } from '../../../app/util/paths.js';
+import { renderWsdl } from '../wsdl-render.js';
+import { OX_NS, OX_OPERATIONS, OX_SERVICE_NAMES, OX_TYPES, type OxServiceName } from './wire.js';
 import { OxModel, OxError, type ModelOptions } from './ox-model.js';
 import { OPERATIONS } from './operations.js';
 import { WireError, decodeRequest, encodeFault, encodeResponse } from './soap-codec.js';
@@ -22,7 +20,7 @@ export interface FailureSpec {
 }
 
 export interface SoapCall {
-  service: ServiceName;
+  service: OxServiceName;
   operation: string;
   xml: string;
 }
@@ -53,7 +51,7 @@ export class OxSimulator {
   /** The HTTPS origin when `tls` was given. */
   httpsUrl = '';
   private readonly keepCalls: number;
-  private readonly wsdl = new Map<ServiceName, string>();
+  private readonly wsdl = new Map<OxServiceName, string>();
   url = '';
 
   constructor(private readonly options: SimulatorOptions = {}) {
@@ -65,7 +63,10 @@ export class OxSimulator {
     });
     this.latencyMs = options.latencyMs ?? 0;
     this.keepCalls = options.keepCalls ?? 500;
-    for (const s of SERVICE_NAMES) this.wsdl.set(s, readFileSync(join(wsdlDir, `${s}.wsdl`), 'utf8'));
+    for (const s of OX_SERVICE_NAMES) {
+      const table = { ns: OX_NS, types: OX_TYPES, operations: OX_OPERATIONS[s], source: 'tools/ox-sim/wire.ts' };
+      this.wsdl.set(s, renderWsdl(s, table));
+    }
     this.server = http.createServer((req, res) => void this.route(req, res));
     this.server.keepAliveTimeout = 30_000;
     if (options.tls) this.tlsServer = https.createServer(options.tls, (req, res) => void this.route(req, res));
@@ -134,7 +135,7 @@ export class OxSimulator {
   }
 
   private async soap(url: URL, req: http.IncomingMessage, body: string, res: http.ServerResponse): Promise<void> {
-    const service = url.pathname.slice('/webservices/'.length) as ServiceName;
+    const service = url.pathname.slice('/webservices/'.length) as OxServiceName;
     if (!this.wsdl.has(service)) return void res.writeHead(404).end('No such service');
     if (req.method === 'GET' && url.searchParams.has('wsdl')) {
       return void res.writeHead(200, { 'content-type': 'text/xml' }).end(this.wsdl.get(service));
@@ -157,7 +158,7 @@ export class OxSimulator {
     }
   }
 
-  private async answer(service: ServiceName, request: ReturnType<typeof decodeRequest>, name: string, res: http.ServerResponse): Promise<void> {
+  private async answer(service: OxServiceName, request: ReturnType<typeof decodeRequest>, name: string, res: http.ServerResponse): Promise<void> {
     if (this.latencyMs) await delay(this.latencyMs);
     const failure = this.takeFailure(name);
     if (failure) return this.fail(failure, res);
@@ -178,7 +179,7 @@ export class OxSimulator {
     this.userChanges.set(key, (this.userChanges.get(key) ?? 0) + 1);
   }
 
-  private record(service: ServiceName, operation: string, name: string, xml: string): void {
+  private record(service: OxServiceName, operation: string, name: string, xml: string): void {
     this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1);
     if (!this.keepCalls) return;
     this.calls.push({ service, operation, xml });

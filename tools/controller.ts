@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { TestCa, type Issued } from './pki.js';
-import { pemToDer } from '../../app/util/tls.js';
+import { pemToDer } from '../app/util/tls.js';
 
 export interface CallOptions {
   body?: unknown;

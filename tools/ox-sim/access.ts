@@ -1,6 +1,6 @@
 // OX's module-access semantics: the default access combinations of ModuleAccessDefinitions.properties
 // and the "omitted flag = granted" rule.
-import { MODULE_ACCESS_FLAGS } from '../../../app/ox/contract.js';
+import { MODULE_ACCESS as MODULE_ACCESS_FLAGS } from './wire.js';
 
 export type Flags = Record<string, boolean>;
 
