@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../tools/net.js';
 import type { FastifyInstance } from 'fastify';
@@ -183,4 +185,38 @@ export function mailboxBody(id: string, ctx: string, profile: string, extra: Rec
     context: { aps: { id: ctx } }, profile: { aps: { id: profile } }, user: { aps: { id: uuid() } },
     ...extra,
   };
+}
+
+/**
+ * Follows a single sign-on link as a browser without scripts would: fetches the page, then posts
+ * its form to OX. Answers OX's status (302 = signed in) and where it sent the browser.
+ */
+export async function ssoFormLogin(url: string): Promise<{ status: number; location: string }> {
+  const page = await fetchInsecure(url);
+  const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&');
+  if (!action) throw new Error('no login form on the page');
+  const form = new URLSearchParams();
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    form.set(m[1], m[2].replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'));
+  }
+  return postInsecure(action, form.toString());
+}
+
+function fetchInsecure(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c)).on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+function postInsecure(url: string, body: string): Promise<{ status: number; location: string }> {
+  const transport = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = transport.request(url, { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+      res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') }));
+    });
+    req.on('error', reject).end(body);
+  });
 }

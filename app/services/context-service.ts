@@ -35,6 +35,14 @@ function contextName(call: ApsCall): string {
   return `aps-${subscription ?? call.resourceId}`;
 }
 
+/**
+ * OX logs users in as `user@<mapping>`, and `change` replaces the whole mapping list: every list we
+ * send keeps the context id (single sign-on logs in as `user@<id>`) and name beside the domain.
+ */
+function loginMappings(id: number, name: string, domain: string | undefined): string[] {
+  return [...new Set([String(id), name, ...(domain ? [domain] : [])])];
+}
+
 function themeAttributes(theme: unknown) {
   return typeof theme === 'string' ? { config: { [THEME_KEY]: theme } } : undefined;
 }
@@ -56,7 +64,7 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, re
   for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
     try {
       return await ox.createContext({
-        id, name, maxQuota: quotaFrom(call.body, settings), loginMappings: domain ? [domain] : undefined,
+        id, name, maxQuota: quotaFrom(call.body, settings), loginMappings: loginMappings(id, name, domain),
         userAttributes: themeAttributes(call.body.theme),
       }, { ...admin, email1: admin.primaryEmail }, { combination: settings.contextAdminAccess });
     } catch (err) {
@@ -151,7 +159,9 @@ export function contextService(deps: ServiceDeps): ResourceService {
       const newQuota = quotaFrom(call.body, settings);
       if (newQuota !== quotaFrom(before, settings)) change.maxQuota = newQuota;
       if (after.theme !== undefined && after.theme !== before.theme) change.userAttributes = themeAttributes(after.theme);
-      if (after.domain !== undefined && after.domain !== before.domain) change.loginMappings = [after.domain as string];
+      if (after.domain !== undefined && after.domain !== before.domain) {
+        change.loginMappings = loginMappings(id, String(before.contextName ?? contextName(call)), after.domain as string);
+      }
       const errCtx = { doing: `changing context ${id}`, domain: after.domain as string | undefined };
       if (Object.keys(change).length > 1) await withOx(errCtx, () => ox.changeContext(change));
       let login = rec.login;

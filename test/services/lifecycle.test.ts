@@ -1,5 +1,5 @@
 import t from 'tap';
-import { contextBody, mailboxBody, profileBody, startStack, uuid, type Stack } from '../helper.js';
+import { contextBody, mailboxBody, profileBody, ssoFormLogin, startStack, uuid, type Stack } from '../helper.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -179,6 +179,7 @@ t.test('context configure: domain, theme, admin login', async (t) => {
   const ctx = stack.sim.model.contexts.get(100)!;
   t.ok(ctx.loginMappings.includes('new.example'));
   t.notOk(ctx.loginMappings.includes('old.example'), 'the old domain mapping is replaced');
+  t.ok(ctx.loginMappings.includes('100'), 'the context id stays a login mapping (OX stores exactly what change sends)');
   t.same(ctx.userAttributes.config, { 'io.ox/core//theme': 'dark' });
   t.equal(ctx.users.get(ctx.adminId)!.name, 'boss');
   // The renamed admin still works for user operations and single sign-on.
@@ -188,6 +189,9 @@ t.test('context configure: domain, theme, admin login', async (t) => {
   t.equal(m.status, 200, m.json?.message);
   const login = await stack.call('GET', `/contexts/${id}/adminLogin`);
   t.equal(login.status, 200);
+  const signedIn = await ssoFormLogin(login.json.url as string);
+  t.equal(signedIn.status, 302, 'single sign-on still logs in after the domain change');
+  t.match(signedIn.location, /#session=[0-9a-f]+&user_id=\d+&context_id=100/);
 });
 
 t.test('retry safety: OX down in the middle of a provision, adoption of our own user', async (t) => {

@@ -123,9 +123,8 @@ export class OxModel {
       }
       ctx.name = String(ref.name);
     }
-    if (ref.loginMappings !== undefined) {
-      ctx.loginMappings = this.checkMappings(ctx.id, [String(ctx.id), ctx.name, ...(ref.loginMappings as string[])]);
-    }
+    // A change replaces the mappings with exactly what was sent: the caller keeps the id and name.
+    if (ref.loginMappings !== undefined) ctx.loginMappings = this.checkMappings(ctx.id, ref.loginMappings as string[]);
     if (ref.maxQuota !== undefined) ctx.maxQuota = Number(ref.maxQuota);
     for (const [ns, map] of Object.entries(attrsFromWire(ref.userAttributes))) {
       const target = (ctx.userAttributes[ns] ??= {});
