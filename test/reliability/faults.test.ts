@@ -79,3 +79,55 @@ t.test('200 concurrent requests over several instances: no error, no crossing', 
     t.ok(ids.every((id) => id >= 1000 * (i + 1) && id < 1000 * (i + 2)), `instance ${i} has its own context ids`);
   }
 });
+
+// OX commits the call and the answer is lost (the connection drops, or nothing comes back before
+// the timeout): the retry must find what the first try made, never make it twice, never orphan it.
+t.test('lost answers: OX applied the call, the endpoint never heard: one context, one user, nothing orphaned', async (t) => {
+  const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '400', OX_TIMEOUT_MS: '800' } });
+  await stack.createInstance();
+  const webmail = uuid();
+  const groupware = uuid();
+  await stack.call('POST', '/profiles', { body: profileBody(webmail) });
+  await stack.call('POST', '/profiles', { body: profileBody(groupware, { title: 'Groupware', accessCombination: 'groupware_standard' }) });
+  const lose = (operation: string, mode: 'applied-reset' | 'applied-hang') => stack.sim.failNext(1, { mode, operation });
+  for (const mode of ['applied-reset', 'applied-hang'] as const) {
+    const ctx = uuid();
+    lose('OXContextService.createModuleAccessByName', mode);
+    const created = await stack.settle('POST', '/contexts', { body: contextBody(ctx) });
+    t.equal(created.final.status, 200, `${mode}, context create: final 200`);
+    t.equal(stack.sim.count('OXContextService.createModuleAccessByName') >= 2, true, `${mode}: the create really was repeated`);
+    const oxId = created.final.json.contextId as number;
+    const oxCtx = stack.sim.model.contexts.get(oxId);
+    t.ok(oxCtx, `${mode}: the ledger holds the context OX made`);
+    t.equal(stack.sim.model.contexts.size, 1, `${mode}: one context in OX`);
+
+    const mailbox = uuid();
+    lose('OXUserService.createByModuleAccessName', mode);
+    const body = mailboxBody(mailbox, ctx, webmail, { login: 'lost', email: 'lost@x.example', displayName: 'Lost Answer' });
+    const mb = await stack.settle('POST', '/mailboxes', { body });
+    t.equal(mb.final.status, 200, `${mode}, user create: final 200 (${mb.final.json?.message ?? ''})`);
+    const users = [...oxCtx!.users.values()].filter((u) => !u.contextadmin);
+    t.equal(users.length, 1, `${mode}: one user in OX`);
+    t.equal(mb.final.json.oxUserId, users[0]?.id, `${mode}: the mailbox holds that user`);
+
+    lose('OXUserService.changeByModuleAccessName', mode);
+    const moved = await stack.settle('PUT', `/mailboxes/${mailbox}`, { body: { ...body, profile: { aps: { id: groupware } } } });
+    t.equal(moved.final.status, 200, `${mode}, rights change: final 200`);
+    t.equal(users[0].access.calendar, true, `${mode}: the new rights are in OX`);
+    const rec = await stack.endpoint.ledger.getResource(stack.instanceId, mailbox);
+    t.equal(rec?.profileId, groupware, `${mode}: and in the ledger`);
+
+    lose('OXUserService.delete', mode);
+    const gone = await stack.settle('DELETE', `/mailboxes/${mailbox}`);
+    t.equal(gone.final.status, 204, `${mode}, user delete: final 204`);
+    t.equal(oxCtx!.users.size, 1, `${mode}: only the context admin is left`);
+    t.notOk(await stack.endpoint.ledger.getResource(stack.instanceId, mailbox), `${mode}: the ledger forgot the mailbox`);
+
+    lose('OXContextService.delete', mode);
+    const ctxGone = await stack.settle('DELETE', `/contexts/${ctx}`);
+    t.equal(ctxGone.final.status, 204, `${mode}, context delete: final 204`);
+    t.equal(stack.sim.model.contexts.size, 0, `${mode}: no context left in OX`);
+    t.equal(await stack.endpoint.ledger.countResources({ instanceId: stack.instanceId, kind: 'contexts' }), 0, `${mode}: none in the ledger`);
+    stack.sim.clearFailures();
+  }
+});

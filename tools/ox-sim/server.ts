@@ -12,7 +12,11 @@ import { WireError, decodeRequest, encodeFault, encodeResponse } from './soap-co
 import { handleFormLogin, handleUiPage, type Session } from './login.js';
 
 export interface FailureSpec {
-  mode: 'fault' | 'reset' | 'http503' | 'hang';
+  /**
+   * fault/reset/http503/hang fail before OX applies the call; `applied-reset` and `applied-hang`
+   * apply it and then lose the answer (the connection drops, or no answer comes at all).
+   */
+  mode: 'fault' | 'reset' | 'http503' | 'hang' | 'applied-reset' | 'applied-hang';
   exceptionClass?: string;
   message?: string;
   /** Only calls of this operation ("OXUserService.createByModuleAccess") fail; others pass. */
@@ -161,10 +165,11 @@ export class OxSimulator {
   private async answer(service: OxServiceName, request: ReturnType<typeof decodeRequest>, name: string, res: http.ServerResponse): Promise<void> {
     if (this.latencyMs) await delay(this.latencyMs);
     const failure = this.takeFailure(name);
-    if (failure) return this.fail(failure, res);
+    if (failure && !failure.mode.startsWith('applied-')) return this.fail(failure, res);
     try {
       const result = OPERATIONS[service][request.operation](this.model, request.args);
       if (name === 'OXUserService.change') this.countUserChange(request.args);
+      if (failure) return this.fail(failure, res); // committed, and the answer is lost
       sendXml(res, 200, encodeResponse(service, request.operation, result));
     } catch (err) {
       if (!(err instanceof OxError)) throw err;
@@ -195,8 +200,10 @@ export class OxSimulator {
 
   private fail(failure: FailureSpec, res: http.ServerResponse): void {
     switch (failure.mode) {
-      case 'reset': return void res.socket?.destroy();
-      case 'hang': return; // never answers: the client's timeout must fire
+      case 'reset':
+      case 'applied-reset': return void res.socket?.destroy();
+      case 'hang':
+      case 'applied-hang': return; // never answers: the client's timeout must fire
       case 'http503': return void res.writeHead(503, { 'content-type': 'text/html' }).end('<html>Service Unavailable</html>');
       default:
         sendXml(res, 500, encodeFault(failure.exceptionClass ?? 'DatabaseUpdateException',
