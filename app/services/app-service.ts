@@ -1,7 +1,8 @@
 // The application instance: global settings, the OX check, upgrade.
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault, OxTransportError } from '../ox/faults.js';
-import { forgetInstance, instanceEnv, ownProperties, resourceView, type AppSettings, type ServiceDeps } from './deps.js';
+import type { OxClient } from '../ox/ox-client.js';
+import { forgetInstance, instanceEnv, oxClientFor, ownProperties, resourceView, type AppSettings, type ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
 
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
@@ -23,11 +24,20 @@ function checkSettings(settings: Partial<AppSettings>): void {
   }
 }
 
-/** Connects with the master credentials: reachability and authentication in one cheap call. */
-export async function checkOx(deps: ServiceDeps, instanceId: string): Promise<OxCheck> {
+/** Connects with the stored master credentials: reachability and authentication in one cheap call. */
+export function checkOx(deps: ServiceDeps, instanceId: string): Promise<OxCheck> {
+  return probeOx(() => instanceEnv(deps, instanceId));
+}
+
+/** The same check for settings not stored yet: a change of OX or its credentials is verified first. */
+function checkProposed(deps: ServiceDeps, settings: AppSettings, masterPassword: string | undefined): Promise<OxCheck> {
+  return probeOx(async () => ({ settings, ox: await oxClientFor(deps, settings, masterPassword) }));
+}
+
+async function probeOx(connect: () => Promise<{ ox: OxClient; settings: AppSettings }>): Promise<OxCheck> {
   const started = Date.now();
   try {
-    const { ox, settings } = await instanceEnv(deps, instanceId);
+    const { ox, settings } = await connect();
     await ox.listContexts(String(settings.contextIdStart));
     return { ok: true, message: `OX at ${settings.oxSoapUrl} accepted the master credentials`, latencyMs: Date.now() - started };
   } catch (err) {
@@ -40,19 +50,34 @@ export async function checkOx(deps: ServiceDeps, instanceId: string): Promise<Ox
   }
 }
 
+/** Settings that decide which OX we reach and as whom. */
+const CONNECTION_SETTINGS = ['oxSoapUrl', 'masterLogin', 'masterAccountOverride'] as const;
+
 export function appService(deps: ServiceDeps): ResourceService {
   const { ledger } = deps;
 
   async function store(call: ApsCall, merge: boolean): Promise<Record<string, unknown>> {
-    const current = merge ? (await ledger.getInstance(call.instanceId))?.settings ?? {} : {};
+    const instance = (await ledger.getInstance(call.instanceId))!;
+    const current = (merge ? instance.settings : {}) as Partial<AppSettings>;
     const settings = { ...current, ...ownProperties(deps, SERVICE, call.body) } as Partial<AppSettings>;
     checkSettings(settings);
-    const instance = (await ledger.getInstance(call.instanceId))!;
     const secrets = { ...instance.secrets };
-    if (typeof call.body.masterPassword === 'string' && call.body.masterPassword) secrets.masterPassword = call.body.masterPassword;
+    const newPassword = typeof call.body.masterPassword === 'string' && call.body.masterPassword ? call.body.masterPassword : undefined;
+    if (newPassword) secrets.masterPassword = newPassword;
+    const reconnects = newPassword !== undefined && newPassword !== instance.secrets.masterPassword
+      || CONNECTION_SETTINGS.some((k) => settings[k] !== current[k]);
+    if (merge && reconnects) await refuseUnverified(settings as AppSettings, secrets.masterPassword);
     await ledger.updateInstance(call.instanceId, { settings, secrets });
     forgetInstance(deps, call.instanceId);
     return settings;
+  }
+
+  /** A change of OX or its credentials is kept only once OX accepts it; otherwise the old ones stay. */
+  async function refuseUnverified(settings: AppSettings, masterPassword: string | undefined): Promise<void> {
+    const check = await checkProposed(deps, settings, masterPassword);
+    if (check.ok) return;
+    const code = check.permanent ? 'OxAuthenticationFailed' : 'OxUnavailable';
+    throw apsError(502, code, `${check.message}; the application settings were not changed (the previous OX settings stay in force)`);
   }
 
   async function verify(call: ApsCall): Promise<void> {

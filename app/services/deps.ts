@@ -80,11 +80,15 @@ async function loadInstanceEnv(deps: ServiceDeps, instanceId: string): Promise<I
   const instance = await deps.ledger.getInstance(instanceId);
   if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${instanceId}`);
   const settings = instance.settings as unknown as AppSettings;
-  const ox = await deps.ox.client(settings.oxSoapUrl, {
-    master: { login: settings.masterLogin, password: instance.secrets.masterPassword ?? '' },
+  return { instance, settings, ox: await oxClientFor(deps, settings, instance.secrets.masterPassword) };
+}
+
+/** The OX client for these settings and master password (stored or only proposed). */
+export function oxClientFor(deps: ServiceDeps, settings: AppSettings, masterPassword: string | undefined): Promise<OxClient> {
+  return deps.ox.client(settings.oxSoapUrl, {
+    master: { login: settings.masterLogin, password: masterPassword ?? '' },
     masterAccountOverride: settings.masterAccountOverride,
   });
-  return { instance, settings, ox };
 }
 
 /** A random password OX accepts (letters, digits, - and _), 144 bits. */
