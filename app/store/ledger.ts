@@ -10,6 +10,14 @@ export class LedgerUnavailableError extends Error {
   }
 }
 
+/** The ledger's secrets were sealed with another key than the one this process was given. */
+export class SecretKeyMismatchError extends Error {
+  constructor() {
+    super('the secret key does not open the secrets in this ledger: they were sealed with another key');
+    this.name = 'SecretKeyMismatchError';
+  }
+}
+
 export type ResourceState = 'provisioning' | 'ready' | 'disabled' | 'deleting' | 'deleted' | 'failed';
 
 export interface InstanceRecord {

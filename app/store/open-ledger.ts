@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, ensureDataDir, type Config } from '../config.js';
 import { SecretBox, loadSecretKey } from '../util/secret-box.js';
-import { LedgerUnavailableError, type Ledger } from './ledger.js';
+import { LedgerUnavailableError, SecretKeyMismatchError, type Ledger } from './ledger.js';
 import { SqliteLedger } from './sqlite-ledger.js';
 
 export interface OpenedLedger {
@@ -27,6 +27,7 @@ export async function openLedger(config: Config, opts: { existing?: boolean } = 
     try {
       return { ledger: await PostgresLedger.connect(url, box), box, generatedKeyFile: generated };
     } catch (err) {
+      if (err instanceof SecretKeyMismatchError) throw keyMismatch();
       // pg's messages name the host and the user, never the password.
       const reason = err instanceof LedgerUnavailableError ? err.reason : (err as Error).message;
       throw new ConfigError(`DATABASE_URL: cannot connect to PostgreSQL (${reason})`);
@@ -36,6 +37,12 @@ export async function openLedger(config: Config, opts: { existing?: boolean } = 
   try {
     return { ledger: await SqliteLedger.open(sqliteFile, box), box, generatedKeyFile: generated };
   } catch (err) {
+    if (err instanceof SecretKeyMismatchError) throw keyMismatch();
     throw new ConfigError(`${url ? 'DATABASE_URL' : 'DATA_DIR'}: cannot open the SQLite ledger ${sqliteFile} (${(err as Error).message})`);
   }
+}
+
+function keyMismatch(): ConfigError {
+  return new ConfigError('SECRET_KEY / SECRET_KEY_FILE: this key does not open the ledger\'s secrets (they were sealed with another key); '
+    + 'give this endpoint the key the ledger was created with (every replica needs the same one, e.g. from the backup of DATA_DIR/secret.key)');
 }

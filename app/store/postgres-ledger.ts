@@ -51,6 +51,7 @@ export class PostgresLedger extends SqlLedger {
     pool.on('error', () => undefined);
     const ledger = new PostgresLedger(pool, box);
     await ledger.migrate();
+    await ledger.checkSecretKey();
     return ledger;
   }
 

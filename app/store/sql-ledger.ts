@@ -1,6 +1,7 @@
 // The ledger over SQL, shared by SQLite and PostgreSQL: the drivers differ only in how they run
 // a statement, open a transaction and lease due jobs. Statements use `?` placeholders.
 import type { SecretBox } from '../util/secret-box.js';
+import { SecretKeyMismatchError } from './ledger.js';
 import { INSTANCE_FIELDS, JOB_FIELDS, RESOURCE_FIELDS, RowCodec } from './codec.js';
 import type {
   InstanceRecord, JobRecord, JobScope, JobState, Ledger, ResourceQuery, ResourceRecord, SsoTokenRecord,
@@ -18,7 +19,7 @@ export abstract class SqlLedger implements Ledger {
   abstract readonly kind: 'sqlite' | 'postgres';
   protected readonly codec: RowCodec;
 
-  constructor(box: SecretBox) {
+  constructor(private readonly box: SecretBox) {
     this.codec = new RowCodec(box);
   }
 
@@ -40,6 +41,24 @@ export abstract class SqlLedger implements Ledger {
         await run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [m.version, Date.now()]);
       }
     });
+  }
+
+  /**
+   * Every replica must seal with the same key. The ledger keeps a value sealed with the first key
+   * it saw (taking an existing instance's secrets as the proof where a ledger predates this check);
+   * a process with another key stops at start instead of failing on the first secret it reads.
+   */
+  protected async checkSecretKey(): Promise<void> {
+    const stored = await this.one(`SELECT value FROM ledger_meta WHERE name = 'key-check'`);
+    const proof = stored?.value ?? (await this.one('SELECT secrets AS value FROM instances WHERE secrets IS NOT NULL LIMIT 1'))?.value;
+    if (typeof proof === 'string') {
+      try {
+        this.box.open(proof);
+      } catch {
+        throw new SecretKeyMismatchError();
+      }
+    }
+    if (!stored) await this.insert('ledger_meta', { name: 'key-check', value: this.box.seal('ox-aps ledger key') }, 'ON CONFLICT (name) DO NOTHING');
   }
 
   /** Keeps two replicas from migrating at once (PostgreSQL); SQLite's write lock does it already. */

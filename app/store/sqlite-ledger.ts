@@ -18,7 +18,7 @@ export class SqliteLedger extends SqlLedger {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.ready = this.migrate();
+    this.ready = this.migrate().then(() => this.checkSecretKey());
   }
 
   static async open(file: string, box: SecretBox): Promise<SqliteLedger> {

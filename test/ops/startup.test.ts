@@ -6,6 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../tools/net.js';
+import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
+import { SecretBox } from '../../app/util/secret-box.js';
 
 function start(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; out: string; err: string; killed: boolean }> {
   return new Promise((resolve) => {
@@ -34,6 +36,10 @@ t.test('bad start-up settings: exit 1 with one line naming the setting', async (
   writeFileSync(badKey, 'Not-A-Key-But-A-Secret-Text\n');
   const port = String(await freePort());
   const data = (name: string) => join(dir, name);
+  // A ledger written with one key, started with another (a replica given the wrong key).
+  const keyA = 'a'.repeat(64);
+  const keyB = 'b'.repeat(64);
+  await (await SqliteLedger.open(join(data('d7'), 'ledger.sqlite'), new SecretBox(Buffer.from(keyA, 'hex')))).close();
   const cases: Array<[string, Record<string, string>, RegExp, string?]> = [
     ['DATA_DIR under /proc', { DATA_DIR: '/proc/x/y' }, /DATA_DIR/],
     ['DATA_DIR that is a file', { DATA_DIR: aFile }, /DATA_DIR .*not a directory/],
@@ -42,6 +48,7 @@ t.test('bad start-up settings: exit 1 with one line naming the setting', async (
     ['missing secret key file', { DATA_DIR: data('d3'), SECRET_KEY_FILE: join(dir, 'nope.key') }, /SECRET_KEY_FILE .*cannot be read/],
     ['malformed secret key file', { DATA_DIR: data('d4'), SECRET_KEY_FILE: badKey }, /SECRET_KEY_FILE .*64 hex/, 'Not-A-Key-But-A-Secret-Text'],
     ['malformed SECRET_KEY', { DATA_DIR: data('d5'), SECRET_KEY: 'Malformed-Secret-Key-Value-77' }, /SECRET_KEY /, 'Malformed-Secret-Key-Value-77'],
+    ['a ledger sealed with another key', { DATA_DIR: data('d7'), SECRET_KEY: keyB }, /^Configuration error: SECRET_KEY \/ SECRET_KEY_FILE: this key does not open the ledger's secrets/, keyB],
     ['closed DATABASE_URL', { DATA_DIR: data('d6'), DATABASE_URL: 'postgres://oxaps:Db-Secret-Pass-55@127.0.0.1:1/oxaps' }, /DATABASE_URL.*cannot connect to PostgreSQL \(connect ECONNREFUSED/, 'Db-Secret-Pass-55'],
   ];
   for (const [label, env, message, secret] of cases) {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Ledger } from '../../app/store/ledger.js';
+import { SecretKeyMismatchError, type Ledger } from '../../app/store/ledger.js';
+import { MIGRATIONS } from '../../app/store/migrations.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
@@ -168,7 +169,26 @@ for (const backend of backends) {
       t.teardown(() => reopened.close());
       t.equal((await reopened.getInstance('i1'))?.controllerCert, 'CERT');
       const versions = (await backend.raw('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number((r as { version: unknown }).version));
-      t.same(versions, [1, 2]);
+      t.same(versions, MIGRATIONS.map((m) => m.version), 'each migration once');
     });
   });
 }
+
+t.test('a ledger opened with another secret key refuses to start, also one older than the key check', async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'keycheck-')), 'ledger.sqlite');
+  const boxA = new SecretBox(Buffer.alloc(32, 1));
+  const boxB = new SecretBox(Buffer.alloc(32, 2));
+  const first = await SqliteLedger.open(file, boxA);
+  await first.createInstance({
+    id: 'i1', controllerUri: 'https://c', controllerCert: 'c', instanceCert: 'i', secrets: { masterPassword: 'pw' },
+    settings: {}, lastError: null, createdAt: 1, updatedAt: 1,
+  } as never);
+  // A ledger from before the key check: only the instance's sealed secrets can tell.
+  (first as unknown as { db: { exec(sql: string): void } }).db.exec('DELETE FROM ledger_meta');
+  await first.close();
+  await t.rejects(SqliteLedger.open(file, boxB), SecretKeyMismatchError, 'another key is refused');
+  const again = await SqliteLedger.open(file, boxA);
+  t.equal((await again.getInstance('i1'))?.secrets.masterPassword, 'pw', 'the right key opens it');
+  await again.close();
+  await t.rejects(SqliteLedger.open(file, boxB), SecretKeyMismatchError, 'the key check is stored now');
+});
