@@ -23,6 +23,7 @@ const schema = {
     TLS_KEY_FILE: { type: 'string', minLength: 1 },
     METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     CONTROLLER_CA_FILE: { type: 'string', minLength: 1 },
+    CONTROLLER_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     SYNC_BUDGET_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
     APS_RETRY_TIMEOUT: { type: 'integer', minimum: 1, maximum: 3600, default: 15 },
     JOB_DEADLINE: { type: 'integer', minimum: 10, maximum: 2592000, default: 21600 },
@@ -51,6 +52,7 @@ export interface Config {
   TLS_KEY_FILE?: string;
   METRICS_PORT?: number;
   CONTROLLER_CA_FILE?: string;
+  CONTROLLER_TIMEOUT_MS: number;
   SYNC_BUDGET_MS: number;
   APS_RETRY_TIMEOUT: number;
   JOB_DEADLINE: number;

@@ -33,6 +33,8 @@ export class TestController {
   readonly received: Array<{ method: string; url: string; instanceCertOk: boolean; transactionId?: string }> = [];
   /** Instance certificates the controller accepts on its REST API. */
   readonly instanceCerts = new Set<string>();
+  /** How the next REST API calls are answered, one entry per call (then normally again). */
+  readonly misbehave: Array<'404' | '500' | 'hang' | 'not-json'> = [];
   private readonly agents = new Map<string, https.Agent>();
   private server?: https.Server;
   uri = '';
@@ -43,6 +45,13 @@ export class TestController {
       const ok = Boolean(peer && [...this.instanceCerts].some((c) => pemToDer(c).equals(peer)));
       this.received.push({ method: req.method ?? '', url: req.url ?? '', instanceCertOk: ok, transactionId: req.headers['aps-transaction-id'] as string | undefined });
       if (!ok) return void res.writeHead(403).end('{"message":"bad certificate"}');
+      switch (this.misbehave.shift()) {
+        case '404': return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"not found"}');
+        case '500': return void res.writeHead(500, { 'content-type': 'text/html' }).end('<html>Internal Server Error</html>');
+        case 'not-json': return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>');
+        case 'hang': return; // never answers
+        default: break;
+      }
       const match = /^\/aps\/2\/resources\/([0-9a-f-]{36})$/.exec(req.url ?? '');
       const resource = match && this.resources.get(match[1]);
       if (!resource) return void res.writeHead(404).end('{"message":"not found"}');

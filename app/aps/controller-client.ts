@@ -37,6 +37,16 @@ export class ControllerClients {
     return new ControllerClient(identity.controllerUri, entry.agent, this.opts, transactionId);
   }
 
+  /** Drops an instance's connections (the instance was deleted). */
+  forget(instanceId: string): void {
+    this.agents.get(instanceId)?.agent.destroy();
+    this.agents.delete(instanceId);
+  }
+
+  has(instanceId: string): boolean {
+    return this.agents.has(instanceId);
+  }
+
   close(): void {
     for (const { agent } of this.agents.values()) agent.destroy();
     this.agents.clear();

@@ -165,6 +165,8 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     }
     if (!call.instanceId) throw badRequest('The APS-Instance-ID header is missing');
     const instance = await ledger.getInstance(call.instanceId);
+    // A repeated removal of an instance already removed is done (it changes nothing).
+    if (!instance && type.serviceId === 'app' && route.operation === 'unprovision') return send(reply, { status: 204 });
     verifyController(req, call.instanceId, instance);
     // An instance acts on itself only: /app/<another instance> is not its resource.
     if (type.serviceId === 'app' && call.resourceId !== call.instanceId) {
@@ -180,7 +182,10 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     const key = jobKey(call, route);
     const result = await asyncProtocol.handle(key, { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) as unknown as Record<string, unknown> }, () => dispatch(services, call));
     if (isAccepted(result)) return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : call.body));
-    if (route.operation === 'unprovision' && type.serviceId === 'app') await ledger.deleteInstance(call.instanceId);
+    if (route.operation === 'unprovision' && type.serviceId === 'app') {
+      await ledger.deleteInstance(call.instanceId);
+      fastify.controllers.forget(call.instanceId);
+    }
     return send(reply, result);
   }
 
@@ -196,7 +201,7 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
       });
     }
   }
-}, { name: 'aps-routes', dependencies: ['ledger', 'aps-services', 'aps-schemas', 'config'] });
+}, { name: 'aps-routes', dependencies: ['ledger', 'aps-services', 'aps-schemas', 'config', 'controllers'] });
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -6,7 +6,7 @@ import { ControllerClients } from '../aps/controller-client.js';
 export default fp(async (fastify) => {
   const { config } = fastify;
   const clients = new ControllerClients({
-    timeoutMs: 30_000,
+    timeoutMs: config.CONTROLLER_TIMEOUT_MS,
     ca: config.CONTROLLER_CA_FILE ? readFileSync(config.CONTROLLER_CA_FILE, 'utf8') : undefined,
     log: fastify.log.child({ component: 'controller' }),
   });

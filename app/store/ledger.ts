@@ -104,6 +104,7 @@ export interface Ledger {
   /** Inserts; false when the id exists (never overwrites). */
   createInstance(rec: InstanceRecord): Promise<boolean>;
   updateInstance(id: string, patch: Partial<Omit<InstanceRecord, 'id' | 'createdAt'>>): Promise<void>;
+  /** Deletes the instance with its resources, jobs, tokens and sequences. */
   deleteInstance(id: string): Promise<void>;
   listInstances(): Promise<InstanceRecord[]>;
 

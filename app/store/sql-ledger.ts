@@ -120,8 +120,12 @@ export abstract class SqlLedger implements Ledger {
     await this.update('instances', { id }, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() }));
   }
 
+  /** Removes the instance and everything kept for it: resources, jobs, tokens, sequences. */
   async deleteInstance(id: string): Promise<void> {
-    await this.run('DELETE FROM instances WHERE id = ?', [id]);
+    await this.transaction(async (run) => {
+      for (const table of ['sso_tokens', 'jobs', 'resources', 'sequences']) await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
+      await run('DELETE FROM instances WHERE id = ?', [id]);
+    });
   }
 
   async listInstances(): Promise<InstanceRecord[]> {
