@@ -1,4 +1,4 @@
-// `npm start`'s prestart: compiles app/ and scripts/ into dist/ only when a source is newer than
+// `npm start`'s prestart: compiles app/, scripts/ and tools/ into dist/ only when a source is newer than
 // the last build, so a start costs no compile. In a production install (dev dependencies pruned,
 // see the deployment guide) an up-to-date dist/ starts as it is.
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const root = process.argv[2] ?? process.cwd();
 const stamp = join(root, 'dist', '.build-stamp');
-const SOURCES = ['app', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const SOURCES = ['app', 'scripts', 'tools', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 function newest(path) {
   if (!existsSync(path)) return 0;

@@ -70,3 +70,48 @@ t.test('SIGKILL in the middle of provisions: retries end with one context and on
   const ledgerContexts = new Set(rows.filter((r) => r.kind === 'contexts').map((r) => r.oxContextId));
   t.ok([...sim.model.contexts.keys()].every((id) => ledgerContexts.has(id)), 'every OX context is in the ledger');
 });
+
+t.test('SIGKILL during a background attempt: a new process takes the job over when its lease runs out', async (t) => {
+  const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();
+  t.teardown(() => sim.stop());
+  const controller = await new TestController().start();
+  t.teardown(() => controller.stop());
+  const port = String(await freePort());
+  const env = {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'takeover-')), PORT: port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '300', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '2500', MAX_EVENT_LOOP_DELAY_MS: '0',
+  };
+  let endpoint = await new EndpointProcess(env).start();
+  t.teardown(() => endpoint.stop());
+  const inst = controller.newInstance();
+  const call = (method: string, path: string, body: unknown, phase: 'sync' | 'async' = 'sync') =>
+    controller.call(endpoint.url, method, path, { instanceId: inst.id, body, phase });
+  t.equal((await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER_PASSWORD, contextIdStart: 900 })).status, 200);
+
+  const body = contextBody(uuid());
+  sim.failNext(1, { mode: 'fault', exceptionClass: 'DatabaseUpdateException', message: 'Database is locked or is now beeing updated, please try again later' });
+  const first = await call('POST', '/contexts', body);
+  t.equal(first.status, 202, 'the first attempt meets a busy OX: 202, a job waits');
+  // The runner's next attempt reaches OX, which takes its time: kill the endpoint while it waits.
+  sim.latencyMs = 1500;
+  const until = Date.now() + 10_000;
+  while (sim.load.active === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  t.ok(sim.load.active > 0, 'a background attempt is at OX');
+  await endpoint.kill();
+  await new Promise((r) => setTimeout(r, 1600)); // OX commits the attempt nobody hears about
+  t.equal(sim.model.contexts.size, 1, 'OX made the context of the lost attempt');
+  sim.latencyMs = 0;
+
+  endpoint = await new EndpointProcess(env).start();
+  controller.resetConnections();
+  let res = await call('POST', '/contexts', body, 'async');
+  const started = Date.now();
+  for (let i = 0; res.status === 202 && i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    res = await call('POST', '/contexts', body, 'async');
+  }
+  t.equal(res.status, 200, `the poll ends with the context (${res.text.slice(0, 200)})`);
+  t.ok(Date.now() - started < 20_000, 'within the lease and a retry');
+  t.equal(sim.model.contexts.size, 1, 'one context: the new process adopted what the killed one made');
+  t.equal(res.json.contextId, [...sim.model.contexts.keys()][0]);
+});
