@@ -8,7 +8,6 @@ import { Writable } from 'node:stream';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { freePort } from '../tools/net.js';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../app/config.js';
 import { buildServer } from '../app/server.js';
@@ -56,12 +55,10 @@ export class Stack {
   }
 
   async startEndpoint(extraEnv: Record<string, string> = {}): Promise<void> {
-    if (this.env.PORT === '0') {
-      // A fixed port (kept over restarts) so that PUBLIC_URL, and the links built from it, are right.
-      this.env.PORT = String(await freePort());
-      this.env.PUBLIC_URL ??= `https://127.0.0.1:${this.env.PORT}`;
-    }
-    const config = loadConfig({ ...this.env, ...extraEnv });
+    // The first start binds any free port (no port picked now and bound later, which another
+    // test could take meanwhile); restarts keep it, so PUBLIC_URL and its links stay right.
+    const firstStart = this.env.PORT === '0';
+    const config = loadConfig({ PUBLIC_URL: 'https://127.0.0.1', ...this.env, ...extraEnv });
     const lines = this.logLines;
     const stream = new Writable({
       write(chunk, _enc, cb) {
@@ -71,7 +68,13 @@ export class Stack {
     });
     this.endpoint = await buildServer({ config, logStream: stream });
     await this.endpoint.listen({ port: config.PORT, host: '127.0.0.1' });
-    this.url = `https://127.0.0.1:${(this.endpoint.server.address() as AddressInfo).port}/`;
+    const { port } = this.endpoint.server.address() as AddressInfo;
+    if (firstStart) {
+      this.env.PORT = String(port);
+      this.env.PUBLIC_URL ??= `https://127.0.0.1:${port}`;
+      config.PUBLIC_URL = this.env.PUBLIC_URL;
+    }
+    this.url = `https://127.0.0.1:${port}/`;
   }
 
   async restartEndpoint(extraEnv: Record<string, string> = {}): Promise<void> {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import https from 'node:https';
 import { projectRoot } from '../app/util/paths.js';
+import { freePort } from './net.js';
 
 export class EndpointProcess {
   private proc?: ChildProcess;
@@ -21,7 +22,27 @@ export class EndpointProcess {
     return `https://127.0.0.1:${this.env.PORT}/`;
   }
 
+  /**
+   * With PORT "0" a free port is chosen here and written into `env` (so a restart with the same
+   * env reuses it), with PUBLIC_URL to match when none was given. A port chosen here can be taken
+   * by someone else before the endpoint binds it: then another is chosen.
+   */
   async start(): Promise<this> {
+    if (this.env.PORT !== '0') return this.spawnAndWait();
+    const derivedUrl = this.env.PUBLIC_URL === undefined;
+    for (let attempt = 1; ; attempt++) {
+      this.env.PORT = String(await freePort());
+      if (derivedUrl) this.env.PUBLIC_URL = `https://127.0.0.1:${this.env.PORT}`;
+      try {
+        return await this.spawnAndWait();
+      } catch (err) {
+        if (attempt >= 5 || !this.output.join('').includes('EADDRINUSE')) throw err;
+        this.output.length = 0;
+      }
+    }
+  }
+
+  private async spawnAndWait(): Promise<this> {
     const args = this.compiled ? ['dist/app/server.js'] : ['--import', 'tsx', 'app/server.ts'];
     this.spawnedAt = Date.now();
     this.proc = spawn(process.execPath, args, {

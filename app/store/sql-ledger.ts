@@ -49,16 +49,22 @@ export abstract class SqlLedger implements Ledger {
    * a process with another key stops at start instead of failing on the first secret it reads.
    */
   protected async checkSecretKey(): Promise<void> {
-    const stored = await this.one(`SELECT value FROM ledger_meta WHERE name = 'key-check'`);
-    const proof = stored?.value ?? (await this.one('SELECT secrets AS value FROM instances WHERE secrets IS NOT NULL LIMIT 1'))?.value;
-    if (typeof proof === 'string') {
-      try {
-        this.box.open(proof);
-      } catch {
-        throw new SecretKeyMismatchError();
-      }
+    const meta = `SELECT value FROM ledger_meta WHERE name = 'key-check'`;
+    if (!(await this.one(meta))) {
+      const older = (await this.one('SELECT secrets FROM instances WHERE secrets IS NOT NULL LIMIT 1'))?.secrets;
+      if (typeof older === 'string') this.mustOpen(older);
+      // Two replicas starting together: one insert wins, and both check the value that won.
+      await this.insert('ledger_meta', { name: 'key-check', value: this.box.seal('ox-aps ledger key') }, 'ON CONFLICT (name) DO NOTHING');
     }
-    if (!stored) await this.insert('ledger_meta', { name: 'key-check', value: this.box.seal('ox-aps ledger key') }, 'ON CONFLICT (name) DO NOTHING');
+    this.mustOpen(String((await this.one(meta))?.value));
+  }
+
+  private mustOpen(sealed: string): void {
+    try {
+      this.box.open(sealed);
+    } catch {
+      throw new SecretKeyMismatchError();
+    }
   }
 
   /** Keeps two replicas from migrating at once (PostgreSQL); SQLite's write lock does it already. */

@@ -12,13 +12,14 @@ import type { Ledger } from '../../app/store/ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
-import { TestPostgres, postgresAvailable } from '../support/postgres.js';
+import { TestPostgres } from '../support/postgres.js';
+import { needsPostgres } from '../support/requirements.js';
 
 const log = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const OPTIONS: AsyncOptions = {
-  syncBudgetMs: 50, retryTimeoutS: 1, deadlineS: 60, maxRetryDelayS: 1, leaseMs: 300, keepFinishedMs: 60_000, concurrency: 3,
+  syncBudgetMs: 50, retryTimeoutS: 1, deadlineS: 60, maxRetryDelayS: 1, leaseMs: 1000, keepFinishedMs: 60_000, concurrency: 3,
   laneOf: (instance) => String(instance.settings.ox),
 };
 
@@ -69,7 +70,7 @@ async function finishedWith(t: Test, ledger: Ledger, key: string, result: Outcom
 t.test('a job that runs longer than its lease runs once, even with a second replica watching', async (t) => {
   const ledger = await openLedger(t);
   await addInstance(ledger, 'i1', 'ox-a');
-  const slow = counted(1200, { status: 200, body: { ok: true } }); // four leases long
+  const slow = counted(3500, { status: 200, body: { ok: true } }); // three and a half leases long
   runner(t, ledger, slow.run);
   runner(t, ledger, slow.run);
   await enqueueJob(ledger, 'slow-job', 'i1', 'r1', {}, 60);
@@ -122,18 +123,19 @@ t.test('the runner keeps at most `concurrency` jobs per OX lane, and lanes do no
   t.ok(peakTotal > 3, `lanes ran side by side (peak ${peakTotal})`);
 });
 
-t.test('replicas on PostgreSQL: a request that runs longer than its lock keeps it', { skip: postgresAvailable ? false : 'PostgreSQL binaries not found' }, async (t) => {
+t.test('replicas on PostgreSQL: a request that runs longer than its lock keeps it', { skip: needsPostgres() }, async (t) => {
   const server = await new TestPostgres().start();
   t.teardown(() => server.stop());
   const url = await server.database('runner');
-  const [a, b] = await Promise.all([0, 1].map(() => PostgresLedger.connect(url, new SecretBox(randomBytes(32)))));
+  const key = randomBytes(32); // replicas share the ledger's key
+  const [a, b] = await Promise.all([0, 1].map(() => PostgresLedger.connect(url, new SecretBox(key))));
   t.teardown(() => Promise.all([a.close(), b.close()]));
-  const options = { ...OPTIONS, syncBudgetMs: 3000 };
+  const options = { ...OPTIONS, syncBudgetMs: 6000 };
   const [replicaA, replicaB] = [a, b].map((ledger) => new AsyncProtocol(ledger, options, async () => ({ status: 204 }), log));
-  const request = counted(1200, { status: 200, body: { ok: true } }); // four lock periods
+  const request = counted(3500, { status: 200, body: { ok: true } }); // three and a half lock periods
   const meta = { instanceId: 'i1', phase: 'sync' as const, input: {} };
   const first = replicaA.handle('locked-request', meta, request.run);
-  await sleep(700);
+  await sleep(1500);
   const second = await replicaB.handle('locked-request', meta, request.run);
   t.match(second, { accepted: true }, 'the other replica waits');
   t.same(await first, { status: 200, body: { ok: true } });

@@ -29,16 +29,16 @@ t.test('readiness waits for SOAP clients and reports the last OX error; metrics 
 });
 
 t.test('overload answers 503 with Retry-After and the APS error body; liveness still answers', async (t) => {
-  const stack = await startStack(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '50' } });
-  // Block the event loop for longer than a sample interval, then ask; under load from other test
-  // files the sampler's timing varies, so try a few times.
+  // Heap pressure rather than a blocked event loop: a busy-wait depends on the sampler's timing
+  // under load, while a heap above the bound is seen by the next sample whatever the load.
+  const stack = await startStack(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '0', MAX_HEAP_MB: '32' } });
+  const ballast = Array.from({ length: 400_000 }, (_, i) => `ballast-${i}-${'x'.repeat(48)}`);
   let res = await stack.call('GET', '/readyz', { as: 'none' });
-  for (let i = 0; i < 6 && res.status !== 503; i++) {
-    await new Promise((r) => setTimeout(r, 300));
-    const end = Date.now() + 1500;
-    while (Date.now() < end);
+  for (let i = 0; i < 50 && res.status !== 503; i++) {
+    await new Promise((r) => setTimeout(r, 100));
     res = await stack.call('GET', '/readyz', { as: 'none' });
   }
+  t.ok(ballast.length > 0 && process.memoryUsage().heapUsed > 32 * 1024 * 1024, 'the heap is above MAX_HEAP_MB');
   t.equal(res.status, 503);
   t.equal(res.headers['retry-after'], '10');
   t.equal(res.json.error, 'Overloaded');

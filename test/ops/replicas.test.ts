@@ -3,15 +3,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../../tools/net.js';
 import { OxSimulator } from '../../tools/ox-sim/server.js';
 import { TestController, type CallResult } from '../../tools/controller.js';
 import { EndpointProcess } from '../../tools/endpoint-process.js';
-import { TestPostgres, postgresAvailable } from '../support/postgres.js';
+import { TestPostgres } from '../support/postgres.js';
+import { needsPostgres } from '../support/requirements.js';
 import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '../helper.js';
 
 
-t.test('two endpoints on one PostgreSQL create every context and user exactly once', { skip: postgresAvailable ? false : 'PostgreSQL binaries not found' }, async (t) => {
+t.test('two endpoints on one PostgreSQL create every context and user exactly once', { skip: needsPostgres() }, async (t) => {
   const pgServer = await new TestPostgres().start();
   t.teardown(() => pgServer.stop());
   const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD, latencyMs: 15 }).start();
@@ -22,10 +22,9 @@ t.test('two endpoints on one PostgreSQL create every context and user exactly on
   const secretKey = randomBytes(32).toString('hex');
   const replicas: EndpointProcess[] = [];
   for (let i = 0; i < 2; i++) {
-    const port = String(await freePort());
     const replica = new EndpointProcess({
       DATABASE_URL: databaseUrl, SECRET_KEY: secretKey, DATA_DIR: mkdtempSync(join(tmpdir(), `replica${i}-`)),
-      PORT: port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${port}`, LOG_LEVEL: 'warn',
+      PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn',
       SYNC_BUDGET_MS: '5000', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', MAX_EVENT_LOOP_DELAY_MS: '0',
     });
     replicas.push(replica);

@@ -2,7 +2,6 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../tools/net.js';
 import { OxSimulator } from '../../tools/ox-sim/server.js';
 import { TestController, type CallResult } from '../../tools/controller.js';
 import { EndpointProcess } from '../../tools/endpoint-process.js';
@@ -16,9 +15,8 @@ t.test('SIGKILL in the middle of provisions: retries end with one context and on
   t.teardown(() => sim.stop());
   const controller = await new TestController().start();
   t.teardown(() => controller.stop());
-  const port = String(await freePort());
-  const env = {
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'crash-')), PORT: port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${port}`,
+  const env: Record<string, string> = {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'crash-')), PORT: '0', HOST: '127.0.0.1',
     LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '5000', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '3000', MAX_EVENT_LOOP_DELAY_MS: '0',
   };
   let endpoint = await new EndpointProcess(env).start();
@@ -76,9 +74,8 @@ t.test('SIGKILL during a background attempt: a new process takes the job over wh
   t.teardown(() => sim.stop());
   const controller = await new TestController().start();
   t.teardown(() => controller.stop());
-  const port = String(await freePort());
-  const env = {
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'takeover-')), PORT: port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${port}`,
+  const env: Record<string, string> = {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'takeover-')), PORT: '0', HOST: '127.0.0.1',
     LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '300', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '2500', MAX_EVENT_LOOP_DELAY_MS: '0',
   };
   let endpoint = await new EndpointProcess(env).start();

@@ -40,7 +40,7 @@ t.test('names from the service user arrive as text, never as elements', async (t
 
   const user = [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === 'eve@x.example')!;
   t.equal(user.display_name, hostile.displayName, 'OX stored the text');
-  t.not(user.fields.mailenabled, 'false');
+  t.not(user.fields.mailenabled, false, 'mail stays enabled: no injected flag reached OX');
 });
 
 t.test('names and time zone in the body arrive as text on create and change', async (t) => {

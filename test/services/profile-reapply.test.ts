@@ -35,5 +35,11 @@ t.test('a profile change runs at most JOB_CONCURRENCY jobs at OX and changes eac
   t.equal(created.status, 200, 'answered within the sync budget, not 202');
   t.ok(stack.sim.userChanges.size < MAILBOXES, 'the change was still running meanwhile');
   await converged(stack, MAILBOXES);
+  t.equal(stack.sim.userChanges.size, MAILBOXES, 'the second change reached every earlier mailbox too');
   t.ok([...stack.sim.userChanges.values()].every((n) => n === 1), 'each user exactly once again');
+  const users = [...stack.sim.model.contexts.values()][0].users;
+  const limits = [...users.values()].filter((u) => !u.contextadmin).map((u) => u.fields.uploadFileSizeLimit);
+  const newcomer = [...users.values()].find((u) => u.name === 'newcomer')!.fields.uploadFileSizeLimit;
+  t.not(newcomer, undefined, 'the new limit is in OX');
+  t.same(limits, Array(MAILBOXES + 1).fill(newcomer), 'every user of the profile has the new limit');
 });

@@ -1,13 +1,13 @@
 import t, { type Test } from 'tap';
 import https from 'node:https';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { contextBody, mailboxBody, profileBody, startStack, uuid, type Stack } from '../helper.js';
 import { selfSignedCertificate } from '../../app/util/tls.js';
 import { hashToken } from '../../app/sso/tokens.js';
+import { CHROMIUM, needsChromium } from '../support/requirements.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'Mailbox-Pass-2024!';
 
 /** A plain browser-like GET: no client certificate. */
@@ -100,7 +100,7 @@ t.test('tokens: one time, bound, hashed at rest, expiring, unguessable', async (
   t.notOk(log.includes(token), 'no token in the logs');
 });
 
-t.test('a real browser lands in OX signed in, once', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}` }, async (t) => {
+t.test('a real browser lands in OX signed in, once', { skip: needsChromium() }, async (t) => {
   let browser: Browser | undefined;
   t.teardown(() => browser?.close());
   browser = await chromium.launch({

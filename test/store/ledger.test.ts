@@ -9,7 +9,8 @@ import { MIGRATIONS } from '../../app/store/migrations.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
-import { TestPostgres, postgresAvailable } from '../support/postgres.js';
+import { TestPostgres } from '../support/postgres.js';
+import { runPostgres } from '../support/requirements.js';
 
 const box = new SecretBox(randomBytes(32));
 const SECRET = 'very-Secret-value-42';
@@ -37,7 +38,7 @@ const backends: Backend[] = [{
 }];
 
 let server: TestPostgres | undefined;
-if (postgresAvailable) {
+if (runPostgres) {
   server = await new TestPostgres().start();
   t.teardown(() => server!.stop());
   const url = await server.database('ledger_test');

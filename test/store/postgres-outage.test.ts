@@ -2,9 +2,10 @@
 // says why, and once the database is back the endpoint carries on by itself.
 import t from 'tap';
 import { contextBody, startStack, uuid } from '../helper.js';
-import { TestPostgres, postgresAvailable } from '../support/postgres.js';
+import { TestPostgres } from '../support/postgres.js';
+import { needsPostgres } from '../support/requirements.js';
 
-t.test('the endpoint survives a PostgreSQL restart', { skip: postgresAvailable ? false : 'PostgreSQL binaries not found' }, async (t) => {
+t.test('the endpoint survives a PostgreSQL restart', { skip: needsPostgres() }, async (t) => {
   const pgServer = await new TestPostgres().start();
   t.teardown(() => pgServer.stop());
   const stack = await startStack(t, { env: { DATABASE_URL: await pgServer.database('outage') } });
