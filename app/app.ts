@@ -15,7 +15,9 @@ import healthRoutes from './routes/health.js';
 import ssoPlugin from './plugins/sso.js';
 import metricsPlugin from './plugins/metrics.js';
 import pressurePlugin from './plugins/pressure.js';
-import ssoRoutes from './sso/routes.js';
+import ssoRoutes, { type SsoRoutesOptions } from './sso/routes.js';
+import { renderInvalidPage } from './sso/login-page.js';
+import { readSettingFile } from './config.js';
 
 export interface AppOptions {
   config: Config;
@@ -44,5 +46,24 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   await fastify.register(servicesPlugin);
   await fastify.register(apsRoutes);
   await fastify.register(healthRoutes);
-  await fastify.register(ssoRoutes);
+  // With SSO_PORT the single sign-on pages have a listener of their own (server.ts) instead.
+  if (opts.config.SSO_PORT === undefined) await fastify.register(ssoRoutes, ssoRoutesOptions(fastify));
+  else await fastify.register(ssoElsewhere);
 }, { name: 'ox-aps-app' });
+
+/** The APS port when login pages have their own listener: a token is never logged, nor used. */
+async function ssoElsewhere(fastify: FastifyInstance) {
+  fastify.get('/sso/:token', { logLevel: 'warn' }, async (_req, reply) => {
+    const page = renderInvalidPage();
+    return reply.code(404).headers(page.headers).send(page.html);
+  });
+}
+
+/** What the single sign-on routes need from the app, wherever they are served. */
+export function ssoRoutesOptions(fastify: FastifyInstance): SsoRoutesOptions {
+  const { config } = fastify;
+  return {
+    deps: fastify.serviceDeps, tokens: fastify.sso, countLogin: (outcome) => fastify.metrics.ssoLogin(outcome),
+    oxCa: config.OX_CA_FILE ? readSettingFile('OX_CA_FILE', config.OX_CA_FILE) : undefined, oxTimeoutMs: config.OX_TIMEOUT_MS,
+  };
+}

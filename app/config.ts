@@ -23,6 +23,12 @@ const schema = {
     TLS_KEY_FILE: { type: 'string', minLength: 1 },
     METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     CONTROLLER_CA_FILE: { type: 'string', minLength: 1 },
+    OX_CA_FILE: { type: 'string', minLength: 1 },
+    TRUST_PROXY: { type: 'string' },
+    SSO_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
+    SSO_HOST: { type: 'string', minLength: 1 },
+    SSO_TLS_CERT_FILE: { type: 'string', minLength: 1 },
+    SSO_TLS_KEY_FILE: { type: 'string', minLength: 1 },
     CONTROLLER_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     SYNC_BUDGET_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
     APS_RETRY_TIMEOUT: { type: 'integer', minimum: 1, maximum: 3600, default: 15 },
@@ -53,6 +59,15 @@ export interface Config {
   METRICS_PORT?: number;
   CONTROLLER_CA_FILE?: string;
   CONTROLLER_TIMEOUT_MS: number;
+  /** PEM of the CA behind OX's HTTPS login (single sign-on calls OX's tokenLogin); unset = system CAs. */
+  OX_CA_FILE?: string;
+  /** Proxies (addresses/CIDRs) whose X-Forwarded-For names the browser; unset = none is trusted. */
+  TRUST_PROXY?: string;
+  /** A separate listener for the single sign-on pages only (customers' browsers). */
+  SSO_PORT?: number;
+  SSO_HOST?: string;
+  SSO_TLS_CERT_FILE?: string;
+  SSO_TLS_KEY_FILE?: string;
   SYNC_BUDGET_MS: number;
   APS_RETRY_TIMEOUT: number;
   JOB_DEADLINE: number;
@@ -131,11 +146,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   parsed.PUBLIC_URL = (parsed.PUBLIC_URL ?? `https://localhost:${parsed.PORT}`).replace(/\/+$/, '');
   if (parsed.APS_ALLOW_FROM) parsed.allowFrom = parseAllowFrom(parsed.APS_ALLOW_FROM);
+  if (parsed.TRUST_PROXY) parseAllowFrom(parsed.TRUST_PROXY, 'TRUST_PROXY');
+  if (Boolean(parsed.SSO_TLS_CERT_FILE) !== Boolean(parsed.SSO_TLS_KEY_FILE)) {
+    throw new ConfigError('SSO_TLS_CERT_FILE and SSO_TLS_KEY_FILE go together: set both (HTTPS) or neither (plain HTTP behind a proxy)');
+  }
+  if (parsed.SSO_PORT !== undefined && parsed.SSO_PORT !== 0 && parsed.SSO_PORT === parsed.PORT) throw new ConfigError('SSO_PORT must differ from PORT');
   return parsed;
 }
 
-/** "10.0.0.0/8, 192.0.2.7, ::1" → BlockList; a bad entry names itself. */
-export function parseAllowFrom(value: string): BlockList {
+/** "10.0.0.0/8, 192.0.2.7, ::1" → BlockList; a bad entry names itself and its setting. */
+export function parseAllowFrom(value: string, setting = 'APS_ALLOW_FROM'): BlockList {
   const list = new BlockList();
   for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [address, bits] = raw.split('/');
@@ -143,7 +163,7 @@ export function parseAllowFrom(value: string): BlockList {
     const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
     const max = family === 6 ? 128 : 32;
     if (!family || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) {
-      throw new ConfigError(`APS_ALLOW_FROM has an entry that is not an address or CIDR: ${JSON.stringify(raw)}`);
+      throw new ConfigError(`${setting} has an entry that is not an address or CIDR: ${JSON.stringify(raw)}`);
     }
     list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }

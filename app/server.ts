@@ -3,10 +3,11 @@
 import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, readSettingFile, type Config } from './config.js';
 import { loadTlsIdentity } from './util/tls.js';
 import { loggerOptions, requestId } from './logging.js';
-import app from './app.js';
+import app, { ssoRoutesOptions } from './app.js';
+import ssoRoutes from './sso/routes.js';
 import type { DestinationStream } from 'pino';
 
 export interface ServerOptions {
@@ -29,11 +30,46 @@ export async function buildServer({ config, logStream }: ServerOptions): Promise
     keepAliveTimeout: 10_000,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    trustProxy: config.TRUST_PROXY || false,
   });
   if (tls.generated) fastify.log.warn({ dir: config.DATA_DIR }, 'Generated a self-signed TLS certificate; set TLS_CERT_FILE and TLS_KEY_FILE for production');
   if (!config.allowFrom) fastify.log.warn('APS_ALLOW_FROM is not set: any address may create application instances');
   await fastify.register(app, { config });
+  if (config.SSO_PORT !== undefined) {
+    const publicServer = await buildPublicServer(config, fastify);
+    fastify.decorate('publicServer', publicServer);
+    fastify.addHook('onClose', async () => publicServer.close());
+  }
   return fastify;
+}
+
+/**
+ * The listener customers' browsers reach (SSO_PORT): the single sign-on pages and nothing else, so
+ * the APS port can be firewalled to the controller. Plain HTTP behind the provider's TLS proxy, or
+ * HTTPS with its own certificate.
+ */
+async function buildPublicServer(config: Config, app: FastifyInstance): Promise<FastifyInstance> {
+  const tls = config.SSO_TLS_CERT_FILE && config.SSO_TLS_KEY_FILE
+    ? { cert: readSettingFile('SSO_TLS_CERT_FILE', config.SSO_TLS_CERT_FILE), key: readSettingFile('SSO_TLS_KEY_FILE', config.SSO_TLS_KEY_FILE) }
+    : undefined;
+  const publicServer = Fastify({
+    ...(tls ? { https: tls } : {}),
+    loggerInstance: app.log.child({ listener: 'sso' }),
+    genReqId: requestId,
+    bodyLimit: 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    trustProxy: config.TRUST_PROXY || false,
+  });
+  publicServer.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  await publicServer.register(ssoRoutes, ssoRoutesOptions(app));
+  return publicServer;
+}
+
+/** Listens on PORT, and on SSO_PORT when the single sign-on pages have their own listener. */
+export async function listen(server: FastifyInstance, config: Config): Promise<void> {
+  await server.listen({ port: config.PORT, host: config.HOST });
+  if (server.publicServer) await server.publicServer.listen({ port: config.SSO_PORT, host: config.SSO_HOST ?? config.HOST });
 }
 
 /** One line for a start that cannot succeed: the setting to fix, no stack, no secret. */
@@ -41,7 +77,10 @@ function startupFailure(err: unknown, config?: Config): string {
   if (err instanceof ConfigError) return `Configuration error: ${err.message}`;
   const e = err as NodeJS.ErrnoException;
   if (config && (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL')) {
-    return `Configuration error: PORT ${config.PORT} on HOST ${config.HOST} cannot be used (${e.code})`;
+    const sso = (e as { port?: number }).port === config.SSO_PORT && config.SSO_PORT !== undefined;
+    return sso
+      ? `Configuration error: SSO_PORT ${config.SSO_PORT} on SSO_HOST ${config.SSO_HOST ?? config.HOST} cannot be used (${e.code})`
+      : `Configuration error: PORT ${config.PORT} on HOST ${config.HOST} cannot be used (${e.code})`;
   }
   return `Start-up failed: ${e.message ?? String(err)}`.split('\n')[0];
 }
@@ -52,7 +91,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
     server = await buildServer({ config });
-    await server.listen({ port: config.PORT, host: config.HOST });
+    await listen(server, config);
   } catch (err) {
     console.error(startupFailure(err, config));
     await server?.close().catch(() => undefined);
@@ -65,3 +104,10 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The single sign-on listener, when SSO_PORT is set. */
+    publicServer?: FastifyInstance;
+  }
+}

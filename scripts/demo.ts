@@ -2,7 +2,7 @@
 // endpoint and a scripted controller (mutual TLS) that creates an instance, profiles, a context,
 // mailboxes and a mobility add-on, then prints single sign-on links. Enter prints fresh links
 // (each works once); Ctrl-C stops everything.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -20,8 +20,12 @@ const MASTER = `demo-${randomUUID().slice(0, 8)}`;
 export async function runDemo(args: string[] = []): Promise<void> {
   const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8443' } } });
   const dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-demo-'));
-  const sim = await new OxSimulator({ masterPassword: MASTER, tls: selfSignedCertificate('127.0.0.1') }).start();
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: values.port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${values.port}`, LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: process.env.MAX_EVENT_LOOP_DELAY_MS ?? '0' });
+  const oxTls = selfSignedCertificate('127.0.0.1');
+  const sim = await new OxSimulator({ masterPassword: MASTER, tls: oxTls }).start();
+  // The endpoint logs in at the simulator's HTTPS side itself (token login): trust its certificate.
+  const oxCaFile = join(dataDir, 'ox-ca.pem');
+  writeFileSync(oxCaFile, oxTls.cert);
+  const config = loadConfig({ ...process.env, OX_CA_FILE: oxCaFile, DATA_DIR: dataDir, PORT: values.port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${values.port}`, LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: process.env.MAX_EVENT_LOOP_DELAY_MS ?? '0' });
   const endpoint = await buildServer({ config });
   await endpoint.listen({ port: config.PORT, host: config.HOST });
   const controller = await new TestController().start();
@@ -42,8 +46,8 @@ export async function runDemo(args: string[] = []): Promise<void> {
   say(`OX simulator: SOAP ${sim.soapUrl}, UI ${sim.httpsUrl}`);
   say(`Endpoint: ${base}`);
   const inst = controller.newInstance();
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await controller.call(base, method, path, { instanceId: inst.id, body });
+  const call = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+    const res = await controller.call(base, method, path, { instanceId: inst.id, body, headers });
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
     return res.json;
   };
@@ -59,7 +63,8 @@ export async function runDemo(args: string[] = []): Promise<void> {
   const context = await call('POST', '/contexts', { aps: { id: ctx, subscription: randomUUID() }, app: { aps: { id: inst.id } }, subscription: link(), account: link(), domain: 'demo.example', diskspace: { limit: 2048 } });
   say(`3. Context ${context.contextId} for the subscription (2048 MB)`);
   const alice = randomUUID();
-  await call('POST', '/mailboxes', { aps: { id: alice }, context: { aps: { id: ctx } }, profile: { aps: { id: groupware } }, user: link(), login: 'alice', email: 'alice@demo.example', displayName: 'Alice Example' });
+  const aliceUser = randomUUID(); // her service user: the panel sends it as APS-Identity-ID
+  await call('POST', '/mailboxes', { aps: { id: alice }, context: { aps: { id: ctx } }, profile: { aps: { id: groupware } }, user: { aps: { id: aliceUser } }, login: 'alice', email: 'alice@demo.example', displayName: 'Alice Example' });
   await call('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id: ctx } }, profile: { aps: { id: webmail } }, user: link(), login: 'bob', email: 'bob@demo.example', displayName: 'Bob Example' });
   say('4. Mailboxes alice (Groupware) and bob (Webmail)');
   await call('POST', '/mobility', { aps: { id: randomUUID() }, mailbox: { aps: { id: alice } } });
@@ -68,7 +73,7 @@ export async function runDemo(args: string[] = []): Promise<void> {
   say(`6. Usage poll: ${usage.mailboxCount.usage} mailboxes, ${usage.mobilityCount.usage} with mobility, ${usage.diskspace.usage} of ${usage.diskspace.limit} MB`);
 
   const links = async () => {
-    say(`Login URL (alice, webmail): ${(await call('GET', `/mailboxes/${alice}/login`)).url}`);
+    say(`Login URL (alice, webmail): ${(await call('GET', `/mailboxes/${alice}/login`, undefined, { 'APS-Identity-ID': aliceUser })).url}`);
     say(`Login URL (context administrator): ${(await call('GET', `/contexts/${ctx}/adminLogin`)).url}`);
     say('Each link works once, for 60 s; accept the self-signed certificates. Press Enter for fresh links, Ctrl-C to stop.');
   };

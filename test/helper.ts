@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../app/config.js';
+import { loadConfig, type Config } from '../app/config.js';
 import { buildServer } from '../app/server.js';
 import { OxSimulator, type SimulatorOptions } from '../tools/ox-sim/server.js';
 import { TestController, type CallOptions, type CallResult } from '../tools/controller.js';
@@ -37,6 +37,8 @@ export class Stack {
   /** Every password, key line and SSO token this stack sent or received: none may reach a log. */
   readonly secrets = new Set<string>([MASTER_PASSWORD]);
   private env: Record<string, string> = {};
+  /** The single sign-on listener's base URL, when SSO_PORT is set. */
+  publicUrl = '';
 
   constructor(private readonly opts: StackOptions = {}) {}
 
@@ -75,6 +77,21 @@ export class Stack {
       config.PUBLIC_URL = this.env.PUBLIC_URL;
     }
     this.url = `https://127.0.0.1:${port}/`;
+    await this.listenPublic(config, firstStart);
+  }
+
+  /** With SSO_PORT, the single sign-on listener (its own port, plain HTTP unless given TLS files). */
+  private async listenPublic(config: Config, firstStart: boolean): Promise<void> {
+    const publicServer = this.endpoint.publicServer;
+    if (!publicServer) return;
+    await publicServer.listen({ port: config.SSO_PORT ?? 0, host: '127.0.0.1' });
+    const { port } = publicServer.server.address() as AddressInfo;
+    this.publicUrl = `${config.SSO_TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${port}`;
+    if (firstStart) {
+      this.env.SSO_PORT = String(port);
+      if (!this.opts.env?.PUBLIC_URL) this.env.PUBLIC_URL = this.publicUrl;
+      config.PUBLIC_URL = this.env.PUBLIC_URL;
+    }
   }
 
   async restartEndpoint(extraEnv: Record<string, string> = {}): Promise<void> {

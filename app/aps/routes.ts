@@ -151,6 +151,7 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
       service: type.serviceId, operation: route.operation, resourceId, name: route.name, linkedId: params.linkedId,
       instanceId: header(req, 'aps-instance-id') ?? '', body, query: { ...(req.query as Record<string, string>) }, params: pathParams,
       transactionId: String(req.id), phase, controllerUri: header(req, 'aps-controller-uri') ?? '', log: req.log,
+      identityId: header(req, 'aps-identity-id'), originalIdentityId: header(req, 'aps-original-identity-id'),
     };
   }
 

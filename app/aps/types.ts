@@ -20,6 +20,10 @@ export interface ApsCall {
   transactionId: string;
   phase: 'sync' | 'async';
   controllerUri: string;
+  /** The panel user acting (APS-Identity-ID), sent with requests that start in the panel. */
+  identityId?: string;
+  /** A provider's staff member acting as that user (APS-Original-Identity-ID). */
+  originalIdentityId?: string;
   log: Logger;
 }
 

@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface Metrics {
   registry: Registry;
   soapCall(service: string, operation: string, outcome: string, seconds: number): void;
-  ssoLogin(outcome: 'ok' | 'refused'): void;
+  ssoLogin(outcome: 'ok' | 'refused' | 'failed'): void;
 }
 
 export function createMetrics(jobCounts?: () => Promise<Record<string, number>>): Metrics & { apsRequests: Histogram; jobs: Gauge } {

@@ -2,7 +2,7 @@
 // and helpers to reach an instance's settings and OX client.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
-import type { ControllerClients } from '../aps/controller-client.js';
+import type { ControllerClient, ControllerClients } from '../aps/controller-client.js';
 import type { SchemaRegistry } from '../aps/schema-registry.js';
 import type { ApsCall } from '../aps/types.js';
 import type { OxConnections } from '../ox/connections.js';
@@ -28,6 +28,10 @@ export interface AppSettings {
   smtpServer?: string;
   mobilityMode: 'addon' | 'included';
   debug: boolean;
+  /** token: server-side tokenLogin (App Suite); form: the browser posts OX's form login. */
+  ssoMethod?: 'token' | 'form';
+  /** Account administrators may open their employees' mailboxes. */
+  adminMailboxLogin?: boolean;
 }
 
 /** The OX SOAP URL an instance provisions to (undefined before its settings are saved). */
@@ -89,6 +93,14 @@ export function oxClientFor(deps: ServiceDeps, settings: AppSettings, masterPass
     master: { login: settings.masterLogin, password: masterPassword ?? '' },
     masterAccountOverride: settings.masterAccountOverride,
   });
+}
+
+/** The calling instance's client for the controller's REST API, in this request's transaction. */
+export function controllerFor(deps: ServiceDeps, call: ApsCall, instance: InstanceRecord): ControllerClient {
+  return deps.controllers.for({
+    instanceId: instance.id, controllerUri: call.controllerUri || instance.controllerUri,
+    cert: instance.instanceCert, key: instance.secrets.instanceKey ?? '',
+  }, call.transactionId);
 }
 
 /** A random password OX accepts (letters, digits, - and _), 144 bits. */

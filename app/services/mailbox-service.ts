@@ -8,11 +8,11 @@ import type { ResourceRecord } from '../store/ledger.js';
 import { applyAccess, capabilityDiff, profileAccess, wantsMobility, type ProfileProps } from './access.js';
 import { contextAdmin } from './context-service.js';
 import {
-  claim, generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
+  claim, controllerFor, generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
   type InstanceEnv, type ServiceDeps,
 } from './deps.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
-import { issueLoginUrl } from './sso-login.js';
+import { issueLoginUrl, type MailboxOwner } from './sso-login.js';
 
 const SERVICE = 'mailboxes';
 
@@ -25,23 +25,20 @@ interface Person {
 }
 
 /** Login, e-mail and names from the body, or from the linked service user when missing. */
-async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promise<Person> {
+async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promise<Person & { owner?: MailboxOwner }> {
   const b = call.body as Record<string, string | undefined>;
   let user: Record<string, string | undefined> = {};
   if (!b.login || !b.email || !b.displayName) {
-    const userId = linkId(call.body, 'user')!;
-    const client = deps.controllers.for({
-      instanceId: env.instance.id, controllerUri: call.controllerUri || env.instance.controllerUri,
-      cert: env.instance.instanceCert, key: env.instance.secrets.instanceKey ?? '',
-    }, call.transactionId);
-    user = await client.getResource<Record<string, string | undefined>>(userId);
+    user = await controllerFor(deps, call, env.instance).getResource<Record<string, string | undefined>>(linkId(call.body, 'user')!);
   }
   const email = b.email ?? user.email ?? user.login;
   const login = b.login ?? user.login ?? email;
   if (!login || !email) throw apsError(400, 'UnknownResource', 'The mailbox has no login or e-mail, and the service user has none either');
   const given = b.givenName ?? user.givenName ?? login.split('@')[0];
   const family = b.familyName ?? user.familyName ?? '-';
-  return { login, email: email.toLowerCase(), givenName: given, familyName: family, displayName: b.displayName ?? user.displayName ?? `${given} ${family}`.trim() };
+  const serviceUser = linkId(call.body, 'user');
+  const owner = serviceUser ? { id: serviceUser, ...(user.userId ? { userId: String(user.userId) } : {}) } : undefined;
+  return { login, email: email.toLowerCase(), givenName: given, familyName: family, displayName: b.displayName ?? user.displayName ?? `${given} ${family}`.trim(), owner };
 }
 
 function uploadLimits(profile: ProfileProps): Partial<OxUser> {
@@ -67,7 +64,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
   }
 
   function view(rec: ResourceRecord): Record<string, unknown> {
-    return resourceView(deps, SERVICE, rec.id, { ...withoutSuspendState(rec.props), login: rec.login, oxUserId: rec.oxUserId });
+    const { owner: _owner, ...props } = withoutSuspendState(rec.props);
+    return resourceView(deps, SERVICE, rec.id, { ...props, login: rec.login, oxUserId: rec.oxUserId });
   }
 
   /**
@@ -122,7 +120,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       if (mobility) await applyAccess(env.ox, ctxId, admin, userId, profileProps, true);
       if (profileProps.capabilities?.length) await env.ox.changeUserCapabilities(ctxId, admin, userId, profileProps.capabilities, []);
     });
-    const props = { ...ownProperties(deps, SERVICE, call.body), email: p.email, displayName: p.displayName, givenName: p.givenName, familyName: p.familyName, mobilityEnabled: mobility, aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
+    const props = {
+      ...ownProperties(deps, SERVICE, call.body), email: p.email, displayName: p.displayName, givenName: p.givenName, familyName: p.familyName,
+      mobilityEnabled: mobility, owner: p.owner, aps: { type: deps.schemas.get(SERVICE)?.schema.id },
+    };
     await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
     return view({ ...record, login: p.login, oxUserId: userId, props });
   }

@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   ResourceDisabled: 'The context or mailbox is disabled.',
   ContextIdsExhausted: 'No free OX context id was found.',
   ResourceIdTaken: 'Another application instance holds this resource id.',
+  MailboxLoginRefused: 'Only the mailbox\'s own user may open it unless the instance allows administrators (adminMailboxLogin).',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 

@@ -1,15 +1,64 @@
-// Single sign-on for contexts (the context admin) and mailboxes (the user): issue a one-time URL,
-// and turn a redeemed token into OX form-login fields.
+// Single sign-on for contexts (the context admin) and mailboxes (the user): who may have a
+// one-time URL, and what a redeemed token logs in as (never seen by the browser).
 import type { ApsCall } from '../aps/types.js';
-import type { FormLogin } from '../sso/login-page.js';
-import type { SsoTokenRecord } from '../store/ledger.js';
-import { requireResource, type AppSettings, type ServiceDeps } from './deps.js';
+import type { InstanceRecord, ResourceRecord, SsoTokenRecord } from '../store/ledger.js';
+import { controllerFor, requireResource, type AppSettings, type ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
 
 const CLIENTS = {
   appsuite: { client: 'open-xchange-appsuite', name: 'OX App Suite', page: '' },
   ox6: { client: 'com.openexchange.ox.gui.dhtml', name: 'OX6', page: 'index.html' },
 } as const;
+
+/** The service user a mailbox belongs to (its APS id, and the platform user id when known). */
+export interface MailboxOwner {
+  id: string;
+  userId?: string;
+}
+
+/** Whom the login opens OX as, and how: all the browser ever gets is the result of it. */
+export interface LoginTarget {
+  method: 'token' | 'form';
+  oxPublicUrl: string;
+  login: string;
+  password: string;
+  client: string;
+  uiWebPath: string;
+  productName: string;
+  kind: 'contexts' | 'mailboxes';
+}
+
+/**
+ * A mailbox opens for its own service user; for anyone else (an account administrator, or a
+ * request without an identity) only where the instance allows it. APS-Identity-ID may carry the
+ * service user's id or its platform user's id (spec: UNCONFIRMED which): both count.
+ */
+async function mailboxLoginRole(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, instance: InstanceRecord): Promise<'own user' | 'administrator'> {
+  const identity = call.identityId;
+  const owner = identity ? await ownerOf(deps, call, rec, instance, identity) : undefined;
+  if (identity && owner && (identity === owner.id || identity === owner.userId)) return 'own user';
+  if ((instance.settings as Partial<AppSettings>).adminMailboxLogin === true) return 'administrator';
+  throw apsError(403, 'MailboxLoginRefused', 'Only the mailbox\'s own user may open it; the provider can let account administrators open their employees\' mailboxes with the application setting adminMailboxLogin');
+}
+
+/**
+ * The mailbox's owner; when the identity is not the service user's id and its platform user id is
+ * not known yet, the service user is read from the controller once and the id kept.
+ */
+async function ownerOf(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, instance: InstanceRecord, identity: string): Promise<MailboxOwner | undefined> {
+  const owner = rec.props.owner as MailboxOwner | undefined;
+  if (!owner || identity === owner.id || owner.userId) return owner;
+  try {
+    const user = await controllerFor(deps, call, instance).getResource<{ userId?: string | number }>(owner.id);
+    if (user.userId === undefined) return owner;
+    const known = { ...owner, userId: String(user.userId) };
+    await deps.ledger.updateResource(rec.instanceId, rec.id, { props: { ...rec.props, owner: known } });
+    return known;
+  } catch (err) {
+    call.log.warn({ err: (err as Error).message }, 'could not read the mailbox\'s service user to check who asks for its login');
+    return owner;
+  }
+}
 
 export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'contexts' | 'mailboxes'): Promise<{ url: string }> {
   const rec = await requireResource(deps, call, call.resourceId, kind);
@@ -19,12 +68,18 @@ export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'con
     throw apsError(409, 'ResourceDisabled', `The ${rec.state === 'disabled' ? what : 'context'} is disabled: enable it before logging in`);
   }
   if (rec.state !== 'ready') throw apsError(409, 'ContextNotReady', `The ${what} is not provisioned yet (state ${rec.state}); try again when it is ready`);
-  const token = await deps.sso.issue(call.instanceId, rec.id);
+  const instance = await deps.ledger.getInstance(call.instanceId);
+  if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${call.instanceId}`);
+  const role = kind === 'mailboxes' ? await mailboxLoginRole(deps, call, rec, instance) : 'context administrator';
+  const token = await deps.sso.issue(call.instanceId, rec.id, call.identityId);
+  call.log.info({
+    audit: 'sso-link', who: call.identityId ?? null, onBehalfOf: call.originalIdentityId ?? null, role, resource: rec.id, kind, as: rec.login,
+  }, 'single sign-on link issued');
   return { url: `${deps.config.PUBLIC_URL}/sso/${token}` };
 }
 
-/** The form-login fields for a redeemed token, or undefined when its resource cannot log in now. */
-export async function formLoginFor(deps: ServiceDeps, binding: SsoTokenRecord): Promise<FormLogin | undefined> {
+/** What a redeemed token logs in as, or undefined when its resource cannot log in now. */
+export async function loginTargetFor(deps: ServiceDeps, binding: SsoTokenRecord): Promise<LoginTarget | undefined> {
   const rec = await deps.ledger.getResource(binding.instanceId, binding.resourceId);
   if (!rec || rec.state !== 'ready') return undefined;
   const ctx = rec.kind === 'contexts' ? rec : await deps.ledger.getResource(binding.instanceId, rec.parentId ?? '');
@@ -33,8 +88,11 @@ export async function formLoginFor(deps: ServiceDeps, binding: SsoTokenRecord): 
   const instance = await deps.ledger.getInstance(rec.instanceId);
   if (!password || !rec.login || !instance) return undefined;
   const settings = instance.settings as unknown as AppSettings;
-  const ui = CLIENTS[settings.loginClient] ?? CLIENTS.appsuite;
+  const loginClient = settings.loginClient === 'ox6' ? 'ox6' : 'appsuite';
+  const ui = CLIENTS[loginClient];
   return {
+    // OX6's UI does not redeem tokens: it always uses form login.
+    method: loginClient === 'appsuite' && settings.ssoMethod !== 'form' ? 'token' : 'form',
     oxPublicUrl: settings.oxPublicUrl,
     // OX splits at the last "@": user name, then a login mapping (the context id always is one).
     login: `${rec.login}@${ctx.oxContextId}`,
@@ -42,5 +100,6 @@ export async function formLoginFor(deps: ServiceDeps, binding: SsoTokenRecord): 
     client: ui.client,
     uiWebPath: `${settings.productPath}${ui.page}`,
     productName: ui.name,
+    kind: rec.kind === 'contexts' ? 'contexts' : 'mailboxes',
   };
 }

@@ -1,5 +1,6 @@
-// The page a redeemed token serves: a hidden form that posts to OX's form login at once (a
-// button when scripts are off). The password is in the form body, never in a URL.
+// What a redeemed token serves. Form login (OX6, or where the token flow cannot work): a hidden
+// form that posts to OX at once (a button when scripts are off), the password in the form body,
+// never in a URL. Token login needs no page: a redirect. And the pages for what went wrong.
 import { randomBytes, randomUUID } from 'node:crypto';
 
 export interface FormLogin {
@@ -51,6 +52,19 @@ export function renderLoginPage(f: FormLogin): RenderedPage {
 <script nonce="${nonce}">document.getElementById('ox-login').submit();</script></body></html>`;
   return { html, headers: securityHeaders(nonce, new URL(action).origin) };
 }
+
+/** A page that says what went wrong and what to do; no script, nothing about the account. */
+export function renderProblemPage(title: string, text: string): RenderedPage {
+  const nonce = randomBytes(16).toString('base64');
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`;
+  return { html, headers: securityHeaders(nonce, "'none'") };
+}
+
+/** Headers for the redirect that carries OX's one-time tokens (in the URL fragment). */
+export const REDIRECT_HEADERS = {
+  'cache-control': 'no-store', pragma: 'no-cache', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff',
+} as const;
 
 export function renderInvalidPage(): RenderedPage {
   const nonce = randomBytes(16).toString('base64');

@@ -1,16 +1,75 @@
 // GET /sso/<token>: opened by the customer's browser (no client certificate). Redeems the token
-// once and serves the auto-submitting OX login form; any invalid token gets the same page.
-import type { FastifyInstance } from 'fastify';
-import { renderInvalidPage, renderLoginPage } from './login-page.js';
-import { formLoginFor } from '../services/sso-login.js';
+// once. App Suite: the endpoint logs in at OX itself (tokenLogin, with the browser's address and
+// user agent) and redirects the browser with one-time tokens only. OX6 or form mode: the page
+// that posts OX's form login. Every sign-on leaves an audit line: who, as whom, when, from where.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tokenLogin } from '../ox/http-login.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { loginTargetFor, type LoginTarget } from '../services/sso-login.js';
+import type { SsoTokenRecord } from '../store/ledger.js';
+import type { SsoTokens } from './tokens.js';
+import { REDIRECT_HEADERS, renderInvalidPage, renderLoginPage, renderProblemPage, type RenderedPage } from './login-page.js';
 
-export default async function ssoRoutes(fastify: FastifyInstance) {
+export interface SsoRoutesOptions {
+  deps: ServiceDeps;
+  tokens: SsoTokens;
+  countLogin: (outcome: 'ok' | 'refused' | 'failed') => void;
+  /** PEM of the CA behind OX's HTTPS, when not a public one. */
+  oxCa?: string;
+  oxTimeoutMs: number;
+}
+
+/** The browser's address as OX will see it (IPv4 without the IPv6-mapped prefix). */
+function browserAddress(req: FastifyRequest): string {
+  return req.ip.startsWith('::ffff:') ? req.ip.slice(7) : req.ip;
+}
+
+function send(reply: FastifyReply, status: number, page: RenderedPage): FastifyReply {
+  return reply.code(status).headers(page.headers).send(page.html);
+}
+
+export default async function ssoRoutes(fastify: FastifyInstance, opts: SsoRoutesOptions) {
+  async function viaToken(req: FastifyRequest, reply: FastifyReply, target: LoginTarget): Promise<FastifyReply> {
+    const result = await tokenLogin({
+      oxPublicUrl: target.oxPublicUrl, login: target.login, password: target.password, client: target.client,
+      clientToken: randomBytes(32).toString('base64url'), clientIp: browserAddress(req),
+      clientUserAgent: String(req.headers['user-agent'] ?? ''), uiWebPath: target.uiWebPath,
+    }, { timeoutMs: opts.oxTimeoutMs, ca: opts.oxCa });
+    if (result.ok) {
+      opts.countLogin('ok');
+      return reply.code(302).headers(REDIRECT_HEADERS).header('location', result.redirect).send();
+    }
+    opts.countLogin('failed');
+    if (result.reason === 'unreachable') {
+      req.log.warn({ ox: target.oxPublicUrl, reason: result.message }, 'single sign-on: OX login did not answer');
+      return send(reply, 503, renderProblemPage(`${target.productName} cannot be reached`, 'The mail service does not answer right now. Try again in a few minutes; if it keeps failing, tell your provider.'));
+    }
+    req.log.warn({ oxCode: result.code, oxMessage: result.message, kind: target.kind }, 'single sign-on: OX refused the login');
+    if (result.code === 'LGI-0006') {
+      return send(reply, 409, renderProblemPage('The password was changed in OX', 'This account\'s password was changed inside the mail service, so the control panel can no longer sign you in. Set a new password for the mailbox in the control panel, then use the login button again.'));
+    }
+    return send(reply, 502, renderProblemPage(`${target.productName} refused the login`, `The mail service refused the login (${result.code}). Try again later; if it keeps failing, tell your provider this code.`));
+  }
+
+  // The route logs at warn (its URL holds the token); the audit line goes to the instance's logger.
+  function audit(req: FastifyRequest, binding: SsoTokenRecord, target: LoginTarget): void {
+    fastify.log.info({ reqId: req.id,
+      audit: 'sso', who: binding.issuedTo ?? 'unknown', as: target.login, kind: target.kind, resource: binding.resourceId,
+      from: browserAddress(req), method: target.method, at: new Date().toISOString(),
+    }, 'single sign-on');
+  }
+
   fastify.get<{ Params: { token: string } }>('/sso/:token', { logLevel: 'warn' }, async (req, reply) => {
-    const binding = await fastify.sso.redeem(req.params.token);
-    const form = binding && (await formLoginFor(fastify.serviceDeps, binding));
-    fastify.metrics.ssoLogin(form ? 'ok' : 'refused');
-    const page = form ? renderLoginPage(form) : renderInvalidPage();
-    if (form) req.log.info({ resource: binding!.resourceId }, 'single sign-on page served');
-    return reply.code(form ? 200 : 404).headers(page.headers).send(page.html);
+    const binding = await opts.tokens.redeem(req.params.token);
+    const target = binding && (await loginTargetFor(opts.deps, binding));
+    if (!binding || !target) {
+      opts.countLogin('refused');
+      return send(reply, 404, renderInvalidPage());
+    }
+    audit(req, binding, target);
+    if (target.method === 'token') return viaToken(req, reply, target);
+    opts.countLogin('ok');
+    return send(reply, 200, renderLoginPage(target));
   });
 }

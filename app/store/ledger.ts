@@ -95,6 +95,8 @@ export interface SsoTokenRecord {
   instanceId: string;
   resourceId: string;
   expiresAt: number;
+  /** The panel user (APS-Identity-ID) the link was issued to, for the audit line at sign-on. */
+  issuedTo?: string | null;
 }
 
 export interface Ledger {

@@ -93,4 +93,10 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    sql: `
+      ALTER TABLE sso_tokens ADD COLUMN issued_to TEXT
+    `,
+  },
 ];

@@ -265,14 +265,15 @@ export abstract class SqlLedger implements Ledger {
   // ----- SSO tokens -----
 
   async saveSsoToken(token: SsoTokenRecord): Promise<void> {
-    await this.run('INSERT INTO sso_tokens (hash, instance_id, resource_id, expires_at) VALUES (?, ?, ?, ?)',
-      [token.hash, token.instanceId, token.resourceId, token.expiresAt]);
+    await this.run('INSERT INTO sso_tokens (hash, instance_id, resource_id, expires_at, issued_to) VALUES (?, ?, ?, ?, ?)',
+      [token.hash, token.instanceId, token.resourceId, token.expiresAt, token.issuedTo ?? null]);
   }
 
   async takeSsoToken(hash: string, now: number): Promise<SsoTokenRecord | undefined> {
     const row = await this.one('DELETE FROM sso_tokens WHERE hash = ? RETURNING *', [hash]);
     if (!row || Number(row.expires_at) <= now) return undefined;
-    return { hash, instanceId: String(row.instance_id), resourceId: String(row.resource_id), expiresAt: Number(row.expires_at) };
+    const issuedTo = row.issued_to == null ? null : String(row.issued_to);
+    return { hash, instanceId: String(row.instance_id), resourceId: String(row.resource_id), expiresAt: Number(row.expires_at), issuedTo };
   }
 
   async pruneSsoTokens(now: number): Promise<number> {

@@ -134,7 +134,7 @@ t.test('DELETE /app removes the instance with its resources, jobs, tokens and ca
   const made = await stack.call('POST', '/mailboxes', { body: { ...mailboxBody(mb, ctx, profile), user: { aps: { id: userId } } } });
   t.equal(made.status, 200, 'a mailbox (its service user looked up at the controller)');
   t.ok(stack.endpoint.controllers.has(instanceId), 'a controller connection is cached');
-  t.equal((await stack.call('GET', `/mailboxes/${mb}/login`)).status, 200, 'a login link is issued');
+  t.equal((await stack.call('GET', `/mailboxes/${mb}/login`, { headers: { 'APS-Identity-ID': userId } })).status, 200, 'a login link is issued');
   stack.sim.failNext(50, { mode: 'fault', exceptionClass: 'DatabaseUpdateException', message: 'Database is locked or is now beeing updated, please try again later' });
   t.equal((await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctx, profile, { login: 'w', email: 'w@x.example', displayName: 'W' }) })).status, 202, 'a job waits to retry');
   stack.sim.clearFailures();

@@ -111,11 +111,12 @@ t.test('npm run demo walks the flow, prints working one-time links, stops cleanl
   t.ok(first, out);
   for (const step of ['1. Application instance created', '3. Context 100', '5. Mobility (ActiveSync) for alice', '6. Usage poll: 2 mailboxes, 1 with mobility']) t.match(out, step);
   const { request } = await import('node:https');
-  const status = await new Promise<number>((resolve) => request(first![1], { rejectUnauthorized: false }, (res) => {
+  const answer = await new Promise<{ status: number; location: string }>((resolve) => request(first![1], { rejectUnauthorized: false }, (res) => {
     res.resume();
-    resolve(res.statusCode ?? 0);
+    resolve({ status: res.statusCode ?? 0, location: String(res.headers.location) });
   }).end());
-  t.equal(status, 200, 'the login link serves the login page');
+  t.equal(answer.status, 302, 'the login link logs in at OX (token login) and sends the browser there');
+  t.match(answer.location, /^https:\/\/127\.0\.0\.1:\d+\/appsuite\/#jsessionid=\w+&serverToken=\w+&.*&clientToken=/);
   const before = (out.match(/Login URL \(alice/g) ?? []).length;
   child.stdin.write('\n');
   await waitFor(new RegExp(`(Login URL \\(alice[\\s\\S]*){${before + 1}}`));

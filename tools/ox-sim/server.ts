@@ -2,14 +2,14 @@
 // browser lands on, and a control API for tests (/__sim/*). Loopback only.
 import http from 'node:http';
 import https from 'node:https';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { renderWsdl } from '../wsdl-render.js';
 import { OX_NS, OX_OPERATIONS, OX_SERVICE_NAMES, OX_TYPES, type OxServiceName } from './wire.js';
 import { OxModel, OxError, type ModelOptions } from './ox-model.js';
 import { OPERATIONS } from './operations.js';
 import { WireError, decodeRequest, encodeFault, encodeResponse } from './soap-codec.js';
-import { handleFormLogin, handleUiPage, type Session } from './login.js';
+import { TOKEN_SESSION_MS, handleLogin, handleUiPage, type Session, type TokenSession } from './login.js';
 
 export interface FailureSpec {
   /**
@@ -44,6 +44,12 @@ export class OxSimulator {
   readonly callCounts = new Map<string, number>();
   readonly sessions = new Map<string, Session>();
   readonly logins: Array<{ login: string; ok: boolean; client: string }> = [];
+  /** tokenLogin's sessions waiting for `tokens`, by server token. */
+  readonly tokenSessions = new Map<string, TokenSession>();
+  /** What each tokenLogin was told about the browser (no secrets). */
+  readonly tokenLogins: Array<{ clientIp: string | null; clientUserAgent: string | null; jsonResponse: string | null }> = [];
+  /** How long a token session waits for `tokens` (OX: 60 s). */
+  tokenSessionMs = TOKEN_SESSION_MS;
   latencyMs: number;
   /** SOAP calls being answered now, and the most at once since the last `resetLoad()`. */
   readonly load = { active: 0, peak: 0 };
@@ -131,7 +137,7 @@ export class OxSimulator {
     try {
       if (url.pathname.startsWith('/webservices/')) return await this.soap(url, req, body, res);
       if (url.pathname.startsWith('/__sim/')) return this.control(url.pathname.slice(7), body, res);
-      if (url.pathname === '/ajax/login') return handleFormLogin(this, url, req, body, res);
+      if (url.pathname === '/ajax/login') return handleLogin(this, url, req, body, res);
       return handleUiPage(this, url, req, res);
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
@@ -246,13 +252,12 @@ export class OxSimulator {
     };
   }
 
-  newSessionId(): string {
-    return randomBytes(16).toString('hex');
+  /** The cookie-name hash of one browser (OX derives it from the user agent). */
+  cookieHash(userAgent: string): string {
+    return createHash('md5').update(`${this.cookieSalt}${userAgent}`).digest('hex');
   }
 
-  newAuthCookieSuffix(): string {
-    return randomUUID().replace(/-/g, '');
-  }
+  private readonly cookieSalt = randomUUID();
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
