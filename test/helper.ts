@@ -208,13 +208,16 @@ export function mailboxBody(id: string, ctx: string, profile: string, extra: Rec
 }
 
 /**
- * Follows a single sign-on link as a browser without scripts would: fetches the page, then posts
- * its form to OX. Answers OX's status (302 = signed in) and where it sent the browser.
+ * Follows a single sign-on link as far as OX's verdict. Token login: the endpoint already logged in
+ * at OX, and its redirect to OX (302) is the success. Form login: posts the page's form to OX as a
+ * browser without scripts would. Answers OX's status (302 = signed in) and where it sends the browser.
  */
 export async function ssoFormLogin(url: string): Promise<{ status: number; location: string }> {
-  const page = await fetchInsecure(url);
+  const first = await getInsecure(url);
+  if (first.status === 302) return { status: 302, location: first.location };
+  const page = first.body;
   const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&');
-  if (!action) throw new Error('no login form on the page');
+  if (!action) throw new Error(`no login form on the page (HTTP ${first.status})`);
   const form = new URLSearchParams();
   for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
     form.set(m[1], m[2].replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'));
@@ -222,11 +225,12 @@ export async function ssoFormLogin(url: string): Promise<{ status: number; locat
   return postInsecure(action, form.toString());
 }
 
-function fetchInsecure(url: string): Promise<string> {
+function getInsecure(url: string): Promise<{ status: number; location: string; body: string }> {
+  const transport = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    https.get(url, { rejectUnauthorized: false }, (res) => {
+    transport.get(url, { rejectUnauthorized: false }, (res) => {
       let body = '';
-      res.on('data', (c) => (body += c)).on('end', () => resolve(body));
+      res.on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? ''), body }));
     }).on('error', reject);
   });
 }
