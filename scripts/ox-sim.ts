@@ -14,6 +14,8 @@ const { values } = parseArgs({
     'master-account-override': { type: 'boolean', default: false },
     'keep-calls': { type: 'string', default: '500' },
     tls: { type: 'boolean', default: false },
+    'username-changeable': { type: 'boolean', default: false },
+    'primary-mail-unchangeable': { type: 'boolean', default: false },
   },
 });
 
@@ -24,6 +26,8 @@ const sim = await new OxSimulator({
   latencyMs: Number(values.latency),
   enforceUniqueDisplayName: !values['allow-duplicate-display-names'],
   masterAccountOverride: values['master-account-override'],
+  usernameChangeable: values['username-changeable'],
+  primaryMailUnchangeable: values['primary-mail-unchangeable'],
   keepCalls: Number(values['keep-calls']),
   tls: values.tls ? selfSignedCertificate('127.0.0.1') : undefined,
 }).start();

@@ -7,7 +7,7 @@ const EXCEPTION_ID = /;?\s*exceptionId\s+(-?[\w-]+)\s*$/;
 export type FaultKind =
   | 'authentication' | 'context-exists' | 'no-such-context' | 'no-such-user' | 'user-exists'
   | 'display-name-taken' | 'mail-taken' | 'mapping-taken' | 'already-disabled' | 'busy'
-  | 'no-such-access-combination' | 'invalid-data' | 'other';
+  | 'no-such-access-combination' | 'username-unchangeable' | 'primary-mail-unchangeable' | 'invalid-data' | 'other';
 
 const KIND_PATTERNS: Array<[FaultKind, RegExp]> = [
   ['authentication', /^Authentication failed/i],
@@ -21,6 +21,8 @@ const KIND_PATTERNS: Array<[FaultKind, RegExp]> = [
   ['no-such-user', /^No such user|NoSuchObjectException|^No such (object|entry)/i],
   ['already-disabled', /^Context already disabled/i],
   ['no-such-access-combination', /No such access combination name|Invalid access combination name/i],
+  ['username-unchangeable', /Changing username is disabled/i],
+  ['primary-mail-unchangeable', /primary ?mail must not be changed/i],
 ];
 
 const RETRYABLE_CLASSES = new Set(['DatabaseUpdateException', 'RemoteException']);

@@ -164,16 +164,18 @@ export function contextService(deps: ServiceDeps): ResourceService {
       }
       const errCtx = { doing: `changing context ${id}`, domain: after.domain as string | undefined };
       if (Object.keys(change).length > 1) await withOx(errCtx, () => ox.changeContext(change));
-      let login = rec.login;
-      if (typeof after.adminLogin === 'string' && after.adminLogin !== rec.login) {
+      // What OX took is recorded before the rename, which OX refuses by default: the ledger then
+      // keeps the old login (and says so) while the other changes stand.
+      const { adminLogin: wantedLogin, ...rest } = after;
+      await ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...rest } });
+      if (typeof wantedLogin === 'string' && wantedLogin !== rec.login) {
         const admin = contextAdmin(rec);
-        await withOx({ ...errCtx, credentials: 'context admin' }, async () => {
+        await withOx({ doing: `renaming the administrator of context ${id} to "${wantedLogin}"`, credentials: 'context admin' }, async () => {
           const current = await ox.findUser(id, admin, admin.login);
-          if (current?.id) await ox.changeUser(id, admin, { id: current.id, name: after.adminLogin as string });
+          if (current?.id) await ox.changeUser(id, admin, { id: current.id, name: wantedLogin });
         });
-        login = after.adminLogin;
+        await ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...rest, adminLogin: wantedLogin }, login: wantedLogin });
       }
-      await ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...after }, login });
       return view((await ledger.getResource(call.instanceId, rec.id))!);
     },
 

@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   ResourceDisabled: 'The context or mailbox is disabled.',
   ContextIdsExhausted: 'No free OX context id was found.',
   ResourceIdTaken: 'Another application instance holds this resource id.',
+  OxChangeNotAllowed: 'OX\'s configuration does not allow this change (user-name or primary-address changes).',
   MailboxLoginRefused: 'Only the mailbox\'s own user may open it unless the instance allows administrators (adminMailboxLogin).',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -61,6 +62,10 @@ export function toApsError(err: unknown, c: OxErrorContext): unknown {
       return apsError(409, 'OxMappingTaken', `OX refused the domain "${c.domain ?? ''}" while ${c.doing}: another OX context already uses it as a login mapping`);
     case 'no-such-access-combination':
       return apsError(400, 'OxUnknownAccessCombination', `OX has no access combination "${c.accessCombination ?? ''}" (${c.doing}): use a name from OX's ModuleAccessDefinitions.properties, e.g. webmail, pim, groupware_standard, groupware_premium`);
+    case 'username-unchangeable':
+      return apsError(409, 'OxChangeNotAllowed', `OX does not allow renaming users while ${c.doing}: keep the login, or set USERNAME_CHANGEABLE=true in OX's AdminUser.properties (OX warns that renames can break IMAP ACLs); nothing was changed`);
+    case 'primary-mail-unchangeable':
+      return apsError(409, 'OxChangeNotAllowed', `OX does not allow changing the primary e-mail address while ${c.doing}: keep the address (aliases can still change), or set PRIMARY_MAIL_UNCHANGEABLE=false in OX's AdminUser.properties; nothing was changed`);
     case 'invalid-data':
       return apsError(400, 'OxInvalidData', `OX refused the data while ${c.doing}: ${err.oxMessage}`);
     default:

@@ -167,8 +167,30 @@ t.test('the customer workflow end to end', async (t) => {
   t.equal(await stack.endpoint.ledger.countResources({ instanceId: stack.instanceId, kind: 'mailboxes' }), 0);
 });
 
-t.test('context configure: domain, theme, admin login', async (t) => {
+t.test('renaming the context admin where OX refuses user-name changes (its default): a clear 409, the old login kept', async (t) => {
   const stack = await startStack(t);
+  await stack.createInstance();
+  const id = uuid();
+  const body = contextBody(id, { domain: 'old.example', theme: 'light' });
+  await stack.call('POST', '/contexts', { body });
+  const res = await stack.call('PUT', `/contexts/${id}`, { body: { ...body, domain: 'new.example', theme: 'dark', adminLogin: 'boss' } });
+  t.equal(res.status, 409);
+  t.equal(res.json.error, 'OxChangeNotAllowed');
+  t.match(res.json.message, /USERNAME_CHANGEABLE=true/, 'names the OX setting');
+  const ctx = stack.sim.model.contexts.get(100)!;
+  t.equal(ctx.users.get(ctx.adminId)!.name, 'oxadmin', 'OX kept the login');
+  const rec = await stack.endpoint.ledger.getResource(stack.instanceId, id);
+  t.equal(rec?.login, 'oxadmin', 'so does the ledger');
+  const now = await stack.call('GET', `/contexts/${id}`);
+  t.equal(now.json.adminLogin, 'oxadmin', 'and the panel');
+  t.equal(now.json.domain, 'new.example', 'the domain change OX took is recorded');
+  t.ok(ctx.loginMappings.includes('new.example'));
+  const signedIn = await ssoFormLogin((await stack.call('GET', `/contexts/${id}/adminLogin`)).json.url as string);
+  t.equal(signedIn.status, 302, 'the admin still logs in');
+});
+
+t.test('context configure: domain, theme, admin login (OX with USERNAME_CHANGEABLE=true)', async (t) => {
+  const stack = await startStack(t, { sim: { usernameChangeable: true } });
   await stack.createInstance();
   const id = uuid();
   const body = contextBody(id, { domain: 'old.example', theme: 'light' });

@@ -44,11 +44,18 @@ export interface SimContext {
   nextUserId: number;
 }
 
+/** OX's server settings that decide what provisioning may do; defaults as a default OX ships. */
 export interface ModelOptions {
   masterLogin: string;
   masterPassword: string;
+  /** com.openexchange.user.enforceUniqueDisplayName (default true). */
   enforceUniqueDisplayName: boolean;
+  /** MASTER_ACCOUNT_OVERRIDE (default false). */
   masterAccountOverride: boolean;
+  /** USERNAME_CHANGEABLE in AdminUser.properties (shipped false, code fallback false). */
+  usernameChangeable: boolean;
+  /** PRIMARY_MAIL_UNCHANGEABLE (shipped false; some versions refuse regardless, ox-login.md §3.2). */
+  primaryMailUnchangeable: boolean;
 }
 
 const LOGIN_CHARS = /^[$@%.+a-zA-Z0-9_-]+$/;
@@ -190,8 +197,12 @@ export class OxModel {
     if (data.primaryEmail !== undefined && data.primaryEmail !== user.primaryEmail) {
       this.checkPrimaryMail(ctx, String(data.primaryEmail), user.id);
     }
+    if (data.primaryEmail !== undefined && String(data.primaryEmail).toLowerCase() !== user.primaryEmail.toLowerCase()) {
+      if (this.options.primaryMailUnchangeable) throw invalid('primary mail must not be changed');
+      if (data.email1 === undefined) throw invalid('email1 not sent but required!');
+    }
     const next = { ...user, ...pick(data, ['password', 'display_name', 'given_name', 'sur_name', 'primaryEmail', 'email1', 'defaultSenderAddress']) };
-    if (next.primaryEmail !== next.email1) throw invalid('primarymail must have the same value as email1');
+    if (next.primaryEmail !== next.email1) throw invalid('email1 not equal with primarymail!');
     if (data.aliases !== undefined) {
       const aliases = data.aliases as string[];
       if (![next.primaryEmail, next.email1, next.defaultSenderAddress].every((a) => aliases.includes(a))) {
@@ -201,7 +212,9 @@ export class OxModel {
     }
     if (data.language !== undefined) checkLanguage(String(data.language));
     const rename = data.id !== undefined && data.name !== undefined && data.name !== user.name;
-    // Renaming a login (OX allows it when the user is named by id).
+    // Renaming a login: only where USERNAME_CHANGEABLE=true, and then under the creation rules.
+    if (rename && !this.options.usernameChangeable) throw invalid('Changing username is disabled!');
+    if (rename) this.checkLogin(String(data.name));
     if (rename && [...ctx.users.values()].some((u) => u.name === data.name)) throw invalid(`User ${String(data.name)} already exists in this context`);
     Object.assign(user, next);
     if (rename) user.name = String(data.name);
@@ -249,8 +262,7 @@ export class OxModel {
     if (missing.length) throw invalid(`Mandatory fields not set: ${missing.join(', ')}`);
     if (data.password === '') throw invalid('Empty password is not allowed.');
     const name = String(data.name);
-    const illegal = [...name].filter((c) => !LOGIN_CHARS.test(c));
-    if (illegal.length) throw invalid(`Illegal chars: "${illegal.join('')}"`);
+    this.checkLogin(name);
     if (data.email1 !== undefined && data.email1 !== data.primaryEmail) {
       throw invalid('primarymail must have the same value as email1');
     }
@@ -258,6 +270,11 @@ export class OxModel {
     if ([...ctx.users.values()].some((u) => u.name === name)) throw invalid(`User ${name} already exists in this context`);
     if (!isAdmin) this.checkDisplayName(ctx, String(data.display_name), -1);
     this.checkPrimaryMail(ctx, String(data.primaryEmail), -1);
+  }
+
+  private checkLogin(name: string): void {
+    const illegal = [...name].filter((c) => !LOGIN_CHARS.test(c));
+    if (illegal.length) throw invalid(`Illegal chars: "${illegal.join('')}"`);
   }
 
   private checkDisplayName(ctx: SimContext, displayName: string, selfId: number): void {

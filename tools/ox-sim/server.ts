@@ -70,6 +70,8 @@ export class OxSimulator {
       masterPassword: options.masterPassword ?? 'secret',
       enforceUniqueDisplayName: options.enforceUniqueDisplayName ?? true,
       masterAccountOverride: options.masterAccountOverride ?? false,
+      usernameChangeable: options.usernameChangeable ?? false,
+      primaryMailUnchangeable: options.primaryMailUnchangeable ?? false,
     });
     this.latencyMs = options.latencyMs ?? 0;
     this.keepCalls = options.keepCalls ?? 500;
