@@ -141,8 +141,16 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     const change: OxUser = { id: rec.oxUserId! };
     const map: Array<[string, keyof OxUser]> = [['displayName', 'display_name'], ['givenName', 'given_name'], ['familyName', 'sur_name']];
     for (const [prop, field] of map) if (after[prop] !== undefined && after[prop] !== before[prop]) (change as Record<string, unknown>)[field] = after[prop];
-    if (after.aliases !== undefined && JSON.stringify(after.aliases) !== JSON.stringify(before.aliases)) {
-      change.aliases = [...new Set([before.email as string, ...(after.aliases as string[]).map((a) => a.toLowerCase())])];
+    // A new primary address goes to OX with email1 and the sender address (OX wants all three in
+    // the aliases); where OX refuses primary-address changes, the whole change is refused and the
+    // ledger keeps the old address.
+    const email = typeof after.email === 'string' ? after.email.toLowerCase() : before.email as string;
+    const newEmail = email !== String(before.email).toLowerCase();
+    const aliasesChanged = after.aliases !== undefined && JSON.stringify(after.aliases) !== JSON.stringify(before.aliases);
+    if (newEmail) Object.assign(change, { primaryEmail: email, email1: email, defaultSenderAddress: email });
+    if (newEmail || aliasesChanged) {
+      const aliases = (after.aliases ?? before.aliases ?? []) as string[];
+      change.aliases = [...new Set([email, ...aliases.map((a) => a.toLowerCase())])];
     }
     const secrets = { ...rec.secrets };
     if (typeof call.body.password === 'string' && call.body.password !== rec.secrets.password) {
@@ -153,7 +161,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       if (Object.keys(change).length > 1) await env.ox.changeUser(ctxId, admin, change);
       if (profile.id !== rec.profileId) await switchProfile(env, rec, ctx, profile.props as ProfileProps);
     });
-    const props = { ...before, ...after, mobilityEnabled: wantsMobility(env.settings, profile.props as ProfileProps, rec) };
+    const props = { ...before, ...after, email, mobilityEnabled: wantsMobility(env.settings, profile.props as ProfileProps, rec) };
     await ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
     return view((await ledger.getResource(call.instanceId, rec.id))!);
   }

@@ -203,8 +203,9 @@ export class OxModel {
     }
     const next = { ...user, ...pick(data, ['password', 'display_name', 'given_name', 'sur_name', 'primaryEmail', 'email1', 'defaultSenderAddress']) };
     if (next.primaryEmail !== next.email1) throw invalid('email1 not equal with primarymail!');
-    if (data.aliases !== undefined) {
-      const aliases = data.aliases as string[];
+    const mailFields = ['primaryEmail', 'email1', 'defaultSenderAddress', 'aliases'];
+    if (mailFields.some((f) => data[f] !== undefined)) {
+      const aliases = (data.aliases as string[] | undefined) ?? user.aliases;
       if (![next.primaryEmail, next.email1, next.defaultSenderAddress].every((a) => aliases.includes(a))) {
         throw invalid('primaryMail, Email1 and defaultSenderAddress must be present in set of aliases.');
       }
