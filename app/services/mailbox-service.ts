@@ -189,10 +189,9 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       const { ctx } = await parents(call, rec);
       const admin = contextAdmin(ctx);
       await withOx({ doing: `disabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
-        const saved = await env.ox.getUserAccess(ctx.oxContextId!, admin, rec.oxUserId!);
         const { mailenabled } = await env.ox.getUser(ctx.oxContextId!, admin, { id: rec.oxUserId! });
         const savedMailEnabled = String(mailenabled) !== 'false';
-        await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, savedAccess: saved, savedMailEnabled } });
+        await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, savedMailEnabled } });
         // OX's login refuses deniedPortal=true and mailenabled=false; rights off alone leave the UI open.
         await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: completeAccess({ deniedPortal: true }) });
         await env.ox.changeUser(ctx.oxContextId!, admin, { id: rec.oxUserId!, mailenabled: false });
@@ -206,11 +205,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       const env = await instanceEnv(deps, call.instanceId);
       const { ctx, profile } = await parents(call, rec);
       const admin = contextAdmin(ctx);
-      const saved = rec.props.savedAccess as Record<string, boolean> | undefined;
       const mobility = wantsMobility(env.settings, profile.props as ProfileProps, rec);
+      // The tier the mailbox has now (it may have changed while suspended), not the rights it had.
       await withOx({ doing: `enabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
-        if (saved) await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: { ...saved, USM: mobility, activeSync: mobility } });
-        else await applyAccess(env.ox, ctx.oxContextId!, admin, rec.oxUserId!, profile.props as ProfileProps, mobility);
+        await applyAccess(env.ox, ctx.oxContextId!, admin, rec.oxUserId!, profile.props as ProfileProps, mobility);
         await env.ox.changeUser(ctx.oxContextId!, admin, { id: rec.oxUserId!, mailenabled: rec.props.savedMailEnabled !== false });
       });
       await ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props: withoutSuspendState(rec.props) });

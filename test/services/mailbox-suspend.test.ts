@@ -1,4 +1,4 @@
-// A suspended mailbox cannot log in to OX (its data stays); enable restores exactly what it had.
+// A suspended mailbox cannot log in to OX (its data stays); enable applies its tier again, as it is now.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { mailboxBody, startStack, uuid, type Stack } from '../helper.js';
@@ -38,4 +38,24 @@ t.test('disable blocks OX login and keeps the data; enable restores it exactly',
   t.same(after.access, before.access, 'module rights restored exactly');
   t.not(after.fields.mailenabled, false, 'mail enabled again');
   t.same({ ...after, fields: { ...after.fields, mailenabled: undefined } }, { ...before, fields: { ...before.fields, mailenabled: undefined } }, 'every other field as before');
+});
+
+t.test('a tier change while suspended holds at resume: resume applies the tier the mailbox has now', async (t) => {
+  const stack = await startStack(t);
+  const { ctx, profile } = await stack.withContext();
+  const groupware = uuid();
+  await stack.call('POST', '/profiles', { body: { aps: { id: groupware, type: 'http://ox-connector.org/aps/profiles/1.0' }, app: { aps: { id: uuid() } }, title: 'Groupware', accessCombination: 'groupware_standard' } });
+  const id = uuid();
+  const body = mailboxBody(id, ctx, profile, { login: 'erin', email: 'erin@x.example', displayName: 'Erin' });
+  t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
+  const user = () => [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === 'erin')!;
+  t.equal(user().access.calendar, false, 'webmail: no calendar');
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/disable`)).status, 204);
+  const moved = await stack.call('PUT', `/mailboxes/${id}`, { body: { ...body, profile: { aps: { id: groupware } } } });
+  t.equal(moved.status, 200, 'the tier changes while suspended');
+  t.equal(user().access.deniedPortal, true, 'still suspended in OX');
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/enable`)).status, 204);
+  t.equal(user().access.calendar, true, 'resume applied the groupware tier');
+  t.equal(user().access.deniedPortal, false, 'and the user can log in');
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.profileId, groupware, 'the ledger agrees');
 });
