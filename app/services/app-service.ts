@@ -4,8 +4,9 @@ import { OxFault, OxTransportError } from '../ox/faults.js';
 import type { OxClient } from '../ox/ox-client.js';
 import { forgetInstance, instanceEnv, oxClientFor, ownProperties, resourceView, type AppSettings, type ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
+import { checkTimeZone } from './time-zones.js';
+import { OX_TIME_ZONES } from '../ox/time-zones.js';
 
-const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
 const SERVICE = 'app';
 
 export interface OxCheck {
@@ -16,9 +17,7 @@ export interface OxCheck {
 }
 
 function checkSettings(settings: Partial<AppSettings>): void {
-  if (settings.defaultTimezone && !TIMEZONES.has(settings.defaultTimezone) && settings.defaultTimezone !== 'UTC') {
-    throw apsError(400, 'InvalidSettings', `defaultTimezone "${settings.defaultTimezone}" is not an IANA time zone (e.g. Europe/Berlin)`);
-  }
+  checkTimeZone('defaultTimezone', settings.defaultTimezone);
   if (settings.loginClient === 'ox6' && settings.productPath === '/appsuite/') {
     throw apsError(400, 'InvalidSettings', 'loginClient ox6 needs productPath /ox6/');
   }
@@ -125,6 +124,10 @@ export function appService(deps: ServiceDeps): ResourceService {
       async publicUrl(call) {
         const settings = (await ledger.getInstance(call.instanceId))!.settings as unknown as AppSettings;
         return { url: new URL(settings.productPath, settings.oxPublicUrl).href };
+      },
+      /** The time zones OX knows, for the panel's lists. */
+      async timezones() {
+        return { timezones: OX_TIME_ZONES };
       },
       async testConnection(call) {
         const check = await checkOx(deps, call.instanceId);

@@ -10,6 +10,7 @@ import {
 } from './deps.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
+import { checkTimeZone } from './time-zones.js';
 
 const SERVICE = 'contexts';
 const THEME_KEY = 'io.ox/core//theme';
@@ -116,6 +117,7 @@ export function contextService(deps: ServiceDeps): ResourceService {
 
   return {
     provision: recordingFailures(deps, async (call) => {
+      checkTimeZone('timezone', call.body.timezone);
       const env = await instanceEnv(deps, call.instanceId);
       const { record } = await claim(deps, newRecord(call, SERVICE, {
         login: (call.body.adminLogin as string | undefined) ?? 'oxadmin',
@@ -150,6 +152,7 @@ export function contextService(deps: ServiceDeps): ResourceService {
     },
 
     async configure(call) {
+      checkTimeZone('timezone', call.body.timezone);
       const rec = await requireContext(call);
       const { ox, settings } = await instanceEnv(deps, call.instanceId);
       const before = rec.props;

@@ -13,6 +13,7 @@ import {
 } from './deps.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
 import { issueLoginUrl, type MailboxOwner } from './sso-login.js';
+import { checkTimeZone } from './time-zones.js';
 
 const SERVICE = 'mailboxes';
 
@@ -81,6 +82,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
   }
 
   async function provision(call: ApsCall) {
+    checkTimeZone('timezone', call.body.timezone);
     const env = await instanceEnv(deps, call.instanceId);
     const { ctx, profile } = await parents(call);
     const p = await person(deps, call, env);
@@ -129,6 +131,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
   }
 
   async function configure(call: ApsCall) {
+    checkTimeZone('timezone', call.body.timezone);
     const rec = await requireResource(deps, call, call.resourceId, SERVICE);
     const env = await instanceEnv(deps, call.instanceId);
     const { ctx, profile } = await parents(call, rec);

@@ -23,6 +23,7 @@ export const ERROR_CATALOGUE = {
   ContextIdsExhausted: 'No free OX context id was found.',
   ResourceIdTaken: 'Another application instance holds this resource id.',
   OxChangeNotAllowed: 'OX\'s configuration does not allow this change (user-name or primary-address changes).',
+  InvalidTimeZone: 'A time zone OX does not know.',
   MailboxLoginRefused: 'Only the mailbox\'s own user may open it unless the instance allows administrators (adminMailboxLogin).',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
