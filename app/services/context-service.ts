@@ -92,10 +92,12 @@ export function contextService(deps: ServiceDeps): ResourceService {
     const { mailboxes, mobility } = await counts(rec);
     const p = rec.props;
     const limit = (name: string) => (p[name] as Counter | undefined)?.limit ?? null;
+    // The disk space limit is the quota OX enforces: an absent or unlimited one is defaultQuotaMb.
+    const { settings } = await instanceEnv(deps, rec.instanceId);
     return resourceView(deps, SERVICE, rec.id, {
       ...p,
       contextId: rec.oxContextId, contextName: p.contextName, adminLogin: rec.login,
-      diskspace: { usage: usedMb ?? rec.usage?.diskspace ?? 0, limit: limit('diskspace') },
+      diskspace: { usage: usedMb ?? rec.usage?.diskspace ?? 0, limit: quotaFrom(p, settings) },
       mailboxCount: { usage: mailboxes, limit: limit('mailboxCount') },
       mobilityCount: { usage: mobility, limit: limit('mobilityCount') },
     });

@@ -325,3 +325,17 @@ t.test('context ids OX reports taken are skipped', async (t) => {
   t.equal(link.status, 200, 'link notifications are acknowledged');
   t.same(link.json, {});
 });
+
+t.test('an unlimited or absent disk space limit reports the quota OX enforces', async (t) => {
+  const stack = await startStack(t);
+  await stack.createInstance({ defaultQuotaMb: 750 });
+  for (const [label, diskspace] of [['unlimited', { limit: -1 }], ['no limit', {}], ['null', { limit: null }]] as const) {
+    const id = uuid();
+    const res = await stack.call('POST', '/contexts', { body: contextBody(id, { diskspace }) });
+    t.equal(res.status, 200, `${label}: ${res.json?.message ?? ''}`);
+    const oxQuota = stack.sim.model.contexts.get(res.json.contextId as number)!.maxQuota;
+    t.equal(oxQuota, 750, `${label}: OX enforces defaultQuotaMb`);
+    t.equal(res.json.diskspace.limit, oxQuota, `${label}: the answer reports it`);
+    t.equal((await stack.call('GET', `/contexts/${id}`)).json.diskspace.limit, oxQuota, `${label}: so does every poll`);
+  }
+});
