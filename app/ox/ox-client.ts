@@ -51,6 +51,25 @@ export interface OxClientOptions {
   master: Credentials;
   /** OX MASTER_ACCOUNT_OVERRIDE: the master admin may act inside every context. */
   masterAccountOverride: boolean;
+  /** Sees every call of this client with its arguments, passwords replaced (diagnostics). */
+  trace?: (entry: OxTraceEntry) => void;
+}
+
+export interface OxTraceEntry {
+  service: string;
+  operation: string;
+  args: unknown;
+  ms: number;
+  outcome: 'ok' | 'failed';
+  error?: string;
+}
+
+/** Arguments as they may be logged: every credential and password replaced. */
+export function redactArgs(value: unknown, key = ''): unknown {
+  if (/^(password|auth)$/i.test(key)) return '[redacted]';
+  if (Array.isArray(value)) return value.map((v) => redactArgs(v));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactArgs(v, k)]));
+  return value;
 }
 
 type Wire = Record<string, unknown>;
@@ -155,12 +174,26 @@ export class OxClient {
   }
 
   private context(operation: string, args: Wire): Promise<unknown> {
-    return this.soap.call('OXContextService', operation, { ...args, auth: this.opts.master });
+    return this.send('OXContextService', operation, { ...args, auth: this.opts.master });
   }
 
   private user(admin: Credentials, operation: string, args: Wire): Promise<unknown> {
     const auth = this.opts.masterAccountOverride ? this.opts.master : admin;
-    return this.soap.call('OXUserService', operation, { ...args, auth });
+    return this.send('OXUserService', operation, { ...args, auth });
+  }
+
+  private async send(service: 'OXContextService' | 'OXUserService', operation: string, args: Wire): Promise<unknown> {
+    const { trace } = this.opts;
+    if (!trace) return this.soap.call(service, operation, args);
+    const started = Date.now();
+    try {
+      const result = await this.soap.call(service, operation, args);
+      trace({ service, operation, args: redactArgs(args), ms: Date.now() - started, outcome: 'ok' });
+      return result;
+    } catch (err) {
+      trace({ service, operation, args: redactArgs(args), ms: Date.now() - started, outcome: 'failed', error: (err as Error).message });
+      throw err;
+    }
   }
 }
 

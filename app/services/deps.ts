@@ -6,7 +6,8 @@ import type { ControllerClient, ControllerClients } from '../aps/controller-clie
 import type { SchemaRegistry } from '../aps/schema-registry.js';
 import type { ApsCall } from '../aps/types.js';
 import type { OxConnections } from '../ox/connections.js';
-import type { OxClient } from '../ox/ox-client.js';
+import type { OxClient, OxTraceEntry } from '../ox/ox-client.js';
+import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { InstanceRecord, Ledger, ResourceRecord } from '../store/ledger.js';
 import type { StoredCall } from '../aps/dispatch.js';
 import type { SsoTokens } from '../sso/tokens.js';
@@ -52,6 +53,8 @@ export interface ServiceDeps {
   schemas: SchemaRegistry;
   jobs: JobQueue;
   sso: SsoTokens;
+  /** For diagnostics an instance asks for (its `debug` setting). */
+  log?: Logger;
 }
 
 export interface InstanceEnv {
@@ -84,15 +87,22 @@ async function loadInstanceEnv(deps: ServiceDeps, instanceId: string): Promise<I
   const instance = await deps.ledger.getInstance(instanceId);
   if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${instanceId}`);
   const settings = instance.settings as unknown as AppSettings;
-  return { instance, settings, ox: await oxClientFor(deps, settings, instance.secrets.masterPassword) };
+  return { instance, settings, ox: await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id) };
 }
 
 /** The OX client for these settings and master password (stored or only proposed). */
-export function oxClientFor(deps: ServiceDeps, settings: AppSettings, masterPassword: string | undefined): Promise<OxClient> {
+export function oxClientFor(deps: ServiceDeps, settings: AppSettings, masterPassword: string | undefined, instanceId?: string): Promise<OxClient> {
+  // `debug`: this instance's OX calls are logged with their (redacted) arguments.
+  const trace = settings.debug === true && deps.log ? traceTo(deps.log.child({ instance: instanceId ?? null })) : undefined;
   return deps.ox.client(settings.oxSoapUrl, {
     master: { login: settings.masterLogin, password: masterPassword ?? '' },
     masterAccountOverride: settings.masterAccountOverride,
+    trace,
   });
+}
+
+function traceTo(log: Logger): (entry: OxTraceEntry) => void {
+  return (entry) => log.info({ oxTrace: entry }, `OX ${entry.service}.${entry.operation} ${entry.outcome}`);
 }
 
 /** The calling instance's client for the controller's REST API, in this request's transaction. */

@@ -18,6 +18,7 @@ export default fp(async (fastify) => {
     config: fastify.config,
     schemas: fastify.apsSchemas,
     sso: fastify.sso,
+    log: fastify.log.child({ component: 'ox-trace' }),
     jobs: {
       enqueue: (key, call) => enqueueJob(fastify.ledger, key, call.instanceId, call.resourceId, call as unknown as Record<string, unknown>, fastify.config.JOB_DEADLINE),
     },
