@@ -13,6 +13,8 @@ export interface ProfileProps {
   uploadFileSizeLimit?: number;
   uploadFileSizeLimitPerFile?: number;
   includesMobility?: boolean;
+  /** Whether OX's access combination of this tier grants USM and ActiveSync (learned from OX). */
+  combinationMobility?: boolean;
 }
 
 export function profileAccess(profile: ProfileProps): Access {
@@ -24,18 +26,30 @@ export function wantsMobility(settings: AppSettings, profile: ProfileProps, mail
   return settings.mobilityMode === 'included' || profile.includesMobility === true || mailbox?.props.mobilityAddon === true;
 }
 
+/** Whether the tier's own rights include mobility, where that is known without asking OX. */
+export function tierMobility(profile: ProfileProps): boolean | undefined {
+  if (profile.accessCombination) return profile.combinationMobility;
+  const flags = new Set(profile.moduleAccess ?? []);
+  return flags.has('USM') && flags.has('activeSync');
+}
+
+export const grantsMobility = (flags: ModuleAccess) => flags.USM === true && flags.activeSync === true;
+
 /**
- * Applies the profile's rights with mobility on or off. A combination name cannot be edited
- * client-side, so with a mobility change we read the flags OX stored and set the two on top.
+ * Applies the profile's rights with mobility on top, and answers whether mobility is on. Mobility
+ * the tier itself grants stays (a re-apply never strips it); otherwise it follows `wanted` (add-on,
+ * instance setting). A combination name cannot be edited client-side, so we read the flags OX
+ * stored and set the two on top.
  */
-export async function applyAccess(ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, mobility: boolean): Promise<ModuleAccess | undefined> {
-  const access = profileAccess(profile);
-  await ox.changeUserAccess(ctxId, admin, userId, access);
+export async function applyAccess(ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean): Promise<{ mobility: boolean; tierGrants: boolean }> {
+  await ox.changeUserAccess(ctxId, admin, userId, profileAccess(profile));
   const current = await ox.getUserAccess(ctxId, admin, userId);
-  if (current.USM === mobility && current.activeSync === mobility) return current;
-  const flags = { ...current, USM: mobility, activeSync: mobility };
-  await ox.changeUserAccess(ctxId, admin, userId, { flags });
-  return flags;
+  const tierGrants = grantsMobility(current);
+  const mobility = wanted || tierGrants;
+  if (current.USM !== mobility || current.activeSync !== mobility) {
+    await ox.changeUserAccess(ctxId, admin, userId, { flags: { ...current, USM: mobility, activeSync: mobility } });
+  }
+  return { mobility, tierGrants };
 }
 
 /** Capabilities to add and remove when a mailbox moves from one profile to another. */

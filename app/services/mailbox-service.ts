@@ -2,10 +2,10 @@
 // when OX already has our login in our context, changed only in what we own.
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
-import type { OxUser } from '../ox/ox-client.js';
+import type { Credentials, OxUser } from '../ox/ox-client.js';
 import { completeAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
-import { applyAccess, capabilityDiff, profileAccess, wantsMobility, type ProfileProps } from './access.js';
+import { applyAccess, capabilityDiff, grantsMobility, profileAccess, tierMobility, wantsMobility, type ProfileProps } from './access.js';
 import { contextAdmin } from './context-service.js';
 import {
   claim, controllerFor, generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
@@ -95,7 +95,6 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       await ledger.updateResource(call.instanceId, record.id, { login: p.login, secrets: { password } });
     }
     const profileProps = profile.props as ProfileProps;
-    const mobility = wantsMobility(env.settings, profileProps, undefined);
     const admin = contextAdmin(ctx);
     const ctxId = ctx.oxContextId!;
     const user: OxUser = {
@@ -118,9 +117,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       await refuseOthersUser(record, p.login, existing.id);
       userId = existing.id;
     }
-    await withOx(errCtx, async () => {
-      if (mobility) await applyAccess(env.ox, ctxId, admin, userId, profileProps, true);
+    const mobility = await withOx(errCtx, async () => {
+      const on = await mobilityAfterCreate(env, profile, ctxId, admin, userId);
       if (profileProps.capabilities?.length) await env.ox.changeUserCapabilities(ctxId, admin, userId, profileProps.capabilities, []);
+      return on;
     });
     const props = {
       ...ownProperties(deps, SERVICE, call.body), email: p.email, displayName: p.displayName, givenName: p.givenName, familyName: p.familyName,
@@ -128,6 +128,41 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     };
     await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
     return view({ ...record, login: p.login, oxUserId: userId, props });
+  }
+
+  /**
+   * Whether the new user has mobility: the add-on or instance setting asks for it, or the tier's
+   * own rights grant it (explicit flags say so; for a combination OX is asked once per tier).
+   */
+  async function mobilityAfterCreate(env: InstanceEnv, profile: ResourceRecord, ctxId: number, admin: Credentials, userId: number): Promise<boolean> {
+    const props = profile.props as ProfileProps;
+    if (wantsMobility(env.settings, props, undefined)) {
+      const applied = await applyAccess(env.ox, ctxId, admin, userId, props, true);
+      await learnTier(profile, applied.tierGrants);
+      return applied.mobility;
+    }
+    const known = tierMobility(props);
+    if (known !== undefined) return known;
+    const granted = grantsMobility(await env.ox.getUserAccess(ctxId, admin, userId));
+    await learnTier(profile, granted);
+    return granted;
+  }
+
+  /** Keeps what OX showed of a combination tier's mobility, so that OX is asked once per tier. */
+  async function learnTier(profile: ResourceRecord, tierGrants: boolean): Promise<void> {
+    const props = profile.props as ProfileProps;
+    if (!props.accessCombination || props.combinationMobility === tierGrants) return;
+    await ledger.updateResource(profile.instanceId, profile.id, { props: { ...profile.props, combinationMobility: tierGrants } });
+  }
+
+  /** Applies a tier to a mailbox (not while suspended: resume does); answers whether mobility is on. */
+  async function applyTier(env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, profile: ResourceRecord): Promise<boolean> {
+    const to = profile.props as ProfileProps;
+    const wanted = wantsMobility(env.settings, to, rec);
+    if (rec.state === 'disabled') return wanted || (tierMobility(to) ?? rec.props.mobilityEnabled === true);
+    const applied = await applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, to, wanted);
+    await learnTier(profile, applied.tierGrants);
+    return applied.mobility;
   }
 
   async function configure(call: ApsCall) {
@@ -160,23 +195,25 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       change.password = call.body.password;
       secrets.password = call.body.password;
     }
-    await withOx(errCtx, async () => {
+    const mobility = await withOx(errCtx, async () => {
       if (Object.keys(change).length > 1) await env.ox.changeUser(ctxId, admin, change);
-      if (profile.id !== rec.profileId) await switchProfile(env, rec, ctx, profile.props as ProfileProps);
+      return profile.id !== rec.profileId ? switchProfile(env, rec, ctx, profile) : rec.props.mobilityEnabled === true;
     });
-    const props = { ...before, ...after, email, mobilityEnabled: wantsMobility(env.settings, profile.props as ProfileProps, rec) };
+    const props = { ...before, ...after, email, mobilityEnabled: mobility };
     await ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
     return view((await ledger.getResource(call.instanceId, rec.id))!);
   }
 
-  async function switchProfile(env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, to: ProfileProps) {
+  async function switchProfile(env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, profile: ResourceRecord): Promise<boolean> {
     const from = rec.profileId ? (await ledger.getResource(rec.instanceId, rec.profileId))?.props as ProfileProps | undefined : undefined;
+    const to = profile.props as ProfileProps;
     const admin = contextAdmin(ctx);
     const ctxId = ctx.oxContextId!;
-    if (rec.state !== 'disabled') await applyAccess(env.ox, ctxId, admin, rec.oxUserId!, to, wantsMobility(env.settings, to, rec));
+    const mobility = await applyTier(env, rec, ctx, profile);
     const { add, remove } = capabilityDiff(from, to);
     if (add.length || remove.length) await env.ox.changeUserCapabilities(ctxId, admin, rec.oxUserId!, add, remove);
     await env.ox.changeUser(ctxId, admin, { id: rec.oxUserId!, ...uploadLimits(to) });
+    return mobility;
   }
 
   return {
@@ -208,13 +245,13 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       const env = await instanceEnv(deps, call.instanceId);
       const { ctx, profile } = await parents(call, rec);
       const admin = contextAdmin(ctx);
-      const mobility = wantsMobility(env.settings, profile.props as ProfileProps, rec);
       // The tier the mailbox has now (it may have changed while suspended), not the rights it had.
-      await withOx({ doing: `enabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
-        await applyAccess(env.ox, ctx.oxContextId!, admin, rec.oxUserId!, profile.props as ProfileProps, mobility);
+      const mobility = await withOx({ doing: `enabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
+        const on = await applyTier(env, { ...rec, state: 'ready' }, ctx, profile);
         await env.ox.changeUser(ctx.oxContextId!, admin, { id: rec.oxUserId!, mailenabled: rec.props.savedMailEnabled !== false });
+        return on;
       });
-      await ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props: withoutSuspendState(rec.props) });
+      await ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props: { ...withoutSuspendState(rec.props), mobilityEnabled: mobility } });
       return undefined;
     },
     async unprovision(call) {
@@ -248,12 +285,14 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
         const profile = (await ledger.getResource(call.instanceId, rec.profileId))!;
         const to = profile.props as ProfileProps;
         const from = { ...to, capabilities: (call.body.previousCapabilities as string[] | undefined) ?? to.capabilities };
-        await withOx({ doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
-          if (rec.state !== 'disabled') await applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, to, wantsMobility(env.settings, to, rec));
+        const mobility = await withOx({ doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
+          const on = await applyTier(env, rec, ctx, profile);
           const { add, remove } = capabilityDiff(from, to);
           if (add.length || remove.length) await env.ox.changeUserCapabilities(ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, add, remove);
           await env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), { id: rec.oxUserId!, ...uploadLimits(to) });
+          return on;
         });
+        if (mobility !== (rec.props.mobilityEnabled === true)) await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, mobilityEnabled: mobility } });
         return {};
       },
     },

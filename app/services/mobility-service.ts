@@ -1,7 +1,7 @@
 // The mobility add-on: USM and ActiveSync for one mailbox. With mobilityMode=included every
 // mailbox has them already and the add-on changes nothing in OX.
 import type { ResourceService } from '../aps/types.js';
-import { applyAccess, wantsMobility, type ProfileProps } from './access.js';
+import { applyAccess, tierMobility, wantsMobility, type ProfileProps } from './access.js';
 import { contextAdmin } from './context-service.js';
 import { claim, instanceEnv, linkId, newRecord, requireResource, resourceToDelete, resourceView, type ServiceDeps } from './deps.js';
 import { withOx } from './ox-errors.js';
@@ -19,10 +19,18 @@ export function mobilityService(deps: ServiceDeps): ResourceService {
     const ctx = (await ledger.getResource(call.instanceId, mailbox.parentId!))!;
     const profile = (await ledger.getResource(call.instanceId, mailbox.profileId!))!.props as ProfileProps;
     const updated = { ...mailbox, props: { ...mailbox.props, mobilityAddon: addon } };
-    const mobility = wantsMobility(env.settings, profile, updated);
-    if (mailbox.state === 'ready' && mobility !== (mailbox.props.mobilityEnabled === true)) {
-      await withOx({ doing: `${mobility ? 'enabling' : 'disabling'} mobility for mailbox "${mailbox.login}"`, credentials: 'context admin' },
-        () => applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), mailbox.oxUserId!, profile, mobility));
+    const wanted = wantsMobility(env.settings, profile, updated);
+    // Mobility the tier grants stays when the add-on goes (OX's flags decide): the add-on and the
+    // tier never disagree. A suspended mailbox gets its rights at resume.
+    const tier = tierMobility(profile);
+    const on = mailbox.props.mobilityEnabled === true;
+    let mobility = wanted || tier === true;
+    // OX is asked only when the state could change: on → off unless the tier keeps it, off → on.
+    const mayChange = on ? !wanted && tier !== true : wanted;
+    if (mailbox.state === 'ready' && mayChange) {
+      const applied = await withOx({ doing: `${wanted ? 'enabling' : 'disabling'} mobility for mailbox "${mailbox.login}"`, credentials: 'context admin' },
+        () => applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), mailbox.oxUserId!, profile, wanted));
+      mobility = applied.mobility;
     }
     await ledger.updateResource(call.instanceId, mailbox.id, { props: { ...updated.props, mobilityEnabled: mobility } });
   }
