@@ -13,14 +13,28 @@ export interface ProfileProps {
   uploadFileSizeLimit?: number;
   uploadFileSizeLimitPerFile?: number;
   includesMobility?: boolean;
-  /** Whether OX's access combination of this tier grants USM and ActiveSync (learned from OX). */
-  combinationMobility?: boolean;
+  /** Users may change their password inside OX (then single sign-on breaks once they do). */
+  allowPasswordChange?: boolean;
+  /** The flags OX's access combination of this tier grants, learned from OX on first use. */
+  combinationFlags?: Partial<ModuleAccess>;
 }
 
+/**
+ * A tier's rights. editPassword is granted only on purpose (allowPasswordChange, or listed among
+ * explicit rights): a password changed inside OX breaks single sign-on. A combination is sent by
+ * name until OX has shown its flags once; from then on as those flags with that rule applied.
+ */
 export function profileAccess(profile: ProfileProps): Access {
-  if (profile.accessCombination) return { combination: profile.accessCombination };
-  return { flags: Object.fromEntries((profile.moduleAccess ?? []).map((f) => [f, true])) as Partial<ModuleAccess> };
+  if (profile.accessCombination && !profile.combinationFlags) return { combination: profile.accessCombination };
+  const flags = profile.accessCombination
+    ? { ...profile.combinationFlags }
+    : Object.fromEntries((profile.moduleAccess ?? []).map((f) => [f, true])) as Partial<ModuleAccess>;
+  const onPurpose = profile.allowPasswordChange === true || (!profile.accessCombination && flags.editPassword === true);
+  return { flags: { ...flags, editPassword: onPurpose } };
 }
+
+/** Whether a tier must still learn its combination's flags from OX. */
+export const learnsFromOx = (profile: ProfileProps) => Boolean(profile.accessCombination && !profile.combinationFlags);
 
 export function wantsMobility(settings: AppSettings, profile: ProfileProps, mailbox: ResourceRecord | undefined): boolean {
   return settings.mobilityMode === 'included' || profile.includesMobility === true || mailbox?.props.mobilityAddon === true;
@@ -28,9 +42,8 @@ export function wantsMobility(settings: AppSettings, profile: ProfileProps, mail
 
 /** Whether the tier's own rights include mobility, where that is known without asking OX. */
 export function tierMobility(profile: ProfileProps): boolean | undefined {
-  if (profile.accessCombination) return profile.combinationMobility;
-  const flags = new Set(profile.moduleAccess ?? []);
-  return flags.has('USM') && flags.has('activeSync');
+  const access = profileAccess(profile);
+  return 'flags' in access ? access.flags.USM === true && access.flags.activeSync === true : undefined;
 }
 
 export const grantsMobility = (flags: ModuleAccess) => flags.USM === true && flags.activeSync === true;
@@ -41,15 +54,38 @@ export const grantsMobility = (flags: ModuleAccess) => flags.USM === true && fla
  * instance setting). A combination name cannot be edited client-side, so we read the flags OX
  * stored and set the two on top.
  */
-export async function applyAccess(ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean): Promise<{ mobility: boolean; tierGrants: boolean }> {
-  await ox.changeUserAccess(ctxId, admin, userId, profileAccess(profile));
-  const current = await ox.getUserAccess(ctxId, admin, userId);
-  const tierGrants = grantsMobility(current);
-  const mobility = wanted || tierGrants;
-  if (current.USM !== mobility || current.activeSync !== mobility) {
-    await ox.changeUserAccess(ctxId, admin, userId, { flags: { ...current, USM: mobility, activeSync: mobility } });
+export async function applyAccess(ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean): Promise<AppliedAccess> {
+  const access = profileAccess(profile);
+  if ('flags' in access) {
+    const tierGrants = access.flags.USM === true && access.flags.activeSync === true;
+    const mobility = wanted || tierGrants;
+    await ox.changeUserAccess(ctxId, admin, userId, { flags: { ...access.flags, USM: mobility, activeSync: mobility } });
+    return { mobility, tierGrants };
   }
-  return { mobility, tierGrants };
+  await ox.changeUserAccess(ctxId, admin, userId, access);
+  return settleCombination(ox, ctxId, admin, userId, profile, wanted);
+}
+
+export interface AppliedAccess {
+  mobility: boolean;
+  tierGrants: boolean;
+  /** The combination's flags as OX showed them (to learn), when the tier went by name. */
+  learned?: ModuleAccess;
+}
+
+/**
+ * After OX applied a combination by name: reads what it granted, then sets mobility and the
+ * password rule on top in one change when they differ.
+ */
+export async function settleCombination(ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean): Promise<AppliedAccess> {
+  const learned = await ox.getUserAccess(ctxId, admin, userId);
+  const tierGrants = grantsMobility(learned);
+  const mobility = wanted || tierGrants;
+  const editPassword = profile.allowPasswordChange === true && learned.editPassword;
+  if (learned.USM !== mobility || learned.activeSync !== mobility || learned.editPassword !== editPassword) {
+    await ox.changeUserAccess(ctxId, admin, userId, { flags: { ...learned, USM: mobility, activeSync: mobility, editPassword } });
+  }
+  return { mobility, tierGrants, learned };
 }
 
 /** Capabilities to add and remove when a mailbox moves from one profile to another. */

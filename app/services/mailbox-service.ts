@@ -5,7 +5,8 @@ import { OxFault } from '../ox/faults.js';
 import type { Credentials, OxUser } from '../ox/ox-client.js';
 import { completeAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
-import { applyAccess, capabilityDiff, grantsMobility, profileAccess, tierMobility, wantsMobility, type ProfileProps } from './access.js';
+import { applyAccess, capabilityDiff, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
+import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './context-service.js';
 import {
   claim, controllerFor, generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
@@ -65,7 +66,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
   }
 
   function view(rec: ResourceRecord): Record<string, unknown> {
-    const { owner: _owner, ...props } = withoutSuspendState(rec.props);
+    const { owner: _owner, passwordGenerated: _generated, ...props } = withoutSuspendState(rec.props);
     return resourceView(deps, SERVICE, rec.id, { ...props, login: rec.login, oxUserId: rec.oxUserId });
   }
 
@@ -124,7 +125,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     });
     const props = {
       ...ownProperties(deps, SERVICE, call.body), email: p.email, displayName: p.displayName, givenName: p.givenName, familyName: p.familyName,
-      mobilityEnabled: mobility, owner: p.owner, aps: { type: deps.schemas.get(SERVICE)?.schema.id },
+      mobilityEnabled: mobility, owner: p.owner, passwordGenerated: typeof call.body.password !== 'string', aps: { type: deps.schemas.get(SERVICE)?.schema.id },
     };
     await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
     return view({ ...record, login: p.login, oxUserId: userId, props });
@@ -136,23 +137,20 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
    */
   async function mobilityAfterCreate(env: InstanceEnv, profile: ResourceRecord, ctxId: number, admin: Credentials, userId: number): Promise<boolean> {
     const props = profile.props as ProfileProps;
-    if (wantsMobility(env.settings, props, undefined)) {
-      const applied = await applyAccess(env.ox, ctxId, admin, userId, props, true);
-      await learnTier(profile, applied.tierGrants);
+    const wanted = wantsMobility(env.settings, props, undefined);
+    if (learnsFromOx(props)) {
+      const applied = await settleCombination(env.ox, ctxId, admin, userId, props, wanted);
+      await learnTier(profile, applied.learned);
       return applied.mobility;
     }
-    const known = tierMobility(props);
-    if (known !== undefined) return known;
-    const granted = grantsMobility(await env.ox.getUserAccess(ctxId, admin, userId));
-    await learnTier(profile, granted);
-    return granted;
+    if (wanted) return (await applyAccess(env.ox, ctxId, admin, userId, props, true)).mobility;
+    return tierMobility(props) === true;
   }
 
-  /** Keeps what OX showed of a combination tier's mobility, so that OX is asked once per tier. */
-  async function learnTier(profile: ResourceRecord, tierGrants: boolean): Promise<void> {
-    const props = profile.props as ProfileProps;
-    if (!props.accessCombination || props.combinationMobility === tierGrants) return;
-    await ledger.updateResource(profile.instanceId, profile.id, { props: { ...profile.props, combinationMobility: tierGrants } });
+  /** Keeps the flags OX showed for a combination tier: OX is asked once per tier. */
+  async function learnTier(profile: ResourceRecord, learned: ModuleAccess | undefined): Promise<void> {
+    if (!learned || !learnsFromOx(profile.props as ProfileProps)) return;
+    await ledger.updateResource(profile.instanceId, profile.id, { props: { ...profile.props, combinationFlags: learned } });
   }
 
   /** Applies a tier to a mailbox (not while suspended: resume does); answers whether mobility is on. */
@@ -161,7 +159,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     const wanted = wantsMobility(env.settings, to, rec);
     if (rec.state === 'disabled') return wanted || (tierMobility(to) ?? rec.props.mobilityEnabled === true);
     const applied = await applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, to, wanted);
-    await learnTier(profile, applied.tierGrants);
+    await learnTier(profile, applied.learned);
     return applied.mobility;
   }
 
@@ -199,7 +197,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       if (Object.keys(change).length > 1) await env.ox.changeUser(ctxId, admin, change);
       return profile.id !== rec.profileId ? switchProfile(env, rec, ctx, profile) : rec.props.mobilityEnabled === true;
     });
-    const props = { ...before, ...after, email, mobilityEnabled: mobility };
+    const props = { ...before, ...after, email, mobilityEnabled: mobility, ...(change.password ? { passwordGenerated: false } : {}) };
     await ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
     return view((await ledger.getResource(call.instanceId, rec.id))!);
   }
@@ -276,6 +274,19 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     },
     operations: {
       login: (call) => issueLoginUrl(deps, call, 'mailboxes'),
+      /**
+       * The password the endpoint generated, once, for setting up mail programs and phones; then
+       * never again (set a new one with a PUT to see one again).
+       */
+      async revealPassword(call) {
+        const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+        if (rec.props.passwordGenerated !== true) {
+          throw apsError(409, 'PasswordNotRevealable', 'This mailbox\'s password was set by the panel or was revealed already: set a new password to see one again');
+        }
+        await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, passwordGenerated: false } });
+        call.log.info({ audit: 'password-revealed', who: call.identityId ?? null, resource: rec.id, as: rec.login }, 'mailbox password revealed');
+        return { login: rec.login, password: rec.secrets.password };
+      },
       /** Internal (background job after a profile change): re-applies the mailbox's profile. */
       async applyProfile(call) {
         const rec = await ledger.getResource(call.instanceId, call.resourceId);

@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   ResourceIdTaken: 'Another application instance holds this resource id.',
   OxChangeNotAllowed: 'OX\'s configuration does not allow this change (user-name or primary-address changes).',
   InvalidTimeZone: 'A time zone OX does not know.',
+  PasswordNotRevealable: 'Only a generated password can be revealed, and only once.',
   MailboxLoginRefused: 'Only the mailbox\'s own user may open it unless the instance allows administrators (adminMailboxLogin).',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -15,8 +15,8 @@ function checkProfile(props: ProfileProps): void {
 
 export function profileService(deps: ServiceDeps): ResourceService {
   const { ledger } = deps;
-  // combinationMobility is what OX showed of the tier's combination: ours, not the controller's.
-  const view = (id: string, { combinationMobility: _learned, ...props }: Record<string, unknown>) => resourceView(deps, SERVICE, id, props);
+  // combinationFlags is what OX showed of the tier's combination: ours, not the controller's.
+  const view = (id: string, { combinationFlags: _learned, ...props }: Record<string, unknown>) => resourceView(deps, SERVICE, id, props);
 
   async function reapply(call: ApsCall, previous: ProfileProps): Promise<number> {
     const mailboxes = await ledger.listResources({ instanceId: call.instanceId, kind: 'mailboxes', profileId: call.resourceId, states: ['ready', 'disabled'] });
@@ -44,7 +44,7 @@ export function profileService(deps: ServiceDeps): ResourceService {
     async configure(call) {
       const rec = await requireResource(deps, call, call.resourceId, SERVICE);
       const props = { ...rec.props, ...ownProperties(deps, SERVICE, call.body) } as ProfileProps;
-      if (props.accessCombination !== (rec.props as ProfileProps).accessCombination) delete props.combinationMobility;
+      if (props.accessCombination !== (rec.props as ProfileProps).accessCombination) delete props.combinationFlags;
       checkProfile(props);
       await ledger.updateResource(call.instanceId, rec.id, { props: props as Record<string, unknown> });
       const queued = await reapply(call, rec.props as ProfileProps);
