@@ -11,6 +11,7 @@ import {
 import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
+import { asciiDomain } from './addresses.js';
 
 const SERVICE = 'contexts';
 const THEME_KEY = 'io.ox/core//theme';
@@ -44,6 +45,11 @@ function loginMappings(id: number, name: string, domain: string | undefined): st
   return [...new Set([String(id), name, ...(domain ? [domain] : [])])];
 }
 
+/** The customer's domain in the ASCII form OX maps logins with (punycode for IDN names). */
+function contextDomain(body: Record<string, unknown>): string | undefined {
+  return typeof body.domain === 'string' ? asciiDomain('domain', body.domain) : undefined;
+}
+
 function themeAttributes(theme: unknown) {
   return typeof theme === 'string' ? { config: { [THEME_KEY]: theme } } : undefined;
 }
@@ -51,7 +57,7 @@ function themeAttributes(theme: unknown) {
 async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, rec: ResourceRecord): Promise<OxContext> {
   const { ox, settings } = env;
   const name = contextName(call);
-  const domain = call.body.domain as string | undefined;
+  const domain = contextDomain(call.body);
   const adminLogin = rec.login!;
   const admin = {
     name: adminLogin, password: rec.secrets.adminPassword, display_name: `Context administrator ${name}`,
@@ -120,6 +126,7 @@ export function contextService(deps: ServiceDeps): ResourceService {
   return {
     provision: recordingFailures(deps, async (call) => {
       checkTimeZone('timezone', call.body.timezone);
+      contextDomain(call.body); // refused before anything is claimed
       const env = await instanceEnv(deps, call.instanceId);
       const { record } = await claim(deps, newRecord(call, SERVICE, {
         login: (call.body.adminLogin as string | undefined) ?? 'oxadmin',
@@ -131,7 +138,7 @@ export function contextService(deps: ServiceDeps): ResourceService {
         await ledger.updateResource(call.instanceId, record.id, { oxContextId: record.oxContextId });
       }
       const created = await createInOx(env, deps, call, record);
-      const props = { ...ownProperties(deps, SERVICE, call.body), contextName: created.name ?? contextName(call), aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
+      const props = { ...ownProperties(deps, SERVICE, call.body), domain: contextDomain(call.body), contextName: created.name ?? contextName(call), aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
       await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxContextId: created.id, props, lastError: null, usage: { diskspace: 0 }, usageAt: Date.now() });
       return view((await ledger.getResource(call.instanceId, record.id))!);
     }),
@@ -155,10 +162,11 @@ export function contextService(deps: ServiceDeps): ResourceService {
 
     async configure(call) {
       checkTimeZone('timezone', call.body.timezone);
+      contextDomain(call.body);
       const rec = await requireContext(call);
       const { ox, settings } = await instanceEnv(deps, call.instanceId);
       const before = rec.props;
-      const after = ownProperties(deps, SERVICE, call.body);
+      const after: Record<string, unknown> = { ...ownProperties(deps, SERVICE, call.body), ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}) };
       const id = rec.oxContextId!;
       const change: OxContext = { id };
       const newQuota = quotaFrom(call.body, settings);

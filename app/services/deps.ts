@@ -33,6 +33,8 @@ export interface AppSettings {
   ssoMethod?: 'token' | 'form';
   /** Account administrators may open their employees' mailboxes. */
   adminMailboxLogin?: boolean;
+  /** Mailbox addresses only in the context's domain. */
+  restrictMailDomains?: boolean;
 }
 
 /** The OX SOAP URL an instance provisions to (undefined before its settings are saved). */

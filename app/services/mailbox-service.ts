@@ -15,6 +15,7 @@ import {
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
 import { issueLoginUrl, type MailboxOwner } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
+import { asciiAddress, oxLogin, requireOwnDomain } from './addresses.js';
 
 const SERVICE = 'mailboxes';
 
@@ -26,6 +27,17 @@ interface Person {
   familyName: string;
 }
 
+/** Aliases as OX stores them (ASCII domains, lower case). */
+function asciiAliases(aliases: unknown): string[] | undefined {
+  return Array.isArray(aliases) ? aliases.map((a) => asciiAddress('aliases', String(a))) : undefined;
+}
+
+/** restrictMailDomains: the mailbox's addresses must be in its context's domain. */
+function checkDomains(env: InstanceEnv, ctx: ResourceRecord, addresses: string[]): void {
+  if (env.settings.restrictMailDomains !== true) return;
+  for (const address of addresses) requireOwnDomain(address, ctx.props.domain as string | undefined);
+}
+
 /** Login, e-mail and names from the body, or from the linked service user when missing. */
 async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promise<Person & { owner?: MailboxOwner }> {
   const b = call.body as Record<string, string | undefined>;
@@ -33,14 +45,16 @@ async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promi
   if (!b.login || !b.email || !b.displayName) {
     user = await controllerFor(deps, call, env.instance).getResource<Record<string, string | undefined>>(linkId(call.body, 'user')!);
   }
-  const email = b.email ?? user.email ?? user.login;
-  const login = b.login ?? user.login ?? email;
-  if (!login || !email) throw apsError(400, 'UnknownResource', 'The mailbox has no login or e-mail, and the service user has none either');
+  const rawEmail = b.email ?? user.email ?? user.login;
+  const rawLogin = b.login ?? user.login ?? rawEmail;
+  if (!rawLogin || !rawEmail) throw apsError(400, 'UnknownResource', 'The mailbox has no login or e-mail, and the service user has none either');
+  const email = asciiAddress('email', rawEmail);
+  const login = oxLogin(rawLogin);
   const given = b.givenName ?? user.givenName ?? login.split('@')[0];
   const family = b.familyName ?? user.familyName ?? '-';
   const serviceUser = linkId(call.body, 'user');
   const owner = serviceUser ? { id: serviceUser, ...(user.userId ? { userId: String(user.userId) } : {}) } : undefined;
-  return { login, email: email.toLowerCase(), givenName: given, familyName: family, displayName: b.displayName ?? user.displayName ?? `${given} ${family}`.trim(), owner };
+  return { login, email, givenName: given, familyName: family, displayName: b.displayName ?? user.displayName ?? `${given} ${family}`.trim(), owner };
 }
 
 function uploadLimits(profile: ProfileProps): Partial<OxUser> {
@@ -87,6 +101,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     const env = await instanceEnv(deps, call.instanceId);
     const { ctx, profile } = await parents(call);
     const p = await person(deps, call, env);
+    checkDomains(env, ctx, [p.email, ...(asciiAliases(call.body.aliases) ?? [])]);
     // The password is stored with the claim, before OX sees it: a retry reuses it.
     const wanted = (call.body.password as string | undefined) ?? generatePassword();
     const { record, created } = await claim(deps, newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } }));
@@ -100,7 +115,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     const ctxId = ctx.oxContextId!;
     const user: OxUser = {
       name: p.login, password, display_name: p.displayName, given_name: p.givenName, sur_name: p.familyName,
-      primaryEmail: p.email, email1: p.email, aliases: (call.body.aliases as string[] | undefined)?.map((a) => a.toLowerCase()),
+      primaryEmail: p.email, email1: p.email, aliases: asciiAliases(call.body.aliases),
       imapLogin: p.email, imapServer: env.settings.imapServer, smtpServer: env.settings.smtpServer,
       language: (call.body.language as string | undefined) ?? (ctx.props.language as string | undefined) ?? env.settings.defaultLanguage,
       timezone: (call.body.timezone as string | undefined) ?? (ctx.props.timezone as string | undefined) ?? env.settings.defaultTimezone,
@@ -180,13 +195,15 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     // A new primary address goes to OX with email1 and the sender address (OX wants all three in
     // the aliases); where OX refuses primary-address changes, the whole change is refused and the
     // ledger keeps the old address.
-    const email = typeof after.email === 'string' ? after.email.toLowerCase() : before.email as string;
+    const email = typeof after.email === 'string' ? asciiAddress('email', after.email) : before.email as string;
+    const wantedAliases = asciiAliases(after.aliases);
+    checkDomains(env, ctx, [email, ...(wantedAliases ?? [])]);
     const newEmail = email !== String(before.email).toLowerCase();
-    const aliasesChanged = after.aliases !== undefined && JSON.stringify(after.aliases) !== JSON.stringify(before.aliases);
+    const aliasesChanged = wantedAliases !== undefined && JSON.stringify(wantedAliases) !== JSON.stringify(before.aliases);
     if (newEmail) Object.assign(change, { primaryEmail: email, email1: email, defaultSenderAddress: email });
     if (newEmail || aliasesChanged) {
-      const aliases = (after.aliases ?? before.aliases ?? []) as string[];
-      change.aliases = [...new Set([email, ...aliases.map((a) => a.toLowerCase())])];
+      const aliases = wantedAliases ?? (before.aliases as string[] | undefined) ?? [];
+      change.aliases = [...new Set([email, ...aliases])];
     }
     const secrets = { ...rec.secrets };
     if (typeof call.body.password === 'string' && call.body.password !== rec.secrets.password) {
@@ -197,7 +214,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       if (Object.keys(change).length > 1) await env.ox.changeUser(ctxId, admin, change);
       return profile.id !== rec.profileId ? switchProfile(env, rec, ctx, profile) : rec.props.mobilityEnabled === true;
     });
-    const props = { ...before, ...after, email, mobilityEnabled: mobility, ...(change.password ? { passwordGenerated: false } : {}) };
+    const props = { ...before, ...after, email, ...(wantedAliases ? { aliases: wantedAliases } : {}), mobilityEnabled: mobility, ...(change.password ? { passwordGenerated: false } : {}) };
     await ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
     return view((await ledger.getResource(call.instanceId, rec.id))!);
   }

@@ -25,6 +25,8 @@ export const ERROR_CATALOGUE = {
   OxChangeNotAllowed: 'OX\'s configuration does not allow this change (user-name or primary-address changes).',
   InvalidTimeZone: 'A time zone OX does not know.',
   PasswordNotRevealable: 'Only a generated password can be revealed, and only once.',
+  InvalidAddress: 'A login, address or domain OX would refuse.',
+  MailDomainNotAllowed: 'An address outside the subscription\'s domain where the instance forbids it.',
   MailboxLoginRefused: 'Only the mailbox\'s own user may open it unless the instance allows administrators (adminMailboxLogin).',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -60,7 +60,9 @@ t.test('two endpoints on one PostgreSQL create every context and user exactly on
 
   t.equal(sim.model.contexts.size, 6, 'six contexts in OX');
   t.equal(sim.count('OXContextService.createModuleAccessByName'), 6, 'each context created exactly once');
-  t.equal(sim.count('OXUserService.createByModuleAccessName'), 18, 'each user created exactly once');
+  // The first user of the tier goes by combination name; once OX showed its flags, by those.
+  const userCreates = sim.count('OXUserService.createByModuleAccessName') + sim.count('OXUserService.createByModuleAccess');
+  t.equal(userCreates, 18, 'each user created exactly once');
   const users = [...sim.model.contexts.values()].flatMap((c) => [...c.users.values()].filter((u) => !u.contextadmin));
   t.equal(users.length, 18);
   t.same(new Set(ctxResults.map((r) => r.json.contextId)).size, 6, 'distinct context ids');
