@@ -1,6 +1,7 @@
 // A stand-in APS controller: calls the endpoint over mutual TLS with its certificate, and serves
 // the controller REST API (aps/2/resources/<id>) the endpoint calls back, checking the caller's
 // instance certificate.
+import type http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +34,8 @@ export class TestController {
   readonly received: Array<{ method: string; url: string; instanceCertOk: boolean; transactionId?: string }> = [];
   /** Instance certificates the controller accepts on its REST API. */
   readonly instanceCerts = new Set<string>();
+  /** Event subscriptions resources made (POST aps/2/resources/<id>/aps/subscriptions). */
+  readonly subscriptions: Array<{ id: string; subscriber: string; event: string; source: { id?: string; type?: string }; handler: string }> = [];
   /** How the next REST API calls are answered, one entry per call (then normally again). */
   readonly misbehave: Array<'404' | '500' | 'hang' | 'not-json'> = [];
   private readonly agents = new Map<string, https.Agent>();
@@ -52,6 +55,8 @@ export class TestController {
         case 'hang': return; // never answers
         default: break;
       }
+      const subscribe = /^\/aps\/2\/resources\/([0-9a-f-]{36})\/aps\/subscriptions$/.exec(req.url ?? '');
+      if (subscribe && req.method === 'POST') return void this.subscribe(subscribe[1], req, res);
       const match = /^\/aps\/2\/resources\/([0-9a-f-]{36})$/.exec(req.url ?? '');
       const resource = match && this.resources.get(match[1]);
       if (!resource) return void res.writeHead(404).end('{"message":"not found"}');
@@ -60,6 +65,16 @@ export class TestController {
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.uri = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this;
+  }
+
+  private subscribe(subscriber: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    let body = '';
+    req.on('data', (c) => (body += c)).on('end', () => {
+      const spec = JSON.parse(body) as { event: string; source: { id?: string; type?: string }; handler: string };
+      const subscription = { id: randomUUID(), subscriber, ...spec };
+      this.subscriptions.push(subscription);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...spec, aps: { id: subscription.id } }));
+    });
   }
 
   /** Drops pooled connections (the endpoint restarted on the same port). */

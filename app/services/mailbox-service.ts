@@ -16,6 +16,7 @@ import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.j
 import { issueLoginUrl, type MailboxOwner } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
 import { asciiAddress, oxLogin, requireOwnDomain } from './addresses.js';
+import { followServiceUser, subscribeToServiceUser } from './service-user-sync.js';
 
 const SERVICE = 'mailboxes';
 
@@ -143,6 +144,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       mobilityEnabled: mobility, owner: p.owner, passwordGenerated: typeof call.body.password !== 'string', aps: { type: deps.schemas.get(SERVICE)?.schema.id },
     };
     await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
+    if (p.owner) await subscribeToServiceUser(deps, call, env.instance, record.id, p.owner.id);
     return view({ ...record, login: p.login, oxUserId: userId, props });
   }
 
@@ -291,6 +293,14 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     },
     operations: {
       login: (call) => issueLoginUrl(deps, call, 'mailboxes'),
+      /** The controller's notification that the linked service user changed. */
+      async onServiceUserChange(call) {
+        const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+        if (rec.state !== 'ready' && rec.state !== 'disabled') return { followed: false, reason: `mailbox ${rec.state}` };
+        const env = await instanceEnv(deps, call.instanceId);
+        const ctx = (await ledger.getResource(call.instanceId, rec.parentId!))!;
+        return followServiceUser(deps, call, env, rec, ctx);
+      },
       /**
        * The password the endpoint generated, once, for setting up mail programs and phones; then
        * never again (set a new one with a PUT to see one again).

@@ -1,0 +1,89 @@
+// A mailbox follows its service user: at provisioning it subscribes to the controller's `changed`
+// events of that user (shared/spec/aps2.md §14.6); the handler reads the user and brings the
+// mailbox and its OX user in line (names, language; the e-mail under the primary-address rule).
+import type { ApsCall } from '../aps/types.js';
+import type { OxUser } from '../ox/ox-client.js';
+import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
+import { controllerFor, type InstanceEnv, type ServiceDeps } from './deps.js';
+import { contextAdmin } from './context-service.js';
+import { asciiAddress } from './addresses.js';
+import { withOx } from './ox-errors.js';
+
+export const CHANGED_EVENT = 'http://aps-standard.org/core/events/changed';
+export const HANDLER = 'onServiceUserChange';
+
+/** Subscribes the mailbox to its service user's changes; a failure is logged, never fatal. */
+export async function subscribeToServiceUser(deps: ServiceDeps, call: ApsCall, instance: InstanceRecord, mailboxId: string, serviceUserId: string): Promise<boolean> {
+  try {
+    await controllerFor(deps, call, instance).request('POST', `aps/2/resources/${encodeURIComponent(mailboxId)}/aps/subscriptions`, {
+      event: CHANGED_EVENT, source: { id: serviceUserId }, handler: HANDLER,
+    });
+    return true;
+  } catch (err) {
+    call.log.warn({ err: (err as Error).message, mailbox: mailboxId }, 'could not subscribe to the service user\'s changes; the mailbox will not follow them');
+    return false;
+  }
+}
+
+interface ServiceUser {
+  displayName?: string;
+  givenName?: string;
+  familyName?: string;
+  email?: string;
+  locale?: string;
+  language?: string;
+}
+
+/** OX's language form (de_DE) of a locale the controller sends (de-DE, de_DE). */
+function oxLanguage(user: ServiceUser): string | undefined {
+  const value = user.locale ?? user.language;
+  return typeof value === 'string' && /^[a-z]{2}[-_][A-Za-z]{2}$/.test(value) ? `${value.slice(0, 2)}_${value.slice(3).toUpperCase()}` : undefined;
+}
+
+/**
+ * The handler: what changed at the service user goes to OX and the ledger. Always answers done
+ * (a 202 would be redelivered forever, an error retried ten times): a refusal is logged.
+ */
+export async function followServiceUser(deps: ServiceDeps, call: ApsCall, env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord): Promise<Record<string, unknown>> {
+  const owner = rec.props.owner as { id?: string } | undefined;
+  const source = (call.body.source as { id?: string } | undefined)?.id;
+  if (!owner?.id || (source && source !== owner.id)) return { followed: false, reason: 'not this mailbox\'s service user' };
+  let user: ServiceUser;
+  try {
+    user = await controllerFor(deps, call, env.instance).getResource<ServiceUser>(owner.id);
+  } catch (err) {
+    // A removed service user leaves the mailbox as it is until the controller unprovisions it.
+    call.log.info({ err: (err as Error).message, mailbox: rec.id }, 'service user not readable; mailbox left unchanged');
+    return { followed: false, reason: 'service user not readable' };
+  }
+  const props = rec.props;
+  const change: OxUser = { id: rec.oxUserId ?? undefined };
+  const next: Record<string, unknown> = {};
+  const fields: Array<[keyof ServiceUser, string, keyof OxUser]> = [['displayName', 'displayName', 'display_name'], ['givenName', 'givenName', 'given_name'], ['familyName', 'familyName', 'sur_name']];
+  for (const [from, prop, field] of fields) {
+    if (typeof user[from] === 'string' && user[from] !== props[prop]) {
+      (change as Record<string, unknown>)[field] = user[from];
+      next[prop] = user[from];
+    }
+  }
+  const language = oxLanguage(user);
+  if (language && language !== props.language) {
+    change.language = language;
+    next.language = language;
+  }
+  const email = typeof user.email === 'string' ? asciiAddress('email', user.email) : undefined;
+  if (email && email !== props.email) {
+    Object.assign(change, { primaryEmail: email, email1: email, defaultSenderAddress: email, aliases: [...new Set([email, ...((props.aliases as string[] | undefined) ?? [])])] });
+    next.email = email;
+  }
+  if (!Object.keys(next).length || rec.oxUserId == null || ctx.oxContextId == null) return { followed: true, changed: [] };
+  try {
+    await withOx({ doing: `following service user changes of mailbox "${rec.login}"`, credentials: 'context admin' },
+      () => env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), change));
+  } catch (err) {
+    call.log.warn({ err: (err as Error).message, mailbox: rec.id }, 'OX refused the service user\'s changes; the mailbox keeps its values');
+    return { followed: false, reason: (err as Error).message };
+  }
+  await deps.ledger.updateResource(rec.instanceId, rec.id, { props: { ...props, ...next } });
+  return { followed: true, changed: Object.keys(next) };
+}
