@@ -4,6 +4,7 @@ import type { ApsCall } from '../aps/types.js';
 import type { InstanceRecord, ResourceRecord, SsoTokenRecord } from '../store/ledger.js';
 import { controllerFor, requireResource, type AppSettings, type ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
+import type { FormLogin } from '../sso/login-page.js';
 
 const CLIENTS = {
   appsuite: { client: 'open-xchange-appsuite', name: 'OX App Suite', page: '' },
@@ -17,14 +18,8 @@ export interface MailboxOwner {
 }
 
 /** Whom the login opens OX as, and how: all the browser ever gets is the result of it. */
-export interface LoginTarget {
+export interface LoginTarget extends FormLogin {
   method: 'token' | 'form';
-  oxPublicUrl: string;
-  login: string;
-  password: string;
-  client: string;
-  uiWebPath: string;
-  productName: string;
   kind: 'contexts' | 'mailboxes';
 }
 

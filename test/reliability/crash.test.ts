@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,20 +11,7 @@ import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '..
 
 
 t.test('SIGKILL in the middle of provisions: retries end with one context and one user each', async (t) => {
-  const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();
-  t.teardown(() => sim.stop());
-  const controller = await new TestController().start();
-  t.teardown(() => controller.stop());
-  const env: Record<string, string> = {
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'crash-')), PORT: '0', HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '5000', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '3000', MAX_EVENT_LOOP_DELAY_MS: '0',
-  };
-  let endpoint = await new EndpointProcess(env).start();
-  t.teardown(() => endpoint.stop());
-  const inst = controller.newInstance();
-  const call = (method: string, path: string, body: unknown, phase: 'sync' | 'async' = 'sync') =>
-    controller.call(endpoint.url, method, path, { instanceId: inst.id, body, phase }).catch((err: Error) => ({ status: 0, text: err.message, json: undefined, headers: {} }) as CallResult);
-  t.equal((await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER_PASSWORD, contextIdStart: 700 })).status, 200);
+  const { sim, env, call, crash, instanceId } = await killableStack(t, { SYNC_BUDGET_MS: '5000', OX_TIMEOUT_MS: '3000' }, 700);
   const profile = uuid();
   await call('POST', '/profiles', profileBody(profile));
 
@@ -37,11 +24,10 @@ t.test('SIGKILL in the middle of provisions: retries end with one context and on
   sim.latencyMs = 250;
   const inflight = requests.map(([m, p, b]) => call(m, p, b));
   await new Promise((r) => setTimeout(r, 400));
-  await endpoint.kill();
-  await Promise.all(inflight);
-  sim.latencyMs = 0;
-  endpoint = await new EndpointProcess(env).start();
-  controller.resetConnections();
+  await crash(async () => {
+    await Promise.all(inflight);
+    sim.latencyMs = 0;
+  });
 
   // The controller repeats what did not finish, then polls until every request is done.
   for (const [m, p, b] of requests) {
@@ -63,27 +49,14 @@ t.test('SIGKILL in the middle of provisions: retries end with one context and on
   t.equal(users.length, 5, 'no orphaned users');
   const { ledger } = await openLedger(loadConfig(env));
   t.teardown(() => ledger.close());
-  const rows = await ledger.listResources({ instanceId: inst.id });
+  const rows = await ledger.listResources({ instanceId: instanceId() });
   t.same(rows.filter((r) => r.state !== 'ready').map((r) => `${r.kind}:${r.state}`), [], 'no resource left half-provisioned in the ledger');
   const ledgerContexts = new Set(rows.filter((r) => r.kind === 'contexts').map((r) => r.oxContextId));
   t.ok([...sim.model.contexts.keys()].every((id) => ledgerContexts.has(id)), 'every OX context is in the ledger');
 });
 
 t.test('SIGKILL during a background attempt: a new process takes the job over when its lease runs out', async (t) => {
-  const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();
-  t.teardown(() => sim.stop());
-  const controller = await new TestController().start();
-  t.teardown(() => controller.stop());
-  const env: Record<string, string> = {
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'takeover-')), PORT: '0', HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '300', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '2500', MAX_EVENT_LOOP_DELAY_MS: '0',
-  };
-  let endpoint = await new EndpointProcess(env).start();
-  t.teardown(() => endpoint.stop());
-  const inst = controller.newInstance();
-  const call = (method: string, path: string, body: unknown, phase: 'sync' | 'async' = 'sync') =>
-    controller.call(endpoint.url, method, path, { instanceId: inst.id, body, phase });
-  t.equal((await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER_PASSWORD, contextIdStart: 900 })).status, 200);
+  const { sim, call, crash } = await killableStack(t, { SYNC_BUDGET_MS: '300', OX_TIMEOUT_MS: '2500' }, 900);
 
   const body = contextBody(uuid());
   sim.failNext(1, { mode: 'fault', exceptionClass: 'DatabaseUpdateException', message: 'Database is locked or is now beeing updated, please try again later' });
@@ -94,13 +67,11 @@ t.test('SIGKILL during a background attempt: a new process takes the job over wh
   const until = Date.now() + 10_000;
   while (sim.load.active === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   t.ok(sim.load.active > 0, 'a background attempt is at OX');
-  await endpoint.kill();
-  await new Promise((r) => setTimeout(r, 1600)); // OX commits the attempt nobody hears about
-  t.equal(sim.model.contexts.size, 1, 'OX made the context of the lost attempt');
-  sim.latencyMs = 0;
-
-  endpoint = await new EndpointProcess(env).start();
-  controller.resetConnections();
+  await crash(async () => {
+    await new Promise((r) => setTimeout(r, 1600)); // OX commits the attempt nobody hears about
+    t.equal(sim.model.contexts.size, 1, 'OX made the context of the lost attempt');
+    sim.latencyMs = 0;
+  });
   let res = await call('POST', '/contexts', body, 'async');
   const started = Date.now();
   for (let i = 0; res.status === 202 && i < 300; i++) {
@@ -112,3 +83,34 @@ t.test('SIGKILL during a background attempt: a new process takes the job over wh
   t.equal(sim.model.contexts.size, 1, 'one context: the new process adopted what the killed one made');
   t.equal(res.json.contextId, [...sim.model.contexts.keys()][0]);
 });
+
+/**
+ * The simulator, a scripted controller and the endpoint as its own process with one application
+ * instance; `crash` kills the endpoint (SIGKILL), runs `meanwhile`, and starts a new process on
+ * the same ledger and port.
+ */
+async function killableStack(t: Test, extraEnv: Record<string, string>, contextIdStart: number) {
+  const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();
+  t.teardown(() => sim.stop());
+  const controller = await new TestController().start();
+  t.teardown(() => controller.stop());
+  const env: Record<string, string> = {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'crash-')), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+    APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', MAX_EVENT_LOOP_DELAY_MS: '0', ...extraEnv,
+  };
+  let endpoint = await new EndpointProcess(env).start();
+  t.teardown(() => endpoint.stop());
+  const inst = controller.newInstance();
+  const call = (method: string, path: string, body: unknown, phase: 'sync' | 'async' = 'sync') =>
+    controller.call(endpoint.url, method, path, { instanceId: inst.id, body, phase })
+      .catch((err: Error) => ({ status: 0, text: err.message, json: undefined, headers: {} }) as CallResult);
+  const created = await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER_PASSWORD, contextIdStart });
+  t.equal(created.status, 200, 'instance created');
+  const crash = async (meanwhile: () => Promise<void>) => {
+    await endpoint.kill();
+    await meanwhile();
+    endpoint = await new EndpointProcess(env).start();
+    controller.resetConnections();
+  };
+  return { sim, env, call, crash, instanceId: () => inst.id };
+}
