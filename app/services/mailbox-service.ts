@@ -166,8 +166,12 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
 
   /** Keeps the flags OX showed for a combination tier: OX is asked once per tier. */
   async function learnTier(profile: ResourceRecord, learned: ModuleAccess | undefined): Promise<void> {
-    if (!learned || !learnsFromOx(profile.props as ProfileProps)) return;
-    await ledger.updateResource(profile.instanceId, profile.id, { props: { ...profile.props, combinationFlags: learned } });
+    if (!learned) return;
+    // Read again: a profile change since this request read it must not be overwritten.
+    const fresh = await ledger.getResource(profile.instanceId, profile.id);
+    const props = fresh?.props as ProfileProps | undefined;
+    if (!fresh || !props || !learnsFromOx(props) || props.accessCombination !== (profile.props as ProfileProps).accessCombination) return;
+    await ledger.updateResource(profile.instanceId, profile.id, { props: { ...fresh.props, combinationFlags: learned } });
   }
 
   /** Applies a tier to a mailbox (not while suspended: resume does); answers whether mobility is on. */

@@ -44,7 +44,8 @@ export function profileService(deps: ServiceDeps): ResourceService {
     async configure(call) {
       const rec = await requireResource(deps, call, call.resourceId, SERVICE);
       const props = { ...rec.props, ...ownProperties(deps, SERVICE, call.body) } as ProfileProps;
-      if (props.accessCombination !== (rec.props as ProfileProps).accessCombination) delete props.combinationFlags;
+      // Learned again from OX at the next use: the combination, or OX's definition of it, may differ now.
+      delete props.combinationFlags;
       checkProfile(props);
       await ledger.updateResource(call.instanceId, rec.id, { props: props as Record<string, unknown> });
       const queued = await reapply(call, rec.props as ProfileProps);
