@@ -37,22 +37,32 @@ async function mailboxLoginRole(deps: ServiceDeps, call: ApsCall, rec: ResourceR
 }
 
 /**
- * The mailbox's owner; when the identity is not the service user's id and its platform user id is
- * not known yet, the service user is read from the controller once and the id kept.
+ * The mailbox's owner. Mailboxes from before owners were kept read their `user` link from the
+ * controller's copy of the mailbox; when the identity is not the service user's id and its platform
+ * user id is not known yet, the service user is read once. What is learned is kept.
  */
 async function ownerOf(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, instance: InstanceRecord, identity: string): Promise<MailboxOwner | undefined> {
-  const owner = rec.props.owner as MailboxOwner | undefined;
-  if (!owner || identity === owner.id || owner.userId) return owner;
+  let owner = rec.props.owner as MailboxOwner | undefined;
+  if (owner && (identity === owner.id || owner.userId)) return owner;
+  const controller = controllerFor(deps, call, instance);
   try {
-    const user = await controllerFor(deps, call, instance).getResource<{ userId?: string | number }>(owner.id);
-    if (user.userId === undefined) return owner;
-    const known = { ...owner, userId: String(user.userId) };
-    await deps.ledger.updateResource(rec.instanceId, rec.id, { props: { ...rec.props, owner: known } });
-    return known;
+    if (!owner) {
+      const mailbox = await controller.getResource<{ user?: { aps?: { id?: string } } }>(rec.id);
+      if (!mailbox.user?.aps?.id) return undefined;
+      owner = { id: mailbox.user.aps.id };
+      if (identity === owner.id) return keepOwner(deps, rec, owner);
+    }
+    const user = await controller.getResource<{ userId?: string | number }>(owner.id);
+    return keepOwner(deps, rec, user.userId === undefined ? owner : { ...owner, userId: String(user.userId) });
   } catch (err) {
     call.log.warn({ err: (err as Error).message }, 'could not read the mailbox\'s service user to check who asks for its login');
     return owner;
   }
+}
+
+async function keepOwner(deps: ServiceDeps, rec: ResourceRecord, owner: MailboxOwner): Promise<MailboxOwner> {
+  await deps.ledger.updateResource(rec.instanceId, rec.id, { props: { ...rec.props, owner } });
+  return owner;
 }
 
 export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'contexts' | 'mailboxes'): Promise<{ url: string }> {

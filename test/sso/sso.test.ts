@@ -257,3 +257,18 @@ t.test('a real browser: App Suite through the token flow, OX6 through form login
     await context.close();
   }
 });
+
+t.test('a mailbox from before owners were kept learns its service user from the controller', async (t) => {
+  const { stack, mailbox, owner } = await provisioned(t, { ssoMethod: 'form' });
+  const rec = (await stack.endpoint.ledger.getResource(stack.instanceId, mailbox))!;
+  const { owner: _owner, ...legacy } = rec.props;
+  await stack.endpoint.ledger.updateResource(stack.instanceId, mailbox, { props: legacy });
+  // The controller's copy of the mailbox links its service user.
+  stack.controller.resources.set(mailbox, { aps: { id: mailbox }, user: { aps: { id: owner } } });
+  const path = `/mailboxes/${mailbox}/login`;
+  t.equal((await stack.call('GET', path, { headers: { 'APS-Identity-ID': uuid() } })).status, 403, 'someone else is still refused');
+  t.equal((await stack.call('GET', path, { headers: { 'APS-Identity-ID': owner } })).status, 200, 'its own user gets the link');
+  t.same((await stack.endpoint.ledger.getResource(stack.instanceId, mailbox))?.props.owner, { id: owner, userId: 'platform-user-7' }, 'the owner is kept');
+  stack.controller.resources.delete(mailbox);
+  t.equal((await stack.call('GET', path, { headers: { 'APS-Identity-ID': 'platform-user-7' } })).status, 200, 'from then on without asking the controller');
+});
