@@ -56,34 +56,53 @@ export async function followServiceUser(deps: ServiceDeps, call: ApsCall, env: I
     call.log.info({ err: (err as Error).message, mailbox: rec.id }, 'service user not readable; mailbox left unchanged');
     return { followed: false, reason: 'service user not readable' };
   }
-  const props = rec.props;
-  const change: OxUser = { id: rec.oxUserId ?? undefined };
-  const next: Record<string, unknown> = {};
+  if (rec.oxUserId == null || ctx.oxContextId == null) return { followed: false, reason: 'no OX user yet' };
+  // Names and language first, the e-mail on its own: OX may refuse a new primary address alone.
+  const steps = [personalChange(user, rec.props), emailChange(user, rec.props)];
+  const changed: string[] = [];
+  let props = rec.props;
+  for (const step of steps) {
+    if (!Object.keys(step.next).length) continue;
+    try {
+      await withOx({ doing: `following service user changes of mailbox "${rec.login}"`, credentials: 'context admin' },
+        () => env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), { id: rec.oxUserId!, ...step.change }));
+    } catch (err) {
+      call.log.warn({ err: (err as Error).message, mailbox: rec.id }, 'OX refused the service user\'s changes; the mailbox keeps those values');
+      return { followed: false, changed, reason: (err as Error).message };
+    }
+    props = { ...props, ...step.next };
+    await deps.ledger.updateResource(rec.instanceId, rec.id, { props });
+    changed.push(...Object.keys(step.next));
+  }
+  return { followed: true, changed };
+}
+
+interface Step {
+  change: OxUser;
+  next: Record<string, unknown>;
+}
+
+function personalChange(user: ServiceUser, props: Record<string, unknown>): Step {
+  const step: Step = { change: {}, next: {} };
   const fields: Array<[keyof ServiceUser, string, keyof OxUser]> = [['displayName', 'displayName', 'display_name'], ['givenName', 'givenName', 'given_name'], ['familyName', 'familyName', 'sur_name']];
   for (const [from, prop, field] of fields) {
     if (typeof user[from] === 'string' && user[from] !== props[prop]) {
-      (change as Record<string, unknown>)[field] = user[from];
-      next[prop] = user[from];
+      (step.change as Record<string, unknown>)[field] = user[from];
+      step.next[prop] = user[from];
     }
   }
   const language = oxLanguage(user);
   if (language && language !== props.language) {
-    change.language = language;
-    next.language = language;
+    step.change.language = language;
+    step.next.language = language;
   }
+  return step;
+}
+
+/** A new primary address goes with email1, the sender address and the aliases (OX's rule). */
+function emailChange(user: ServiceUser, props: Record<string, unknown>): Step {
   const email = typeof user.email === 'string' ? asciiAddress('email', user.email) : undefined;
-  if (email && email !== props.email) {
-    Object.assign(change, { primaryEmail: email, email1: email, defaultSenderAddress: email, aliases: [...new Set([email, ...((props.aliases as string[] | undefined) ?? [])])] });
-    next.email = email;
-  }
-  if (!Object.keys(next).length || rec.oxUserId == null || ctx.oxContextId == null) return { followed: true, changed: [] };
-  try {
-    await withOx({ doing: `following service user changes of mailbox "${rec.login}"`, credentials: 'context admin' },
-      () => env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), change));
-  } catch (err) {
-    call.log.warn({ err: (err as Error).message, mailbox: rec.id }, 'OX refused the service user\'s changes; the mailbox keeps its values');
-    return { followed: false, reason: (err as Error).message };
-  }
-  await deps.ledger.updateResource(rec.instanceId, rec.id, { props: { ...props, ...next } });
-  return { followed: true, changed: Object.keys(next) };
+  if (!email || email === props.email) return { change: {}, next: {} };
+  const aliases = [...new Set([email, ...((props.aliases as string[] | undefined) ?? [])])];
+  return { change: { primaryEmail: email, email1: email, defaultSenderAddress: email, aliases }, next: { email } };
 }

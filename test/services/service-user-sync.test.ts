@@ -46,7 +46,7 @@ t.test('changes of the linked service user reach the mailbox and OX', async (t) 
   t.ok(user(stack, 'fay'), 'the OX user stays');
 });
 
-t.test('where OX refuses the new address, the mailbox keeps its values and the controller gets done', async (t) => {
+t.test('where OX refuses the new address, the mailbox keeps it, takes the rest, and the controller gets done', async (t) => {
   const stack = await startStack(t, { sim: { primaryMailUnchangeable: true } });
   const { ctx, profile } = await stack.withContext();
   const serviceUser = uuid();
@@ -58,7 +58,10 @@ t.test('where OX refuses the new address, the mailbox keeps its values and the c
   t.equal(res.status, 200);
   t.equal(res.json.followed, false);
   t.match(res.json.reason, /PRIMARY_MAIL_UNCHANGEABLE/);
-  t.equal(user(stack, 'gil').primaryEmail, 'gil@x.example', 'OX unchanged');
-  t.equal((await stack.call('GET', `/mailboxes/${id}`)).json.email, 'gil@x.example', 'the mailbox shows what OX has');
+  t.equal(user(stack, 'gil').primaryEmail, 'gil@x.example', 'OX kept the address');
+  t.equal(user(stack, 'gil').display_name, 'Gil Renamed', 'the name change went through on its own');
+  const shown = (await stack.call('GET', `/mailboxes/${id}`)).json;
+  t.equal(shown.email, 'gil@x.example', 'the mailbox shows what OX has');
+  t.equal(shown.displayName, 'Gil Renamed');
   t.match(stack.logText(), /OX refused the service user's changes/);
 });
