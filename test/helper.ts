@@ -213,8 +213,8 @@ export function mailboxBody(id: string, ctx: string, profile: string, extra: Rec
  * browser without scripts would. Answers OX's status (302 = signed in) and where it sends the browser.
  */
 export async function ssoFormLogin(url: string): Promise<{ status: number; location: string }> {
-  const first = await getInsecure(url);
-  if (first.status === 302) return { status: 302, location: first.location };
+  const first = await browserGet(url);
+  if (first.status === 302) return { status: 302, location: String(first.headers.location ?? '') };
   const page = first.body;
   const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&');
   if (!action) throw new Error(`no login form on the page (HTTP ${first.status})`);
@@ -225,12 +225,13 @@ export async function ssoFormLogin(url: string): Promise<{ status: number; locat
   return postInsecure(action, form.toString());
 }
 
-function getInsecure(url: string): Promise<{ status: number; location: string; body: string }> {
+/** A browser-like GET (no client certificate, any server certificate): status, headers, body. */
+export function browserGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const transport = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    transport.get(url, { rejectUnauthorized: false }, (res) => {
+    transport.get(url, { rejectUnauthorized: false, headers }, (res) => {
       let body = '';
-      res.on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? ''), body }));
+      res.on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     }).on('error', reject);
   });
 }

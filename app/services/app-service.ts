@@ -55,7 +55,8 @@ const CONNECTION_SETTINGS = ['oxSoapUrl', 'masterLogin', 'masterAccountOverride'
 export function appService(deps: ServiceDeps): ResourceService {
   const { ledger } = deps;
 
-  async function store(call: ApsCall, merge: boolean): Promise<Record<string, unknown>> {
+  /** Stores the settings; `verified` when OX already accepted them here (no second probe needed). */
+  async function store(call: ApsCall, merge: boolean): Promise<{ settings: Record<string, unknown>; verified: boolean }> {
     const instance = (await ledger.getInstance(call.instanceId))!;
     const current = (merge ? instance.settings : {}) as Partial<AppSettings>;
     const settings = { ...current, ...ownProperties(deps, SERVICE, call.body) } as Partial<AppSettings>;
@@ -65,10 +66,11 @@ export function appService(deps: ServiceDeps): ResourceService {
     if (newPassword) secrets.masterPassword = newPassword;
     const reconnects = newPassword !== undefined && newPassword !== instance.secrets.masterPassword
       || CONNECTION_SETTINGS.some((k) => settings[k] !== current[k]);
-    if (merge && reconnects) await refuseUnverified(settings as AppSettings, secrets.masterPassword);
-    await ledger.updateInstance(call.instanceId, { settings, secrets });
+    const verified = merge && reconnects;
+    if (verified) await refuseUnverified(settings as AppSettings, secrets.masterPassword);
+    await ledger.updateInstance(call.instanceId, { settings, secrets, ...(verified ? { lastError: null } : {}) });
     forgetInstance(deps, call.instanceId);
-    return settings;
+    return { settings, verified };
   }
 
   /** A change of OX or its credentials is kept only once OX accepts it; otherwise the old ones stay. */
@@ -88,13 +90,13 @@ export function appService(deps: ServiceDeps): ResourceService {
 
   return {
     async provision(call) {
-      const settings = await store(call, false);
+      const { settings } = await store(call, false);
       await verify(call);
       return resourceView(deps, SERVICE, call.resourceId, settings);
     },
     async configure(call) {
-      const settings = await store(call, true);
-      await verify(call);
+      const { settings, verified } = await store(call, true);
+      if (!verified) await verify(call);
       return resourceView(deps, SERVICE, call.resourceId, settings);
     },
     async retrieve(call) {

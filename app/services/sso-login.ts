@@ -2,7 +2,7 @@
 // one-time URL, and what a redeemed token logs in as (never seen by the browser).
 import type { ApsCall } from '../aps/types.js';
 import type { InstanceRecord, ResourceRecord, SsoTokenRecord } from '../store/ledger.js';
-import { controllerFor, requireResource, type AppSettings, type ServiceDeps } from './deps.js';
+import { controllerFor, instanceEnv, requireResource, type AppSettings, type ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
 import type { FormLogin } from '../sso/login-page.js';
 
@@ -73,8 +73,7 @@ export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'con
     throw apsError(409, 'ResourceDisabled', `The ${rec.state === 'disabled' ? what : 'context'} is disabled: enable it before logging in`);
   }
   if (rec.state !== 'ready') throw apsError(409, 'ContextNotReady', `The ${what} is not provisioned yet (state ${rec.state}); try again when it is ready`);
-  const instance = await deps.ledger.getInstance(call.instanceId);
-  if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${call.instanceId}`);
+  const { instance } = await instanceEnv(deps, call.instanceId); // cached, and 404 for an unknown one
   const role = kind === 'mailboxes' ? await mailboxLoginRole(deps, call, rec, instance) : 'context administrator';
   const token = await deps.sso.issue(call.instanceId, rec.id, call.identityId);
   call.log.info({

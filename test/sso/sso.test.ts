@@ -2,12 +2,10 @@
 // (the endpoint calls tokenLogin, the browser only ever holds one-time tokens), form login for
 // OX6, clear failures, forwarded client addresses, and the separate public listener.
 import t, { type Test } from 'tap';
-import http from 'node:http';
-import https from 'node:https';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { contextBody, mailboxBody, profileBody, startStack, uuid, type Stack } from '../helper.js';
+import { browserGet, contextBody, mailboxBody, profileBody, startStack, uuid, type Stack } from '../helper.js';
 import { selfSignedCertificate } from '../../app/util/tls.js';
 import { hashToken } from '../../app/sso/tokens.js';
 import { CHROMIUM, needsChromium } from '../support/requirements.js';
@@ -15,17 +13,6 @@ import { freePort } from '../../tools/net.js';
 
 const PASSWORD = 'Mailbox-Pass-2024!';
 const LOGIN = 'alice';
-
-/** A plain browser-like GET: no client certificate. */
-function browserGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    (url.startsWith('https:') ? https : http).get(url, { rejectUnauthorized: false, headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    }).on('error', reject);
-  });
-}
 
 interface Provisioned {
   stack: Stack;
