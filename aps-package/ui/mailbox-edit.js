@@ -1,80 +1,69 @@
-// Customer control panel: add a mailbox for one of the account's service users, or edit one.
-define(['dojo/_base/declare', 'aps/View', 'aps/xhr', 'aps/_', './lib/mailbox-form'],
-function (declare, View, xhr, _, form) {
+// Customer panel (UX1): one mailbox: names, address, tier, mobility add-on, open webmail.
+define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', 'aps/xhr', './lib/contexts', './lib/mailbox-form',
+  './lib/messages', './lib/operations', './lib/types'],
+function (declare, View, ResourceStore, xhr, contexts, form, messages, ops, types) {
   'use strict';
-  var TEXT_FIELDS = ['login', 'email', 'displayName', 'givenName', 'familyName'];
+
+  function fail(err) {
+    messages.show(ops.errorText(err));
+    aps.apsc.cancelProcessing();
+  }
+
+  /** Adds or removes the mailbox's mobility add-on as the check box says. */
+  function saveMobility(mailbox, wanted) {
+    var has = form.linkId(mailbox.mobility);
+    switch (form.mobilityChange(wanted, Boolean(has))) {
+      case 1: {
+        var subscription = mailbox.aps.subscription;
+        aps.context.subscriptionId = subscription;
+        var addOn = new ResourceStore({ target: '/aps/2/resources/' + mailbox.aps.id + '/mobility', apsType: types.MOBILITY });
+        return addOn.put({ aps: { type: types.MOBILITY, subscription: subscription } });
+      }
+      case -1: return new ResourceStore({ target: '/aps/2/resources' }).remove(has);
+      default: return undefined;
+    }
+  }
+
   return declare(View, {
     init: function () {
-      return ['aps/Form', { id: this.genId('form') }, [['aps/FieldSet', { title: _('Mailbox') }, [
-        ['aps/Select', { id: this.genId('userId'), label: _('User'), options: [], onChange: this.userChosen.bind(this) }],
-        ['aps/TextBox', { id: this.genId('login'), label: _('Login'), required: true }],
-        ['aps/TextBox', { id: this.genId('email'), label: _('E-mail address'), required: true }],
-        ['aps/TextBox', { id: this.genId('displayName'), label: _('Display name'), required: true }],
-        ['aps/TextBox', { id: this.genId('givenName'), label: _('Given name') }],
-        ['aps/TextBox', { id: this.genId('familyName'), label: _('Family name') }],
-        ['aps/Password', { id: this.genId('password'), label: _('Password'), showStrengthIndicator: true }],
-        ['aps/Select', { id: this.genId('profileId'), label: _('Profile'), options: [] }],
-        ['aps/CheckBox', { id: this.genId('mobility'), label: _('Mobility (ActiveSync)') }],
-      ]]]];
+      var tree = form.widgets(this.genId.bind(this));
+      tree[2].push(['aps/Button', { id: this.genId('mbx_webmail'), label: _('Open webmail'), onClick: function () {
+        var button = this;
+        ops.openLogin(xhr, aps.context.vars.mailbox.aps.id, 'login').then(function (result) {
+          button.cancel();
+          messages.loginOpened(result);
+        }, function (err) {
+          button.cancel();
+          messages.show(_('Webmail could not be opened: ') + ops.errorText(err));
+        });
+      } }]);
+      return tree;
     },
     onContext: function () {
-      var self = this;
-      this.profiles = aps.context.vars.profiles || [];
-      this.byId('profileId').set('options', this.profiles.map(function (p) { return { value: p.aps.id, label: p.title }; }));
-      this.mailbox = aps.context.vars.mailbox;
-      // A new mailbox needs its service user; an existing one keeps the user it was made for.
-      this.users = this.mailbox ? undefined : aps.context.vars.users || [];
-      this.byId('userId').set('visible', !this.mailbox);
-      if (this.users) this.byId('userId').set('options', this.users.map(function (u) { return { value: u.aps.id, label: u.displayName || u.login }; }));
-      TEXT_FIELDS.forEach(function (k) { self.byId(k).set('value', (self.mailbox && self.mailbox[k]) || ''); });
-      if (this.mailbox && this.mailbox.profile) this.byId('profileId').set('value', this.mailbox.profile.aps.id);
-      this.byId('mobility').set('checked', Boolean(this.mobilityId()));
+      var mailbox = aps.context.vars.mailbox;
+      var byId = this.byId.bind(this);
+      form.fill(byId, { login: mailbox.login, email: mailbox.email, displayName: mailbox.displayName, givenName: mailbox.givenName, familyName: mailbox.familyName });
+      byId('mbx_profile').set('options', form.profileOptions(contexts.list(aps.context.vars.profiles)));
+      byId('mbx_profile').set('value', form.linkId(mailbox.profile) || '');
+      byId('mbx_mobility').set('checked', Boolean(form.linkId(mailbox.mobility)));
       aps.apsc.hideLoading();
     },
-    /** The mailbox's mobility add-on, if it has one. */
-    mobilityId: function () {
-      var link = this.mailbox && this.mailbox.mobility;
-      return link && link.aps && link.aps.id;
-    },
-    /** Adds or removes the mobility add-on of a saved mailbox as the check box says. */
-    saveMobility: function (mailboxId) {
-      var wanted = Boolean(this.byId('mobility').get('checked'));
-      switch (form.mobilityChange(wanted, Boolean(this.mobilityId()))) {
-        case 1: return xhr('/aps/2/resources/' + mailboxId + '/mobility', { method: 'POST', data: JSON.stringify({ aps: { type: 'http://ox-connector.org/aps/mobility/1.0' } }), handleAs: 'json' });
-        case -1: return xhr('/aps/2/resources/' + this.mobilityId(), { method: 'DELETE' });
-        default: return undefined;
-      }
-    },
-    userChosen: function (userId) {
-      var self = this;
-      var user = (this.users || []).filter(function (u) { return u.aps.id === userId; })[0];
-      var input = {};
-      TEXT_FIELDS.forEach(function (k) { input[k] = self.byId(k).get('value'); });
-      var filled = form.fromUser(user, input);
-      Object.keys(filled).forEach(function (k) { self.byId(k).set('value', filled[k]); });
-    },
     onSubmit: function () {
-      var self = this;
-      var input = {};
-      TEXT_FIELDS.concat(['password', 'profileId']).forEach(function (k) { input[k] = self.byId(k).get('value'); });
-      if (this.users) input.userId = this.byId('userId').get('value');
-      var errors = form.validate(input, this.profiles, _, this.users);
-      var first = Object.keys(errors)[0];
-      if (first) {
-        aps.apsc.displayMessage(errors[first]);
+      var mailbox = aps.context.vars.mailbox;
+      var input = form.read(this.byId.bind(this), false);
+      var problem = form.firstError(form.validate(input, contexts.list(aps.context.vars.profiles)));
+      if (problem) {
+        messages.show(problem);
         return aps.apsc.cancelProcessing();
       }
-      var ctx = aps.context.vars.context.aps.id;
-      var body = form.toResource(input, ctx);
-      var req = self.mailbox
-        ? xhr('/aps/2/resources/' + self.mailbox.aps.id, { method: 'PUT', data: JSON.stringify(body), handleAs: 'json' })
-        : xhr('/aps/2/resources/' + ctx + '/mailboxes', { method: 'POST', data: JSON.stringify(body), handleAs: 'json' });
-      return req.then(function (saved) { return self.saveMobility((saved && saved.aps && saved.aps.id) || self.mailbox.aps.id); })
-        .then(function () { aps.apsc.gotoView('mailbox-list'); }, function (err) {
-        aps.apsc.displayMessage(err.message || String(err));
-        aps.apsc.cancelProcessing();
-      });
+      var body = form.toResource(input);
+      body.aps.id = mailbox.aps.id;
+      return new ResourceStore({ target: '/aps/2/resources', apsType: types.MAILBOX }).put(body)
+        .then(function () { return saveMobility(mailbox, input.mobility); })
+        .then(function () { aps.apsc.gotoView('mailboxes'); }, fail);
     },
-    onCancel: function () { aps.apsc.gotoView('mailbox-list'); },
+    onCancel: function () {
+      aps.apsc.gotoView('mailboxes');
+    },
   });
 });

@@ -34,3 +34,19 @@ export function parsePo(text: string): Map<string, string> {
   }
   return map;
 }
+
+/** The locale each language's JSON is also written as (panels ask for one or the other: UNCONFIRMED which). */
+const LOCALES: Record<string, string> = { en: 'en_US', de: 'de_DE', nl: 'nl_NL', fr: 'fr_FR', es: 'es_ES', it: 'it_IT' };
+
+/** i18n/<lang>.po → i18n/<lang>.json and i18n/<locale>.json: flat {"msgid": "msgstr"}, as `aps build` writes. */
+export function translationFiles(entries: Map<string, Buffer>): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [name, data] of entries) {
+    const lang = /^i18n\/([a-z]{2})\.po$/.exec(name)?.[1];
+    if (!lang) continue;
+    const json = Buffer.from(`${JSON.stringify(Object.fromEntries(parsePo(data.toString('utf8'))), null, 1)}\n`);
+    out.set(`i18n/${lang}.json`, json);
+    if (LOCALES[lang]) out.set(`i18n/${LOCALES[lang]}.json`, json);
+  }
+  return out;
+}

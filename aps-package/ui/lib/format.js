@@ -7,7 +7,7 @@ define([], function () {
   }
 
   /** "123 of 2,048 MB (6 %)"; "123 MB (unlimited)" when there is no limit. */
-  function usage(counter, unit, _) {
+  function usage(counter, unit) {
     var used = counter && typeof counter.usage === 'number' ? counter.usage : 0;
     var limit = counter && typeof counter.limit === 'number' && counter.limit >= 0 ? counter.limit : null;
     var u = unit ? ' ' + unit : '';
@@ -16,7 +16,7 @@ define([], function () {
     return number(used) + ' ' + _('of') + ' ' + number(limit) + u + ' (' + pct + ' %)';
   }
 
-  function stateLabel(status, _) {
+  function stateLabel(status) {
     if (!status) return _('Unknown');
     if (/disabled/.test(status)) return _('Disabled');
     if (/provisioning|configuring/.test(status)) return _('In progress');
@@ -24,5 +24,22 @@ define([], function () {
     return status;
   }
 
-  return { number: number, usage: usage, stateLabel: stateLabel };
+  /** What the overview and the dashboard show of a context. */
+  function contextSummary(ctx) {
+    var status = ctx.aps && ctx.aps.status;
+    return {
+      contextId: ctx.contextId != null ? String(ctx.contextId) : '–',
+      state: stateLabel(status),
+      disk: usage(ctx.diskspace, 'MB'),
+      mailboxes: usage(ctx.mailboxCount, ''),
+      mobility: usage(ctx.mobilityCount, ''),
+      canOpenOx: /ready/.test(status || 'aps:ready') && ctx.contextId != null,
+    };
+  }
+
+  function yesNo(value) {
+    return value ? _('Yes') : _('No');
+  }
+
+  return { number: number, usage: usage, stateLabel: stateLabel, contextSummary: contextSummary, yesNo: yesNo };
 });

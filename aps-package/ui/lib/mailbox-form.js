@@ -1,30 +1,82 @@
-// The mailbox create/edit step: validation and the resource JSON it sends.
-define([], function () {
+// The mailbox forms (new and edit): their widgets, validation and the resource JSON they send.
+define(['./types'], function (types) {
   'use strict';
 
   var LOGIN = /^[$@%.+a-zA-Z0-9_-]+$/;
   var EMAIL = /^[^\s@]+@[^\s@]+$/;
+  var TEXT_FIELDS = ['login', 'email', 'displayName', 'givenName', 'familyName'];
+
+  /** The form's widgets; a new mailbox (`onUserChosen` given) adds the user to choose and the password. */
+  function widgets(genId, onUserChosen) {
+    var isNew = Boolean(onUserChosen);
+    var fields = [
+      ['aps/TextBox', { id: genId('mbx_login'), label: _('Login'), required: true, disabled: !isNew }],
+      ['aps/TextBox', { id: genId('mbx_email'), label: _('E-mail address'), required: true }],
+      ['aps/TextBox', { id: genId('mbx_displayName'), label: _('Display name'), required: true }],
+      ['aps/TextBox', { id: genId('mbx_givenName'), label: _('Given name') }],
+      ['aps/TextBox', { id: genId('mbx_familyName'), label: _('Family name') }],
+      ['aps/Select', { id: genId('mbx_profile'), label: _('Tier'), options: [] }],
+      ['aps/CheckBox', { id: genId('mbx_mobility'), label: _('Mobility (ActiveSync)') }],
+    ];
+    if (isNew) {
+      fields.unshift(['aps/Select', { id: genId('mbx_user'), label: _('User'), options: [], onChange: onUserChosen }]);
+      fields.push(['aps/Password', { id: genId('mbx_password'), label: _('Password (empty: generated)') }]);
+    }
+    return ['aps/Panel', { id: genId('mbx_panel') }, [['aps/FieldSet', { id: genId('mbx_fields'), title: _('Mailbox') }, fields]]];
+  }
+
+  /** What the form holds, read through byId. */
+  function read(byId, isNew) {
+    var input = {};
+    TEXT_FIELDS.forEach(function (k) { input[k] = byId('mbx_' + k).get('value'); });
+    input.profileId = byId('mbx_profile').get('value');
+    input.mobility = Boolean(byId('mbx_mobility').get('checked'));
+    if (isNew) {
+      input.userId = byId('mbx_user').get('value');
+      input.password = byId('mbx_password').get('value');
+    }
+    return input;
+  }
+
+  function fill(byId, values) {
+    Object.keys(values).forEach(function (k) { byId('mbx_' + k).set('value', values[k] == null ? '' : String(values[k])); });
+  }
+
+  function profileOptions(profiles) {
+    return profiles.map(function (p) { return { value: p.aps.id, label: p.title + (p.includesMobility ? ' (' + _('with mobility') + ')' : '') }; });
+  }
 
   /** `users`: the service users a new mailbox may be for (omitted when a mailbox is edited). */
-  function validate(input, profiles, _, users) {
+  function validate(input, profiles, users) {
     var errors = {};
     if (users && !users.some(function (u) { return u.aps.id === input.userId; })) errors.userId = _('Choose the user who gets this mailbox');
     if (!input.login || !LOGIN.test(input.login)) errors.login = _('Use letters, digits and . _ - @ + % $ only');
     if (!input.email || !EMAIL.test(input.email)) errors.email = _('Enter an e-mail address');
     if (!input.displayName || !input.displayName.trim()) errors.displayName = _('Enter a display name');
-    if (!profiles.some(function (p) { return p.aps.id === input.profileId; })) errors.profileId = _('Choose a profile');
+    if (!profiles.some(function (p) { return p.aps.id === input.profileId; })) errors.profileId = _('Choose a tier');
     if (input.password && input.password.length < 8) errors.password = _('At least 8 characters');
     return errors;
   }
 
-  /** The mailbox resource; a new one carries its user link (the controller requires it). */
-  function toResource(input, contextId) {
+  /** The first problem, or undefined. */
+  function firstError(errors) {
+    var keys = Object.keys(errors);
+    return keys.length ? errors[keys[0]] : undefined;
+  }
+
+  /** The mailbox resource. A new one names its subscription and carries its user link. */
+  function toResource(input, ctx, subscription) {
     var r = {
-      aps: { type: 'http://ox-connector.org/aps/mailboxes/1.0' },
-      login: input.login, email: input.email.toLowerCase(), displayName: input.displayName.trim(),
-      context: { aps: { id: contextId } }, profile: { aps: { id: input.profileId } },
+      aps: { type: types.MAILBOX },
+      email: input.email.trim().toLowerCase(), displayName: input.displayName.trim(),
+      profile: { aps: { id: input.profileId } },
     };
-    if (input.userId) r.user = { aps: { id: input.userId } };
+    if (subscription) r.aps.subscription = subscription;
+    if (input.userId) {
+      r.login = input.login;
+      r.user = { aps: { id: input.userId } };
+      r.context = { aps: { id: ctx.aps.id } };
+    }
     if (input.givenName) r.givenName = input.givenName;
     if (input.familyName) r.familyName = input.familyName;
     if (input.password) r.password = input.password;
@@ -34,7 +86,7 @@ define([], function () {
   /** Fields of a new mailbox taken from its service user (where the form is still empty). */
   function fromUser(user, input) {
     var out = {};
-    ['login', 'email', 'displayName', 'givenName', 'familyName'].forEach(function (k) {
+    TEXT_FIELDS.forEach(function (k) {
       if (!input[k] && user && user[k]) out[k] = String(user[k]);
     });
     return out;
@@ -45,5 +97,13 @@ define([], function () {
     return wanted === has ? 0 : wanted ? 1 : -1;
   }
 
-  return { validate: validate, toResource: toResource, fromUser: fromUser, mobilityChange: mobilityChange };
+  /** The id of a linked resource ({aps: {id}}), if any. */
+  function linkId(link) {
+    return link && link.aps && link.aps.id;
+  }
+
+  return {
+    widgets: widgets, read: read, fill: fill, profileOptions: profileOptions, validate: validate, firstError: firstError,
+    toResource: toResource, fromUser: fromUser, mobilityChange: mobilityChange, linkId: linkId,
+  };
 });

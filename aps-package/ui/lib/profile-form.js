@@ -12,7 +12,7 @@ define([], function () {
     return String(text || '').split(/[\s,]+/).filter(Boolean);
   }
 
-  function validate(input, _) {
+  function validate(input) {
     var errors = {};
     if (!input.title || !input.title.trim()) errors.title = _('Enter a title');
     if (input.mode === 'combination' && !/^[A-Za-z0-9_.-]+$/.test(input.accessCombination || '')) errors.accessCombination = _('Enter an access combination name, e.g. groupware_standard');
@@ -30,12 +30,13 @@ define([], function () {
       aps: { type: 'http://ox-connector.org/aps/profiles/1.0' },
       title: input.title.trim(), capabilities: capabilities(input.capabilities),
       uploadFileSizeLimit: Number(input.uploadFileSizeLimit || 0), uploadFileSizeLimitPerFile: Number(input.uploadFileSizeLimitPerFile || 0),
-      includesMobility: Boolean(input.includesMobility), app: { aps: { id: appId } },
+      includesMobility: Boolean(input.includesMobility), allowPasswordChange: Boolean(input.allowPasswordChange),
+      app: { aps: { id: appId } },
     };
     if (input.mode === 'combination') r.accessCombination = input.accessCombination;
     else r.moduleAccess = input.moduleAccess.slice();
     return r;
   }
 
-  return { FLAGS: FLAGS, validate: validate, toResource: toResource };
+  return { FLAGS: FLAGS, words: capabilities, validate: validate, toResource: toResource };
 });

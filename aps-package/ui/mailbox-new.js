@@ -1,0 +1,59 @@
+// Customer panel (UX1): a new mailbox for one of the account's service users, in the chosen subscription.
+define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', './lib/contexts', './lib/mailbox-form', './lib/messages',
+  './lib/operations', './lib/types'],
+function (declare, View, ResourceStore, contexts, form, messages, ops, types) {
+  'use strict';
+
+  function bound(name) {
+    return contexts.list(aps.context.vars[name]);
+  }
+
+  function fail(err) {
+    messages.show(ops.errorText(err));
+    aps.apsc.cancelProcessing();
+  }
+
+  return declare(View, {
+    init: function () {
+      var byId = this.byId.bind(this);
+      // The chosen user's names and address fill the fields that are still empty.
+      return form.widgets(this.genId.bind(this), function (userId) {
+        var user = bound('users').filter(function (u) { return u.aps.id === userId; })[0];
+        form.fill(byId, form.fromUser(user, form.read(byId, true)));
+      });
+    },
+    onContext: function () {
+      var byId = this.byId.bind(this);
+      var ctx = contexts.current(bound('contexts'));
+      form.fill(byId, { login: '', email: '', displayName: '', givenName: '', familyName: '', password: '' });
+      byId('mbx_user').set('options', [{ value: '', label: _('Choose a user') }].concat(bound('users').map(function (u) {
+        return { value: u.aps.id, label: u.displayName || u.login };
+      })));
+      byId('mbx_profile').set('options', form.profileOptions(bound('profiles')));
+      byId('mbx_mobility').set('checked', false);
+      byId('mbx_fields').set('title', _('Mailbox in __context__').replace('__context__', contexts.label(ctx)));
+      aps.apsc.hideLoading();
+    },
+    onSubmit: function () {
+      var input = form.read(this.byId.bind(this), true);
+      var problem = form.firstError(form.validate(input, bound('profiles'), bound('users')));
+      if (problem) {
+        messages.show(problem);
+        return aps.apsc.cancelProcessing();
+      }
+      var ctx = contexts.current(bound('contexts'));
+      var subscription = contexts.subscriptionOf(ctx);
+      // The panel sends APS-Subscription-ID for the POST; the body names it too.
+      aps.context.subscriptionId = subscription;
+      var mailboxes = new ResourceStore({ target: '/aps/2/resources/' + ctx.aps.id + '/mailboxes', apsType: types.MAILBOX });
+      return mailboxes.put(form.toResource(input, ctx, subscription)).then(function (saved) {
+        if (!input.mobility) return undefined;
+        var addOn = new ResourceStore({ target: '/aps/2/resources/' + saved.aps.id + '/mobility', apsType: types.MOBILITY });
+        return addOn.put({ aps: { type: types.MOBILITY, subscription: subscription } });
+      }).then(function () { aps.apsc.gotoView('mailboxes'); }, fail);
+    },
+    onCancel: function () {
+      aps.apsc.gotoView('mailboxes');
+    },
+  });
+});

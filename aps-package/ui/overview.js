@@ -1,0 +1,57 @@
+// Customer panel (UX1): the chosen subscription's OX context at a glance, and "Open OX as administrator".
+define(['dojo/_base/declare', 'aps/View', 'aps/xhr', './lib/contexts', './lib/format', './lib/messages', './lib/operations'],
+function (declare, View, xhr, contexts, format, messages, ops) {
+  'use strict';
+
+  function show(view, ctx) {
+    var m = format.contextSummary(ctx);
+    view.byId('ov_ctx').set('value', m.contextId);
+    view.byId('ov_state').set('value', m.state);
+    view.byId('ov_disk').set('value', m.disk);
+    view.byId('ov_mailboxes').set('value', m.mailboxes);
+    view.byId('ov_mobility').set('value', m.mobility);
+    view.byId('ov_open').set('disabled', !m.canOpenOx);
+  }
+
+  function current() {
+    return contexts.current(contexts.list(aps.context.vars.contexts));
+  }
+
+  return declare(View, {
+    init: function () {
+      var view = this;
+      return ['aps/Panel', { id: this.genId('ov_panel') }, [
+        ['aps/Select', { id: this.genId('ov_context'), label: _('Subscription'), options: [], onChange: function (id) {
+          show(view, contexts.choose(contexts.list(aps.context.vars.contexts), id));
+        } }],
+        ['aps/FieldSet', { id: this.genId('ov_fields'), title: _('OX App Suite') }, [
+          ['aps/Output', { id: this.genId('ov_ctx'), label: _('Context') }],
+          ['aps/Output', { id: this.genId('ov_state'), label: _('Status') }],
+          ['aps/Output', { id: this.genId('ov_disk'), label: _('Disk space') }],
+          ['aps/Output', { id: this.genId('ov_mailboxes'), label: _('Mailboxes') }],
+          ['aps/Output', { id: this.genId('ov_mobility'), label: _('Mobility add-ons') }],
+        ]],
+        ['aps/Button', { id: this.genId('ov_open'), label: _('Open OX as administrator'), onClick: function () {
+          var button = this;
+          ops.openLogin(xhr, current().aps.id, 'adminLogin').then(function (result) {
+            button.cancel();
+            messages.loginOpened(result);
+          }, function (err) {
+            button.cancel();
+            messages.show(_('OX could not be opened: ') + ops.errorText(err));
+          });
+        } }],
+      ]];
+    },
+    onContext: function () {
+      var list = contexts.list(aps.context.vars.contexts);
+      var ctx = contexts.current(list);
+      var select = this.byId('ov_context');
+      select.set('options', contexts.options(list));
+      select.set('value', ctx.aps.id);
+      select.set('visible', list.length > 1);
+      show(this, ctx);
+      aps.apsc.hideLoading();
+    },
+  });
+});

@@ -1,0 +1,65 @@
+// UX1 User Management, the tile in a user's profile: their OX mailbox (tier, mobility, status),
+// "Open webmail" and a change of tier.
+define(['dojo/_base/declare', 'aps/nav/ViewPlugin', 'aps/Tile', 'aps/Output', 'aps/Select', 'aps/Button', 'aps/ResourceStore',
+  'aps/xhr', '../lib/format', '../lib/mailbox-form', '../lib/messages', '../lib/operations', '../lib/types'],
+function (declare, ViewPlugin, Tile, Output, Select, Button, ResourceStore, xhr, format, form, messages, ops, types) {
+  'use strict';
+
+  /** The user's OX mailbox among the services the User Manager passes. */
+  function mailboxOf(data) {
+    return (data.services || []).filter(function (s) { return s.aps && s.aps.type && s.aps.type.indexOf(types.MAILBOX.replace(/\/1\.0$/, '/')) === 0; })[0];
+  }
+
+  function openWebmail(mailbox) {
+    return function () {
+      var button = this;
+      ops.openLogin(xhr, mailbox.aps.id, 'login').then(function (result) {
+        button.cancel();
+        messages.loginOpened(result);
+      }, function (err) {
+        button.cancel();
+        messages.show(_('Webmail could not be opened: ') + ops.errorText(err));
+      });
+    };
+  }
+
+  function changeTier(mailbox, select) {
+    return function () {
+      var button = this;
+      var body = { aps: { id: mailbox.aps.id, type: types.MAILBOX }, profile: { aps: { id: select.get('value') } } };
+      new ResourceStore({ target: '/aps/2/resources', apsType: types.MAILBOX }).put(body).then(function () {
+        button.cancel();
+        messages.show(_('The tier is changed.'), 'info');
+      }, function (err) {
+        button.cancel();
+        messages.show(ops.errorText(err));
+      });
+    };
+  }
+
+  return declare(ViewPlugin, {
+    // The tile is made anew for every user shown, so its widgets take no fixed ids.
+    init: function (mediator) {
+      mediator.setServiceData = function (data) {
+        var mailbox = mailboxOf(data);
+        var tile = new Tile({ title: _('OX App Suite mailbox') });
+        if (!mailbox) {
+          tile.addChild(new Output({ value: _('No OX mailbox') }));
+          return tile;
+        }
+        var select = new Select({ label: _('Tier'), options: [] });
+        tile.addChild(new Output({ label: _('E-mail address'), value: mailbox.email }));
+        tile.addChild(new Output({ label: _('Mobility'), value: format.yesNo(mailbox.mobilityEnabled) }));
+        tile.addChild(new Output({ label: _('Status'), value: format.stateLabel(mailbox.aps.status) }));
+        tile.addChild(select);
+        tile.addChild(new Button({ label: _('Change tier'), onClick: changeTier(mailbox, select) }));
+        tile.addChild(new Button({ label: _('Open webmail'), onClick: openWebmail(mailbox) }));
+        new ResourceStore({ target: '/aps/2/resources', apsType: types.PROFILE }).query().then(function (profiles) {
+          select.set('options', form.profileOptions(profiles));
+          select.set('value', form.linkId(mailbox.profile) || '');
+        });
+        return tile;
+      };
+    },
+  });
+});

@@ -1,0 +1,70 @@
+// The service user's own panel (UX1): their mailbox, "Open webmail", and what a phone or mail
+// program needs to connect.
+define(['dojo/_base/declare', 'aps/View', 'aps/xhr', '../lib/contexts', '../lib/format', '../lib/messages', '../lib/operations'],
+function (declare, View, xhr, contexts, format, messages, ops) {
+  'use strict';
+
+  /** The user's own mailbox among those the panel bound. */
+  function ownMailbox() {
+    var user = aps.context.vars.user;
+    var mine = contexts.list(aps.context.vars.mailboxes);
+    var linked = mine.filter(function (m) { return m.user && m.user.aps && user && m.user.aps.id === user.aps.id; });
+    return linked[0] || mine[0];
+  }
+
+  function server(s) {
+    return s ? s.host + ':' + s.port + ' (' + s.security + ')' : _('Ask your provider');
+  }
+
+  function showSettings(view, settings) {
+    view.byId('my_imap').set('value', server(settings.imap));
+    view.byId('my_smtp').set('value', server(settings.smtp));
+    view.byId('my_activesync').set('value', settings.activeSync ? settings.activeSync.url : _('Not included'));
+    view.byId('my_username').set('value', settings.username);
+  }
+
+  return declare(View, {
+    init: function () {
+      return ['aps/Panel', { id: this.genId('my_panel') }, [
+        ['aps/FieldSet', { id: this.genId('my_box'), title: _('My mailbox') }, [
+          ['aps/Output', { id: this.genId('my_email'), label: _('E-mail address') }],
+          ['aps/Output', { id: this.genId('my_state'), label: _('Status') }],
+          ['aps/Button', { id: this.genId('my_webmail'), label: _('Open webmail'), onClick: function () {
+            var button = this;
+            ops.openLogin(xhr, ownMailbox().aps.id, 'login').then(function (result) {
+              button.cancel();
+              messages.loginOpened(result);
+            }, function (err) {
+              button.cancel();
+              messages.show(_('Webmail could not be opened: ') + ops.errorText(err));
+            });
+          } }],
+        ]],
+        ['aps/FieldSet', { id: this.genId('my_devices'), title: _('Phones and mail programs') }, [
+          ['aps/Output', { id: this.genId('my_username'), label: _('User name') }],
+          ['aps/Output', { id: this.genId('my_imap'), label: _('Incoming mail (IMAP)') }],
+          ['aps/Output', { id: this.genId('my_smtp'), label: _('Outgoing mail (SMTP)') }],
+          ['aps/Output', { id: this.genId('my_activesync'), label: _('Exchange ActiveSync server') }],
+        ]],
+      ]];
+    },
+    onContext: function () {
+      var view = this;
+      var mailbox = ownMailbox();
+      if (!mailbox) {
+        messages.show(_('You have no OX mailbox yet: ask your administrator.'), 'info');
+        this.byId('my_webmail').set('disabled', true);
+        return aps.apsc.hideLoading();
+      }
+      this.byId('my_email').set('value', mailbox.email);
+      this.byId('my_state').set('value', format.stateLabel(mailbox.aps.status));
+      return ops.call(xhr, mailbox.aps.id, 'clientSettings').then(function (settings) {
+        showSettings(view, settings);
+        aps.apsc.hideLoading();
+      }, function (err) {
+        messages.show(_('The connection settings could not be read: ') + ops.errorText(err));
+        aps.apsc.hideLoading();
+      });
+    },
+  });
+});
