@@ -38,6 +38,7 @@ const schema = {
     OX_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     USAGE_CACHE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+    READY_TIERS_DELAY: { type: 'integer', minimum: 0, maximum: 3600, default: 20 },
     SSO_TOKEN_TTL: { type: 'integer', minimum: 5, maximum: 3600, default: 60 },
     MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
     MAX_HEAP_MB: { type: 'integer', minimum: 32, maximum: 65536, default: 1024 },
@@ -76,6 +77,8 @@ export interface Config {
   OX_TIMEOUT_MS: number;
   BODY_LIMIT: number;
   USAGE_CACHE_SECONDS: number;
+  /** Seconds after instance creation before the ready tiers are created in the controller. */
+  READY_TIERS_DELAY: number;
   SSO_TOKEN_TTL: number;
   MAX_EVENT_LOOP_DELAY_MS: number;
   MAX_HEAP_MB: number;

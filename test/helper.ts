@@ -77,6 +77,7 @@ export class Stack {
       config.PUBLIC_URL = this.env.PUBLIC_URL;
     }
     this.url = `https://127.0.0.1:${port}/`;
+    this.controller.endpointUrl = this.url;
     await this.listenPublic(config, firstStart);
   }
 
@@ -136,7 +137,7 @@ export class Stack {
   settings(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
       oxSoapUrl: this.sim.soapUrl, oxPublicUrl: this.sim.url, masterPassword: MASTER_PASSWORD,
-      contextIdStart: 100, defaultQuotaMb: 500, ...this.opts.settings, ...extra,
+      contextIdStart: 100, defaultQuotaMb: 500, readyTiers: false, ...this.opts.settings, ...extra,
     };
   }
 

@@ -27,6 +27,9 @@ export interface CallResult {
   json: any;
 }
 
+/** A collection relation → the link its members carry back to the parent. */
+const BACK_LINKS: Record<string, string> = { profiles: 'app', mailboxes: 'context', contexts: 'app' };
+
 export class TestController {
   readonly ca = new TestCa();
   readonly identity: Issued = this.ca.issue('aps-controller');
@@ -36,11 +39,17 @@ export class TestController {
   readonly instanceCerts = new Set<string>();
   /** Event subscriptions resources made (POST aps/2/resources/<id>/aps/subscriptions). */
   readonly subscriptions: Array<{ id: string; subscriber: string; event: string; source: { id?: string; type?: string }; handler: string }> = [];
+  /** Resources created through the REST API (POST aps/2/resources/<parent>/<relation>). */
+  readonly created: Array<{ relation: string; parentId: string; resource: Record<string, unknown> }> = [];
+  /** Instance certificate (DER, base64) → instance id. */
+  private readonly certInstances = new Map<string, string>();
   /** How the next REST API calls are answered, one entry per call (then normally again). */
   readonly misbehave: Array<'404' | '500' | 'hang' | 'not-json'> = [];
   private readonly agents = new Map<string, https.Agent>();
   private server?: https.Server;
   uri = '';
+  /** The endpoint's base URL: resources created through the REST API are provisioned there. */
+  endpointUrl = '';
 
   async start(): Promise<this> {
     this.server = https.createServer({ ...this.identity, requestCert: true, rejectUnauthorized: false }, (req, res) => {
@@ -57,6 +66,9 @@ export class TestController {
       }
       const subscribe = /^\/aps\/2\/resources\/([0-9a-f-]{36})\/aps\/subscriptions$/.exec(req.url ?? '');
       if (subscribe && req.method === 'POST') return void this.subscribe(subscribe[1], req, res);
+      const related = /^\/aps\/2\/resources\/([0-9a-f-]{36})\/(\w+)$/.exec(req.url ?? '');
+      if (related && req.method === 'GET') return void this.listRelated(related[1], related[2], res);
+      if (related && req.method === 'POST') return void this.createRelated(related[1], related[2], req, res);
       const match = /^\/aps\/2\/resources\/([0-9a-f-]{36})$/.exec(req.url ?? '');
       const resource = match && this.resources.get(match[1]);
       if (!resource) return void res.writeHead(404).end('{"message":"not found"}');
@@ -77,6 +89,39 @@ export class TestController {
     });
   }
 
+  /** The resources linked to `parentId` by their `parentLink` relation (profiles → app, mailboxes → context). */
+  private listRelated(parentId: string, relation: string, res: http.ServerResponse): void {
+    const back = BACK_LINKS[relation];
+    const list = back ? [...this.resources.values()].filter((r) => (r[back] as { aps?: { id?: string } } | undefined)?.aps?.id === parentId) : [];
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
+  }
+
+  /** Creates a resource in a parent's collection: provisioned by the endpoint, then kept here. */
+  private createRelated(parentId: string, relation: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    let text = '';
+    req.on('data', (c) => (text += c)).on('end', () => {
+      const back = BACK_LINKS[relation];
+      const instanceId = req.headers['aps-instance-id'] as string | undefined ?? this.instanceOf(req);
+      if (!back || !this.endpointUrl || !instanceId) return void res.writeHead(400).end('{"message":"cannot create that here"}');
+      const body = JSON.parse(text) as { aps?: Record<string, unknown> };
+      const id = randomUUID();
+      const resource = { ...body, aps: { ...body.aps, id }, [back]: { aps: { id: parentId } } };
+      this.call(this.endpointUrl, 'POST', `/${relation}`, { instanceId, body: resource }).then((answer) => {
+        if (answer.status !== 200) return void res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.text);
+        const stored = { ...resource, ...answer.json, aps: { ...resource.aps, ...answer.json?.aps, id } };
+        this.resources.set(id, stored);
+        this.created.push({ relation, parentId, resource: stored });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
+      }, (err: Error) => res.writeHead(502).end(JSON.stringify({ message: err.message })));
+    });
+  }
+
+  /** The instance whose certificate made the request. */
+  private instanceOf(req: http.IncomingMessage): string | undefined {
+    const peer = (req.socket as TLSSocket).getPeerCertificate()?.raw;
+    return peer ? this.certInstances.get(peer.toString('base64')) : undefined;
+  }
+
   /** Drops pooled connections (the endpoint restarted on the same port). */
   resetConnections(): void {
     for (const a of this.agents.values()) a.destroy();
@@ -93,7 +138,9 @@ export class TestController {
   newInstance(): { id: string; x509: { self: string; controller: string }; cert: Issued } {
     const cert = this.ca.issue('aps-instance');
     this.instanceCerts.add(cert.cert);
-    return { id: randomUUID(), x509: { self: `${cert.cert}${cert.key}`, controller: this.identity.cert }, cert };
+    const id = randomUUID();
+    this.certInstances.set(pemToDer(cert.cert).toString('base64'), id);
+    return { id, x509: { self: `${cert.cert}${cert.key}`, controller: this.identity.cert }, cert };
   }
 
   private agent(as: CallOptions['as']): https.Agent {

@@ -273,10 +273,10 @@ export function isAccepted(value: Outcome | Accepted): value is Accepted {
 }
 
 /** Queues background work that the job runner performs (and retries) like an accepted request. */
-export async function enqueueJob(ledger: Ledger, key: string, instanceId: string, resourceId: string, input: Record<string, unknown>, deadlineS: number): Promise<void> {
+export async function enqueueJob(ledger: Ledger, key: string, instanceId: string, resourceId: string, input: Record<string, unknown>, deadlineS: number, delayMs = 0): Promise<void> {
   const now = Date.now();
   await ledger.saveJob({
-    key, instanceId, resourceId, state: 'waiting', attempts: 0, nextRetryAt: now, leaseUntil: 0, leaseOwner: null,
+    key, instanceId, resourceId, state: 'waiting', attempts: 0, nextRetryAt: now + delayMs, leaseUntil: 0, leaseOwner: null,
     deadline: now + deadlineS * 1000, input, info: 'Queued', createdAt: now, updatedAt: now,
   });
 }

@@ -1,4 +1,5 @@
 // The application instance: global settings, the OX check, upgrade.
+import { createReadyTiers, queueReadyTiers, READY_TIERS_OPERATION } from './ready-tiers.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault, OxTransportError } from '../ox/faults.js';
 import type { OxClient } from '../ox/ox-client.js';
@@ -92,6 +93,7 @@ export function appService(deps: ServiceDeps): ResourceService {
     async provision(call) {
       const { settings } = await store(call, false);
       await verify(call);
+      await queueReadyTiers(deps, call, settings as Partial<AppSettings>);
       return resourceView(deps, SERVICE, call.resourceId, settings);
     },
     async configure(call) {
@@ -130,6 +132,11 @@ export function appService(deps: ServiceDeps): ResourceService {
       /** The time zones OX knows, for the panel's lists. */
       async timezones() {
         return { timezones: OX_TIME_ZONES };
+      },
+      /** Internal (background job after instance creation): the classic tiers as profiles. */
+      async [READY_TIERS_OPERATION](call) {
+        const instance = await ledger.getInstance(call.instanceId);
+        return instance ? createReadyTiers(deps, call, instance) : undefined;
       },
       async testConnection(call) {
         const check = await checkOx(deps, call.instanceId);

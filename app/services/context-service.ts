@@ -72,7 +72,7 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, re
     try {
       return await ox.createContext({
         id, name, maxQuota: quotaFrom(call.body, settings), loginMappings: loginMappings(id, name, domain),
-        userAttributes: themeAttributes(call.body.theme),
+        userAttributes: themeAttributes(call.body.theme ?? (settings.defaultTheme || undefined)),
       }, { ...admin, email1: admin.primaryEmail }, { combination: settings.contextAdminAccess });
     } catch (err) {
       if (!(err instanceof OxFault && err.kind === 'context-exists')) throw toApsError(err, errCtx);

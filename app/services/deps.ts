@@ -25,6 +25,8 @@ export interface AppSettings {
   defaultQuotaMb: number;
   defaultTimezone: string;
   defaultLanguage: string;
+  /** The OX theme of new contexts that name none. */
+  defaultTheme?: string;
   imapServer?: string;
   smtpServer?: string;
   mobilityMode: 'addon' | 'included';
@@ -33,6 +35,8 @@ export interface AppSettings {
   ssoMethod?: 'token' | 'form';
   /** Account administrators may open their employees' mailboxes. */
   adminMailboxLogin?: boolean;
+  /** A new instance creates the classic tiers as profiles in the controller. */
+  readyTiers?: boolean;
   /** Mailbox addresses only in the context's domain. */
   restrictMailDomains?: boolean;
 }
@@ -44,7 +48,8 @@ export function oxServerOf(instance: InstanceRecord): string | undefined {
 
 /** Background work that runs through the async protocol's job runner. */
 export interface JobQueue {
-  enqueue(key: string, call: StoredCall): Promise<void>;
+  /** `delayMs`: not before then. */
+  enqueue(key: string, call: StoredCall, delayMs?: number): Promise<void>;
 }
 
 export interface ServiceDeps {

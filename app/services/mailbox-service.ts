@@ -12,6 +12,7 @@ import {
   claim, controllerFor, generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
   type InstanceEnv, type ServiceDeps,
 } from './deps.js';
+import { clientSettings } from './client-settings.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
 import { issueLoginUrl, type MailboxOwner } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
@@ -297,6 +298,12 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     },
     operations: {
       login: (call) => issueLoginUrl(deps, call, 'mailboxes'),
+      /** How the mailbox's user connects a phone or mail program (no secret in it). */
+      async clientSettings(call) {
+        const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+        const { settings } = await instanceEnv(deps, call.instanceId);
+        return clientSettings(settings, { login: rec.login ?? '', email: String(rec.props.email ?? ''), mobility: rec.props.mobilityEnabled === true });
+      },
       /** The controller's notification that the linked service user changed. */
       async onServiceUserChange(call) {
         const rec = await requireResource(deps, call, call.resourceId, SERVICE);
