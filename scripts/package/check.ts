@@ -1,18 +1,18 @@
 // Validates an APS package (the source tree's entries or an unpacked zip): one clear line per problem.
-import { posix } from 'node:path';
 import { Ajv } from 'ajv';
 import { SchemaRegistry, bodySchema, type ApsSchema } from '../../app/aps/schema-registry.js';
 import { schemasDir } from '../../app/util/paths.js';
 import { parseXml, type XmlNode } from '../../tools/ox-sim/xml.js';
-import { metaStrings, parsePo, uiStrings } from './i18n.js';
+import { metaStrings, parsePo, translationFiles, uiStrings } from './i18n.js';
 import { packageInfo } from './contents.js';
-import { checkNavigation } from './navigation.js';
+import { APP_LIST, checkAppList } from './manifest.js';
+import { checkNavigation, navigationModel, type ViewDecl } from './navigation.js';
+import { moduleFiles, pageFiles, uiRuleProblems } from './ui-rules.js';
 
 const APS_NS = 'http://aps-standard.org/ns/2';
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPE_ID = /^https?:\/\/\S+\/\d+\.\d+$/;
 const UI_OPERATION = /\bops\.(?:call|openLogin)\(\s*xhr\s*,\s*[^,]+,\s*'(\w+)'/g;
-const AMD_DEPS = /define\(\s*\[([^\]]*)\]/;
 
 const children = (n: XmlNode, local: string) => n.children.filter((c) => c.local === local);
 const child = (n: XmlNode, local: string) => children(n, local)[0];
@@ -58,24 +58,31 @@ function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, s
   return schema;
 }
 
-/** The files a package needs: what APP-META.xml names, the views' AMD dependencies, translations. */
-function namedFiles(metaXml: string, languages: string[], entries: Map<string, Buffer>): Set<string> {
-  const named = new Set<string>(['APP-META.xml']);
-  for (const p of [...attributeValues(metaXml, 'schema', 'path'), ...attributeValues(metaXml, 'icon', 'path'), ...attributeValues(metaXml, 'view', 'src')]) named.add(p);
-  for (const lang of languages) named.add(`i18n/${lang}.po`);
-  const queue = [...named].filter((f) => f.endsWith('.js'));
-  while (queue.length) {
-    const file = queue.pop()!;
-    const deps = AMD_DEPS.exec(entries.get(file)?.toString('utf8') ?? '')?.[1] ?? '';
-    for (const dep of deps.split(',').map((d) => d.trim().replace(/^['"]|['"]$/g, '')).filter((d) => d.startsWith('.'))) {
-      const path = `${posix.join(posix.dirname(file), dep)}.js`;
-      if (!named.has(path)) {
-        named.add(path);
-        queue.push(path);
-      }
-    }
+/** The files a package needs: what APP-META.xml names, what the views load, translations, the manifest. */
+function namedFiles(metaXml: string, views: ViewDecl[], languages: string[], entries: Map<string, Buffer>): Set<string> {
+  const named = new Set<string>(['APP-META.xml', APP_LIST]);
+  for (const p of [...attributeValues(metaXml, 'schema', 'path'), ...attributeValues(metaXml, 'icon', 'path')]) named.add(p);
+  if (views.some((v) => v.kind !== 'cp')) named.add('ui/bootstrapApp.html');
+  for (const view of views) {
+    named.add(view.file);
+    const loads = view.kind === 'cp' ? pageFiles(view.file, entries) : moduleFiles(view.file, entries);
+    for (const f of loads) named.add(f);
   }
+  for (const lang of languages) named.add(`i18n/${lang}.po`);
+  const po = new Map([...entries].filter(([name]) => named.has(name) && name.endsWith('.po')));
+  for (const json of translationFiles(po).keys()) named.add(json);
   return named;
+}
+
+/** Each language's JSON holds exactly its .po's translations. */
+function translationProblems(entries: Map<string, Buffer>): string[] {
+  const problems: string[] = [];
+  for (const [name, expected] of translationFiles(entries)) {
+    const actual = entries.get(name);
+    if (!actual) problems.push(`${name} is missing: panels read translations as JSON [ux1 §7]`);
+    else if (!actual.equals(expected)) problems.push(`${name} differs from its .po: build the package again [ux1 §7]`);
+  }
+  return problems;
 }
 
 export function checkPackage(entries: Map<string, Buffer>): string[] {
@@ -106,17 +113,21 @@ export function checkPackage(entries: Map<string, Buffer>): string[] {
     for (const op of Object.keys(schema?.operations ?? {})) operations.add(op);
     if (schema?.id) ownTypes.add(schema.id);
   });
-  problems.push(...checkNavigation(meta, entries, ownTypes));
+  const views = navigationModel(meta);
+  const source = (file: string) => entries.get(file)?.toString('utf8');
+  problems.push(...checkNavigation(views, (v) => (v.kind === 'cp' ? pageFiles(v.file, entries).map(source).join('\n') : source(v.file)), ownTypes));
+  problems.push(...uiRuleProblems(views, entries));
+  problems.push(...checkAppList(entries), ...translationProblems(entries));
   for (const id of served.types.keys()) if (!serviceIds.some((s) => s.id === id)) problems.push(`APP-META.xml: the endpoint serves ${id} but no <service id="${id}"> declares it`);
 
   const languages = descendants(meta, 'language').map((l) => text(l));
-  const named = namedFiles(metaXml, languages, entries);
+  const named = namedFiles(metaXml, views, languages, entries);
   for (const file of named) if (!entries.has(file)) problems.push(`${file} is named by APP-META.xml but missing from the package`);
   for (const file of entries.keys()) if (!named.has(file)) problems.push(`${file} is in the package but not named by APP-META.xml`);
 
   const strings = new Set(metaStrings(metaXml));
   for (const [file, data] of entries) {
-    if (!file.endsWith('.js')) continue;
+    if (!file.endsWith('.js') && !file.endsWith('.html')) continue;
     const source = data.toString('utf8');
     for (const s of uiStrings(source)) strings.add(s);
     for (const m of source.matchAll(UI_OPERATION)) if (!operations.has(m[1])) problems.push(`${file}: calls operation ${m[1]}, which no schema declares`);

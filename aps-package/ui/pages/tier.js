@@ -59,10 +59,9 @@ function (load, ResourceStore, registry, messages, ops, form, types) {
     });
   }
 
-  /** isNew: the tier-new page; otherwise tier-edit, with the tier bound as `profile`. */
-  return function start(isNew) {
+  /** profile: the tier tier-edit shows (bound as its var); none on tier-new. */
+  return function start(profile) {
     var app = aps.context.vars.app;
-    var profile = isNew ? undefined : aps.context.vars.profile;
     return load(['aps/PageContainer', { id: 'page' }, [widgets(profile)]]).then(function () {
       aps.app.onSubmit = function () { return save(app, profile); };
       aps.app.onCancel = function () { aps.apsc.gotoView('tiers'); };
