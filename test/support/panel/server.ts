@@ -1,0 +1,242 @@
+// A stand-in of the control panel for the view tests, on loopback: it serves the built package's
+// files, the real Dojo loader, the documented aps/* modules (runtime/standin.js), and a fake APS
+// controller REST API with the account's resources. It resolves each view's <var>s from
+// APP-META.xml as a panel does, and records every request, message and error the views make.
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { packageEntries } from '../../../scripts/package/contents.js';
+import { navigationModel, type ViewDecl } from '../../../scripts/package/navigation.js';
+import { parseXml } from '../../../tools/ox-sim/xml.js';
+import { projectRoot } from '../../../app/util/paths.js';
+
+const RUNTIME = join(dirname(fileURLToPath(import.meta.url)), 'runtime');
+const DOJO = join(projectRoot, 'node_modules', 'dojo');
+const TYPES = { ctx: 'http://ox-connector.org/aps/contexts/1.0', mbx: 'http://ox-connector.org/aps/mailboxes/1.0', mob: 'http://ox-connector.org/aps/mobility/1.0' };
+const BACK_LINKS: Record<string, string> = { mailboxes: 'context', profiles: 'app', mobility: 'mailbox' };
+const MIME: Record<string, string> = { '.js': 'application/javascript', '.html': 'text/html', '.json': 'application/json', '.png': 'image/png', '.xml': 'application/xml' };
+
+export type Resource = Record<string, any> & { aps: { id: string; type: string; status?: string; subscription?: string } };
+
+export interface Session {
+  /** The customer account whose resources the panel shows (unset: the provider, who sees all). */
+  account?: string;
+  /** The service user of the end-user panel. */
+  user?: string;
+  locale: string;
+  wizardUsers?: Resource[];
+  /** The user whose profile the User Management tile shows. */
+  profileUser?: string;
+}
+
+export interface Recorded {
+  method: string;
+  path: string;
+  subscriptionHeader?: string;
+  body?: any;
+}
+
+export class PanelStandIn {
+  readonly entries = packageEntries();
+  readonly views: ViewDecl[] = navigationModel(parseXml(this.entries.get('APP-META.xml')!.toString('utf8')));
+  readonly resources = new Map<string, Resource>();
+  readonly requests: Recorded[] = [];
+  readonly errors: string[] = [];
+  readonly messages: Array<{ id?: string; description: string; type?: string }> = [];
+  readonly usageChanges: any[] = [];
+  readonly shown: string[] = [];
+  wizardNext = 0;
+  session: Session = { locale: 'en' };
+  /** Package files replaced for one test (a view that breaks a rule, to prove the stand-in sees it). */
+  readonly overrides = new Map<string, string>();
+  private viewId = '';
+  private resourceId?: string;
+  private params?: Record<string, unknown>;
+  private server?: http.Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res).catch((err: Error) => {
+      this.errors.push(`server: ${err.message}`);
+      res.writeHead(500).end();
+    }));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  add(resource: Resource): Resource {
+    this.resources.set(resource.aps.id, resource);
+    return resource;
+  }
+
+  view(id: string): ViewDecl {
+    const view = this.views.find((v) => v.id === id);
+    if (!view) throw new Error(`APP-META.xml declares no view ${id}`);
+    return view;
+  }
+
+  /** Where the browser goes to show a view as `session` (the same for every view of a UX1 panel). */
+  open(viewId: string, session: Session, resourceId?: string): string {
+    this.session = session;
+    this.viewId = viewId;
+    this.resourceId = resourceId;
+    this.params = undefined;
+    return this.pageOf(this.view(viewId));
+  }
+
+  private pageOf(view: ViewDecl): string {
+    return `${this.url}/package/${view.kind === 'cp' ? view.file : 'ui/bootstrapApp.html'}`;
+  }
+
+  private visible(r: Resource): boolean {
+    const s = this.session;
+    if (s.user) return r.aps.id === s.user || r.user?.aps?.id === s.user || r.aps.type !== TYPES.mbx && r._account === undefined;
+    return !s.account || r._account === undefined || r._account === s.account;
+  }
+
+  private ofType(type: string): Resource[] {
+    return [...this.resources.values()].filter((r) => r.aps.type === type && this.visible(r));
+  }
+
+  /** The view's vars as the panel binds them; a required one left empty is an error. */
+  private vars(view: ViewDecl): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const decl of view.vars) {
+      const candidates = decl.name === 'user' && this.session.user ? [this.resources.get(this.session.user)!] : this.ofType(decl.typeId);
+      const chosen = this.resourceId ? this.resources.get(this.resourceId) : undefined;
+      if (decl.collection) out[decl.name] = candidates;
+      else out[decl.name] = chosen?.aps.type === decl.typeId ? chosen : candidates[0];
+      const empty = decl.collection ? !(out[decl.name] as unknown[]).length : !out[decl.name];
+      if (decl.required && empty) this.errors.push(`view ${view.id}: its required var ${decl.name} is empty`);
+    }
+    return out;
+  }
+
+  private state(): Record<string, unknown> {
+    const view = this.view(this.viewId);
+    const wizard = view.placeholder.endsWith('/suwizard.new/2');
+    const controls = wizard ? ['prev', 'next', 'cancel'] : [...view.controls];
+    return {
+      viewId: view.id, kind: view.kind, file: view.file, module: `app/${view.file.replace(/^ui\//, '').replace(/\.js$/, '')}`,
+      placeholder: view.placeholder, controls, vars: this.vars(view), params: this.params ?? {}, locale: this.session.locale,
+      biz: view.pluginPlaceholders.includes('http://www.aps-standard.org/core/package#biz'), wizardUsers: this.session.wizardUsers,
+      userData: this.session.profileUser ? { ...this.resources.get(this.session.profileUser), services: this.ofType(TYPES.mbx).filter((m) => m.user?.aps?.id === this.session.profileUser) } : undefined,
+      url: this.pageOf(view),
+    };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const path = decodeURIComponent(url.pathname);
+    const body = req.method === 'POST' || req.method === 'PUT' ? await readBody(req) : undefined;
+    const send = (status: number, data: unknown, type = 'application/json') =>
+      void res.writeHead(status, { 'content-type': type }).end(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data));
+
+    if (path.startsWith('/package/')) {
+      const name = path.slice('/package/'.length);
+      const file = this.overrides.get(name) ?? this.entries.get(name);
+      return file ? send(200, file, MIME[extname(path)] ?? 'application/octet-stream') : send(404, { message: 'not in the package' });
+    }
+    if (path === '/aps/2/ui/runtime/client/aps/aps.js') return send(200, readFileSync(join(RUNTIME, 'aps.js')), MIME['.js']);
+    if (path.startsWith('/dojo/')) return send(200, readFileSync(join(DOJO, path.slice('/dojo/'.length).replace(/\.\./g, ''))), MIME['.js']);
+    if (path === '/panel/aps/_standIn.js') return send(200, readFileSync(join(RUNTIME, 'standin.js')), MIME['.js']);
+    const stub = /^\/panel\/(aps|dijit)\/([\w/]+)\.js$/.exec(path);
+    if (stub) {
+      const name = stub[1] === 'dijit' ? `dijit/${stub[2]}` : stub[2];
+      return send(200, `define(['aps/_standIn'], function (panel) { return panel.module(${JSON.stringify(name)}); });`, MIME['.js']);
+    }
+    if (path === '/panel/state') return send(200, this.state());
+    if (path === '/panel/goto') {
+      const { viewId, resourceId, params } = JSON.parse(body!) as { viewId: string; resourceId?: string; params?: Record<string, unknown> };
+      if (!this.views.some((v) => v.id === viewId)) return send(200, { error: `gotoView to ${viewId}, which APP-META.xml does not declare` });
+      this.viewId = viewId;
+      this.resourceId = resourceId ?? undefined;
+      this.params = params;
+      return send(200, this.state());
+    }
+    const record = { '/panel/error': (b: any) => this.errors.push(b.message), '/panel/message': (b: any) => this.messages.push(b),
+      '/panel/biz': (b: any) => this.usageChanges.push(b), '/panel/next': () => this.wizardNext++, '/panel/shown': (b: any) => this.shown.push(b.viewId) } as Record<string, (b: any) => unknown>;
+    if (record[path]) {
+      record[path](JSON.parse(body || '{}'));
+      return send(200, {});
+    }
+    if (path === '/ox/login') return send(200, '<html><body><h1>OX App Suite</h1></body></html>', MIME['.html']);
+    if (path.startsWith('/aps/2/resources')) return this.controller(req, url, body, send);
+    send(404, { message: `no ${path} in the panel stand-in` });
+  }
+
+  /** The fake controller: resources, relation collections and the endpoint's custom operations. */
+  private controller(req: http.IncomingMessage, url: URL, text: string | undefined, send: (s: number, d: unknown) => void): void {
+    const method = req.method ?? 'GET';
+    const body = text ? JSON.parse(text) : undefined;
+    const sub = req.headers['aps-subscription-id'] as string | undefined;
+    this.requests.push({ method, path: url.pathname + url.search, subscriptionHeader: sub, body });
+    const [, id, relation] = /^\/aps\/2\/resources(?:\/([^/?]+))?(?:\/(\w+))?$/.exec(url.pathname) ?? [];
+    if (!id) {
+      const type = /implementing\(([^)]+)\)/.exec(decodeURIComponent(url.search))?.[1];
+      return send(200, type ? this.ofType(type) : []);
+    }
+    const resource = this.resources.get(id);
+    if (!resource) return send(404, { message: `no resource ${id}` });
+    if (!relation) {
+      if (method === 'GET') return send(200, resource);
+      if (method === 'PUT') return send(200, this.add({ ...resource, ...body, aps: { ...resource.aps, ...body?.aps } }));
+      if (method === 'DELETE') return void (this.remove(resource), send(204, ''));
+    }
+    if (relation && BACK_LINKS[relation] && method === 'GET') {
+      return send(200, [...this.resources.values()].filter((r) => r[BACK_LINKS[relation]]?.aps?.id === id));
+    }
+    if (relation && BACK_LINKS[relation] && method === 'POST') return send(200, this.create(resource, relation, body, sub));
+    return send(200, this.operation(resource, relation ?? ''));
+  }
+
+  private create(parent: Resource, relation: string, body: Resource, subscription?: string): Resource {
+    const made = this.add({ ...body, _account: parent._account, aps: { ...body.aps, id: randomUUID(), status: 'aps:ready', subscription: body.aps?.subscription ?? subscription }, [BACK_LINKS[relation]]: { aps: { id: parent.aps.id } } });
+    if (relation === 'mobility') this.add({ ...parent, mobility: { aps: { id: made.aps.id } }, mobilityEnabled: true });
+    return made;
+  }
+
+  private remove(resource: Resource): void {
+    this.resources.delete(resource.aps.id);
+    const owner = resource.mailbox?.aps?.id && this.resources.get(resource.mailbox.aps.id);
+    if (owner) this.add({ ...owner, mobility: undefined, mobilityEnabled: false });
+  }
+
+  private operation(resource: Resource, name: string): unknown {
+    switch (name) {
+      case 'login': case 'adminLogin': case 'publicUrl': return { url: `${this.url}/ox/login?for=${resource.aps.id}` };
+      case 'clientSettings': return {
+        username: resource.login, email: resource.email, imap: { host: 'imap.example.com', port: 993, security: 'SSL/TLS' },
+        smtp: { host: 'smtp.example.com', port: 465, security: 'SSL/TLS' }, activeSync: resource.mobilityEnabled ? { url: 'https://ox.example.com/Microsoft-Server-ActiveSync' } : null,
+        webmailUrl: 'https://ox.example.com/appsuite/',
+      };
+      case 'timezones': return { timezones: ['America/New_York', 'Europe/Amsterdam', 'Europe/Berlin', 'Europe/Paris'] };
+      case 'testConnection': return { ok: true, message: 'OX answered as master admin', latencyMs: 12 };
+      default: return { message: `no operation ${name}` };
+    }
+  }
+
+  /** Commits the wizard's recorded provisions as the panel does after its last step. */
+  commitWizard(): Resource[] {
+    return this.usageChanges.flatMap((c) => (c.operations ?? []).map((o: { provision: Resource }) => {
+      const ctx = this.resources.get(o.provision.context?.aps?.id)!;
+      return this.create(ctx, 'mailboxes', o.provision, o.provision.aps.subscription);
+    }));
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.on('data', (c) => (text += c)).on('end', () => resolve(text)).on('error', reject);
+  });
+}
