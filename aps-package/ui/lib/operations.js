@@ -28,7 +28,7 @@ define([], function () {
         tab.location.href = answer.url;
       }
       return { url: answer.url, opened: Boolean(tab) };
-    }, function (err) {
+    }).then(undefined, function (err) {
       if (tab) tab.close();
       throw err;
     });
