@@ -27,16 +27,7 @@ function (declare, View, ResourceStore, xhr, contexts, form, messages, ops, type
   return declare(View, {
     init: function () {
       var tree = form.widgets(this.genId.bind(this));
-      tree[2].push(['aps/Button', { id: this.genId('mbx_webmail'), label: _('Open webmail'), onClick: function () {
-        var button = this;
-        ops.openLogin(xhr, aps.context.vars.mailbox.aps.id, 'login').then(function (result) {
-          button.cancel();
-          messages.loginOpened(result);
-        }, function (err) {
-          button.cancel();
-          messages.show(_('Webmail could not be opened: ') + ops.errorText(err));
-        });
-      } }]);
+      tree[2].push(['aps/Button', { id: this.genId('mbx_webmail'), label: _('Open webmail'), onClick: messages.loginClick(xhr, function () { return aps.context.vars.mailbox.aps.id; }, 'login', _('Webmail could not be opened: ')) }]);
       return tree;
     },
     onContext: function () {

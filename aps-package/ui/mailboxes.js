@@ -1,7 +1,7 @@
 // Customer panel (UX1): the chosen subscription's mailboxes; add, edit, open webmail.
 define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', 'aps/xhr', './lib/contexts', './lib/format', './lib/messages',
-  './lib/operations', './lib/types'],
-function (declare, View, ResourceStore, xhr, contexts, format, messages, ops, types) {
+  './lib/types'],
+function (declare, View, ResourceStore, xhr, contexts, format, messages, types) {
   'use strict';
 
   /** Only the context's own mailboxes: its relation collection, not every mailbox of the account. */
@@ -32,17 +32,7 @@ function (declare, View, ResourceStore, xhr, contexts, format, messages, ops, ty
           ['aps/ToolbarButton', { id: this.genId('mbx_add'), iconClass: 'fa-plus', label: _('Add mailbox'), onClick: function () {
             aps.apsc.gotoView('mailbox-new');
           } }],
-          ['aps/ToolbarButton', { id: this.genId('mbx_open'), iconClass: 'fa-external-link', label: _('Open webmail'), requireItems: true, onClick: function () {
-            var button = this;
-            var chosen = view.byId('mbx_grid').get('selectionArray');
-            ops.openLogin(xhr, chosen[0], 'login').then(function (result) {
-              button.cancel();
-              messages.loginOpened(result);
-            }, function (err) {
-              button.cancel();
-              messages.show(_('Webmail could not be opened: ') + ops.errorText(err));
-            });
-          } }],
+          ['aps/ToolbarButton', { id: this.genId('mbx_open'), iconClass: 'fa-external-link', label: _('Open webmail'), requireItems: true, onClick: messages.loginClick(xhr, function () { return view.byId('mbx_grid').get('selectionArray')[0]; }, 'login', _('Webmail could not be opened: ')) }],
         ]]]],
       ]];
     },

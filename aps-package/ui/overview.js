@@ -1,6 +1,6 @@
 // Customer panel (UX1): the chosen subscription's OX context at a glance, and "Open OX as administrator".
-define(['dojo/_base/declare', 'aps/View', 'aps/xhr', './lib/contexts', './lib/format', './lib/messages', './lib/operations'],
-function (declare, View, xhr, contexts, format, messages, ops) {
+define(['dojo/_base/declare', 'aps/View', 'aps/xhr', './lib/contexts', './lib/format', './lib/messages'],
+function (declare, View, xhr, contexts, format, messages) {
   'use strict';
 
   function show(view, ctx) {
@@ -31,16 +31,7 @@ function (declare, View, xhr, contexts, format, messages, ops) {
           ['aps/Output', { id: this.genId('ov_mailboxes'), label: _('Mailboxes') }],
           ['aps/Output', { id: this.genId('ov_mobility'), label: _('Mobility add-ons') }],
         ]],
-        ['aps/Button', { id: this.genId('ov_open'), label: _('Open OX as administrator'), onClick: function () {
-          var button = this;
-          ops.openLogin(xhr, current().aps.id, 'adminLogin').then(function (result) {
-            button.cancel();
-            messages.loginOpened(result);
-          }, function (err) {
-            button.cancel();
-            messages.show(_('OX could not be opened: ') + ops.errorText(err));
-          });
-        } }],
+        ['aps/Button', { id: this.genId('ov_open'), label: _('Open OX as administrator'), onClick: messages.loginClick(xhr, function () { return current().aps.id; }, 'adminLogin', _('OX could not be opened: ')) }],
       ]];
     },
     onContext: function () {

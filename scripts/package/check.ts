@@ -12,7 +12,7 @@ import { moduleFiles, pageFiles, uiRuleProblems } from './ui-rules.js';
 const APS_NS = 'http://aps-standard.org/ns/2';
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPE_ID = /^https?:\/\/\S+\/\d+\.\d+$/;
-const UI_OPERATION = /\bops\.(?:call|openLogin)\(\s*xhr\s*,\s*[^,]+,\s*'(\w+)'/g;
+const UI_OPERATION = /\b(?:ops\.(?:call|openLogin)|messages\.loginClick)\(\s*xhr\s*,\s*(?:function \(\) \{[^}]*\}|[^,]+),\s*'(\w+)'/g;
 
 const children = (n: XmlNode, local: string) => n.children.filter((c) => c.local === local);
 const child = (n: XmlNode, local: string) => children(n, local)[0];

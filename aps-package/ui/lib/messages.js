@@ -1,5 +1,5 @@
 // Messages on top of the panel: aps.apsc.displayMessage takes one object {id, description, type}.
-define([], function () {
+define(['./operations'], function (ops) {
   'use strict';
   var ID = 'ox-connector-message';
 
@@ -13,5 +13,22 @@ define([], function () {
     if (!result.opened) show(_('Your browser blocked the new window. Open this link: __url__').replace('__url__', result.url), 'warning');
   }
 
-  return { show: show, loginOpened: loginOpened };
+  /**
+   * A button's onClick that opens a login link of `operation` on the resource resourceId() names
+   * at the click; a failure shows `failText` and the endpoint's message.
+   */
+  function loginClick(xhr, resourceId, operation, failText) {
+    return function () {
+      var button = this;
+      ops.openLogin(xhr, resourceId(), operation).then(function (result) {
+        button.cancel();
+        loginOpened(result);
+      }, function (err) {
+        button.cancel();
+        show(failText + ops.errorText(err));
+      });
+    };
+  }
+
+  return { show: show, loginOpened: loginOpened, loginClick: loginClick };
 });

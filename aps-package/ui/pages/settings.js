@@ -49,16 +49,7 @@ function (load, ResourceStore, xhr, registry, messages, ops, form, types) {
   }
 
   function openOx(app) {
-    return function () {
-      var button = this;
-      ops.openLogin(xhr, app.aps.id, 'publicUrl').then(function (result) {
-        button.cancel();
-        messages.loginOpened(result);
-      }, function (err) {
-        button.cancel();
-        messages.show(ops.errorText(err));
-      });
-    };
+    return messages.loginClick(xhr, function () { return app.aps.id; }, 'publicUrl', '');
   }
 
   function save(app) {

@@ -1,7 +1,7 @@
 // UX1 home dashboard tile: disk use against the limit, mailboxes, mobility, "Open OX as administrator".
 define(['dojo/_base/declare', 'aps/nav/ViewPlugin', 'aps/Tile', 'aps/Output', 'aps/Button', 'aps/xhr', '../lib/contexts',
-  '../lib/format', '../lib/messages', '../lib/operations', '../lib/types'],
-function (declare, ViewPlugin, Tile, Output, Button, xhr, contexts, format, messages, ops, types) {
+  '../lib/format', '../lib/messages', '../lib/types'],
+function (declare, ViewPlugin, Tile, Output, Button, xhr, contexts, format, messages, types) {
   'use strict';
   var FIELDS = [['disk', _('Disk space')], ['mailboxes', _('Mailboxes')], ['mobility', _('Mobility add-ons')]];
 
@@ -12,17 +12,9 @@ function (declare, ViewPlugin, Tile, Output, Button, xhr, contexts, format, mess
       var plugin = this;
       var tile = new Tile({ id: this.genId('dash_tile'), title: _('OX App Suite') });
       FIELDS.forEach(function (f) { tile.addChild(new Output({ id: plugin.genId('dash_' + f[0]), label: f[1] })); });
-      tile.addChild(new Button({ id: this.genId('dash_open'), label: _('Open OX as administrator'), onClick: function () {
-        var button = this;
-        var ctx = contexts.current(contexts.list(aps.context.vars.contexts));
-        ops.openLogin(xhr, ctx.aps.id, 'adminLogin').then(function (result) {
-          button.cancel();
-          messages.loginOpened(result);
-        }, function (err) {
-          button.cancel();
-          messages.show(_('OX could not be opened: ') + ops.errorText(err));
-        });
-      } }));
+      tile.addChild(new Button({ id: this.genId('dash_open'), label: _('Open OX as administrator'), onClick: messages.loginClick(xhr, function () {
+        return contexts.current(contexts.list(aps.context.vars.contexts)).aps.id;
+      }, 'adminLogin', _('OX could not be opened: ')) }));
       mediator.getWidget = function () { return tile; };
     },
     onContext: function (context) {

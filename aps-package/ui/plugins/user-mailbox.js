@@ -11,16 +11,7 @@ function (declare, ViewPlugin, Tile, Output, Select, Button, ResourceStore, xhr,
   }
 
   function openWebmail(mailbox) {
-    return function () {
-      var button = this;
-      ops.openLogin(xhr, mailbox.aps.id, 'login').then(function (result) {
-        button.cancel();
-        messages.loginOpened(result);
-      }, function (err) {
-        button.cancel();
-        messages.show(_('Webmail could not be opened: ') + ops.errorText(err));
-      });
-    };
+    return messages.loginClick(xhr, function () { return mailbox.aps.id; }, 'login', _('Webmail could not be opened: '));
   }
 
   function changeTier(mailbox, select) {

@@ -29,16 +29,7 @@ function (declare, View, xhr, contexts, format, messages, ops) {
         ['aps/FieldSet', { id: this.genId('my_box'), title: _('My mailbox') }, [
           ['aps/Output', { id: this.genId('my_email'), label: _('E-mail address') }],
           ['aps/Output', { id: this.genId('my_state'), label: _('Status') }],
-          ['aps/Button', { id: this.genId('my_webmail'), label: _('Open webmail'), onClick: function () {
-            var button = this;
-            ops.openLogin(xhr, ownMailbox().aps.id, 'login').then(function (result) {
-              button.cancel();
-              messages.loginOpened(result);
-            }, function (err) {
-              button.cancel();
-              messages.show(_('Webmail could not be opened: ') + ops.errorText(err));
-            });
-          } }],
+          ['aps/Button', { id: this.genId('my_webmail'), label: _('Open webmail'), onClick: messages.loginClick(xhr, function () { return ownMailbox().aps.id; }, 'login', _('Webmail could not be opened: ')) }],
         ]],
         ['aps/FieldSet', { id: this.genId('my_devices'), title: _('Phones and mail programs') }, [
           ['aps/Output', { id: this.genId('my_username'), label: _('User name') }],
