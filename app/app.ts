@@ -28,7 +28,7 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '' || body === undefined) return done(null, undefined);
-    parseJson(req, body as string, done);
+    void parseJson(req, body as string, done);
   });
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('APS-Transaction-ID', req.id);

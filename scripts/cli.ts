@@ -128,7 +128,8 @@ async function main(): Promise<void> {
       }))));
     case 'resources': {
       const { values } = options('resources', rest, { instance: { type: 'string' }, kind: { type: 'string' } });
-      return withLedger(async (ledger) => table((await ledger.listResources({ instanceId: values.instance as string | undefined, kind: values.kind as string | undefined })).map((r) => ({
+      const filter = { instanceId: values.instance as string | undefined, kind: values.kind as string | undefined };
+      return withLedger(async (ledger) => table((await ledger.listResources(filter)).map((r) => ({
         id: r.id, kind: r.kind, state: r.state, context: r.oxContextId ?? '', user: r.oxUserId ?? '', login: r.login ?? '', lastError: r.lastError ?? '',
       }))));
     }

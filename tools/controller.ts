@@ -24,6 +24,7 @@ export interface CallResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape, read by tests
   json: any;
 }
 

@@ -21,7 +21,11 @@ export interface Validity {
   to: number;
 }
 
-function build(cn: string, publicKey: forge.pki.PublicKey, issuer: { name: forge.pki.CertificateField[]; key: string } | undefined, ca: boolean, validity: Validity = { from: -60_000, to: 86_400_000 }): forge.pki.Certificate {
+type Issuer = { name: forge.pki.CertificateField[]; key: string };
+
+function build(
+  cn: string, publicKey: forge.pki.PublicKey, issuer: Issuer | undefined, ca: boolean, validity: Validity = { from: -60_000, to: 86_400_000 },
+): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = `01${randomBytes(8).toString('hex')}`;

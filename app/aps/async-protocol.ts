@@ -128,7 +128,9 @@ export class AsyncProtocol {
     return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private async goAsync(key: string, meta: { instanceId: string; resourceId?: string; input: Record<string, unknown> }, flight: InFlight, settled: Settled): Promise<Accepted> {
+  private async goAsync(
+    key: string, meta: { instanceId: string; resourceId?: string; input: Record<string, unknown> }, flight: InFlight, settled: Settled,
+  ): Promise<Accepted> {
     const now = Date.now();
     if (flight.persisted) return this.accepted((await this.ledger.getJob(key))!);
     flight.persisted = true;
@@ -140,7 +142,7 @@ export class AsyncProtocol {
     };
     if ('error' in settled) Object.assign(job, this.retryPlan(job, settled.error, now));
     await this.ledger.saveJob(job);
-    if ('timeout' in settled) this.follow(job, flight.promise);
+    if ('timeout' in settled) void this.follow(job, flight.promise);
     return this.accepted(job);
   }
 
@@ -273,7 +275,9 @@ export function isAccepted(value: Outcome | Accepted): value is Accepted {
 }
 
 /** Queues background work that the job runner performs (and retries) like an accepted request. */
-export async function enqueueJob(ledger: Ledger, key: string, instanceId: string, resourceId: string, input: Record<string, unknown>, deadlineS: number, delayMs = 0): Promise<void> {
+export async function enqueueJob(
+  ledger: Ledger, key: string, instanceId: string, resourceId: string, input: Record<string, unknown>, deadlineS: number, delayMs = 0,
+): Promise<void> {
   const now = Date.now();
   await ledger.saveJob({
     key, instanceId, resourceId, state: 'waiting', attempts: 0, nextRetryAt: now + delayMs, leaseUntil: 0, leaseOwner: null,

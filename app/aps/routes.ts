@@ -181,7 +181,8 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
       return send(reply, await dispatch(services, call));
     }
     const key = jobKey(call, route);
-    const result = await asyncProtocol.handle(key, { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) as unknown as Record<string, unknown> }, () => dispatch(services, call));
+    const meta = { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) as unknown as Record<string, unknown> };
+    const result = await asyncProtocol.handle(key, meta, () => dispatch(services, call));
     if (isAccepted(result)) return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : call.body));
     if (route.operation === 'unprovision' && type.serviceId === 'app') {
       await ledger.deleteInstance(call.instanceId);

@@ -54,7 +54,9 @@ export const grantsMobility = (flags: ModuleAccess) => flags.USM === true && fla
  * instance setting). A combination name cannot be edited client-side, so we read the flags OX
  * stored and set the two on top.
  */
-export async function applyAccess(ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean): Promise<AppliedAccess> {
+export async function applyAccess(
+  ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean,
+): Promise<AppliedAccess> {
   const access = profileAccess(profile);
   if ('flags' in access) {
     const tierGrants = access.flags.USM === true && access.flags.activeSync === true;
@@ -77,7 +79,9 @@ export interface AppliedAccess {
  * After OX applied a combination by name: reads what it granted, then sets mobility and the
  * password rule on top in one change when they differ.
  */
-export async function settleCombination(ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean): Promise<AppliedAccess> {
+export async function settleCombination(
+  ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean,
+): Promise<AppliedAccess> {
   const learned = await ox.getUserAccess(ctxId, admin, userId);
   const tierGrants = grantsMobility(learned);
   const mobility = wanted || tierGrants;

@@ -138,7 +138,10 @@ export function contextService(deps: ServiceDeps): ResourceService {
         await ledger.updateResource(call.instanceId, record.id, { oxContextId: record.oxContextId });
       }
       const created = await createInOx(env, deps, call, record);
-      const props = { ...ownProperties(deps, SERVICE, call.body), domain: contextDomain(call.body), contextName: created.name ?? contextName(call), aps: { type: deps.schemas.get(SERVICE)?.schema.id } };
+      const props = {
+        ...ownProperties(deps, SERVICE, call.body), domain: contextDomain(call.body), contextName: created.name ?? contextName(call),
+        aps: { type: deps.schemas.get(SERVICE)?.schema.id },
+      };
       await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxContextId: created.id, props, lastError: null, usage: { diskspace: 0 }, usageAt: Date.now() });
       return view((await ledger.getResource(call.instanceId, record.id))!);
     }),
@@ -166,7 +169,9 @@ export function contextService(deps: ServiceDeps): ResourceService {
       const rec = await requireContext(call);
       const { ox, settings } = await instanceEnv(deps, call.instanceId);
       const before = rec.props;
-      const after: Record<string, unknown> = { ...ownProperties(deps, SERVICE, call.body), ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}) };
+      const after: Record<string, unknown> = {
+        ...ownProperties(deps, SERVICE, call.body), ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}),
+      };
       const id = rec.oxContextId!;
       const change: OxContext = { id };
       const newQuota = quotaFrom(call.body, settings);

@@ -106,7 +106,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     checkDomains(env, ctx, [p.email, ...(asciiAliases(call.body.aliases) ?? [])]);
     // The password is stored with the claim, before OX sees it: a retry reuses it.
     const wanted = (call.body.password as string | undefined) ?? generatePassword();
-    const { record, created } = await claim(deps, newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } }));
+    const claimed = newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } });
+    const { record, created } = await claim(deps, claimed);
     if (record.state === 'ready' || record.state === 'disabled') return view(record);
     const password = created ? wanted : record.secrets.password ?? wanted;
     if (!created && (record.login !== p.login || record.secrets.password !== password)) {
@@ -221,7 +222,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
       if (Object.keys(change).length > 1) await env.ox.changeUser(ctxId, admin, change);
       return profile.id !== rec.profileId ? switchProfile(env, rec, ctx, profile) : rec.props.mobilityEnabled === true;
     });
-    const props = { ...before, ...after, email, ...(wantedAliases ? { aliases: wantedAliases } : {}), mobilityEnabled: mobility, ...(change.password ? { passwordGenerated: false } : {}) };
+    const props = {
+      ...before, ...after, email, ...(wantedAliases ? { aliases: wantedAliases } : {}), mobilityEnabled: mobility,
+      ...(change.password ? { passwordGenerated: false } : {}),
+    };
     await ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
     return view((await ledger.getResource(call.instanceId, rec.id))!);
   }
@@ -341,7 +345,9 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
           await env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), { id: rec.oxUserId!, ...uploadLimits(to) });
           return on;
         });
-        if (mobility !== (rec.props.mobilityEnabled === true)) await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, mobilityEnabled: mobility } });
+        if (mobility !== (rec.props.mobilityEnabled === true)) {
+          await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, mobilityEnabled: mobility } });
+        }
         return {};
       },
     },

@@ -20,7 +20,9 @@ export default fp(async (fastify) => {
     sso: fastify.sso,
     log: fastify.log.child({ component: 'ox-trace' }),
     jobs: {
-      enqueue: (key, call, delayMs) => enqueueJob(fastify.ledger, key, call.instanceId, call.resourceId, call as unknown as Record<string, unknown>, fastify.config.JOB_DEADLINE, delayMs),
+      enqueue: (key, call, delayMs) => enqueueJob(
+        fastify.ledger, key, call.instanceId, call.resourceId, call as unknown as Record<string, unknown>, fastify.config.JOB_DEADLINE, delayMs,
+      ),
     },
   };
   const services: ResourceServices = {

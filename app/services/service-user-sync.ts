@@ -13,7 +13,9 @@ export const CHANGED_EVENT = 'http://aps-standard.org/core/events/changed';
 export const HANDLER = 'onServiceUserChange';
 
 /** Subscribes the mailbox to its service user's changes; a failure is logged, never fatal. */
-export async function subscribeToServiceUser(deps: ServiceDeps, call: ApsCall, instance: InstanceRecord, mailboxId: string, serviceUserId: string): Promise<boolean> {
+export async function subscribeToServiceUser(
+  deps: ServiceDeps, call: ApsCall, instance: InstanceRecord, mailboxId: string, serviceUserId: string,
+): Promise<boolean> {
   try {
     await controllerFor(deps, call, instance).request('POST', `aps/2/resources/${encodeURIComponent(mailboxId)}/aps/subscriptions`, {
       event: CHANGED_EVENT, source: { id: serviceUserId }, handler: HANDLER,
@@ -44,7 +46,9 @@ function oxLanguage(user: ServiceUser): string | undefined {
  * The handler: what changed at the service user goes to OX and the ledger. Always answers done
  * (a 202 would be redelivered forever, an error retried ten times): a refusal is logged.
  */
-export async function followServiceUser(deps: ServiceDeps, call: ApsCall, env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord): Promise<Record<string, unknown>> {
+export async function followServiceUser(
+  deps: ServiceDeps, call: ApsCall, env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord,
+): Promise<Record<string, unknown>> {
   const owner = rec.props.owner as { id?: string } | undefined;
   const source = (call.body.source as { id?: string } | undefined)?.id;
   if (!owner?.id || (source && source !== owner.id)) return { followed: false, reason: 'not this mailbox\'s service user' };

@@ -161,7 +161,10 @@ journey('the add-user wizard gives every new user a mailbox with the chosen tier
   t.equal(panel.wizardNext, 1, 'the step hands over to the wizard');
   t.match(panel.usageChanges, [{ deltas: [{ apsType: T('mailboxes'), delta: 2 }] }]);
   const provisions = panel.usageChanges[0].operations.map((o: { provision: Resource }) => o.provision);
-  t.match(provisions, newUsers.map((u) => ({ user: { aps: { id: u.aps.id } }, email: u.email, context: { aps: { id: CA } }, profile: { aps: { id: P2 } }, aps: { subscription: SA } })));
+  const expected = newUsers.map((u) => ({
+    user: { aps: { id: u.aps.id } }, email: u.email, context: { aps: { id: CA } }, profile: { aps: { id: P2 } }, aps: { subscription: SA },
+  }));
+  t.match(provisions, expected);
   const made = panel.commitWizard();
   t.equal(made.length, 2, 'the wizard\'s commit creates both mailboxes');
 });

@@ -17,7 +17,8 @@ t.test('debug traces one instance\'s OX calls, redacted', async (t) => {
     const mb = await stack.call('POST', '/mailboxes', { instanceId, body: mailboxBody(uuid(), ctx, profile, { login: 'tess', email: 'tess@x.example', displayName: 'Tess', password: 'Tess-Secret-Pw-9' }) });
     t.equal(mb.status, 200);
   }
-  const lines = stack.logLines.map((l) => JSON.parse(l) as { instance?: string; oxTrace?: { service: string; operation: string; args: Record<string, unknown> } });
+  type Line = { instance?: string; oxTrace?: { service: string; operation: string; args: Record<string, unknown> } };
+  const lines = stack.logLines.map((l) => JSON.parse(l) as Line);
   const traces = lines.filter((l) => l.oxTrace);
   t.ok(traces.length >= 3, `${traces.length} traced calls`);
   t.ok(traces.every((l) => l.instance === traced), 'only the debug instance is traced');

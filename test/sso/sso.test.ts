@@ -176,12 +176,12 @@ t.test('a separate public listener serves the login pages and nothing else', asy
 });
 
 t.test('a real browser: App Suite through the token flow, OX6 through form login', { skip: needsChromium() }, async (t) => {
-  let browser: Browser | undefined;
-  t.teardown(() => browser?.close());
-  browser = await chromium.launch({
+  const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  t.teardown(() => browser.close());
+
   /** Everything the browser received: every URL, status, header and body. */
   const record = (context: BrowserContext) => {
     const seen: string[] = [];

@@ -121,6 +121,13 @@ export class PanelStandIn {
     return out;
   }
 
+  /** What the User Manager passes a userInfo plug-in: the user, with its services. */
+  private profileUserData(): Record<string, unknown> | undefined {
+    const userId = this.session.profileUser;
+    if (!userId) return undefined;
+    return { ...this.resources.get(userId), services: this.ofType(TYPES.mbx).filter((m) => m.user?.aps?.id === userId) };
+  }
+
   private state(): Record<string, unknown> {
     const view = this.view(this.viewId);
     const wizard = view.placeholder.endsWith('/suwizard.new/2');
@@ -129,7 +136,7 @@ export class PanelStandIn {
       viewId: view.id, kind: view.kind, file: view.file, module: `app/${view.file.replace(/^ui\//, '').replace(/\.js$/, '')}`,
       placeholder: view.placeholder, controls, vars: this.vars(view), params: this.params ?? {}, locale: this.session.locale,
       biz: view.pluginPlaceholders.includes('http://www.aps-standard.org/core/package#biz'), wizardUsers: this.session.wizardUsers,
-      userData: this.session.profileUser ? { ...this.resources.get(this.session.profileUser), services: this.ofType(TYPES.mbx).filter((m) => m.user?.aps?.id === this.session.profileUser) } : undefined,
+      userData: this.profileUserData(),
       url: this.pageOf(view),
     };
   }
