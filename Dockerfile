@@ -1,5 +1,5 @@
 # Build stage: compile TypeScript and the native SQLite addon.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -11,7 +11,7 @@ COPY tools ./tools
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 # Runtime stage: no compiler, non-root, tini as PID 1.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production DATA_DIR=/data PORT=8443
 WORKDIR /app

@@ -6,6 +6,12 @@ const lines = readFileSync('Dockerfile', 'utf8').split('\n').map((l) => l.trim()
 const stages = lines.filter((l) => /^FROM /i.test(l));
 const final = lines.slice(lines.lastIndexOf(stages[stages.length - 1]));
 
+t.test('both stages on a Node LTS line that is still supported (22 or 24)', async (t) => {
+  for (const stage of stages) t.match(stage, /^FROM node:(22|24)[-.\w]*( AS \w+)?$/i, stage);
+  const engines = JSON.parse(readFileSync('package.json', 'utf8')).engines.node as string;
+  t.match(engines, /\^22\.|>=24/, `engines names the LTS lines (${engines})`);
+});
+
 t.test('multi-stage, and the runtime stage takes only build output', async (t) => {
   t.ok(stages.length >= 2, 'at least two stages');
   t.match(stages[0], / AS build$/i);
