@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, readSettingFile } from '../app/config.js';
 import { OxConnections } from '../app/ox/connections.js';
 import { OxFault, OxTransportError } from '../app/ox/faults.js';
-import { oxServerOf } from '../app/services/deps.js';
+import { oxServerOf } from '../app/services/instance-settings.js';
 import { openLedger } from '../app/store/open-ledger.js';
 
 const USAGE = `usage: ox-aps <command>

@@ -1,7 +1,7 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: the ledger answers and the
 // SOAP clients of every instance's OX are built; the last OX error per instance).
 import type { FastifyInstance } from 'fastify';
-import { oxServerOf } from '../services/deps.js';
+import { oxServerOf } from '../services/instance-settings.js';
 import { LedgerUnavailableError } from '../store/ledger.js';
 
 const NEVER_UNDER_PRESSURE = { pressureHandler: () => undefined };

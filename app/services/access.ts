@@ -3,7 +3,7 @@
 import type { Access, OxClient, Credentials } from '../ox/ox-client.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
-import type { AppSettings } from './deps.js';
+import type { AppSettings } from './instance-settings.js';
 
 export interface ProfileProps {
   title?: string;

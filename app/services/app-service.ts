@@ -3,7 +3,10 @@ import { createReadyTiers, queueReadyTiers, READY_TIERS_OPERATION } from './read
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault, OxTransportError } from '../ox/faults.js';
 import type { OxClient } from '../ox/ox-client.js';
-import { forgetInstance, instanceEnv, oxClientFor, ownProperties, resourceView, type AppSettings, type ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { forgetInstance, instanceEnv, oxClientFor } from './instance-env.js';
+import type { AppSettings } from './instance-settings.js';
+import { ownProperties, resourceView } from './resources.js';
 import { apsError } from './ox-errors.js';
 import { checkTimeZone } from './time-zones.js';
 import { OX_TIME_ZONES } from '../ox/time-zones.js';

@@ -1,6 +1,6 @@
 // What a phone or mail program needs to reach a mailbox, from the instance settings: the IMAP
 // and SMTP servers (with port and security) and the ActiveSync URL when the mailbox has mobility.
-import type { AppSettings } from './deps.js';
+import type { AppSettings } from './instance-settings.js';
 
 export interface MailServer {
   host: string;

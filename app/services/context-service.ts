@@ -4,10 +4,10 @@ import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
 import type { OxContext, Credentials } from '../ox/ox-client.js';
 import type { ResourceRecord } from '../store/ledger.js';
-import {
-  claim, generatePassword, instanceEnv, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
-  type AppSettings, type InstanceEnv, type ServiceDeps,
-} from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { instanceEnv, type InstanceEnv } from './instance-env.js';
+import type { AppSettings } from './instance-settings.js';
+import { claim, generatePassword, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';

@@ -8,10 +8,9 @@ import type { ResourceRecord } from '../store/ledger.js';
 import { applyAccess, capabilityDiff, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './context-service.js';
-import {
-  claim, controllerFor, generatePassword, instanceEnv, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView,
-  type InstanceEnv, type ServiceDeps,
-} from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { controllerFor, instanceEnv, type InstanceEnv } from './instance-env.js';
+import { claim, generatePassword, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { clientSettings } from './client-settings.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
 import { issueLoginUrl, type MailboxOwner } from './sso-login.js';

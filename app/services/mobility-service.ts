@@ -3,7 +3,9 @@
 import type { ResourceService } from '../aps/types.js';
 import { applyAccess, tierMobility, wantsMobility, type ProfileProps } from './access.js';
 import { contextAdmin } from './context-service.js';
-import { claim, instanceEnv, linkId, newRecord, requireResource, resourceToDelete, resourceView, type ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { instanceEnv } from './instance-env.js';
+import { claim, linkId, newRecord, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { withOx } from './ox-errors.js';
 import type { ApsCall } from '../aps/types.js';
 import type { ResourceRecord } from '../store/ledger.js';

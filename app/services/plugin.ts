@@ -7,7 +7,8 @@ import { contextService } from './context-service.js';
 import { mailboxService } from './mailbox-service.js';
 import { mobilityService } from './mobility-service.js';
 import { profileService } from './profile-service.js';
-import { oxServerOf, type ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { oxServerOf } from './instance-settings.js';
 import type { InstanceRecord } from '../store/ledger.js';
 
 export default fp(async (fastify) => {

@@ -2,7 +2,8 @@
 // in the background, one job per mailbox, so one failing mailbox never blocks the others.
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import type { ProfileProps } from './access.js';
-import { claim, newRecord, ownProperties, requireResource, resourceToDelete, resourceView, type ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { claim, newRecord, ownProperties, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError } from './ox-errors.js';
 
 const SERVICE = 'profiles';

@@ -3,7 +3,9 @@
 // the instance is ready. Idempotent: a tier whose title the instance already has is left alone.
 import type { ApsCall } from '../aps/types.js';
 import type { InstanceRecord } from '../store/ledger.js';
-import { controllerFor, type AppSettings, type ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { controllerFor } from './instance-env.js';
+import type { AppSettings } from './instance-settings.js';
 
 export const READY_TIERS = [
   { title: 'Webmail', accessCombination: 'webmail', includesMobility: false },

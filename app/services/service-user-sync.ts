@@ -4,7 +4,8 @@
 import type { ApsCall } from '../aps/types.js';
 import type { OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
-import { controllerFor, type InstanceEnv, type ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { controllerFor, type InstanceEnv } from './instance-env.js';
 import { contextAdmin } from './context-service.js';
 import { asciiAddress } from './addresses.js';
 import { withOx } from './ox-errors.js';

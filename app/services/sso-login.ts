@@ -2,7 +2,10 @@
 // one-time URL, and what a redeemed token logs in as (never seen by the browser).
 import type { ApsCall } from '../aps/types.js';
 import type { InstanceRecord, ResourceRecord, SsoTokenRecord } from '../store/ledger.js';
-import { controllerFor, instanceEnv, requireResource, type AppSettings, type ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './deps.js';
+import { controllerFor, instanceEnv } from './instance-env.js';
+import type { AppSettings } from './instance-settings.js';
+import { requireResource } from './resources.js';
 import { apsError } from './ox-errors.js';
 import type { FormLogin } from '../sso/login-page.js';
 

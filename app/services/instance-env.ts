@@ -1,0 +1,66 @@
+// The per-instance environment the services work in: the instance, its settings and its OX client
+// (cached for a moment), and its client for the controller's REST API.
+import type { ControllerClient } from '../aps/controller-client.js';
+import type { ApsCall } from '../aps/types.js';
+import type { OxClient, OxTraceEntry } from '../ox/ox-client.js';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { InstanceRecord } from '../store/ledger.js';
+import type { ServiceDeps } from './deps.js';
+import type { AppSettings } from './instance-settings.js';
+import { apsError } from './ox-errors.js';
+
+export interface InstanceEnv {
+  instance: InstanceRecord;
+  settings: AppSettings;
+  ox: OxClient;
+}
+
+// Instances are read on every request and change rarely: keep each for a moment. A change made
+// through this process is seen at once; one made through another replica within INSTANCE_TTL_MS.
+const INSTANCE_TTL_MS = 2000;
+const instanceCache = new WeakMap<ServiceDeps, Map<string, { at: number; env: Promise<InstanceEnv> }>>();
+
+export function forgetInstance(deps: ServiceDeps, instanceId: string): void {
+  instanceCache.get(deps)?.delete(instanceId);
+}
+
+export function instanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
+  let cache = instanceCache.get(deps);
+  if (!cache) instanceCache.set(deps, (cache = new Map()));
+  const hit = cache.get(instanceId);
+  if (hit && Date.now() - hit.at < INSTANCE_TTL_MS) return hit.env;
+  const env = loadInstanceEnv(deps, instanceId);
+  cache.set(instanceId, { at: Date.now(), env });
+  env.catch(() => cache.delete(instanceId));
+  return env;
+}
+
+async function loadInstanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
+  const instance = await deps.ledger.getInstance(instanceId);
+  if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${instanceId}`);
+  const settings = instance.settings as unknown as AppSettings;
+  return { instance, settings, ox: await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id) };
+}
+
+/** The OX client for these settings and master password (stored or only proposed). */
+export function oxClientFor(deps: ServiceDeps, settings: AppSettings, masterPassword: string | undefined, instanceId?: string): Promise<OxClient> {
+  // `debug`: this instance's OX calls are logged with their (redacted) arguments.
+  const trace = settings.debug === true && deps.log ? traceTo(deps.log.child({ instance: instanceId ?? null })) : undefined;
+  return deps.ox.client(settings.oxSoapUrl, {
+    master: { login: settings.masterLogin, password: masterPassword ?? '' },
+    masterAccountOverride: settings.masterAccountOverride,
+    trace,
+  });
+}
+
+function traceTo(log: Logger): (entry: OxTraceEntry) => void {
+  return (entry) => log.info({ oxTrace: entry }, `OX ${entry.service}.${entry.operation} ${entry.outcome}`);
+}
+
+/** The calling instance's client for the controller's REST API, in this request's transaction. */
+export function controllerFor(deps: ServiceDeps, call: ApsCall, instance: InstanceRecord): ControllerClient {
+  return deps.controllers.for({
+    instanceId: instance.id, controllerUri: call.controllerUri || instance.controllerUri,
+    cert: instance.instanceCert, key: instance.secrets.instanceKey ?? '',
+  }, call.transactionId);
+}

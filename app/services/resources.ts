@@ -1,0 +1,90 @@
+// Helpers over the ledger's resource records shared by the services: claiming a new resource
+// idempotently, finding one, its view and own properties, and recording failures.
+import { randomBytes } from 'node:crypto';
+import type { ApsCall } from '../aps/types.js';
+import type { ResourceRecord } from '../store/ledger.js';
+import type { ServiceDeps } from './deps.js';
+import { apsError } from './ox-errors.js';
+
+/** A random password OX accepts (letters, digits, - and _), 144 bits. */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export function linkId(body: Record<string, unknown>, relation: string): string | undefined {
+  const link = body[relation] as { aps?: { id?: string } } | undefined;
+  return link?.aps?.id;
+}
+
+/** The resource JSON we answer with: aps id and type, then its properties. */
+export function resourceView(deps: ServiceDeps, service: string, id: string, props: Record<string, unknown>): Record<string, unknown> {
+  return { ...props, aps: { id, type: deps.schemas.get(service)?.schema.id } };
+}
+
+/** The non-secret properties of a body that the type declares (unknown ones are not ours). */
+export function ownProperties(deps: ServiceDeps, service: string, body: Record<string, unknown>): Record<string, unknown> {
+  const type = deps.schemas.get(service);
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(type?.schema.properties ?? {})) {
+    if (!spec.encrypted && body[name] !== undefined) out[name] = body[name];
+  }
+  return out;
+}
+
+function unknownResource(kind: string, id: string | undefined) {
+  return apsError(404, 'UnknownResource', `Unknown ${kind} resource ${id ?? '(no link)'}: provision it through this application instance first`);
+}
+
+/** The calling instance's resource of this kind; any other id (another instance's included) is 404. */
+export async function requireResource(deps: ServiceDeps, call: ApsCall, id: string | undefined, kind: string): Promise<ResourceRecord> {
+  const rec = id ? await deps.ledger.getResource(call.instanceId, id) : undefined;
+  if (!rec || rec.kind !== kind) throw unknownResource(kind, id);
+  return rec;
+}
+
+/**
+ * The resource a delete names, or undefined when it is already gone (a delete then succeeds).
+ * An id that another instance holds is 404: it was never this instance's to delete.
+ */
+export async function resourceToDelete(deps: ServiceDeps, call: ApsCall, kind: string): Promise<ResourceRecord | undefined> {
+  const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
+  if (rec && rec.kind === kind) return rec;
+  if (rec || await deps.ledger.resourceIdTaken(call.resourceId)) throw unknownResource(kind, call.resourceId);
+  return undefined;
+}
+
+/** Claims the resource id for the calling instance; an id another instance holds is a conflict. */
+export async function claim(deps: ServiceDeps, rec: ResourceRecord): Promise<{ record: ResourceRecord; created: boolean }> {
+  const { record, created } = await deps.ledger.claimResource(rec);
+  if (!record || record.kind !== rec.kind) {
+    throw apsError(409, 'ResourceIdTaken', `Resource id ${rec.id} is already in use on this endpoint; the controller must use a new id`);
+  }
+  return { record, created };
+}
+
+/**
+ * Wraps a provision handler: a permanent failure marks the claimed resource `failed` with the
+ * reason (for `ox-aps resources`); a later retry of the same request picks it up again.
+ */
+export function recordingFailures(deps: ServiceDeps, handler: (call: ApsCall) => Promise<Record<string, unknown> | undefined>) {
+  return async (call: ApsCall) => {
+    try {
+      return await handler(call);
+    } catch (err) {
+      const retryable = (err as { retryable?: boolean }).retryable === true;
+      const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
+      if (rec?.kind === call.service && (rec.state === 'provisioning' || rec.state === 'failed')) {
+        await deps.ledger.updateResource(call.instanceId, rec.id, { state: retryable ? 'provisioning' : 'failed', lastError: (err as Error).message });
+      }
+      throw err;
+    }
+  };
+}
+
+export function newRecord(call: ApsCall, kind: string, extra: Partial<ResourceRecord> = {}): ResourceRecord {
+  const now = Date.now();
+  return {
+    id: call.resourceId, instanceId: call.instanceId, kind, state: 'provisioning', props: {}, secrets: {},
+    createdAt: now, updatedAt: now, ...extra,
+  };
+}
