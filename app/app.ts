@@ -9,15 +9,15 @@ import schemasPlugin from './plugins/aps-schemas.js';
 import oxPlugin from './plugins/ox.js';
 import controllersPlugin from './plugins/controllers.js';
 import errorHandler from './plugins/error-handler.js';
-import servicesPlugin from './services/plugin.js';
+import servicesPlugin from './plugins/services.js';
 import apsRoutes from './aps/routes.js';
 import healthRoutes from './routes/health.js';
 import ssoPlugin from './plugins/sso.js';
 import metricsPlugin from './plugins/metrics.js';
 import pressurePlugin from './plugins/pressure.js';
-import ssoRoutes, { type SsoRoutesOptions } from './sso/routes.js';
+import ssoRoutes, { type SsoRoutesOptions } from './routes/sso.js';
 import { renderInvalidPage } from './sso/login-page.js';
-import { readSettingFile } from './config.js';
+import { readSettingFile } from './util/setting-files.js';
 
 export interface AppOptions {
   config: Config;

@@ -1,9 +1,8 @@
 // Environment configuration, validated at start: a bad value stops the start with one line that
 // names the variable.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
-import { dirname, resolve } from 'node:path';
 import envSchema from 'env-schema';
+import { ConfigError } from './util/setting-files.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -86,9 +85,6 @@ export interface Config {
   allowFrom?: BlockList;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 interface AjvLikeError {
   instancePath: string;
@@ -106,36 +102,9 @@ function describe(err: AjvLikeError, env: Record<string, unknown>): string {
   return `${name} ${err.message ?? 'is invalid'}${allowed}; got ${got}`;
 }
 
-const reasonOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
 /** Reads a file a setting names; a failure is a ConfigError naming the setting (never the content). */
-export function readSettingFile(setting: string, file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${setting} "${file}" cannot be read (${reasonOf(err)})`);
-  }
-}
 
-/**
- * Creates DATA_DIR when missing and checks that it is a writable directory. Walks up by itself:
- * mkdirSync's recursive mode never returns for a path under /proc.
- */
-export function ensureDataDir(dir: string): void {
-  const path = resolve(dir);
-  try {
-    if (!existsSync(path)) {
-      const parent = dirname(path);
-      if (parent !== path) ensureDataDir(parent);
-      mkdirSync(path);
-    }
-    if (!statSync(path).isDirectory()) throw Object.assign(new Error(), { code: 'not a directory' });
-    accessSync(path, constants.W_OK);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`DATA_DIR "${dir}" cannot be used: ${path} (${reasonOf(err)})`);
-  }
-}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty variables count as unset, as a shell user would expect.

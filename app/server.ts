@@ -3,11 +3,12 @@
 import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig, readSettingFile, type Config } from './config.js';
+import { loadConfig, type Config } from './config.js';
+import { ConfigError, readSettingFile } from './util/setting-files.js';
 import { loadTlsIdentity } from './util/tls.js';
 import { loggerOptions, requestId } from './logging.js';
 import app, { ssoRoutesOptions } from './app.js';
-import ssoRoutes from './sso/routes.js';
+import ssoRoutes from './routes/sso.js';
 import type { DestinationStream } from 'pino';
 
 export interface ServerOptions {

@@ -7,7 +7,8 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, readSettingFile } from '../app/config.js';
+import { loadConfig } from '../app/config.js';
+import { ConfigError, readSettingFile } from '../app/util/setting-files.js';
 import { OxConnections } from '../app/ox/connections.js';
 import { OxFault, OxTransportError } from '../app/ox/faults.js';
 import { oxServerOf } from '../app/services/instance-settings.js';

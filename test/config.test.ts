@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { ConfigError, isAllowed, loadConfig } from '../app/config.js';
+import { isAllowed, loadConfig } from '../app/config.js';
+import { ConfigError } from '../app/util/setting-files.js';
 import { loadSecretKey } from '../app/util/secret-box.js';
 import { startStack } from './helper.js';
 

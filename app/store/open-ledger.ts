@@ -1,7 +1,8 @@
 // Opens the ledger a configuration names (for the endpoint and the command-line tool).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, ensureDataDir, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { ConfigError, ensureDataDir } from '../util/setting-files.js';
 import { SecretBox, loadSecretKey } from '../util/secret-box.js';
 import { LedgerUnavailableError, SecretKeyMismatchError, type Ledger } from './ledger.js';
 import { SqliteLedger } from './sqlite-ledger.js';

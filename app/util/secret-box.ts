@@ -3,7 +3,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, ensureDataDir, readSettingFile } from '../config.js';
+import { ConfigError, ensureDataDir, readSettingFile } from './setting-files.js';
 
 const VERSION = 'v1';
 

@@ -4,7 +4,7 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } f
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { ConfigError, ensureDataDir, readSettingFile } from '../config.js';
+import { ConfigError, ensureDataDir, readSettingFile } from './setting-files.js';
 
 export interface TlsIdentity {
   cert: string;

@@ -8,8 +8,8 @@ import { tokenLogin } from '../ox/http-login.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { loginTargetFor, type LoginTarget } from '../services/sso-login.js';
 import type { SsoTokenRecord } from '../store/ledger.js';
-import type { SsoTokens } from './tokens.js';
-import { REDIRECT_HEADERS, renderInvalidPage, renderLoginPage, renderProblemPage, type RenderedPage } from './login-page.js';
+import type { SsoTokens } from '../sso/tokens.js';
+import { REDIRECT_HEADERS, renderInvalidPage, renderLoginPage, renderProblemPage, type RenderedPage } from '../sso/login-page.js';
 
 export interface SsoRoutesOptions {
   deps: ServiceDeps;
