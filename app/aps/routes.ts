@@ -4,13 +4,12 @@
 // changes something) the async protocol.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
-import { isAllowed } from '../config.js';
-import { pemToDer, splitCertAndKey } from '../util/tls.js';
 import { AsyncProtocol, isAccepted } from './async-protocol.js';
 import { dispatch, fromStored, toStored } from './dispatch.js';
-import { badRequest, conflict, forbidden, notFound } from './errors.js';
+import { badRequest, notFound } from './errors.js';
+import { createInstance } from './instance-creation.js';
 import type { ServiceType } from './schema-registry.js';
-import { peerCertificate, requireValidNow, sameCertificate, verifyController } from './trust.js';
+import { verifyController } from './trust.js';
 import type { ApsCall, ApsOperation, Outcome } from './types.js';
 
 const SUSPENDABLE = 'http://aps-standard.org/types/core/suspendable/1.0';
@@ -101,46 +100,6 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
   fastify.addHook('onReady', async () => asyncProtocol.start());
   fastify.addHook('onClose', async () => asyncProtocol.stop());
 
-  async function createInstance(req: FastifyRequest, call: ApsCall): Promise<Outcome> {
-    const aps = (call.body.aps ?? {}) as { id?: string; x509?: { self?: string; controller?: string } };
-    if (!isAllowed(config.allowFrom, req.socket.remoteAddress)) {
-      throw forbidden(`Application instances may not be created from ${req.socket.remoteAddress}: add the controller's address to APS_ALLOW_FROM`);
-    }
-    const x509 = aps.x509;
-    if (!x509?.self || !x509?.controller) throw badRequest('Instance creation needs aps.x509.self and aps.x509.controller (certificate mode)');
-    let identity: { cert: string; key: string };
-    try {
-      identity = splitCertAndKey(x509.self);
-      pemToDer(x509.controller);
-    } catch {
-      throw badRequest('aps.x509.self must hold a certificate and its private key, aps.x509.controller a certificate (PEM)');
-    }
-    requireValidNow(x509.controller, 'aps.x509.controller');
-    requireValidNow(identity.cert, 'aps.x509.self');
-    const peer = peerCertificate(req);
-    if (peer && !sameCertificate(peer, x509.controller)) throw forbidden('The client certificate is not the controller certificate in aps.x509.controller');
-    const existing = await ledger.getInstance(call.resourceId);
-    if (existing) {
-      // Only the same controller repeating the same creation gets an answer; nothing is overwritten.
-      if (peer && sameCertificate(peer, existing.controllerCert) && existing.instanceCert === identity.cert) {
-        return { status: 200, body: { ...call.body, aps: { id: existing.id, type: (call.body.aps as Record<string, unknown>).type } } };
-      }
-      throw conflict(`Application instance ${call.resourceId} exists already; it is never overwritten`);
-    }
-    const now = Date.now();
-    const created = await ledger.createInstance({
-      id: call.resourceId, controllerUri: call.controllerUri, controllerCert: x509.controller, instanceCert: identity.cert,
-      secrets: { instanceKey: identity.key }, settings: {}, createdAt: now, updatedAt: now,
-    });
-    if (!created) throw conflict(`Application instance ${call.resourceId} exists already; it is never overwritten`);
-    try {
-      return await dispatch(services, call);
-    } catch (err) {
-      await ledger.deleteInstance(call.resourceId);
-      throw err;
-    }
-  }
-
   function buildCall(req: FastifyRequest, route: RouteSpec, type: ServiceType): ApsCall {
     const params = req.params as Record<string, string>;
     const body = asObject(req.body);
@@ -162,7 +121,7 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     if (type.serviceId === 'app' && route.operation === 'provision') {
       if (call.instanceId && call.instanceId !== call.resourceId) throw badRequest('APS-Instance-ID differs from the new application resource id');
       call.instanceId = call.resourceId;
-      return send(reply, await createInstance(req, call));
+      return send(reply, await createInstance({ ledger, services, config }, req, call));
     }
     if (!call.instanceId) throw badRequest('The APS-Instance-ID header is missing');
     const instance = await ledger.getInstance(call.instanceId);

@@ -229,13 +229,17 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     return view((await ledger.getResource(call.instanceId, rec.id))!);
   }
 
-  async function switchProfile(env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, profile: ResourceRecord): Promise<boolean> {
-    const from = rec.profileId ? (await ledger.getResource(rec.instanceId, rec.profileId))?.props as ProfileProps | undefined : undefined;
+  /**
+   * Moves a mailbox onto a tier (or applies its changed tier): rights and mobility, the capability
+   * difference from the tier it had, upload limits. Answers whether mobility is on.
+   */
+  async function switchProfile(env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, profile: ResourceRecord, from?: ProfileProps): Promise<boolean> {
+    const previous = from ?? (rec.profileId ? (await ledger.getResource(rec.instanceId, rec.profileId))?.props as ProfileProps | undefined : undefined);
     const to = profile.props as ProfileProps;
     const admin = contextAdmin(ctx);
     const ctxId = ctx.oxContextId!;
     const mobility = await applyTier(env, rec, ctx, profile);
-    const { add, remove } = capabilityDiff(from, to);
+    const { add, remove } = capabilityDiff(previous, to);
     if (add.length || remove.length) await env.ox.changeUserCapabilities(ctxId, admin, rec.oxUserId!, add, remove);
     await env.ox.changeUser(ctxId, admin, { id: rec.oxUserId!, ...uploadLimits(to) });
     return mobility;
@@ -337,13 +341,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
         const profile = (await ledger.getResource(call.instanceId, rec.profileId))!;
         const to = profile.props as ProfileProps;
         const from = { ...to, capabilities: (call.body.previousCapabilities as string[] | undefined) ?? to.capabilities };
-        const mobility = await withOx({ doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
-          const on = await applyTier(env, rec, ctx, profile);
-          const { add, remove } = capabilityDiff(from, to);
-          if (add.length || remove.length) await env.ox.changeUserCapabilities(ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, add, remove);
-          await env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), { id: rec.oxUserId!, ...uploadLimits(to) });
-          return on;
-        });
+        const errCtx: OxErrorContext = { doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' };
+        const mobility = await withOx(errCtx, () => switchProfile(env, rec, ctx, profile, from));
         if (mobility !== (rec.props.mobilityEnabled === true)) {
           await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, mobilityEnabled: mobility } });
         }
