@@ -1,23 +1,16 @@
 // The OX rights of a mailbox: its profile's access (combination or explicit flags), with
 // mobility (USM + ActiveSync) switched on or off on top.
+import type { ProfilesProperties } from '../aps/schema-types.js';
 import type { Access, OxClient, Credentials } from '../ox/ox-client.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { AppSettings } from './instance-settings.js';
 
-export interface ProfileProps {
-  title?: string;
-  accessCombination?: string;
-  moduleAccess?: string[];
-  capabilities?: string[];
-  uploadFileSizeLimit?: number;
-  uploadFileSizeLimitPerFile?: number;
-  includesMobility?: boolean;
-  /** Users may change their password inside OX (then single sign-on breaks once they do). */
-  allowPasswordChange?: boolean;
+/** A tier as stored (generated from schemas/profiles.schema), and what OX showed of its combination. */
+export type ProfileProps = Partial<Omit<ProfilesProperties, 'app' | 'mailboxes' | 'aps'>> & {
   /** The flags OX's access combination of this tier grants, learned from OX on first use. */
   combinationFlags?: Partial<ModuleAccess>;
-}
+};
 
 /**
  * A tier's rights. editPassword is granted only on purpose (allowPasswordChange, or listed among
