@@ -22,14 +22,17 @@ interface JsonSchema {
   title?: string;
 }
 
-/** Closed objects (the controller's extra properties are not ours to read), defaults present. */
+/**
+ * Defaults present; a body keeps what else the controller sent (an index signature of unknown
+ * values), nested structures are closed.
+ */
 function forTypes(schema: JsonSchema, title?: string): JsonSchema {
   const out: JsonSchema = { ...schema, ...(title ? { title } : {}) };
   if (schema.properties) {
     out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, forTypes(v)]));
     const defaulted = Object.entries(schema.properties).filter(([, v]) => v.default !== undefined).map(([k]) => k);
     out.required = [...new Set([...(schema.required ?? []), ...defaulted])];
-    out.additionalProperties = false;
+    out.additionalProperties = Boolean(title);
   }
   return out;
 }

@@ -29,6 +29,7 @@ export interface AppProvision {
     id: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface AppProperties {
@@ -59,6 +60,7 @@ export interface AppProperties {
     id?: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface ContextsProvision {
@@ -107,6 +109,7 @@ export interface ContextsProvision {
     id: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface ContextsProperties {
@@ -155,6 +158,7 @@ export interface ContextsProperties {
     id?: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface MailboxesProvision {
@@ -204,6 +208,7 @@ export interface MailboxesProvision {
     id: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface MailboxesProperties {
@@ -253,6 +258,7 @@ export interface MailboxesProperties {
     id?: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface MobilityProvision {
@@ -267,6 +273,7 @@ export interface MobilityProvision {
     id: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface MobilityProperties {
@@ -281,6 +288,7 @@ export interface MobilityProperties {
     id?: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface ProfilesProvision {
@@ -337,6 +345,7 @@ export interface ProfilesProvision {
     id: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }
 
 export interface ProfilesProperties {
@@ -393,4 +402,5 @@ export interface ProfilesProperties {
     id?: string;
     type?: string;
   };
+  [k: string]: unknown | undefined;
 }

@@ -5,7 +5,8 @@ export type ApsOperation =
   | 'provision' | 'retrieve' | 'configure' | 'unprovision' | 'enable' | 'disable'
   | 'link' | 'unlink' | 'custom' | 'upgrade';
 
-export interface ApsCall {
+/** A call; `B` is its validated body (the schema's generated type where a service names it). */
+export interface ApsCall<B = Record<string, unknown>> {
   service: string;
   operation: ApsOperation;
   /** The resource's APS id (for provision: the body's aps.id). */
@@ -14,7 +15,7 @@ export interface ApsCall {
   /** Custom operation name, relation name for link/unlink. */
   name?: string;
   linkedId?: string;
-  body: Record<string, unknown>;
+  body: B;
   query: Record<string, string>;
   params: Record<string, string>;
   transactionId: string;
@@ -27,21 +28,28 @@ export interface ApsCall {
   log: Logger;
 }
 
+/** A generated body type's own properties, without the index signature for what else was sent. */
+export type KnownProperties<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+
 /** A resource JSON to return with 200, or undefined for 204. */
 export type ApsResult = Record<string, unknown> | undefined;
 
-export type Handler = (call: ApsCall) => Promise<ApsResult>;
+export type Handler<B = Record<string, unknown>> = (call: ApsCall<B>) => Promise<ApsResult>;
 
-export interface ResourceService {
-  provision?: Handler;
-  retrieve?: Handler;
-  configure?: Handler;
-  unprovision?: Handler;
-  enable?: Handler;
-  disable?: Handler;
-  link?: Handler;
-  unlink?: Handler;
-  upgrade?: Handler;
+/**
+ * A service's handlers. `P` and `C` are the validated bodies of provision and configure (the
+ * schema's generated types); the routes validate every body against that schema first.
+ */
+export interface ResourceService<P = Record<string, unknown>, C = P> {
+  provision?(call: ApsCall<P>): Promise<ApsResult>;
+  retrieve?(call: ApsCall): Promise<ApsResult>;
+  configure?(call: ApsCall<C>): Promise<ApsResult>;
+  unprovision?(call: ApsCall): Promise<ApsResult>;
+  enable?(call: ApsCall): Promise<ApsResult>;
+  disable?(call: ApsCall): Promise<ApsResult>;
+  link?(call: ApsCall): Promise<ApsResult>;
+  unlink?(call: ApsCall): Promise<ApsResult>;
+  upgrade?(call: ApsCall): Promise<ApsResult>;
   /** Custom operations declared in the type's schema, by name. */
   operations?: Record<string, Handler>;
 }

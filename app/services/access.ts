@@ -1,16 +1,25 @@
 // The OX rights of a mailbox: its profile's access (combination or explicit flags), with
 // mobility (USM + ActiveSync) switched on or off on top.
 import type { ProfilesProperties } from '../aps/schema-types.js';
+import type { KnownProperties } from '../aps/types.js';
 import type { Access, OxClient, Credentials } from '../ox/ox-client.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { AppSettings } from './instance-settings.js';
 
 /** A tier as stored (generated from schemas/profiles.schema), and what OX showed of its combination. */
-export type ProfileProps = Partial<Omit<ProfilesProperties, 'app' | 'mailboxes' | 'aps'>> & {
+export type ProfileProps = Partial<Omit<KnownProperties<ProfilesProperties>, 'app' | 'mailboxes' | 'aps'>> & {
   /** The flags OX's access combination of this tier grants, learned from OX on first use. */
   combinationFlags?: Partial<ModuleAccess>;
 };
+
+/**
+ * A profile record's tier. The ledger keeps what the validated body of schemas/profiles.schema
+ * held (and what OX showed of its combination), so this is the one place that says so.
+ */
+export function tierOf(profile: { props: Record<string, unknown> }): ProfileProps {
+  return profile.props as ProfileProps;
+}
 
 /**
  * A tier's rights. editPassword is granted only on purpose (allowPasswordChange, or listed among

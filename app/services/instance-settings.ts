@@ -1,12 +1,13 @@
 // An application instance's settings (the app resource's properties), as the services read them.
 import type { AppProvision } from '../aps/schema-types.js';
+import type { KnownProperties } from '../aps/types.js';
 import type { InstanceRecord } from '../store/ledger.js';
 
 /**
  * The settings as stored: a validated app resource (defaults filled in), without the master
  * password (kept encrypted apart) and the links. Generated from schemas/app.schema.
  */
-export type AppSettings = Omit<AppProvision, 'masterPassword' | 'contexts' | 'profiles' | 'aps'>;
+export type AppSettings = Omit<KnownProperties<AppProvision>, 'masterPassword' | 'contexts' | 'profiles' | 'aps'>;
 
 /** The OX SOAP URL an instance provisions to (undefined before its settings are saved). */
 export function oxServerOf(instance: InstanceRecord): string | undefined {

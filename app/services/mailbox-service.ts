@@ -1,11 +1,12 @@
 // Service users' mailboxes as OX users: created with the profile's rights in one call, adopted
 // when OX already has our login in our context, changed only in what we own.
+import type { MailboxesProperties, MailboxesProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
 import type { Credentials, OxUser } from '../ox/ox-client.js';
 import { completeAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
-import { applyAccess, capabilityDiff, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
+import { applyAccess, capabilityDiff, tierOf, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
@@ -68,8 +69,13 @@ function withoutSuspendState(props: Record<string, unknown>): Record<string, unk
   return rest;
 }
 
-export function mailboxService(deps: ServiceDeps): ResourceService {
+export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProvision, MailboxesProperties> {
   const { ledger } = deps;
+
+  async function tierAt(instanceId: string, profileId: string): Promise<ProfileProps | undefined> {
+    const profile = await ledger.getResource(instanceId, profileId);
+    return profile ? tierOf(profile) : undefined;
+  }
 
   async function parents(call: ApsCall, mailbox?: ResourceRecord) {
     const ctx = await requireResource(deps, call, mailbox?.parentId ?? linkId(call.body, 'context'), 'contexts');
@@ -97,14 +103,14 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     }
   }
 
-  async function provision(call: ApsCall) {
+  async function provision(call: ApsCall<MailboxesProvision>) {
     checkTimeZone('timezone', call.body.timezone);
     const env = await instanceEnv(deps, call.instanceId);
     const { ctx, profile } = await parents(call);
     const p = await person(deps, call, env);
     checkDomains(env, ctx, [p.email, ...(asciiAliases(call.body.aliases) ?? [])]);
     // The password is stored with the claim, before OX sees it: a retry reuses it.
-    const wanted = (call.body.password as string | undefined) ?? generatePassword();
+    const wanted = call.body.password ?? generatePassword();
     const claimed = newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } });
     const { record, created } = await claim(deps, claimed);
     if (record.state === 'ready' || record.state === 'disabled') return view(record);
@@ -112,15 +118,15 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     if (!created && (record.login !== p.login || record.secrets.password !== password)) {
       await ledger.updateResource(call.instanceId, record.id, { login: p.login, secrets: { password } });
     }
-    const profileProps = profile.props as ProfileProps;
+    const profileProps = tierOf(profile);
     const admin = contextAdmin(ctx);
     const ctxId = ctx.oxContextId!;
     const user: OxUser = {
       name: p.login, password, display_name: p.displayName, given_name: p.givenName, sur_name: p.familyName,
       primaryEmail: p.email, email1: p.email, aliases: asciiAliases(call.body.aliases),
       imapLogin: p.email, imapServer: env.settings.imapServer, smtpServer: env.settings.smtpServer,
-      language: (call.body.language as string | undefined) ?? (ctx.props.language as string | undefined) ?? env.settings.defaultLanguage,
-      timezone: (call.body.timezone as string | undefined) ?? (ctx.props.timezone as string | undefined) ?? env.settings.defaultTimezone,
+      language: call.body.language ?? (ctx.props.language as string | undefined) ?? env.settings.defaultLanguage,
+      timezone: call.body.timezone ?? (ctx.props.timezone as string | undefined) ?? env.settings.defaultTimezone,
       ...uploadLimits(profileProps),
     };
     const errCtx: OxErrorContext = { doing: `creating mailbox "${p.login}" in context ${ctxId}`, credentials: 'context admin', displayName: p.displayName, email: p.email, accessCombination: profileProps.accessCombination };
@@ -154,7 +160,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
    * own rights grant it (explicit flags say so; for a combination OX is asked once per tier).
    */
   async function mobilityAfterCreate(env: InstanceEnv, profile: ResourceRecord, ctxId: number, admin: Credentials, userId: number): Promise<boolean> {
-    const props = profile.props as ProfileProps;
+    const props = tierOf(profile);
     const wanted = wantsMobility(env.settings, props, undefined);
     if (learnsFromOx(props)) {
       const applied = await settleCombination(env.ox, ctxId, admin, userId, props, wanted);
@@ -170,14 +176,14 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     if (!learned) return;
     // Read again: a profile change since this request read it must not be overwritten.
     const fresh = await ledger.getResource(profile.instanceId, profile.id);
-    const props = fresh?.props as ProfileProps | undefined;
-    if (!fresh || !props || !learnsFromOx(props) || props.accessCombination !== (profile.props as ProfileProps).accessCombination) return;
+    const props = fresh ? tierOf(fresh) : undefined;
+    if (!fresh || !props || !learnsFromOx(props) || props.accessCombination !== tierOf(profile).accessCombination) return;
     await ledger.updateResource(profile.instanceId, profile.id, { props: { ...fresh.props, combinationFlags: learned } });
   }
 
   /** Applies a tier to a mailbox (not while suspended: resume does); answers whether mobility is on. */
   async function applyTier(env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, profile: ResourceRecord): Promise<boolean> {
-    const to = profile.props as ProfileProps;
+    const to = tierOf(profile);
     const wanted = wantsMobility(env.settings, to, rec);
     if (rec.state === 'disabled') return wanted || (tierMobility(to) ?? rec.props.mobilityEnabled === true);
     const applied = await applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, to, wanted);
@@ -185,7 +191,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
     return applied.mobility;
   }
 
-  async function configure(call: ApsCall) {
+  async function configure(call: ApsCall<MailboxesProperties>) {
     checkTimeZone('timezone', call.body.timezone);
     const rec = await requireResource(deps, call, call.resourceId, SERVICE);
     const env = await instanceEnv(deps, call.instanceId);
@@ -234,8 +240,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
    * difference from the tier it had, upload limits. Answers whether mobility is on.
    */
   async function switchProfile(env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, profile: ResourceRecord, from?: ProfileProps): Promise<boolean> {
-    const previous = from ?? (rec.profileId ? (await ledger.getResource(rec.instanceId, rec.profileId))?.props as ProfileProps | undefined : undefined);
-    const to = profile.props as ProfileProps;
+    const previous = from ?? (rec.profileId ? await tierAt(rec.instanceId, rec.profileId) : undefined);
+    const to = tierOf(profile);
     const admin = contextAdmin(ctx);
     const ctxId = ctx.oxContextId!;
     const mobility = await applyTier(env, rec, ctx, profile);
@@ -339,7 +345,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService {
         const env = await instanceEnv(deps, call.instanceId);
         const ctx = (await ledger.getResource(call.instanceId, rec.parentId!))!;
         const profile = (await ledger.getResource(call.instanceId, rec.profileId))!;
-        const to = profile.props as ProfileProps;
+        const to = tierOf(profile);
         const from = { ...to, capabilities: (call.body.previousCapabilities as string[] | undefined) ?? to.capabilities };
         const errCtx: OxErrorContext = { doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' };
         const mobility = await withOx(errCtx, () => switchProfile(env, rec, ctx, profile, from));

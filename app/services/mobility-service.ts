@@ -1,7 +1,7 @@
 // The mobility add-on: USM and ActiveSync for one mailbox. With mobilityMode=included every
 // mailbox has them already and the add-on changes nothing in OX.
 import type { ResourceService } from '../aps/types.js';
-import { applyAccess, tierMobility, wantsMobility, type ProfileProps } from './access.js';
+import { applyAccess, tierMobility, tierOf, wantsMobility } from './access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv } from './instance-env.js';
@@ -19,7 +19,7 @@ export function mobilityService(deps: ServiceDeps): ResourceService {
   async function setAddon(call: ApsCall, mailbox: ResourceRecord, addon: boolean): Promise<void> {
     const env = await instanceEnv(deps, call.instanceId);
     const ctx = (await ledger.getResource(call.instanceId, mailbox.parentId!))!;
-    const profile = (await ledger.getResource(call.instanceId, mailbox.profileId!))!.props as ProfileProps;
+    const profile = tierOf((await ledger.getResource(call.instanceId, mailbox.profileId!))!);
     const updated = { ...mailbox, props: { ...mailbox.props, mobilityAddon: addon } };
     const wanted = wantsMobility(env.settings, profile, updated);
     // Mobility the tier grants stays when the add-on goes (OX's flags decide): the add-on and the

@@ -1,7 +1,7 @@
 // Profiles: the provider's sellable tiers. A change is re-applied to every mailbox of the profile
 // in the background, one job per mailbox, so one failing mailbox never blocks the others.
 import type { ApsCall, ResourceService } from '../aps/types.js';
-import type { ProfileProps } from './access.js';
+import { tierOf, type ProfileProps } from './access.js';
 import type { ServiceDeps } from './deps.js';
 import { claim, newRecord, ownProperties, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError } from './ox-errors.js';
@@ -49,7 +49,7 @@ export function profileService(deps: ServiceDeps): ResourceService {
       delete props.combinationFlags;
       checkProfile(props);
       await ledger.updateResource(call.instanceId, rec.id, { props: props as Record<string, unknown> });
-      const queued = await reapply(call, rec.props as ProfileProps);
+      const queued = await reapply(call, tierOf(rec));
       call.log.info({ profile: rec.id, mailboxes: queued }, 'profile change queued for its mailboxes');
       return view(rec.id, props as Record<string, unknown>);
     },

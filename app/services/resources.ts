@@ -1,6 +1,7 @@
 // Helpers over the ledger's resource records shared by the services: claiming a new resource
 // idempotently, finding one, its view and own properties, and recording failures.
 import { randomBytes } from 'node:crypto';
+import { isRetryable } from '../aps/errors.js';
 import type { ApsCall } from '../aps/types.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
@@ -11,9 +12,15 @@ export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
 
-export function linkId(body: Record<string, unknown>, relation: string): string | undefined {
-  const link = body[relation] as { aps?: { id?: string } } | undefined;
-  return link?.aps?.id;
+/** A link's id: any resource body (a generated type, or raw JSON) may hold {aps: {id}} links. */
+export function linkId(body: object, relation: string): string | undefined {
+  const link: unknown = Reflect.get(body, relation);
+  return isLink(link) ? link.aps.id : undefined;
+}
+
+function isLink(value: unknown): value is { aps: { id: string } } {
+  const aps: unknown = value && typeof value === 'object' ? Reflect.get(value, 'aps') : undefined;
+  return Boolean(aps && typeof aps === 'object' && typeof Reflect.get(aps, 'id') === 'string');
 }
 
 /** The resource JSON we answer with: aps id and type, then its properties. */
@@ -22,11 +29,12 @@ export function resourceView(deps: ServiceDeps, service: string, id: string, pro
 }
 
 /** The non-secret properties of a body that the type declares (unknown ones are not ours). */
-export function ownProperties(deps: ServiceDeps, service: string, body: Record<string, unknown>): Record<string, unknown> {
+export function ownProperties(deps: ServiceDeps, service: string, body: object): Record<string, unknown> {
   const type = deps.schemas.get(service);
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(type?.schema.properties ?? {})) {
-    if (!spec.encrypted && body[name] !== undefined) out[name] = body[name];
+    const value: unknown = Reflect.get(body, name);
+    if (!spec.encrypted && value !== undefined) out[name] = value;
   }
   return out;
 }
@@ -66,12 +74,12 @@ export async function claim(deps: ServiceDeps, rec: ResourceRecord): Promise<{ r
  * Wraps a provision handler: a permanent failure marks the claimed resource `failed` with the
  * reason (for `ox-aps resources`); a later retry of the same request picks it up again.
  */
-export function recordingFailures(deps: ServiceDeps, handler: (call: ApsCall) => Promise<Record<string, unknown> | undefined>) {
-  return async (call: ApsCall) => {
+export function recordingFailures<B>(deps: ServiceDeps, handler: (call: ApsCall<B>) => Promise<Record<string, unknown> | undefined>) {
+  return async (call: ApsCall<B>) => {
     try {
       return await handler(call);
     } catch (err) {
-      const retryable = (err as { retryable?: boolean }).retryable === true;
+      const retryable = isRetryable(err);
       const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
       if (rec?.kind === call.service && (rec.state === 'provisioning' || rec.state === 'failed')) {
         await deps.ledger.updateResource(call.instanceId, rec.id, { state: retryable ? 'provisioning' : 'failed', lastError: (err as Error).message });
