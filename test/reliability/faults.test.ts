@@ -39,7 +39,8 @@ t.test('each OX trouble gives 202 and then success, never a duplicate', async (t
 });
 
 t.test('200 concurrent requests over several instances: no error, no crossing', async (t) => {
-  const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '20000' } });
+  // About concurrency and isolation, not timeouts: a busy CI machine must not turn slow calls into 202s.
+  const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '20000', OX_TIMEOUT_MS: '15000' } });
   const instances: Array<{ id: string; profile: string; contexts: string[] }> = [];
   for (let i = 0; i < 4; i++) {
     await stack.createInstance({ contextIdStart: 1000 * (i + 1) });
