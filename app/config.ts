@@ -3,6 +3,7 @@
 import { BlockList, isIP } from 'node:net';
 import envSchema from 'env-schema';
 import { ConfigError } from './util/setting-files.js';
+import { errorMessage } from './util/errors.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -114,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     parsed = envSchema<Config>({ schema, data, env: false, dotenv: false });
   } catch (err) {
     const first = (err as { errors?: AjvLikeError[] }).errors?.[0];
-    throw new ConfigError(first ? describe(first, data) : (err as Error).message);
+    throw new ConfigError(first ? describe(first, data) : errorMessage(err));
   }
   parsed.PUBLIC_URL = (parsed.PUBLIC_URL ?? `https://localhost:${parsed.PORT}`).replace(/\/+$/, '');
   if (parsed.APS_ALLOW_FROM) parsed.allowFrom = parseAllowFrom(parsed.APS_ALLOW_FROM);

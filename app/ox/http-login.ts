@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../util/errors.js';
 
 export interface TokenLoginRequest {
   /** OX's public origin as the browser reaches it (the token session lives on that OX node). */
@@ -43,7 +44,7 @@ export async function tokenLogin(req: TokenLoginRequest, opts: HttpLoginOptions)
   try {
     answer = await post(url, form.toString(), opts);
   } catch (err) {
-    return { ok: false, reason: 'unreachable', message: (err as Error).message };
+    return { ok: false, reason: 'unreachable', message: errorMessage(err) };
   }
   let body: { serverToken?: string; url?: string; error?: string; code?: string };
   try {

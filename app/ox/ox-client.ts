@@ -2,6 +2,7 @@
 import type { SoapTransport } from './soap-transport.js';
 import { completeAccess, type ModuleAccess } from './module-access.js';
 import { OxFault } from './faults.js';
+import { errorMessage } from '../util/errors.js';
 
 export interface Credentials {
   login: string;
@@ -191,7 +192,7 @@ export class OxClient {
       trace({ service, operation, args: redactArgs(args), ms: Date.now() - started, outcome: 'ok' });
       return result;
     } catch (err) {
-      trace({ service, operation, args: redactArgs(args), ms: Date.now() - started, outcome: 'failed', error: (err as Error).message });
+      trace({ service, operation, args: redactArgs(args), ms: Date.now() - started, outcome: 'failed', error: errorMessage(err) });
       throw err;
     }
   }

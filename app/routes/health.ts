@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { oxServerOf } from '../services/instance-settings.js';
 import { LedgerUnavailableError } from '../store/ledger.js';
+import { errorMessage } from '../util/errors.js';
 
 const NEVER_UNDER_PRESSURE = { pressureHandler: () => undefined };
 
@@ -18,7 +19,7 @@ export default async function healthRoutes(fastify: FastifyInstance) {
       if (!ready) reply.code(503).header('Retry-After', '5');
       return { status: ready ? 'ready' : 'starting', ledger: fastify.ledger.kind, instances };
     } catch (err) {
-      const reason = err instanceof LedgerUnavailableError ? err.message : `ledger: ${(err as Error).message}`;
+      const reason = err instanceof LedgerUnavailableError ? err.message : `ledger: ${errorMessage(err)}`;
       return reply.code(503).header('Retry-After', '5').send({ status: 'not ready', reason });
     }
   });

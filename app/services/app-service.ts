@@ -10,6 +10,7 @@ import { ownProperties, resourceView } from './resources.js';
 import { apsError } from './ox-errors.js';
 import { checkTimeZone } from './time-zones.js';
 import { OX_TIME_ZONES } from '../ox/time-zones.js';
+import { errorMessage } from '../util/errors.js';
 
 const SERVICE = 'app';
 
@@ -49,7 +50,7 @@ async function probeOx(connect: () => Promise<{ ox: OxClient; settings: AppSetti
       return { ok: false, permanent: true, message: 'OX refused the master admin credentials: check masterLogin and masterPassword', latencyMs };
     }
     if (err instanceof OxTransportError) return { ok: false, message: `OX did not answer: ${err.reason}`, latencyMs };
-    return { ok: false, message: (err as Error).message, latencyMs };
+    return { ok: false, message: errorMessage(err), latencyMs };
   }
 }
 

@@ -12,6 +12,7 @@ import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
 import { asciiDomain } from './addresses.js';
+import { errorMessage } from '../util/errors.js';
 
 const SERVICE = 'contexts';
 const THEME_KEY = 'io.ox/core//theme';
@@ -158,7 +159,7 @@ export function contextService(deps: ServiceDeps): ResourceService {
         return view(rec, usedMb);
       } catch (err) {
         // Usage polling must not fail the platform task: report the last known figure.
-        call.log.warn({ err: (err as Error).message }, 'usage poll fell back to the cached figure');
+        call.log.warn({ err: errorMessage(err) }, 'usage poll fell back to the cached figure');
         return view(rec);
       }
     },

@@ -6,6 +6,7 @@ import type { ApsCall } from '../aps/types.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
+import { errorMessage } from '../util/errors.js';
 
 /** A random password OX accepts (letters, digits, - and _), 144 bits. */
 export function generatePassword(): string {
@@ -82,7 +83,7 @@ export function recordingFailures<B>(deps: ServiceDeps, handler: (call: ApsCall<
       const retryable = isRetryable(err);
       const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
       if (rec?.kind === call.service && (rec.state === 'provisioning' || rec.state === 'failed')) {
-        await deps.ledger.updateResource(call.instanceId, rec.id, { state: retryable ? 'provisioning' : 'failed', lastError: (err as Error).message });
+        await deps.ledger.updateResource(call.instanceId, rec.id, { state: retryable ? 'provisioning' : 'failed', lastError: errorMessage(err) });
       }
       throw err;
     }

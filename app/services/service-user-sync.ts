@@ -9,6 +9,7 @@ import { controllerFor, type InstanceEnv } from './instance-env.js';
 import { contextAdmin } from './context-service.js';
 import { asciiAddress } from './addresses.js';
 import { withOx } from './ox-errors.js';
+import { errorMessage } from '../util/errors.js';
 
 export const CHANGED_EVENT = 'http://aps-standard.org/core/events/changed';
 export const HANDLER = 'onServiceUserChange';
@@ -23,7 +24,7 @@ export async function subscribeToServiceUser(
     });
     return true;
   } catch (err) {
-    call.log.warn({ err: (err as Error).message, mailbox: mailboxId }, 'could not subscribe to the service user\'s changes; the mailbox will not follow them');
+    call.log.warn({ err: errorMessage(err), mailbox: mailboxId }, 'could not subscribe to the service user\'s changes; the mailbox will not follow them');
     return false;
   }
 }
@@ -58,7 +59,7 @@ export async function followServiceUser(
     user = await controllerFor(deps, call, env.instance).getResource<ServiceUser>(owner.id);
   } catch (err) {
     // A removed service user leaves the mailbox as it is until the controller unprovisions it.
-    call.log.info({ err: (err as Error).message, mailbox: rec.id }, 'service user not readable; mailbox left unchanged');
+    call.log.info({ err: errorMessage(err), mailbox: rec.id }, 'service user not readable; mailbox left unchanged');
     return { followed: false, reason: 'service user not readable' };
   }
   if (rec.oxUserId == null || ctx.oxContextId == null) return { followed: false, reason: 'no OX user yet' };
@@ -72,8 +73,8 @@ export async function followServiceUser(
       await withOx({ doing: `following service user changes of mailbox "${rec.login}"`, credentials: 'context admin' },
         () => env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), { id: rec.oxUserId!, ...step.change }));
     } catch (err) {
-      call.log.warn({ err: (err as Error).message, mailbox: rec.id }, 'OX refused the service user\'s changes; the mailbox keeps those values');
-      return { followed: false, changed, reason: (err as Error).message };
+      call.log.warn({ err: errorMessage(err), mailbox: rec.id }, 'OX refused the service user\'s changes; the mailbox keeps those values');
+      return { followed: false, changed, reason: errorMessage(err) };
     }
     props = { ...props, ...step.next };
     await deps.ledger.updateResource(rec.instanceId, rec.id, { props });

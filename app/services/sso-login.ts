@@ -8,6 +8,7 @@ import type { AppSettings } from './instance-settings.js';
 import { requireResource } from './resources.js';
 import { apsError } from './ox-errors.js';
 import type { FormLogin } from '../sso/login-page.js';
+import { errorMessage } from '../util/errors.js';
 
 const CLIENTS = {
   appsuite: { client: 'open-xchange-appsuite', name: 'OX App Suite', page: '' },
@@ -58,7 +59,7 @@ async function ownerOf(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, in
     const user = await controller.getResource<{ userId?: string | number }>(owner.id);
     return keepOwner(deps, rec, user.userId === undefined ? owner : { ...owner, userId: String(user.userId) });
   } catch (err) {
-    call.log.warn({ err: (err as Error).message }, 'could not read the mailbox\'s service user to check who asks for its login');
+    call.log.warn({ err: errorMessage(err) }, 'could not read the mailbox\'s service user to check who asks for its login');
     return owner;
   }
 }

@@ -6,6 +6,7 @@ import { ConfigError, ensureDataDir } from '../util/setting-files.js';
 import { SecretBox, loadSecretKey } from '../util/secret-box.js';
 import { LedgerUnavailableError, SecretKeyMismatchError, type Ledger } from './ledger.js';
 import { SqliteLedger } from './sqlite-ledger.js';
+import { errorMessage } from '../util/errors.js';
 
 export interface OpenedLedger {
   ledger: Ledger;
@@ -30,7 +31,7 @@ export async function openLedger(config: Config, opts: { existing?: boolean } = 
     } catch (err) {
       if (err instanceof SecretKeyMismatchError) throw keyMismatch();
       // pg's messages name the host and the user, never the password.
-      const reason = err instanceof LedgerUnavailableError ? err.reason : (err as Error).message;
+      const reason = err instanceof LedgerUnavailableError ? err.reason : errorMessage(err);
       throw new ConfigError(`DATABASE_URL: cannot connect to PostgreSQL (${reason})`);
     }
   }
@@ -39,7 +40,7 @@ export async function openLedger(config: Config, opts: { existing?: boolean } = 
     return { ledger: await SqliteLedger.open(sqliteFile, box), box, generatedKeyFile: generated };
   } catch (err) {
     if (err instanceof SecretKeyMismatchError) throw keyMismatch();
-    throw new ConfigError(`${url ? 'DATABASE_URL' : 'DATA_DIR'}: cannot open the SQLite ledger ${sqliteFile} (${(err as Error).message})`);
+    throw new ConfigError(`${url ? 'DATABASE_URL' : 'DATA_DIR'}: cannot open the SQLite ledger ${sqliteFile} (${errorMessage(err)})`);
   }
 }
 

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { SecretBox } from '../util/secret-box.js';
 import { LedgerUnavailableError, type JobRecord, type JobScope } from './ledger.js';
 import { SqlLedger, type Row, type SqlResult } from './sql-ledger.js';
+import { errorMessage } from '../util/errors.js';
 
 const MIGRATION_LOCK = 0x6f78617073; // "oxaps"
 const INT8 = 20;
@@ -21,7 +22,7 @@ async function guarded<T>(query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (err) {
-    if (isConnectionError(err)) throw new LedgerUnavailableError((err as Error).message);
+    if (isConnectionError(err)) throw new LedgerUnavailableError(errorMessage(err));
     throw err;
   }
 }
@@ -75,7 +76,7 @@ export class PostgresLedger extends SqlLedger {
     } catch (err) {
       broken = isConnectionError(err);
       if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-      throw broken ? new LedgerUnavailableError((err as Error).message) : err;
+      throw broken ? new LedgerUnavailableError(errorMessage(err)) : err;
     } finally {
       // A broken connection is dropped from the pool, not handed out again.
       client.release(broken);

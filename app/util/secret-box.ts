@@ -4,6 +4,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, ensureDataDir, readSettingFile } from './setting-files.js';
+import { errorMessage } from './errors.js';
 
 const VERSION = 'v1';
 
@@ -48,7 +49,7 @@ function settingKey(source: string, text: string): Buffer {
   try {
     return parseKey(text);
   } catch (err) {
-    throw new ConfigError(`${source}: ${(err as Error).message}`);
+    throw new ConfigError(`${source}: ${errorMessage(err)}`);
   }
 }
 
