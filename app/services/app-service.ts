@@ -130,7 +130,7 @@ export function appService(deps: ServiceDeps): ResourceService {
     operations: {
       /** The OX login page for everyone who uses this installation (the public entry point). */
       async publicUrl(call) {
-        const settings = (await ledger.getInstance(call.instanceId))!.settings as unknown as AppSettings;
+        const { settings } = await instanceEnv(deps, call.instanceId);
         return { url: new URL(settings.productPath, settings.oxPublicUrl).href };
       },
       /** The time zones OX knows, for the panel's lists. */

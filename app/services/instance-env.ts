@@ -6,7 +6,7 @@ import type { OxClient, OxTraceEntry } from '../ox/ox-client.js';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { InstanceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
-import type { AppSettings } from './instance-settings.js';
+import { settingsOf, type AppSettings } from './instance-settings.js';
 import { apsError } from './ox-errors.js';
 
 export interface InstanceEnv {
@@ -38,7 +38,7 @@ export function instanceEnv(deps: ServiceDeps, instanceId: string): Promise<Inst
 async function loadInstanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
   const instance = await deps.ledger.getInstance(instanceId);
   if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${instanceId}`);
-  const settings = instance.settings as unknown as AppSettings;
+  const settings = settingsOf(instance);
   return { instance, settings, ox: await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id) };
 }
 

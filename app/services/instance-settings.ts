@@ -11,5 +11,14 @@ export type AppSettings = Omit<KnownProperties<AppProvision>, 'masterPassword' |
 
 /** The OX SOAP URL an instance provisions to (undefined before its settings are saved). */
 export function oxServerOf(instance: InstanceRecord): string | undefined {
-  return (instance.settings as Partial<AppSettings>).oxSoapUrl || undefined;
+  return settingsOf(instance).oxSoapUrl || undefined;
+}
+
+/**
+ * An instance's settings. The ledger stores only what the app resource's schema validated (with
+ * its defaults) and the instance is never served before its settings are saved: this is the one
+ * place that says so.
+ */
+export function settingsOf(instance: InstanceRecord): AppSettings {
+  return instance.settings as unknown as AppSettings;
 }

@@ -4,7 +4,7 @@ import type { ApsCall } from '../aps/types.js';
 import type { InstanceRecord, ResourceRecord, SsoTokenRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv } from './instance-env.js';
-import type { AppSettings } from './instance-settings.js';
+import { settingsOf } from './instance-settings.js';
 import { requireResource } from './resources.js';
 import { apsError } from './ox-errors.js';
 import type { FormLogin } from '../sso/login-page.js';
@@ -36,7 +36,7 @@ async function mailboxLoginRole(deps: ServiceDeps, call: ApsCall, rec: ResourceR
   const identity = call.identityId;
   const owner = identity ? await ownerOf(deps, call, rec, instance, identity) : undefined;
   if (identity && owner && (identity === owner.id || identity === owner.userId)) return 'own user';
-  if ((instance.settings as Partial<AppSettings>).adminMailboxLogin === true) return 'administrator';
+  if (settingsOf(instance).adminMailboxLogin === true) return 'administrator';
   throw apsError(403, 'MailboxLoginRefused', 'Only the mailbox\'s own user may open it; the provider can let account administrators open their employees\' mailboxes with the application setting adminMailboxLogin');
 }
 
@@ -95,7 +95,7 @@ export async function loginTargetFor(deps: ServiceDeps, binding: SsoTokenRecord)
   const password = rec.kind === 'contexts' ? rec.secrets.adminPassword : rec.secrets.password;
   const instance = await deps.ledger.getInstance(rec.instanceId);
   if (!password || !rec.login || !instance) return undefined;
-  const settings = instance.settings as unknown as AppSettings;
+  const settings = settingsOf(instance);
   const loginClient = settings.loginClient === 'ox6' ? 'ox6' : 'appsuite';
   const ui = CLIENTS[loginClient];
   return {
