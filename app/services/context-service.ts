@@ -1,5 +1,6 @@
 // Subscriptions as OX contexts: allocation of context ids, the context admin, quota from the
 // diskspace limit, branding, usage polling with a cache, suspend/resume and removal.
+import type { ContextsProperties, ContextsProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
 import type { OxContext, Credentials } from '../ox/ox-client.js';
@@ -28,8 +29,8 @@ export function contextAdmin(ctx: ResourceRecord): Credentials {
 }
 
 /** MB for OX's maxQuota: the diskspace limit, or the default when absent or unlimited. */
-function quotaFrom(body: Record<string, unknown>, settings: AppSettings): number {
-  const limit = (body.diskspace as Counter | undefined)?.limit;
+function quotaFrom(body: { diskspace?: Pick<Counter, 'limit'> }, settings: AppSettings): number {
+  const limit = body.diskspace?.limit;
   return typeof limit === 'number' && limit >= 0 ? limit : settings.defaultQuotaMb;
 }
 
@@ -47,7 +48,7 @@ function loginMappings(id: number, name: string, domain: string | undefined): st
 }
 
 /** The customer's domain in the ASCII form OX maps logins with (punycode for IDN names). */
-function contextDomain(body: Record<string, unknown>): string | undefined {
+function contextDomain(body: { domain?: unknown }): string | undefined {
   return typeof body.domain === 'string' ? asciiDomain('domain', body.domain) : undefined;
 }
 
@@ -55,7 +56,7 @@ function themeAttributes(theme: unknown) {
   return typeof theme === 'string' ? { config: { [THEME_KEY]: theme } } : undefined;
 }
 
-async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, rec: ResourceRecord): Promise<OxContext> {
+async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall<ContextsProvision>, rec: ResourceRecord): Promise<OxContext> {
   const { ox, settings } = env;
   const name = contextName(call);
   const domain = contextDomain(call.body);
@@ -63,8 +64,8 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, re
   const admin = {
     name: adminLogin, password: rec.secrets.adminPassword, display_name: `Context administrator ${name}`,
     given_name: 'Context', sur_name: 'Administrator', primaryEmail: `${adminLogin}@${domain ?? `${name}.invalid`}`,
-    language: (call.body.language as string | undefined) ?? settings.defaultLanguage,
-    timezone: (call.body.timezone as string | undefined) ?? settings.defaultTimezone,
+    language: call.body.language ?? settings.defaultLanguage,
+    timezone: call.body.timezone ?? settings.defaultTimezone,
   };
   admin.primaryEmail = admin.primaryEmail.toLowerCase();
   const errCtx = { doing: `creating the context for subscription ${name}`, domain, accessCombination: settings.contextAdminAccess };
@@ -87,7 +88,7 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall, re
   throw apsError(503, 'ContextIdsExhausted', `No free OX context id after ${MAX_ID_ATTEMPTS} tries from contextIdStart ${settings.contextIdStart}`);
 }
 
-export function contextService(deps: ServiceDeps): ResourceService {
+export function contextService(deps: ServiceDeps): ResourceService<ContextsProvision, ContextsProperties> {
   const { ledger } = deps;
 
   async function counts(ctx: ResourceRecord) {
@@ -125,12 +126,12 @@ export function contextService(deps: ServiceDeps): ResourceService {
   }
 
   return {
-    provision: recordingFailures(deps, async (call) => {
+    provision: recordingFailures(deps, async (call: ApsCall<ContextsProvision>) => {
       checkTimeZone('timezone', call.body.timezone);
       contextDomain(call.body); // refused before anything is claimed
       const env = await instanceEnv(deps, call.instanceId);
       const { record } = await claim(deps, newRecord(call, SERVICE, {
-        login: (call.body.adminLogin as string | undefined) ?? 'oxadmin',
+        login: call.body.adminLogin ?? 'oxadmin',
         secrets: { adminPassword: generatePassword() },
       }));
       if (record.state === 'ready' || record.state === 'disabled') return view(record);
