@@ -25,6 +25,12 @@ interface RouteSpec {
   pathParams?: string[];
 }
 
+/** provision, configure…; a custom operation by its name; link and unlink with their relation. */
+function operationLabel(route: RouteSpec): string {
+  if (route.operation === 'custom') return route.name ?? 'custom';
+  return route.name ? `${route.operation} ${route.name}` : route.operation;
+}
+
 function routesFor(type: ServiceType): RouteSpec[] {
   const svc = `/${type.serviceId}`;
   const routes: RouteSpec[] = [
@@ -158,6 +164,8 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
         method: route.method,
         url: route.url,
         schema: route.url.includes(':id') ? { params: { type: 'object', properties: params } } : undefined,
+        // Metrics (and anything else that asks) read the APS service and operation from here.
+        config: { aps: { service: type.serviceId, operation: operationLabel(route) } },
         handler: (req, reply) => handle(req, reply, route, type),
       });
     }
@@ -167,5 +175,9 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
 declare module 'fastify' {
   interface FastifyInstance {
     apsAsync: AsyncProtocol;
+  }
+  interface FastifyContextConfig {
+    /** On the APS routes: the service and the operation (a custom one by name; link and unlink with the relation). */
+    aps?: { service: string; operation: string };
   }
 }

@@ -42,11 +42,9 @@ export default fp(async (fastify) => {
   const metrics = createMetrics(async () => ({ pending: await count(['running', 'waiting']), failed: await count(['failed']) }));
   fastify.decorate('metrics', metrics);
   fastify.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? '';
-    if (!route || route.startsWith('/sso') || route.endsWith('z')) return;
-    const [, service = '', ...rest] = route.split('/');
-    const operation = `${req.method} ${rest.length ? `/${rest.join('/')}` : ''}`.trim();
-    metrics.apsRequests.observe({ service, operation, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const aps = req.routeOptions.config.aps;
+    if (!aps) return;
+    metrics.apsRequests.observe({ service: aps.service, operation: aps.operation, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   const port = fastify.config.METRICS_PORT;
   if (port === undefined) return;

@@ -18,10 +18,14 @@ t.test('readiness waits for SOAP clients and reports the last OX error; metrics 
   t.equal(ready.json.instances[0].soapClients, 'ready');
   t.equal(ready.json.instances[0].lastOxError, null);
 
-  await stack.call('POST', '/contexts', { body: contextBody(uuid()) });
+  const ctx = uuid();
+  await stack.call('POST', '/contexts', { body: contextBody(ctx) });
+  await stack.call('GET', `/contexts/${ctx}/adminLogin`);
   await stack.call('GET', '/sso/nope', { as: 'none' });
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  t.match(metrics, /aps_requests_duration_seconds_count\{service="contexts",operation="POST",status="200"\} 1/);
+  t.match(metrics, /aps_requests_duration_seconds_count\{service="contexts",operation="provision",status="200"\} 1/);
+  t.match(metrics, /aps_requests_duration_seconds_count\{service="contexts",operation="adminLogin",status="200"\} 1/, 'a custom operation by its name');
+  t.notMatch(metrics, /aps_requests_duration_seconds_count\{service="sso"/, 'the login pages are not APS requests');
   t.match(metrics, /ox_soap_duration_seconds_count\{service="OXContextService",operation="createModuleAccessByName",outcome="ok"\} 1/);
   t.match(metrics, /aps_async_jobs\{state="pending"\} 0/);
   t.match(metrics, /sso_logins_total\{outcome="refused"\} 1/);
