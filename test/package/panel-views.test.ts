@@ -182,6 +182,16 @@ journey('a service user opens their own webmail and sees how to connect a phone'
   await screenshot(page, 'journey-my-mailbox');
 });
 
+journey('the dashboard tile shows the context\'s use and opens OX as its administrator', async (t) => {
+  const page = await open(t, 'dashboard', customer);
+  t.equal(await widget(page, 'dashboard_dash_disk').locator('.value').textContent(), '120 of 2,048 MB (6 %)');
+  t.equal(await widget(page, 'dashboard_dash_mailboxes').locator('.value').textContent(), '1 of 10 (10 %)');
+  const [popup] = await Promise.all([page.waitForEvent('popup'), widget(page, 'dashboard_dash_open').locator('button').click()]);
+  await popup.waitForURL(/\/ox\/login/);
+  t.equal(new URL(popup.url()).searchParams.get('for'), CA, 'the context the tile shows');
+  t.ok(panel.requests.some((r) => r.path === `/aps/2/resources/${CA}/adminLogin`));
+});
+
 journey('the provider saves settings (time zone from the list) and a new tier', async (t) => {
   const page = await open(t, 'settings', { locale: 'en' });
   await page.waitForFunction(() => document.querySelectorAll('[data-widget-id="set_defaultTimezone"] option').length > 1);
