@@ -8,7 +8,7 @@ import type { ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv, type InstanceEnv } from './instance-env.js';
 import type { AppSettings } from './instance-settings.js';
-import { claim, generatePassword, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, generatePassword, newRecord, ownProperties, oxContextOf, recordingFailures, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
@@ -69,7 +69,7 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall<Con
   };
   admin.primaryEmail = admin.primaryEmail.toLowerCase();
   const errCtx = { doing: `creating the context for subscription ${name}`, domain, accessCombination: settings.contextAdminAccess };
-  let id = rec.oxContextId!;
+  let id = oxContextOf(rec);
   for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
     try {
       return await ox.createContext({
@@ -119,7 +119,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
   async function setEnabled(call: ApsCall, enabled: boolean): Promise<undefined> {
     const rec = await requireContext(call);
     const { ox } = await instanceEnv(deps, call.instanceId);
-    const id = rec.oxContextId!;
+    const id = oxContextOf(rec);
     await withOx({ doing: `${enabled ? 'enabling' : 'disabling'} context ${id}` }, () => (enabled ? ox.enableContext(id) : ox.disableContext(id)));
     await ledger.updateResource(call.instanceId, rec.id, { state: enabled ? 'ready' : 'disabled' });
     return undefined;
@@ -154,7 +154,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
       if (fresh || rec.state !== 'ready' && rec.state !== 'disabled') return view(rec);
       try {
         const { ox } = await instanceEnv(deps, call.instanceId);
-        const ctx = await ox.getContext(rec.oxContextId!);
+        const ctx = await ox.getContext(oxContextOf(rec));
         const usedMb = ctx.usedQuota ?? 0;
         await ledger.updateResource(call.instanceId, rec.id, { usage: { diskspace: usedMb }, usageAt: Date.now() });
         return view(rec, usedMb);
@@ -174,7 +174,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
       const after: Record<string, unknown> = {
         ...ownProperties(deps, SERVICE, call.body), ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}),
       };
-      const id = rec.oxContextId!;
+      const id = oxContextOf(rec);
       const change: OxContext = { id };
       const newQuota = quotaFrom(call.body, settings);
       if (newQuota !== quotaFrom(before, settings)) change.maxQuota = newQuota;
@@ -212,7 +212,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
       if (rec.oxContextId != null) {
         const { ox } = await instanceEnv(deps, call.instanceId);
         await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
-        await withOx({ doing: `deleting context ${rec.oxContextId}` }, () => ox.deleteContext(rec.oxContextId!));
+        await withOx({ doing: `deleting context ${rec.oxContextId}` }, () => ox.deleteContext(oxContextOf(rec)));
       }
       const { instanceId } = call;
       for (const mailbox of await ledger.listResources({ instanceId, parentId: rec.id })) {

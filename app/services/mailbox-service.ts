@@ -11,7 +11,7 @@ import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv, type InstanceEnv } from './instance-env.js';
-import { claim, generatePassword, linkId, newRecord, ownProperties, recordingFailures, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { clientSettings } from './client-settings.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
 import { issueLoginUrl, type MailboxOwner } from './sso-login.js';
@@ -120,7 +120,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     }
     const profileProps = tierOf(profile);
     const admin = contextAdmin(ctx);
-    const ctxId = ctx.oxContextId!;
+    const ctxId = oxContextOf(ctx);
     const user: OxUser = {
       name: p.login, password, display_name: p.displayName, given_name: p.givenName, sur_name: p.familyName,
       primaryEmail: p.email, email1: p.email, aliases: asciiAliases(call.body.aliases),
@@ -186,7 +186,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     const to = tierOf(profile);
     const wanted = wantsMobility(env.settings, to, rec);
     if (rec.state === 'disabled') return wanted || (tierMobility(to) ?? rec.props.mobilityEnabled === true);
-    const applied = await applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!, to, wanted);
+    const applied = await applyAccess(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(rec), to, wanted);
     await learnTier(profile, applied.learned);
     return applied.mobility;
   }
@@ -197,12 +197,12 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     const env = await instanceEnv(deps, call.instanceId);
     const { ctx, profile } = await parents(call, rec);
     const admin = contextAdmin(ctx);
-    const ctxId = ctx.oxContextId!;
+    const ctxId = oxContextOf(ctx);
     const before = rec.props;
     const after = ownProperties(deps, SERVICE, call.body);
     const errCtx: OxErrorContext = { doing: `changing mailbox "${rec.login}"`, credentials: 'context admin', displayName: after.displayName as string, email: after.email as string };
     // Only what we own; language and time zone belong to the user after creation.
-    const change: OxUser = { id: rec.oxUserId! };
+    const change: OxUser = { id: oxUserOf(rec) };
     const map: Array<[string, keyof OxUser]> = [['displayName', 'display_name'], ['givenName', 'given_name'], ['familyName', 'sur_name']];
     for (const [prop, field] of map) if (after[prop] !== undefined && after[prop] !== before[prop]) (change as Record<string, unknown>)[field] = after[prop];
     // A new primary address goes to OX with email1 and the sender address (OX wants all three in
@@ -243,11 +243,11 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     const previous = from ?? (rec.profileId ? await tierAt(rec.instanceId, rec.profileId) : undefined);
     const to = tierOf(profile);
     const admin = contextAdmin(ctx);
-    const ctxId = ctx.oxContextId!;
+    const ctxId = oxContextOf(ctx);
     const mobility = await applyTier(env, rec, ctx, profile);
     const { add, remove } = capabilityDiff(previous, to);
-    if (add.length || remove.length) await env.ox.changeUserCapabilities(ctxId, admin, rec.oxUserId!, add, remove);
-    await env.ox.changeUser(ctxId, admin, { id: rec.oxUserId!, ...uploadLimits(to) });
+    if (add.length || remove.length) await env.ox.changeUserCapabilities(ctxId, admin, oxUserOf(rec), add, remove);
+    await env.ox.changeUser(ctxId, admin, { id: oxUserOf(rec), ...uploadLimits(to) });
     return mobility;
   }
 
@@ -264,12 +264,12 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       const { ctx } = await parents(call, rec);
       const admin = contextAdmin(ctx);
       await withOx({ doing: `disabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
-        const { mailenabled } = await env.ox.getUser(ctx.oxContextId!, admin, { id: rec.oxUserId! });
+        const { mailenabled } = await env.ox.getUser(oxContextOf(ctx), admin, { id: oxUserOf(rec) });
         const savedMailEnabled = String(mailenabled) !== 'false';
         await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, savedMailEnabled } });
         // OX's login refuses deniedPortal=true and mailenabled=false; rights off alone leave the UI open.
-        await env.ox.changeUserAccess(ctx.oxContextId!, admin, rec.oxUserId!, { flags: completeAccess({ deniedPortal: true }) });
-        await env.ox.changeUser(ctx.oxContextId!, admin, { id: rec.oxUserId!, mailenabled: false });
+        await env.ox.changeUserAccess(oxContextOf(ctx), admin, oxUserOf(rec), { flags: completeAccess({ deniedPortal: true }) });
+        await env.ox.changeUser(oxContextOf(ctx), admin, { id: oxUserOf(rec), mailenabled: false });
       });
       await ledger.updateResource(call.instanceId, rec.id, { state: 'disabled' });
       return undefined;
@@ -283,7 +283,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       // The tier the mailbox has now (it may have changed while suspended), not the rights it had.
       const mobility = await withOx({ doing: `enabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
         const on = await applyTier(env, { ...rec, state: 'ready' }, ctx, profile);
-        await env.ox.changeUser(ctx.oxContextId!, admin, { id: rec.oxUserId!, mailenabled: rec.props.savedMailEnabled !== false });
+        await env.ox.changeUser(oxContextOf(ctx), admin, { id: oxUserOf(rec), mailenabled: rec.props.savedMailEnabled !== false });
         return on;
       });
       await ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props: { ...withoutSuspendState(rec.props), mobilityEnabled: mobility } });
@@ -298,10 +298,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
         await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
         await withOx({ doing: `deleting mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
           try {
-            await env.ox.deleteUser(ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!);
+            await env.ox.deleteUser(oxContextOf(ctx), contextAdmin(ctx), oxUserOf(rec));
           } catch (err) {
             // A context already gone (deleted in OX) answers "Authentication failed" to its admin.
-            if (!(err instanceof OxFault && err.kind === 'authentication' && !(await env.ox.contextExists(ctx.oxContextId!)))) throw err;
+            if (!(err instanceof OxFault && err.kind === 'authentication' && !(await env.ox.contextExists(oxContextOf(ctx))))) throw err;
           }
         });
       }
@@ -322,7 +322,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
         const rec = await requireResource(deps, call, call.resourceId, SERVICE);
         if (rec.state !== 'ready' && rec.state !== 'disabled') return { followed: false, reason: `mailbox ${rec.state}` };
         const env = await instanceEnv(deps, call.instanceId);
-        const ctx = (await ledger.getResource(call.instanceId, rec.parentId!))!;
+        const ctx = await relatedRecord(deps, rec, 'parentId');
         return followServiceUser(deps, call, env, rec, ctx);
       },
       /**
@@ -343,7 +343,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
         const rec = await ledger.getResource(call.instanceId, call.resourceId);
         if (!rec || rec.state !== 'ready' && rec.state !== 'disabled' || !rec.profileId) return undefined;
         const env = await instanceEnv(deps, call.instanceId);
-        const ctx = (await ledger.getResource(call.instanceId, rec.parentId!))!;
+        const ctx = await relatedRecord(deps, rec, 'parentId');
         const profile = (await ledger.getResource(call.instanceId, rec.profileId))!;
         const to = tierOf(profile);
         const from = { ...to, capabilities: (call.body.previousCapabilities as string[] | undefined) ?? to.capabilities };

@@ -5,7 +5,7 @@ import { applyAccess, tierMobility, tierOf, wantsMobility } from './access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv } from './instance-env.js';
-import { claim, linkId, newRecord, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, linkId, newRecord, oxContextOf, oxUserOf, relatedRecord, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { withOx } from './ox-errors.js';
 import type { ApsCall } from '../aps/types.js';
 import type { ResourceRecord } from '../store/ledger.js';
@@ -18,8 +18,8 @@ export function mobilityService(deps: ServiceDeps): ResourceService {
   /** Records the add-on on the mailbox and brings OX in line with it. */
   async function setAddon(call: ApsCall, mailbox: ResourceRecord, addon: boolean): Promise<void> {
     const env = await instanceEnv(deps, call.instanceId);
-    const ctx = (await ledger.getResource(call.instanceId, mailbox.parentId!))!;
-    const profile = tierOf((await ledger.getResource(call.instanceId, mailbox.profileId!))!);
+    const ctx = await relatedRecord(deps, mailbox, 'parentId');
+    const profile = tierOf(await relatedRecord(deps, mailbox, 'profileId'));
     const updated = { ...mailbox, props: { ...mailbox.props, mobilityAddon: addon } };
     const wanted = wantsMobility(env.settings, profile, updated);
     // Mobility the tier grants stays when the add-on goes (OX's flags decide): the add-on and the
@@ -31,7 +31,7 @@ export function mobilityService(deps: ServiceDeps): ResourceService {
     const mayChange = on ? !wanted && tier !== true : wanted;
     if (mailbox.state === 'ready' && mayChange) {
       const applied = await withOx({ doing: `${wanted ? 'enabling' : 'disabling'} mobility for mailbox "${mailbox.login}"`, credentials: 'context admin' },
-        () => applyAccess(env.ox, ctx.oxContextId!, contextAdmin(ctx), mailbox.oxUserId!, profile, wanted));
+        () => applyAccess(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(mailbox), profile, wanted));
       mobility = applied.mobility;
     }
     await ledger.updateResource(call.instanceId, mailbox.id, { props: { ...updated.props, mobilityEnabled: mobility } });

@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   InvalidAddress: 'A login, address or domain OX would refuse.',
   MailDomainNotAllowed: 'An address outside the subscription\'s domain where the instance forbids it.',
   MailboxLoginRefused: 'Only the mailbox\'s own user may open it unless the instance allows administrators (adminMailboxLogin).',
+  LedgerInconsistent: 'A provisioned record lacks what provisioning recorded (an OX id, its parent or profile).',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 

@@ -97,3 +97,25 @@ export function newRecord(call: ApsCall, kind: string, extra: Partial<ResourceRe
     createdAt: now, updatedAt: now, ...extra,
   };
 }
+
+/** A ledger record that should be there and is not: the ledger contradicts itself, said plainly. */
+function inconsistent(what: string): never {
+  throw apsError(500, 'LedgerInconsistent', `The ledger has no ${what}; run "ox-aps resources" to inspect it`);
+}
+
+/** The OX context id of a provisioned context record. */
+export function oxContextOf(ctx: ResourceRecord): number {
+  return ctx.oxContextId ?? inconsistent(`OX context id for context ${ctx.id}`);
+}
+
+/** The OX user id of a provisioned mailbox record. */
+export function oxUserOf(mailbox: ResourceRecord): number {
+  return mailbox.oxUserId ?? inconsistent(`OX user id for mailbox ${mailbox.id}`);
+}
+
+/** A record's parent or profile, which the ledger keeps with it. */
+export async function relatedRecord(deps: ServiceDeps, rec: ResourceRecord, relation: 'parentId' | 'profileId'): Promise<ResourceRecord> {
+  const id = rec[relation];
+  const related = id ? await deps.ledger.getResource(rec.instanceId, id) : undefined;
+  return related ?? inconsistent(`${relation === 'parentId' ? 'parent' : 'profile'} ${id ?? ''} of ${rec.kind} ${rec.id}`);
+}

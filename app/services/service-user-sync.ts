@@ -10,6 +10,7 @@ import { contextAdmin } from './context-service.js';
 import { asciiAddress } from './addresses.js';
 import { withOx } from './ox-errors.js';
 import { errorMessage } from '../util/errors.js';
+import { oxContextOf, oxUserOf } from './resources.js';
 
 export const CHANGED_EVENT = 'http://aps-standard.org/core/events/changed';
 export const HANDLER = 'onServiceUserChange';
@@ -71,7 +72,7 @@ export async function followServiceUser(
     if (!Object.keys(step.next).length) continue;
     try {
       await withOx({ doing: `following service user changes of mailbox "${rec.login}"`, credentials: 'context admin' },
-        () => env.ox.changeUser(ctx.oxContextId!, contextAdmin(ctx), { id: rec.oxUserId!, ...step.change }));
+        () => env.ox.changeUser(oxContextOf(ctx), contextAdmin(ctx), { id: oxUserOf(rec), ...step.change }));
     } catch (err) {
       call.log.warn({ err: errorMessage(err), mailbox: rec.id }, 'OX refused the service user\'s changes; the mailbox keeps those values');
       return { followed: false, changed, reason: errorMessage(err) };
