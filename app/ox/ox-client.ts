@@ -85,7 +85,7 @@ export class OxClient {
     const result = 'combination' in access
       ? await this.context('createModuleAccessByName', { ...args, access_combination_name: access.combination })
       : await this.context('createModuleAccess', { ...args, access: completeAccess(access.flags) });
-    return contextFromWire(result as Wire);
+    return contextFromWire(asWire(result));
   }
 
   async changeContext(ctx: OxContext): Promise<void> {
@@ -97,7 +97,7 @@ export class OxClient {
   }
 
   async getContext(id: number): Promise<OxContext> {
-    return contextFromWire((await this.context('getData', { ctx: { id } })) as Wire);
+    return contextFromWire(asWire(await this.context('getData', { ctx: { id } })));
   }
 
   async contextExists(id: number): Promise<boolean> {
@@ -106,7 +106,7 @@ export class OxClient {
 
   /** Contexts whose id or name match the pattern (`*` wildcard). */
   async listContexts(pattern: string): Promise<OxContext[]> {
-    return asArray(await this.context('list', { search_pattern: pattern })).map((c) => contextFromWire(c as Wire));
+    return asArray(await this.context('list', { search_pattern: pattern })).map((c) => contextFromWire(asWire(c)));
   }
 
   async enableContext(id: number): Promise<void> {
@@ -130,7 +130,7 @@ export class OxClient {
     const result = 'combination' in access
       ? await this.user(admin, 'createByModuleAccessName', { ...args, access_combination_name: access.combination })
       : await this.user(admin, 'createByModuleAccess', { ...args, access: completeAccess(access.flags) });
-    return userFromWire(result as Wire);
+    return userFromWire(asWire(result));
   }
 
   /** Changes the fields given (absent = unchanged, "" = cleared); `user.id` or `user.name` names the user. */
@@ -148,7 +148,7 @@ export class OxClient {
   }
 
   async getUserAccess(ctxId: number, admin: Credentials, userId: number): Promise<ModuleAccess> {
-    const wire = (await this.user(admin, 'getModuleAccess', { ctx: { id: ctxId }, user: { id: userId } })) as Wire;
+    const wire = asWire(await this.user(admin, 'getModuleAccess', { ctx: { id: ctxId }, user: { id: userId } }));
     return completeAccess(Object.fromEntries(Object.entries(wire ?? {}).map(([k, v]) => [k, asBoolean(v)])));
   }
 
@@ -160,7 +160,7 @@ export class OxClient {
   }
 
   async getUser(ctxId: number, admin: Credentials, ref: { id: number } | { name: string }): Promise<OxUser> {
-    return userFromWire((await this.user(admin, 'getData', { ctx: { id: ctxId }, user: ref })) as Wire);
+    return userFromWire(asWire(await this.user(admin, 'getData', { ctx: { id: ctxId }, user: ref })));
   }
 
   /** The user with this login, or undefined. */
@@ -244,11 +244,11 @@ function attributesToWire(attrs: Attributes): Wire {
 }
 
 function attributesFromWire(wire: unknown): Attributes | undefined {
-  const entries = asArray((wire as Wire | undefined)?.entries);
+  const entries = asArray(asWire(wire).entries);
   if (!entries.length) return undefined;
   const attrs: Attributes = {};
-  for (const e of entries as Wire[]) {
-    const inner = asArray((e.value as Wire | undefined)?.entries) as Wire[];
+  for (const e of entries.map(asWire)) {
+    const inner = asArray(asWire(e.value).entries).map(asWire);
     attrs[String(e.key)] = Object.fromEntries(inner.map((i) => [String(i.key), String(i.value ?? '')]));
   }
   return attrs;
@@ -273,6 +273,11 @@ function userFromWire(wire: Wire | null | undefined): OxUser {
   user.userAttributes = attributesFromWire(w.userAttributes);
   delete user.password;
   return user;
+}
+
+/** A decoded SOAP object, or an empty one for anything else (OX omits empty structures). */
+function asWire(value: unknown): Wire {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
 }
 
 function asArray(value: unknown): unknown[] {
