@@ -149,7 +149,7 @@ export class OxClient {
 
   async getUserAccess(ctxId: number, admin: Credentials, userId: number): Promise<ModuleAccess> {
     const wire = asWire(await this.user(admin, 'getModuleAccess', { ctx: { id: ctxId }, user: { id: userId } }));
-    return completeAccess(Object.fromEntries(Object.entries(wire ?? {}).map(([k, v]) => [k, asBoolean(v)])));
+    return completeAccess(Object.fromEntries(Object.entries(wire).map(([k, v]) => [k, asBoolean(v)])));
   }
 
   async changeUserCapabilities(ctxId: number, admin: Credentials, userId: number, add: string[], remove: string[]): Promise<void> {

@@ -1,11 +1,12 @@
 // The application instance: global settings, the OX check, upgrade.
+import type { AppProperties, AppProvision } from '../aps/schema-types.js';
 import { createReadyTiers, queueReadyTiers, READY_TIERS_OPERATION } from './ready-tiers.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault, OxTransportError } from '../ox/faults.js';
 import type { OxClient } from '../ox/ox-client.js';
 import type { ServiceDeps } from './deps.js';
 import { forgetInstance, instanceEnv, oxClientFor } from './instance-env.js';
-import type { AppSettings } from './instance-settings.js';
+import { settingsOf, type AppSettings } from './instance-settings.js';
 import { ownProperties, resourceView } from './resources.js';
 import { apsError } from './ox-errors.js';
 import { checkTimeZone } from './time-zones.js';
@@ -57,17 +58,18 @@ async function probeOx(connect: () => Promise<{ ox: OxClient; settings: AppSetti
 /** Settings that decide which OX we reach and as whom. */
 const CONNECTION_SETTINGS = ['oxSoapUrl', 'masterLogin', 'masterAccountOverride'] as const;
 
-export function appService(deps: ServiceDeps): ResourceService {
+export function appService(deps: ServiceDeps): ResourceService<AppProvision, AppProperties> {
   const { ledger } = deps;
 
   /** Stores the settings; `verified` when OX already accepted them here (no second probe needed). */
-  async function store(call: ApsCall, merge: boolean): Promise<{ settings: Record<string, unknown>; verified: boolean }> {
-    const instance = (await ledger.getInstance(call.instanceId))!;
-    const current = (merge ? instance.settings : {}) as Partial<AppSettings>;
-    const settings = { ...current, ...ownProperties(deps, SERVICE, call.body) } as Partial<AppSettings>;
+  async function store(call: ApsCall<AppProperties>, merge: boolean): Promise<{ settings: Partial<AppSettings>; verified: boolean }> {
+    const instance = await ledger.getInstance(call.instanceId);
+    if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${call.instanceId}`);
+    const current: Partial<AppSettings> = merge ? settingsOf(instance) : {};
+    const settings: Partial<AppSettings> = { ...current, ...ownProperties(deps, SERVICE, call.body) };
     checkSettings(settings);
     const secrets = { ...instance.secrets };
-    const newPassword = typeof call.body.masterPassword === 'string' && call.body.masterPassword ? call.body.masterPassword : undefined;
+    const newPassword = call.body.masterPassword || undefined;
     if (newPassword) secrets.masterPassword = newPassword;
     const reconnects = newPassword !== undefined && newPassword !== instance.secrets.masterPassword
       || CONNECTION_SETTINGS.some((k) => settings[k] !== current[k]);
@@ -97,7 +99,7 @@ export function appService(deps: ServiceDeps): ResourceService {
     async provision(call) {
       const { settings } = await store(call, false);
       await verify(call);
-      await queueReadyTiers(deps, call, settings as Partial<AppSettings>);
+      await queueReadyTiers(deps, call, settings);
       return resourceView(deps, SERVICE, call.resourceId, settings);
     },
     async configure(call) {

@@ -1,5 +1,6 @@
 // Profiles: the provider's sellable tiers. A change is re-applied to every mailbox of the profile
 // in the background, one job per mailbox, so one failing mailbox never blocks the others.
+import type { ProfilesProperties, ProfilesProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { tierOf, type ProfileProps } from './access.js';
 import type { ServiceDeps } from './deps.js';
@@ -14,7 +15,7 @@ function checkProfile(props: ProfileProps): void {
   }
 }
 
-export function profileService(deps: ServiceDeps): ResourceService {
+export function profileService(deps: ServiceDeps): ResourceService<ProfilesProvision, ProfilesProperties> {
   const { ledger } = deps;
   // combinationFlags is what OX showed of the tier's combination: ours, not the controller's.
   const view = (id: string, { combinationFlags: _learned, ...props }: Record<string, unknown>) => resourceView(deps, SERVICE, id, props);
@@ -34,9 +35,9 @@ export function profileService(deps: ServiceDeps): ResourceService {
 
   return {
     async provision(call) {
-      const props = ownProperties(deps, SERVICE, call.body) as ProfileProps;
+      const props: ProfileProps = ownProperties(deps, SERVICE, call.body);
       checkProfile(props);
-      const { record } = await claim(deps, newRecord(call, SERVICE, { state: 'ready', props: props as Record<string, unknown> }));
+      const { record } = await claim(deps, newRecord(call, SERVICE, { state: 'ready', props }));
       return view(record.id, record.props);
     },
     async retrieve(call) {
@@ -44,14 +45,14 @@ export function profileService(deps: ServiceDeps): ResourceService {
     },
     async configure(call) {
       const rec = await requireResource(deps, call, call.resourceId, SERVICE);
-      const props = { ...rec.props, ...ownProperties(deps, SERVICE, call.body) } as ProfileProps;
+      const props: ProfileProps = { ...tierOf(rec), ...ownProperties(deps, SERVICE, call.body) };
       // Learned again from OX at the next use: the combination, or OX's definition of it, may differ now.
       delete props.combinationFlags;
       checkProfile(props);
-      await ledger.updateResource(call.instanceId, rec.id, { props: props as Record<string, unknown> });
+      await ledger.updateResource(call.instanceId, rec.id, { props });
       const queued = await reapply(call, tierOf(rec));
       call.log.info({ profile: rec.id, mailboxes: queued }, 'profile change queued for its mailboxes');
-      return view(rec.id, props as Record<string, unknown>);
+      return view(rec.id, props);
     },
     async unprovision(call) {
       const rec = await resourceToDelete(deps, call, SERVICE);

@@ -30,14 +30,15 @@ export function resourceView(deps: ServiceDeps, service: string, id: string, pro
 }
 
 /** The non-secret properties of a body that the type declares (unknown ones are not ours). */
-export function ownProperties(deps: ServiceDeps, service: string, body: object): Record<string, unknown> {
+export function ownProperties<T extends object>(deps: ServiceDeps, service: string, body: T): Partial<T> {
   const type = deps.schemas.get(service);
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(type?.schema.properties ?? {})) {
     const value: unknown = Reflect.get(body, name);
     if (!spec.encrypted && value !== undefined) out[name] = value;
   }
-  return out;
+  // A subset of the body's own (schema) properties, so of its type.
+  return out as Partial<T>;
 }
 
 function unknownResource(kind: string, id: string | undefined) {
