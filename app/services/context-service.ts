@@ -1,5 +1,6 @@
 // Subscriptions as OX contexts: allocation of context ids, the context admin, quota from the
 // diskspace limit, branding, usage polling with a cache, suspend/resume and removal.
+import { contextProps } from './stored.js';
 import type { ContextsProperties, ContextsProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
@@ -98,8 +99,8 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
 
   async function view(rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {
     const { mailboxes, mobility } = await counts(rec);
-    const p = rec.props;
-    const limit = (name: string) => (p[name] as Counter | undefined)?.limit ?? null;
+    const p = contextProps(rec);
+    const limit = (name: 'diskspace' | 'mailboxCount' | 'mobilityCount') => p[name]?.limit ?? null;
     // The disk space limit is the quota OX enforces: an absent or unlimited one is defaultQuotaMb.
     const { settings } = await instanceEnv(deps, rec.instanceId);
     return resourceView(deps, SERVICE, rec.id, {
@@ -170,19 +171,17 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
       contextDomain(call.body);
       const rec = await requireContext(call);
       const { ox, settings } = await instanceEnv(deps, call.instanceId);
-      const before = rec.props;
-      const after: Record<string, unknown> = {
-        ...ownProperties(deps, SERVICE, call.body), ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}),
-      };
+      const before = contextProps(rec);
+      const after = { ...ownProperties(deps, SERVICE, call.body), ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}) };
       const id = oxContextOf(rec);
       const change: OxContext = { id };
       const newQuota = quotaFrom(call.body, settings);
       if (newQuota !== quotaFrom(before, settings)) change.maxQuota = newQuota;
       if (after.theme !== undefined && after.theme !== before.theme) change.userAttributes = themeAttributes(after.theme);
       if (after.domain !== undefined && after.domain !== before.domain) {
-        change.loginMappings = loginMappings(id, String(before.contextName ?? contextName(call)), after.domain as string);
+        change.loginMappings = loginMappings(id, String(before.contextName ?? contextName(call)), after.domain);
       }
-      const errCtx = { doing: `changing context ${id}`, domain: after.domain as string | undefined };
+      const errCtx = { doing: `changing context ${id}`, domain: after.domain };
       if (Object.keys(change).length > 1) await withOx(errCtx, () => ox.changeContext(change));
       // What OX took is recorded before the rename, which OX refuses by default: the ledger then
       // keeps the old login (and says so) while the other changes stand.

@@ -1,5 +1,6 @@
 // Service users' mailboxes as OX users: created with the profile's rights in one call, adopted
 // when OX already has our login in our context, changed only in what we own.
+import { contextProps, mailboxProps } from './stored.js';
 import type { MailboxesProperties, MailboxesProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
@@ -37,7 +38,7 @@ function asciiAliases(aliases: unknown): string[] | undefined {
 /** restrictMailDomains: the mailbox's addresses must be in its context's domain. */
 function checkDomains(env: InstanceEnv, ctx: ResourceRecord, addresses: string[]): void {
   if (env.settings.restrictMailDomains !== true) return;
-  for (const address of addresses) requireOwnDomain(address, ctx.props.domain as string | undefined);
+  for (const address of addresses) requireOwnDomain(address, contextProps(ctx).domain);
 }
 
 /** Login, e-mail and names from the body, or from the linked service user when missing. */
@@ -125,8 +126,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       name: p.login, password, display_name: p.displayName, given_name: p.givenName, sur_name: p.familyName,
       primaryEmail: p.email, email1: p.email, aliases: asciiAliases(call.body.aliases),
       imapLogin: p.email, imapServer: env.settings.imapServer, smtpServer: env.settings.smtpServer,
-      language: call.body.language ?? (ctx.props.language as string | undefined) ?? env.settings.defaultLanguage,
-      timezone: call.body.timezone ?? (ctx.props.timezone as string | undefined) ?? env.settings.defaultTimezone,
+      language: call.body.language ?? contextProps(ctx).language ?? env.settings.defaultLanguage,
+      timezone: call.body.timezone ?? contextProps(ctx).timezone ?? env.settings.defaultTimezone,
       ...uploadLimits(profileProps),
     };
     const errCtx: OxErrorContext = { doing: `creating mailbox "${p.login}" in context ${ctxId}`, credentials: 'context admin', displayName: p.displayName, email: p.email, accessCombination: profileProps.accessCombination };
@@ -198,24 +199,24 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     const { ctx, profile } = await parents(call, rec);
     const admin = contextAdmin(ctx);
     const ctxId = oxContextOf(ctx);
-    const before = rec.props;
+    const before = mailboxProps(rec);
     const after = ownProperties(deps, SERVICE, call.body);
-    const errCtx: OxErrorContext = { doing: `changing mailbox "${rec.login}"`, credentials: 'context admin', displayName: after.displayName as string, email: after.email as string };
+    const errCtx: OxErrorContext = { doing: `changing mailbox "${rec.login}"`, credentials: 'context admin', displayName: after.displayName, email: after.email };
     // Only what we own; language and time zone belong to the user after creation.
     const change: OxUser = { id: oxUserOf(rec) };
-    const map: Array<[string, keyof OxUser]> = [['displayName', 'display_name'], ['givenName', 'given_name'], ['familyName', 'sur_name']];
-    for (const [prop, field] of map) if (after[prop] !== undefined && after[prop] !== before[prop]) (change as Record<string, unknown>)[field] = after[prop];
+    const map = [['displayName', 'display_name'], ['givenName', 'given_name'], ['familyName', 'sur_name']] as const;
+    for (const [prop, field] of map) if (after[prop] !== undefined && after[prop] !== before[prop]) change[field] = after[prop];
     // A new primary address goes to OX with email1 and the sender address (OX wants all three in
     // the aliases); where OX refuses primary-address changes, the whole change is refused and the
     // ledger keeps the old address.
-    const email = typeof after.email === 'string' ? asciiAddress('email', after.email) : before.email as string;
+    const email = after.email !== undefined ? asciiAddress('email', after.email) : before.email ?? '';
     const wantedAliases = asciiAliases(after.aliases);
     checkDomains(env, ctx, [email, ...(wantedAliases ?? [])]);
     const newEmail = email !== String(before.email).toLowerCase();
     const aliasesChanged = wantedAliases !== undefined && JSON.stringify(wantedAliases) !== JSON.stringify(before.aliases);
     if (newEmail) Object.assign(change, { primaryEmail: email, email1: email, defaultSenderAddress: email });
     if (newEmail || aliasesChanged) {
-      const aliases = wantedAliases ?? (before.aliases as string[] | undefined) ?? [];
+      const aliases = wantedAliases ?? before.aliases ?? [];
       change.aliases = [...new Set([email, ...aliases])];
     }
     const secrets = { ...rec.secrets };

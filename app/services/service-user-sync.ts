@@ -1,6 +1,7 @@
 // A mailbox follows its service user: at provisioning it subscribes to the controller's `changed`
 // events of that user (shared/spec/aps2.md §14.6); the handler reads the user and brings the
 // mailbox and its OX user in line (names, language; the e-mail under the primary-address rule).
+import { mailboxProps, type MailboxProps } from './stored.js';
 import type { ApsCall } from '../aps/types.js';
 import type { OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
@@ -10,7 +11,7 @@ import { contextAdmin } from './context-service.js';
 import { asciiAddress } from './addresses.js';
 import { withOx } from './ox-errors.js';
 import { errorMessage } from '../util/errors.js';
-import { oxContextOf, oxUserOf } from './resources.js';
+import { linkId, oxContextOf, oxUserOf } from './resources.js';
 
 export const CHANGED_EVENT = 'http://aps-standard.org/core/events/changed';
 export const HANDLER = 'onServiceUserChange';
@@ -52,8 +53,8 @@ function oxLanguage(user: ServiceUser): string | undefined {
 export async function followServiceUser(
   deps: ServiceDeps, call: ApsCall, env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord,
 ): Promise<Record<string, unknown>> {
-  const owner = rec.props.owner as { id?: string } | undefined;
-  const source = (call.body.source as { id?: string } | undefined)?.id;
+  const owner = mailboxProps(rec).owner;
+  const source = linkId(call.body, 'source');
   if (!owner?.id || (source && source !== owner.id)) return { followed: false, reason: 'not this mailbox\'s service user' };
   let user: ServiceUser;
   try {
@@ -65,7 +66,7 @@ export async function followServiceUser(
   }
   if (rec.oxUserId == null || ctx.oxContextId == null) return { followed: false, reason: 'no OX user yet' };
   // Names and language first, the e-mail on its own: OX may refuse a new primary address alone.
-  const steps = [personalChange(user, rec.props), emailChange(user, rec.props)];
+  const steps = [personalChange(user, mailboxProps(rec)), emailChange(user, mailboxProps(rec))];
   const changed: string[] = [];
   let props = rec.props;
   for (const step of steps) {
@@ -89,13 +90,14 @@ interface Step {
   next: Record<string, unknown>;
 }
 
-function personalChange(user: ServiceUser, props: Record<string, unknown>): Step {
+function personalChange(user: ServiceUser, props: MailboxProps): Step {
   const step: Step = { change: {}, next: {} };
-  const fields: Array<[keyof ServiceUser, string, keyof OxUser]> = [['displayName', 'displayName', 'display_name'], ['givenName', 'givenName', 'given_name'], ['familyName', 'familyName', 'sur_name']];
-  for (const [from, prop, field] of fields) {
-    if (typeof user[from] === 'string' && user[from] !== props[prop]) {
-      (step.change as Record<string, unknown>)[field] = user[from];
-      step.next[prop] = user[from];
+  const fields = [['displayName', 'display_name'], ['givenName', 'given_name'], ['familyName', 'sur_name']] as const;
+  for (const [prop, field] of fields) {
+    const value = user[prop];
+    if (typeof value === 'string' && value !== props[prop]) {
+      step.change[field] = value;
+      step.next[prop] = value;
     }
   }
   const language = oxLanguage(user);
@@ -107,9 +109,9 @@ function personalChange(user: ServiceUser, props: Record<string, unknown>): Step
 }
 
 /** A new primary address goes with email1, the sender address and the aliases (OX's rule). */
-function emailChange(user: ServiceUser, props: Record<string, unknown>): Step {
+function emailChange(user: ServiceUser, props: MailboxProps): Step {
   const email = typeof user.email === 'string' ? asciiAddress('email', user.email) : undefined;
   if (!email || email === props.email) return { change: {}, next: {} };
-  const aliases = [...new Set([email, ...((props.aliases as string[] | undefined) ?? [])])];
+  const aliases = [...new Set([email, ...(props.aliases ?? [])])];
   return { change: { primaryEmail: email, email1: email, defaultSenderAddress: email, aliases }, next: { email } };
 }

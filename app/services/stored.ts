@@ -1,0 +1,29 @@
+// What the ledger keeps of contexts and mailboxes: the validated properties of their schemas
+// (generated types) and what the endpoint learned beside them. The ledger stores props as JSON,
+// so these two readers are where that is said.
+import type { ContextsProperties, MailboxesProperties } from '../aps/schema-types.js';
+import type { KnownProperties } from '../aps/types.js';
+import type { ModuleAccess } from '../ox/module-access.js';
+import type { ResourceRecord } from '../store/ledger.js';
+
+export type ContextProps = Partial<KnownProperties<ContextsProperties>>;
+
+export type MailboxProps = Partial<KnownProperties<MailboxesProperties>> & {
+  /** The service user the mailbox belongs to (its APS id, and the platform user id when known). */
+  owner?: { id: string; userId?: string };
+  /** The endpoint generated the password and has not revealed it yet. */
+  passwordGenerated?: boolean;
+  /** A mobility add-on resource asks for ActiveSync. */
+  mobilityAddon?: boolean;
+  /** What a suspend changed, for the resume to restore. */
+  savedAccess?: Partial<ModuleAccess>;
+  savedMailEnabled?: boolean;
+};
+
+export function contextProps(ctx: ResourceRecord): ContextProps {
+  return ctx.props as ContextProps;
+}
+
+export function mailboxProps(mailbox: ResourceRecord): MailboxProps {
+  return mailbox.props as MailboxProps;
+}
