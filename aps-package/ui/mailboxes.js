@@ -37,13 +37,7 @@ function (declare, View, ResourceStore, xhr, contexts, format, messages, types) 
       ]];
     },
     onContext: function () {
-      var list = contexts.list(aps.context.vars.contexts);
-      var ctx = contexts.current(list);
-      var select = this.byId('mbx_context');
-      select.set('options', contexts.options(list));
-      select.set('value', ctx.aps.id);
-      select.set('visible', list.length > 1);
-      showContext(this, ctx);
+      showContext(this, contexts.fillChoice(this.byId('mbx_context'), contexts.list(aps.context.vars.contexts)));
       aps.apsc.hideLoading();
     },
   });

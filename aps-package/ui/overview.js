@@ -35,13 +35,7 @@ function (declare, View, xhr, contexts, format, messages) {
       ]];
     },
     onContext: function () {
-      var list = contexts.list(aps.context.vars.contexts);
-      var ctx = contexts.current(list);
-      var select = this.byId('ov_context');
-      select.set('options', contexts.options(list));
-      select.set('value', ctx.aps.id);
-      select.set('visible', list.length > 1);
-      show(this, ctx);
+      show(this, contexts.fillChoice(this.byId('ov_context'), contexts.list(aps.context.vars.contexts)));
       aps.apsc.hideLoading();
     },
   });

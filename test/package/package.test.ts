@@ -76,7 +76,7 @@ t.test('each problem is found and named on one line', async (t) => {
     ['the aps/_ module', (e) => edit(e, 'ui/overview.js', "'aps/View',", "'aps/View', 'aps/_',"), /ui\/overview\.js: loads aps\/_/],
     ['a module required but not defined', (e) => edit(e, 'ui/overview.js', 'var view = this;', "var view = this;\n      var B = require('aps/Button');"), /require\('aps\/Button'\) of a module not in its define list/],
     ['a view not declared from View', (e) => edit(e, 'ui/overview.js', 'return declare(View, {', 'return declare([], {'), /ui\/overview\.js: a UX1 view must return declare\(View/],
-    ['state on the View', (e) => edit(e, 'ui/overview.js', 'show(this, ctx);', 'this.ctx = ctx;\n      show(this, ctx);'), /keeps state as a custom property of the View \(this\.ctx\)/],
+    ['state on the View', (e) => edit(e, 'ui/overview.js', 'onContext: function () {', 'onContext: function () {\n      this.ctx = 1;'), /keeps state as a custom property of the View \(this\.ctx\)/],
     ['onContext without hideLoading', (e) => edit(e, 'ui/overview.js', /\n\s*aps\.apsc\.hideLoading\(\);/, ''), /ui\/overview\.js: onContext must end with aps\.apsc\.hideLoading\(\)/],
     ['a literal widget id', (e) => edit(e, 'ui/overview.js', "id: this.genId('ov_ctx')", "id: 'ov_ctx'"), /widget id 'ov_ctx' is not made with genId/],
     ['an undocumented panel method', (e) => edit(e, 'ui/mailboxes.js', 'aps.apsc.hideLoading();', 'aps.apsc.refresh();\n      aps.apsc.hideLoading();'), /aps\.apsc\.refresh is not a documented panel method/],

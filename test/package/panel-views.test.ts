@@ -224,12 +224,13 @@ journey('the provider saves settings (time zone from the list) and a new tier', 
 
 t.test('the stand-in refuses what the panel does not document', { skip: needsChromium() }, async (t) => {
   const source = panel.entries.get('ui/overview.js')!.toString();
+  const ON_CONTEXT = '    onContext: function () {\n';
   const cases: Array<[string, string, string, RegExp]> = [
-    ['a message given as a string', "show(this, ctx);", "show(this, ctx);\n      aps.apsc.displayMessage('saved');", /displayMessage takes one object/],
-    ['an undocumented panel method', "show(this, ctx);", "show(this, ctx);\n      aps.apsc.reload();", /aps\.apsc\.reload is not documented/],
+    ['a message given as a string', ON_CONTEXT, `${ON_CONTEXT}      aps.apsc.displayMessage('saved');\n`, /displayMessage takes one object/],
+    ['an undocumented panel method', ON_CONTEXT, `${ON_CONTEXT}      aps.apsc.reload();\n`, /aps\.apsc\.reload is not documented/],
     ['a widget option that does not exist', "label: _('Subscription'), options: []", "label: _('Subscription'), options: [], onRowClick: function () {}", /aps\/Select has no property "onRowClick"/],
-    ['state kept on the View', "show(this, ctx);", "show(this, ctx);\n      this.ctx = ctx;", /keeps state as a custom property: ctx/],
-    ['a var the view does not declare', "var list = contexts.list(aps.context.vars.contexts);", "var list = contexts.list(aps.context.vars.contexts);\n      void aps.context.vars.mailbox;", /aps\.context\.vars \(view overview\)\.mailbox is not documented/],
+    ['state kept on the View', ON_CONTEXT, `${ON_CONTEXT}      this.ctx = 1;\n`, /keeps state as a custom property: ctx/],
+    ['a var the view does not declare', ON_CONTEXT, `${ON_CONTEXT}      void aps.context.vars.mailbox;\n`, /aps\.context\.vars \(view overview\)\.mailbox is not documented/],
     ['no hideLoading', "aps.apsc.hideLoading();\n    },\n  });", "},\n  });", /never called aps\.apsc\.hideLoading/],
   ];
   for (const [label, from, to, expected] of cases) {

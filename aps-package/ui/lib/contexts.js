@@ -44,5 +44,16 @@ define([], function () {
     return typeof sub === 'string' ? sub : sub && sub.aps && sub.aps.id;
   }
 
-  return { list: list, label: label, options: options, current: current, choose: choose, subscriptionOf: subscriptionOf };
+  /** Fills a subscription choice (hidden when there is only one); answers the current context. */
+  function fillChoice(select, contexts) {
+    var ctx = current(contexts);
+    select.set('options', options(contexts));
+    if (ctx) select.set('value', ctx.aps.id);
+    select.set('visible', contexts.length > 1);
+    return ctx;
+  }
+
+  return {
+    list: list, label: label, options: options, current: current, choose: choose, subscriptionOf: subscriptionOf, fillChoice: fillChoice,
+  };
 });

@@ -36,11 +36,7 @@ function (declare, View, contexts, form, messages, types) {
       ]]]];
     },
     onContext: function () {
-      var list = contexts.list(aps.context.vars.contexts);
-      var select = this.byId('wiz_context');
-      select.set('options', contexts.options(list));
-      if (list.length) select.set('value', contexts.current(list).aps.id);
-      select.set('visible', list.length > 1);
+      contexts.fillChoice(this.byId('wiz_context'), contexts.list(aps.context.vars.contexts));
       showTiers(this.byId.bind(this));
       aps.apsc.hideLoading();
     },
