@@ -203,8 +203,9 @@ journey('the provider saves settings (time zone from the list) and a new tier', 
   panel.requests.length = 0;
   await page.locator('[data-control="submit"]').click();
   for (let i = 0; i < 50 && !posts().length; i++) await new Promise((r) => setTimeout(r, 50));
-  t.match(posts()[0], { method: 'PUT', path: `/aps/2/resources/${APP}`, body: { defaultTimezone: 'Europe/Paris', defaultTheme: 'dark', oxSoapUrl: 'https://ox.example.com/webservices/' } });
+  t.match(posts()[0], { method: 'PUT', path: `/aps/2/resources/${APP}`, body: { defaultTimezone: 'Europe/Paris', defaultTheme: 'dark', oxSoapUrl: 'https://ox.example.com/webservices/', ssoMethod: 'token' } });
   t.notOk('masterPassword' in posts()[0].body, 'no master password unless a new one was typed');
+  t.equal(await widget(page, 'set_ssoMethod').locator('select').inputValue(), 'token', 'a setting not stored yet shows its default');
 
   const tiers = await open(t, 'tiers', { locale: 'en' });
   await tiers.waitForSelector('[data-widget-id="tier_grid"] table[data-rows]');

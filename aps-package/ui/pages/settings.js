@@ -12,7 +12,8 @@ function (load, ResourceStore, xhr, registry, messages, ops, form, types) {
     if (kind === 'check') props.checked = app[key] === true;
     else if (kind === 'select') {
       props.options = field[3].map(function (o) { return { value: o[0], label: o[1] }; });
-      props.value = app[key] == null ? '' : String(app[key]);
+      // A setting not stored yet shows the schema's default: the first option.
+      props.value = app[key] == null ? (field[3][0] || [''])[0] : String(app[key]);
     } else if (kind !== 'password') props.value = app[key] == null ? '' : String(app[key]);
     return [WIDGET[kind], props];
   }
