@@ -1,13 +1,8 @@
 // Customer panel (UX1): one mailbox: names, address, tier, mobility add-on, open webmail.
 define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', 'aps/xhr', './lib/contexts', './lib/mailbox-form',
-  './lib/messages', './lib/operations', './lib/types'],
-function (declare, View, ResourceStore, xhr, contexts, form, messages, ops, types) {
+  './lib/messages', './lib/types'],
+function (declare, View, ResourceStore, xhr, contexts, form, messages, types) {
   'use strict';
-
-  function fail(err) {
-    messages.show(ops.errorText(err));
-    aps.apsc.cancelProcessing();
-  }
 
   /** Adds or removes the mailbox's mobility add-on as the check box says. */
   function saveMobility(mailbox, wanted) {
@@ -42,16 +37,12 @@ function (declare, View, ResourceStore, xhr, contexts, form, messages, ops, type
     onSubmit: function () {
       var mailbox = aps.context.vars.mailbox;
       var input = form.read(this.byId.bind(this), false);
-      var problem = form.firstError(form.validate(input, contexts.list(aps.context.vars.profiles)));
-      if (problem) {
-        messages.show(problem);
-        return aps.apsc.cancelProcessing();
-      }
+      if (messages.refused(form.validate(input, contexts.list(aps.context.vars.profiles)))) return undefined;
       var body = form.toResource(input);
       body.aps.id = mailbox.aps.id;
       return new ResourceStore({ target: '/aps/2/resources', apsType: types.MAILBOX }).put(body)
         .then(function () { return saveMobility(mailbox, input.mobility); })
-        .then(function () { aps.apsc.gotoView('mailboxes'); }, fail);
+        .then(function () { aps.apsc.gotoView('mailboxes'); }, messages.failed);
     },
     onCancel: function () {
       aps.apsc.gotoView('mailboxes');

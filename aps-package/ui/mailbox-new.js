@@ -1,16 +1,10 @@
 // Customer panel (UX1): a new mailbox for one of the account's service users, in the chosen subscription.
-define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', './lib/contexts', './lib/mailbox-form', './lib/messages',
-  './lib/operations', './lib/types'],
-function (declare, View, ResourceStore, contexts, form, messages, ops, types) {
+define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', './lib/contexts', './lib/mailbox-form', './lib/messages', './lib/types'],
+function (declare, View, ResourceStore, contexts, form, messages, types) {
   'use strict';
 
   function bound(name) {
     return contexts.list(aps.context.vars[name]);
-  }
-
-  function fail(err) {
-    messages.show(ops.errorText(err));
-    aps.apsc.cancelProcessing();
   }
 
   return declare(View, {
@@ -36,11 +30,7 @@ function (declare, View, ResourceStore, contexts, form, messages, ops, types) {
     },
     onSubmit: function () {
       var input = form.read(this.byId.bind(this), true);
-      var problem = form.firstError(form.validate(input, bound('profiles'), bound('users')));
-      if (problem) {
-        messages.show(problem);
-        return aps.apsc.cancelProcessing();
-      }
+      if (messages.refused(form.validate(input, bound('profiles'), bound('users')))) return undefined;
       var ctx = contexts.current(bound('contexts'));
       var subscription = contexts.subscriptionOf(ctx);
       // The panel sends APS-Subscription-ID for the POST; the body names it too.
@@ -50,7 +40,7 @@ function (declare, View, ResourceStore, contexts, form, messages, ops, types) {
         if (!input.mobility) return undefined;
         var addOn = new ResourceStore({ target: '/aps/2/resources/' + saved.aps.id + '/mobility', apsType: types.MOBILITY });
         return addOn.put({ aps: { type: types.MOBILITY, subscription: subscription } });
-      }).then(function () { aps.apsc.gotoView('mailboxes'); }, fail);
+      }).then(function () { aps.apsc.gotoView('mailboxes'); }, messages.failed);
     },
     onCancel: function () {
       aps.apsc.gotoView('mailboxes');

@@ -58,12 +58,6 @@ define(['./types'], function (types) {
     return errors;
   }
 
-  /** The first problem, or undefined. */
-  function firstError(errors) {
-    var keys = Object.keys(errors);
-    return keys.length ? errors[keys[0]] : undefined;
-  }
-
   /** The mailbox resource. A new one names its subscription and carries its user link. */
   function toResource(input, ctx, subscription) {
     var r = {
@@ -103,7 +97,7 @@ define(['./types'], function (types) {
   }
 
   return {
-    widgets: widgets, read: read, fill: fill, profileOptions: profileOptions, validate: validate, firstError: firstError,
+    widgets: widgets, read: read, fill: fill, profileOptions: profileOptions, validate: validate,
     toResource: toResource, fromUser: fromUser, mobilityChange: mobilityChange, linkId: linkId,
   };
 });

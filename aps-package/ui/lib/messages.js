@@ -30,5 +30,20 @@ define(['./operations'], function (ops) {
     };
   }
 
-  return { show: show, loginOpened: loginOpened, loginClick: loginClick };
+  /** Shows the first of a form's errors and releases the waiting button: true when there was one. */
+  function refused(errors) {
+    var keys = Object.keys(errors);
+    if (!keys.length) return false;
+    show(errors[keys[0]]);
+    aps.apsc.cancelProcessing();
+    return true;
+  }
+
+  /** A request that failed: the endpoint's message shown, the waiting button released. */
+  function failed(err) {
+    show(ops.errorText(err));
+    aps.apsc.cancelProcessing();
+  }
+
+  return { show: show, loginOpened: loginOpened, loginClick: loginClick, refused: refused, failed: failed };
 });

@@ -9,8 +9,8 @@ define([], function () {
   }
 
   /** xhr is aps/xhr (a promise of the parsed JSON). */
-  function call(xhr, resourceId, operation, method) {
-    return xhr(url(resourceId, operation), { method: method || 'GET', handleAs: 'json' });
+  function call(xhr, resourceId, operation) {
+    return xhr(url(resourceId, operation), { method: 'GET', handleAs: 'json' });
   }
 
   /**

@@ -55,21 +55,13 @@ function (load, ResourceStore, xhr, registry, messages, ops, form, types) {
 
   function save(app) {
     var input = read();
-    var errors = form.validate(input);
-    var first = Object.keys(errors)[0];
-    if (first) {
-      messages.show(errors[first]);
-      return aps.apsc.cancelProcessing();
-    }
+    if (messages.refused(form.validate(input))) return undefined;
     var body = form.toResource(input, app);
     body.aps = { id: app.aps.id, type: types.APP_ID + '/app/1.0' };
     return new ResourceStore({ target: '/aps/2/resources' }).put(body).then(function () {
       messages.show(_('Saved'), 'info');
       aps.apsc.cancelProcessing();
-    }, function (err) {
-      messages.show(ops.errorText(err));
-      aps.apsc.cancelProcessing();
-    });
+    }, messages.failed);
   }
 
   return function start() {

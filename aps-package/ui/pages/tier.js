@@ -1,6 +1,6 @@
 // Classic provider CP page: a new tier, or one tier's rights, capabilities and limits.
-define(['aps/load', 'aps/ResourceStore', 'dijit/registry', '../lib/messages', '../lib/operations', '../lib/profile-form', '../lib/types'],
-function (load, ResourceStore, registry, messages, ops, form, types) {
+define(['aps/load', 'aps/ResourceStore', 'dijit/registry', '../lib/messages', '../lib/profile-form', '../lib/types'],
+function (load, ResourceStore, registry, messages, form, types) {
   'use strict';
   var TEXT = ['title', 'accessCombination', 'moduleAccess', 'capabilities', 'uploadFileSizeLimit', 'uploadFileSizeLimitPerFile'];
   var CHECKS = ['includesMobility', 'allowPasswordChange'];
@@ -42,21 +42,13 @@ function (load, ResourceStore, registry, messages, ops, form, types) {
 
   function save(app, profile) {
     var input = read();
-    var errors = form.validate(input);
-    var first = Object.keys(errors)[0];
-    if (first) {
-      messages.show(errors[first]);
-      return aps.apsc.cancelProcessing();
-    }
+    if (messages.refused(form.validate(input))) return undefined;
     var body = form.toResource(input, app.aps.id);
     var store = profile
       ? new ResourceStore({ target: '/aps/2/resources', apsType: types.PROFILE })
       : new ResourceStore({ target: '/aps/2/resources/' + app.aps.id + '/profiles', apsType: types.PROFILE });
     if (profile) body.aps.id = profile.aps.id;
-    return store.put(body).then(function () { aps.apsc.gotoView('tiers'); }, function (err) {
-      messages.show(ops.errorText(err));
-      aps.apsc.cancelProcessing();
-    });
+    return store.put(body).then(function () { aps.apsc.gotoView('tiers'); }, messages.failed);
   }
 
   /** profile: the tier tier-edit shows (bound as its var); none on tier-new. */

@@ -43,10 +43,8 @@ function (declare, View, contexts, form, messages, types) {
     onNext: function () {
       var profileId = this.byId('wiz_profile').get('value');
       var ctx = contexts.current(contexts.list(aps.context.vars.contexts));
-      if (!ctx || !tiers(false).some(function (p) { return p.aps.id === profileId; })) {
-        messages.show(_('Choose a tier'));
-        return aps.apsc.cancelProcessing();
-      }
+      var known = ctx && tiers(false).some(function (p) { return p.aps.id === profileId; });
+      if (messages.refused(known ? {} : { profileId: _('Choose a tier') })) return undefined;
       var subscription = contexts.subscriptionOf(ctx);
       return aps.biz.getResourcesToBind().then(function (bind) {
         var users = bind.users || [];
@@ -54,10 +52,7 @@ function (declare, View, contexts, form, messages, types) {
           deltas: [{ apsType: types.MAILBOX, delta: users.length }],
           operations: users.map(function (u) { return provisionOf(u, ctx, profileId, subscription); }),
         });
-      }).then(function () { aps.apsc.next(); }, function (err) {
-        messages.show(String(err && err.message || err));
-        aps.apsc.cancelProcessing();
-      });
+      }).then(function () { aps.apsc.next(); }, messages.failed);
     },
     // Back and cancel leave the wizard to the panel; what this step said goes with it.
     onPrev: function () {
