@@ -14,14 +14,6 @@ export type ProfileProps = Partial<Omit<KnownProperties<ProfilesProperties>, 'ap
 };
 
 /**
- * A profile record's tier. The ledger keeps what the validated body of schemas/profiles.schema
- * held (and what OX showed of its combination), so this is the one place that says so.
- */
-export function tierOf(profile: { props: Record<string, unknown> }): ProfileProps {
-  return profile.props as ProfileProps;
-}
-
-/**
  * A tier's rights. editPassword is granted only on purpose (allowPasswordChange, or listed among
  * explicit rights): a password changed inside OX breaks single sign-on. A combination is sent by
  * name until OX has shown its flags once; from then on as those flags with that rule applied.

@@ -132,7 +132,7 @@ export function appService(deps: ServiceDeps): ResourceService<AppProvision, App
     operations: {
       /** The OX login page for everyone who uses this installation (the public entry point). */
       async publicUrl(call) {
-        const { settings } = await instanceEnv(deps, call.instanceId);
+        const settings = settingsOf((await ledger.getInstance(call.instanceId))!);
         return { url: new URL(settings.productPath, settings.oxPublicUrl).href };
       },
       /** The time zones OX knows, for the panel's lists. */

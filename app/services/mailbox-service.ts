@@ -1,13 +1,13 @@
 // Service users' mailboxes as OX users: created with the profile's rights in one call, adopted
 // when OX already has our login in our context, changed only in what we own.
-import { contextProps, mailboxProps } from './stored.js';
+import { contextProps, mailboxProps, tierOf } from './stored.js';
 import type { MailboxesProperties, MailboxesProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
 import type { Credentials, OxUser } from '../ox/ox-client.js';
 import { completeAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
-import { applyAccess, capabilityDiff, tierOf, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
+import { applyAccess, capabilityDiff, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
@@ -316,7 +316,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       async clientSettings(call) {
         const rec = await requireResource(deps, call, call.resourceId, SERVICE);
         const { settings } = await instanceEnv(deps, call.instanceId);
-        return clientSettings(settings, { login: rec.login ?? '', email: String(rec.props.email ?? ''), mobility: rec.props.mobilityEnabled === true });
+        const { email = '', mobilityEnabled } = mailboxProps(rec);
+        return clientSettings(settings, { login: rec.login ?? '', email, mobility: mobilityEnabled === true });
       },
       /** The controller's notification that the linked service user changed. */
       async onServiceUserChange(call) {

@@ -1,7 +1,7 @@
 // The mobility add-on: USM and ActiveSync for one mailbox. With mobilityMode=included every
 // mailbox has them already and the add-on changes nothing in OX.
 import type { ResourceService } from '../aps/types.js';
-import { applyAccess, tierMobility, tierOf, wantsMobility } from './access.js';
+import { applyAccess, tierMobility, wantsMobility } from './access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv } from './instance-env.js';
@@ -9,6 +9,7 @@ import { claim, linkId, newRecord, oxContextOf, oxUserOf, relatedRecord, require
 import { withOx } from './ox-errors.js';
 import type { ApsCall } from '../aps/types.js';
 import type { ResourceRecord } from '../store/ledger.js';
+import { tierOf } from './stored.js';
 
 const SERVICE = 'mobility';
 

@@ -2,10 +2,11 @@
 // in the background, one job per mailbox, so one failing mailbox never blocks the others.
 import type { ProfilesProperties, ProfilesProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
-import { tierOf, type ProfileProps } from './access.js';
+import type { ProfileProps } from './access.js';
 import type { ServiceDeps } from './deps.js';
 import { claim, newRecord, ownProperties, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError } from './ox-errors.js';
+import { tierOf } from './stored.js';
 
 const SERVICE = 'profiles';
 

@@ -14,14 +14,15 @@ export const READY_TIERS = [
   { title: 'Groupware with mobility', accessCombination: 'groupware_premium', includesMobility: true },
 ] as const;
 
-const OPERATION = 'readyTiers';
+/** The internal operation of the app service that the job runs. */
+export const READY_TIERS_OPERATION = 'readyTiers';
 
 /** Queues the tiers' creation for a new instance that asks for them and has no profile yet. */
 export async function queueReadyTiers(deps: ServiceDeps, call: ApsCall, settings: Partial<AppSettings>): Promise<void> {
   if (settings.readyTiers === false) return;
   if (await deps.ledger.countResources({ instanceId: call.instanceId, kind: 'profiles' })) return;
   await deps.jobs.enqueue(`${call.instanceId} READY-TIERS`, {
-    service: 'app', operation: 'custom', name: OPERATION, resourceId: call.resourceId, instanceId: call.instanceId,
+    service: 'app', operation: 'custom', name: READY_TIERS_OPERATION, resourceId: call.resourceId, instanceId: call.instanceId,
     body: {}, query: {}, params: {}, transactionId: '', controllerUri: call.controllerUri,
   }, deps.config.READY_TIERS_DELAY * 1000);
 }
@@ -43,4 +44,3 @@ export async function createReadyTiers(deps: ServiceDeps, call: ApsCall, instanc
   return { created };
 }
 
-export const READY_TIERS_OPERATION = OPERATION;

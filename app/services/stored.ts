@@ -1,10 +1,11 @@
-// What the ledger keeps of contexts and mailboxes: the validated properties of their schemas
+// What the ledger keeps of contexts, mailboxes and profiles: the validated properties of their schemas
 // (generated types) and what the endpoint learned beside them. The ledger stores props as JSON,
-// so these two readers are where that is said.
+// so these readers are where that is said.
 import type { ContextsProperties, MailboxesProperties } from '../aps/schema-types.js';
 import type { KnownProperties } from '../aps/types.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
+import type { ProfileProps } from './access.js';
 
 export type ContextProps = Partial<KnownProperties<ContextsProperties>>;
 
@@ -26,4 +27,9 @@ export function contextProps(ctx: ResourceRecord): ContextProps {
 
 export function mailboxProps(mailbox: ResourceRecord): MailboxProps {
   return mailbox.props as MailboxProps;
+}
+
+/** A profile record's tier (with what OX showed of its combination). */
+export function tierOf(profile: ResourceRecord): ProfileProps {
+  return profile.props as ProfileProps;
 }

@@ -43,7 +43,7 @@ function varDecl(v: XmlNode, where: string): VarDecl {
   };
 }
 
-function collect(node: XmlNode, scope: VarDecl[], nav: { id: string; placeholder: string; cp: boolean }, views: ViewDecl[], parent?: string): void {
+function collect(node: XmlNode, scope: VarDecl[], nav: { id: string; placeholder: string }, views: ViewDecl[], parent?: string): void {
   const own = kids(node, 'var').map((v) => varDecl(v, `${node.local} ${node.attrs.id ?? ''}`.trim()));
   const vars = [...scope.filter((s) => !own.some((o) => o.name === s.name)), ...own];
   const isView = node.local === 'view' || node.local === 'view-plugin';
@@ -69,7 +69,7 @@ export function navigationModel(meta: XmlNode): ViewDecl[] {
   const views: ViewDecl[] = [];
   for (const nav of kids(meta, 'presentation').flatMap((p) => kids(p, 'navigation'))) {
     const placeholder = kids(nav, 'plugs-to')[0]?.attrs.id ?? '';
-    collect(nav, [], { id: nav.attrs.id ?? '', placeholder, cp: placeholder.endsWith('/ui/application') }, views);
+    collect(nav, [], { id: nav.attrs.id ?? '', placeholder }, views);
   }
   return views;
 }
