@@ -71,7 +71,7 @@ t.test('npm start with a bad value exits 1 with one line', async (t) => {
 });
 
 t.test('the generated TLS certificate is kept and served again after a restart', async (t) => {
-  const stack = await startStack(t);
+  const stack = await startStack(t, { generatedTls: true });
   const served = () => new Promise<string>((resolve, reject) => {
     const { port } = new URL(stack.url);
     const socket = tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false }, () => {

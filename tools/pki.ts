@@ -1,5 +1,9 @@
-// A throwaway PKI for tests: a CA, and certificates it issues (controller, instance, strangers).
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+// A throwaway PKI for tests and the demo: a CA, and certificates it issues (controller, instance,
+// strangers). Certificates are built with node-forge and signed with node's crypto (forge's
+// JavaScript RSA is ~50 ms a signature).
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import forge from 'node-forge';
 
 export interface Issued {
@@ -7,12 +11,28 @@ export interface Issued {
   key: string;
 }
 
+/**
+ * RSA keys made once per machine for the test suite (test/support/key-pool.ts, tap's `before`).
+ * Generating a 2048-bit key costs 100–600 ms of CPU, and each test stack needs four: that was half
+ * the suite's CPU. Used only when OX_APS_TEST_KEYS=pool (tap's test-env); each key once per process.
+ */
+export const KEY_POOL_FILE = join(process.cwd(), 'node_modules', '.cache', 'ox-aps-connector', 'test-keys.json');
+let pool: string[] | undefined;
+
+function pooledKey(): string | undefined {
+  if (process.env.OX_APS_TEST_KEYS !== 'pool') return undefined;
+  pool ??= existsSync(KEY_POOL_FILE) ? (JSON.parse(readFileSync(KEY_POOL_FILE, 'utf8')) as string[]) : [];
+  return pool.shift();
+}
+
+export function newRsaKey(): string {
+  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+}
+
 function keyPair(): { keyPem: string; publicKey: forge.pki.PublicKey } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    keyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
-    publicKey: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
-  };
+  const keyPem = pooledKey() ?? newRsaKey();
+  const { n, e } = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+  return { keyPem, publicKey: forge.pki.setRsaPublicKey(n, e) };
 }
 
 /** When a certificate is valid, in ms from now (default: from a minute ago for a day). */
@@ -22,6 +42,8 @@ export interface Validity {
 }
 
 type Issuer = { name: forge.pki.CertificateField[]; key: string };
+/** forge's own step between building and signing, which its typings leave out. */
+const tbsOf = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
 
 function build(
   cn: string, publicKey: forge.pki.PublicKey, issuer: Issuer | undefined, ca: boolean, validity: Validity = { from: -60_000, to: 86_400_000 },
@@ -41,6 +63,14 @@ function build(
   return cert;
 }
 
+/** Signs as forge's cert.sign(key, sha256) does, with node's crypto doing the RSA. */
+function signed(cert: forge.pki.Certificate, issuerKeyPem: string): string {
+  cert.signatureOid = cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
+  const der = Buffer.from(forge.asn1.toDer(tbsOf(cert)).getBytes(), 'binary');
+  cert.signature = sign('sha256', der, issuerKeyPem).toString('binary');
+  return forge.pki.certificateToPem(cert);
+}
+
 export class TestCa {
   readonly cert: string;
   private readonly key: string;
@@ -49,8 +79,7 @@ export class TestCa {
   constructor(name = 'Test APS CA') {
     const { keyPem, publicKey } = keyPair();
     const cert = build(name, publicKey, undefined, true);
-    cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
-    this.cert = forge.pki.certificateToPem(cert);
+    this.cert = signed(cert, keyPem);
     this.key = keyPem;
     this.subject = cert.subject.attributes;
   }
@@ -58,7 +87,6 @@ export class TestCa {
   issue(cn: string, validity?: Validity): Issued {
     const { keyPem, publicKey } = keyPair();
     const cert = build(cn, publicKey, { name: this.subject, key: this.key }, false, validity);
-    cert.sign(forge.pki.privateKeyFromPem(this.key), forge.md.sha256.create());
-    return { cert: forge.pki.certificateToPem(cert), key: keyPem };
+    return { cert: signed(cert, this.key), key: keyPem };
   }
 }

@@ -154,7 +154,11 @@ export class PanelStandIn {
       return file ? send(200, file, MIME[extname(path)] ?? 'application/octet-stream') : send(404, { message: 'not in the package' });
     }
     if (path === '/aps/2/ui/runtime/client/aps/aps.js') return send(200, readFileSync(join(RUNTIME, 'aps.js')), MIME['.js']);
-    if (path.startsWith('/dojo/')) return send(200, readFileSync(join(DOJO, path.slice('/dojo/'.length).replace(/\.\./g, ''))), MIME['.js']);
+    if (path.startsWith('/dojo/')) {
+      // Dojo's own modules never change within a run: let the browser keep them, as a CDN would.
+      res.setHeader('cache-control', 'max-age=3600');
+      return send(200, readFileSync(join(DOJO, path.slice('/dojo/'.length).replace(/\.\./g, ''))), MIME['.js']);
+    }
     if (path === '/panel/aps/_standIn.js') return send(200, readFileSync(join(RUNTIME, 'standin.js')), MIME['.js']);
     const stub = /^\/panel\/(aps|dijit)\/([\w/]+)\.js$/.exec(path);
     if (stub) {
