@@ -27,8 +27,8 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   // The controller may send Content-Type: application/json with an empty body (DELETE, PUT /enable).
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '' || body === undefined) return done(null, undefined);
-    void parseJson(req, body as string, done);
+    if (body === '' || typeof body !== 'string') return done(null, undefined);
+    void parseJson(req, body, done);
   });
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('APS-Transaction-ID', req.id);

@@ -3,7 +3,7 @@
 import { BlockList, isIP } from 'node:net';
 import envSchema from 'env-schema';
 import { ConfigError } from './util/setting-files.js';
-import { errorMessage } from './util/errors.js';
+import { errorField, errorMessage } from './util/errors.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -98,7 +98,8 @@ const SECRET_SETTINGS = new Set(['SECRET_KEY', 'DATABASE_URL']);
 
 function describe(err: AjvLikeError, env: Record<string, unknown>): string {
   const name = err.instancePath.replace(/^\//, '');
-  const allowed = err.params?.allowedValues ? ` (one of ${(err.params.allowedValues as string[]).join(', ')})` : '';
+  const values = err.params?.allowedValues;
+  const allowed = Array.isArray(values) ? ` (one of ${values.join(', ')})` : '';
   const got = SECRET_SETTINGS.has(name) ? `a value of ${String(env[name]).length} characters (not shown)` : JSON.stringify(env[name]);
   return `${name} ${err.message ?? 'is invalid'}${allowed}; got ${got}`;
 }
@@ -114,7 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   try {
     parsed = envSchema<Config>({ schema, data, env: false, dotenv: false });
   } catch (err) {
-    const first = (err as { errors?: AjvLikeError[] }).errors?.[0];
+    const errors = errorField(err, 'errors');
+    const first: AjvLikeError | undefined = Array.isArray(errors) ? errors[0] : undefined;
     throw new ConfigError(first ? describe(first, data) : errorMessage(err));
   }
   parsed.PUBLIC_URL = (parsed.PUBLIC_URL ?? `https://localhost:${parsed.PORT}`).replace(/\/+$/, '');

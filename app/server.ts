@@ -6,6 +6,7 @@ import closeWithGrace from 'close-with-grace';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError, readSettingFile } from './util/setting-files.js';
 import { loadTlsIdentity } from './util/tls.js';
+import { errorCode, errorField, errorMessage } from './util/errors.js';
 import { loggerOptions, requestId } from './logging.js';
 import app, { ssoRoutesOptions } from './app.js';
 import ssoRoutes from './routes/sso.js';
@@ -76,14 +77,14 @@ export async function listen(server: FastifyInstance, config: Config): Promise<v
 /** One line for a start that cannot succeed: the setting to fix, no stack, no secret. */
 function startupFailure(err: unknown, config?: Config): string {
   if (err instanceof ConfigError) return `Configuration error: ${err.message}`;
-  const e = err as NodeJS.ErrnoException;
-  if (config && (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL')) {
-    const sso = (e as { port?: number }).port === config.SSO_PORT && config.SSO_PORT !== undefined;
+  const code = errorCode(err);
+  if (config && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
+    const sso = errorField(err, 'port') === config.SSO_PORT && config.SSO_PORT !== undefined;
     return sso
-      ? `Configuration error: SSO_PORT ${config.SSO_PORT} on SSO_HOST ${config.SSO_HOST ?? config.HOST} cannot be used (${e.code})`
-      : `Configuration error: PORT ${config.PORT} on HOST ${config.HOST} cannot be used (${e.code})`;
+      ? `Configuration error: SSO_PORT ${config.SSO_PORT} on SSO_HOST ${config.SSO_HOST ?? config.HOST} cannot be used (${code})`
+      : `Configuration error: PORT ${config.PORT} on HOST ${config.HOST} cannot be used (${code})`;
   }
-  return `Start-up failed: ${e.message ?? String(err)}`.split('\n')[0];
+  return `Start-up failed: ${errorMessage(err)}`.split('\n')[0];
 }
 
 async function main(): Promise<void> {
@@ -98,9 +99,10 @@ async function main(): Promise<void> {
     await server?.close().catch(() => undefined);
     process.exit(1);
   }
+  const running = server;
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-    if (err) server!.log.error({ err }, 'shutting down after an error');
-    await server!.close();
+    if (err) running.log.error({ err }, 'shutting down after an error');
+    await running.close();
   });
 }
 

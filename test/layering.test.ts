@@ -1,6 +1,6 @@
 // The import structure: every import in app/ points down a layer (or within its own), the APS
 // protocol layer knows nothing of OX, the OX client nothing of APS or the ledger, util/ is a leaf,
-// and neither the product nor its tools import test code.
+// and neither the product nor its tools import test code; type assertions stay few and explained.
 import t from 'tap';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -45,4 +45,11 @@ t.test('every import in app/ points down a layer or within its own', async (t) =
 t.test('tools and scripts never import tests', async (t) => {
   const intoTests = [...files('tools'), ...files('scripts')].flatMap((f) => imports(f).filter((i) => i.startsWith(resolve('test'))).map((i) => `${f} imports ${relative('.', i)}`));
   t.same(intoTests, []);
+});
+
+t.test('type and non-null assertions in app/: fewer than 20, each with its reason', async (t) => {
+  const { appAssertions } = await import('../scripts/count-casts.js');
+  const all = appAssertions();
+  t.ok(all.length > 0 && all.length < 20, `${all.length} assertions (npm run casts -- --list)`);
+  t.same(all.filter((a) => !a.explained).map((a) => `${a.file}:${a.line} ${a.text}`), [], 'each says why on its line or just above');
 });

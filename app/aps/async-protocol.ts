@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { InstanceRecord, JobRecord, JobScope, Ledger } from '../store/ledger.js';
+import { isRecord } from '../util/errors.js';
 import { ApsError, errorBody, isRetryable } from './errors.js';
 import type { Outcome } from './types.js';
 
@@ -132,8 +133,9 @@ export class AsyncProtocol {
     key: string, meta: { instanceId: string; resourceId?: string; input: Record<string, unknown> }, flight: InFlight, settled: Settled,
   ): Promise<Accepted> {
     const now = Date.now();
-    if (flight.persisted) return this.accepted((await this.ledger.getJob(key))!);
-    flight.persisted = true;
+    const persisted = flight.persisted ? await this.ledger.getJob(key) : undefined;
+    if (persisted) return this.accepted(persisted);
+    flight.persisted = true; // (again, should the job have gone: pruned, or the app deleted meanwhile)
     const job: JobRecord = {
       key, instanceId: meta.instanceId, resourceId: meta.resourceId ?? null, state: 'running', attempts: 1,
       nextRetryAt: now, leaseUntil: now + this.opts.leaseMs, leaseOwner: this.owner,
@@ -266,12 +268,13 @@ export class AsyncProtocol {
 
 function finalAnswer(job: JobRecord): Outcome {
   if (job.state === 'done') return job.result ?? { status: 204 };
-  const err = job.error?.body as { code: number; error: string; message: string } | undefined;
-  throw new ApsError(job.error?.status ?? 500, err?.error ?? 'Failed', err?.message ?? 'The operation failed.');
+  const body = job.error?.body;
+  const text = (name: string) => (isRecord(body) && typeof body[name] === 'string' ? body[name] : undefined);
+  throw new ApsError(job.error?.status ?? 500, text('error') ?? 'Failed', text('message') ?? 'The operation failed.');
 }
 
 export function isAccepted(value: Outcome | Accepted): value is Accepted {
-  return (value as Accepted).accepted === true;
+  return 'accepted' in value && value.accepted;
 }
 
 /** Queues background work that the job runner performs (and retries) like an accepted request. */

@@ -81,7 +81,8 @@ export class ControllerClient {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) {
             try {
-              resolve((text ? JSON.parse(text) : undefined) as T);
+              const answer: T = text ? JSON.parse(text) : undefined;
+              resolve(answer);
             } catch {
               reject(new ApsError(502, 'ControllerError', `The APS controller answered ${what} with a body that is not JSON`));
             }

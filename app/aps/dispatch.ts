@@ -1,5 +1,6 @@
 // Runs an ApsCall against the services and turns the result into the status APS expects.
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import { isRecord } from '../util/errors.js';
 import { ApsError } from './errors.js';
 import type { ApsCall, ApsOperation, Handler, Outcome, ResourceServices } from './types.js';
 
@@ -33,6 +34,13 @@ export function toStored(call: ApsCall): StoredCall {
   return stored;
 }
 
+/** A job's stored request, checked before it runs again (a ledger from another version may hold it). */
+function isStoredCall(stored: Record<string, unknown>): stored is StoredCall {
+  const strings = ['service', 'operation', 'resourceId', 'instanceId', 'transactionId', 'controllerUri'];
+  return strings.every((k) => typeof stored[k] === 'string') && isRecord(stored.body) && isRecord(stored.query) && isRecord(stored.params);
+}
+
 export function fromStored(stored: Record<string, unknown>, log: Logger): ApsCall {
-  return { ...(stored as unknown as StoredCall), phase: 'async', log };
+  if (!isStoredCall(stored)) throw new ApsError(500, 'LedgerInconsistent', 'A stored job holds no request this endpoint can run again');
+  return { ...stored, phase: 'async', log };
 }

@@ -1,5 +1,6 @@
 // Errors the APS layer answers with, and the one body shape the controller reads:
 // {code, type, error, message} (a superset of the PHP, Node and Fallball runtimes' shapes).
+import { errorField } from '../util/errors.js';
 
 export interface ApsErrorBody {
   code: number;
@@ -29,7 +30,7 @@ export const notFound = (message: string) => new ApsError(404, 'NotFound', messa
 export const conflict = (message: string) => new ApsError(409, 'Conflict', message);
 
 export function isRetryable(err: unknown): boolean {
-  return Boolean(err && typeof err === 'object' && (err as { retryable?: unknown }).retryable === true);
+  return errorField(err, 'retryable') === true;
 }
 
 export function errorBody(status: number, error: string, message: string): ApsErrorBody {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import fp from 'fastify-plugin';
 import { AsyncProtocol, isAccepted } from './async-protocol.js';
 import { dispatch, fromStored, toStored } from './dispatch.js';
+import { isRecord } from '../util/errors.js';
 import { badRequest, notFound } from './errors.js';
 import { createInstance } from './instance-creation.js';
 import type { ServiceType } from './schema-registry.js';
@@ -16,6 +17,13 @@ const SUSPENDABLE = 'http://aps-standard.org/types/core/suspendable/1.0';
 const APPLICATION = 'http://aps-standard.org/types/core/application/1.0';
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const MUTATING: ReadonlySet<ApsOperation> = new Set(['provision', 'configure', 'unprovision', 'enable', 'disable', 'upgrade', 'custom']);
+
+/** What the generated routes read from a request: path parameters and the query, as strings. */
+interface ApsRoute {
+  Params: Partial<Record<string, string>>;
+  Querystring: Record<string, string>;
+}
+type ApsRequest = FastifyRequest<ApsRoute>;
 
 interface RouteSpec {
   operation: ApsOperation;
@@ -56,9 +64,18 @@ function routesFor(type: ServiceType): RouteSpec[] {
       pathParams.push(p);
       return `:${p}`;
     });
-    routes.push({ operation: 'custom', method: op.verb.toUpperCase() as HTTPMethods, url: `${svc}/:id${path.startsWith('/') ? path : `/${path}`}`, name, pathParams });
+    routes.push({ operation: 'custom', method: httpMethod(op.verb, name), url: `${svc}/:id${path.startsWith('/') ? path : `/${path}`}`, name, pathParams });
   }
   return routes;
+}
+
+const VERBS: Record<string, HTTPMethods> = { GET: 'GET', POST: 'POST', PUT: 'PUT', DELETE: 'DELETE' };
+
+/** A custom operation's verb as a route method (the schemas declare GET, POST, PUT or DELETE). */
+function httpMethod(verb: string, operation: string): HTTPMethods {
+  const method = VERBS[verb.toUpperCase()];
+  if (!method) throw new Error(`operation ${operation}: verb ${verb} is not GET, POST, PUT or DELETE`);
+  return method;
 }
 
 /** Names one request to the resource: the controller repeats it with the same method and URL. */
@@ -74,8 +91,8 @@ function header(req: FastifyRequest, name: string): string | undefined {
 
 function asObject(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object');
-  return body as Record<string, unknown>;
+  if (!isRecord(body)) throw badRequest('The request body must be a JSON object');
+  return body;
 }
 
 function send(reply: FastifyReply, result: Outcome | ReturnType<typeof acceptedOf>): FastifyReply {
@@ -106,21 +123,21 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
   fastify.addHook('onReady', async () => asyncProtocol.start());
   fastify.addHook('onClose', async () => asyncProtocol.stop());
 
-  function buildCall(req: FastifyRequest, route: RouteSpec, type: ServiceType): ApsCall {
-    const params = req.params as Record<string, string>;
+  function buildCall(req: ApsRequest, route: RouteSpec, type: ServiceType): ApsCall {
+    const params = req.params;
     const body = asObject(req.body);
     const phase = header(req, 'aps-request-phase') === 'async' ? 'async' : 'sync';
-    const resourceId = route.operation === 'provision' ? String((body.aps as Record<string, unknown> | undefined)?.id ?? '') : params.id;
-    const pathParams = Object.fromEntries((route.pathParams ?? []).map((p) => [p, params[p]]));
+    const resourceId = route.operation === 'provision' ? String((isRecord(body.aps) ? body.aps.id : undefined) ?? '') : params.id ?? '';
+    const pathParams = Object.fromEntries((route.pathParams ?? []).map((p) => [p, params[p] ?? '']));
     return {
       service: type.serviceId, operation: route.operation, resourceId, name: route.name, linkedId: params.linkedId,
-      instanceId: header(req, 'aps-instance-id') ?? '', body, query: { ...(req.query as Record<string, string>) }, params: pathParams,
+      instanceId: header(req, 'aps-instance-id') ?? '', body, query: { ...req.query }, params: pathParams,
       transactionId: String(req.id), phase, controllerUri: header(req, 'aps-controller-uri') ?? '', log: req.log,
       identityId: header(req, 'aps-identity-id'), originalIdentityId: header(req, 'aps-original-identity-id'),
     };
   }
 
-  async function handle(req: FastifyRequest, reply: FastifyReply, route: RouteSpec, type: ServiceType): Promise<FastifyReply> {
+  async function handle(req: ApsRequest, reply: FastifyReply, route: RouteSpec, type: ServiceType): Promise<FastifyReply> {
     const call = buildCall(req, route, type);
     if (route.operation === 'provision') schemas.validate(type.serviceId, 'provision', call.body);
     if (route.operation === 'configure') schemas.validate(type.serviceId, 'configure', call.body);
@@ -138,15 +155,15 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     if (type.serviceId === 'app' && call.resourceId !== call.instanceId) {
       throw notFound(`Application instance ${call.resourceId} is not the calling instance ${call.instanceId}`);
     }
-    if (call.controllerUri && call.controllerUri !== instance!.controllerUri) {
+    if (call.controllerUri && call.controllerUri !== instance.controllerUri) {
       await ledger.updateInstance(call.instanceId, { controllerUri: call.controllerUri });
     }
-    call.controllerUri ||= instance!.controllerUri;
+    call.controllerUri ||= instance.controllerUri;
     if (!MUTATING.has(route.operation) || (route.operation === 'custom' && route.method === 'GET')) {
       return send(reply, await dispatch(services, call));
     }
     const key = jobKey(call, route);
-    const meta = { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) as unknown as Record<string, unknown> };
+    const meta = { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) };
     const result = await asyncProtocol.handle(key, meta, () => dispatch(services, call));
     if (isAccepted(result)) return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : call.body));
     if (route.operation === 'unprovision' && type.serviceId === 'app') {
@@ -160,7 +177,7 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     for (const route of routesFor(type)) {
       const params: Record<string, unknown> = { id: { type: 'string', pattern: UUID } };
       if (route.url.includes(':linkedId')) params.linkedId = { type: 'string', pattern: UUID };
-      fastify.route({
+      fastify.route<ApsRoute>({
         method: route.method,
         url: route.url,
         schema: route.url.includes(':id') ? { params: { type: 'object', properties: params } } : undefined,

@@ -127,7 +127,7 @@ export class SchemaRegistry {
 
   constructor(dir: string) {
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema')).sort()) {
-      const schema = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ApsSchema;
+      const schema: ApsSchema = JSON.parse(readFileSync(join(dir, file), 'utf8'));
       this.add(basename(file, '.schema'), schema);
     }
   }
@@ -162,9 +162,10 @@ function describe(err: ErrorObject | undefined): string {
   if (!err) return 'invalid body';
   const path = err.instancePath.split('/').filter(Boolean).join('.');
   if (err.keyword === 'required') {
-    const missing = [path, (err.params as { missingProperty: string }).missingProperty].filter(Boolean).join('.');
+    const missing = [path, String(err.params.missingProperty)].filter(Boolean).join('.');
     return `property "${missing}" is required`;
   }
-  const allowed = err.keyword === 'enum' ? ` (${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
+  const values: unknown = err.params.allowedValues;
+  const allowed = err.keyword === 'enum' && Array.isArray(values) ? ` (${values.join(', ')})` : '';
   return `property "${path || '(body)'}" ${err.message ?? 'is invalid'}${allowed}`;
 }

@@ -1,7 +1,7 @@
 // Who may call: the controller whose certificate was stored when the instance was created
 // (compared byte for byte), and for instance creation only addresses in APS_ALLOW_FROM.
 import { X509Certificate } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { InstanceRecord } from '../store/ledger.js';
 import { pemToDer } from '../util/tls.js';
@@ -11,10 +11,10 @@ import { badRequest, forbidden } from './errors.js';
 const peerBySocket = new WeakMap<object, Buffer | null>();
 
 export function peerCertificate(req: FastifyRequest): Buffer | undefined {
-  const socket = req.raw.socket as Partial<TLSSocket>;
+  const socket = req.raw.socket;
   let der = peerBySocket.get(socket);
   if (der === undefined) {
-    const raw = socket.getPeerCertificate?.()?.raw;
+    const raw = socket instanceof TLSSocket ? socket.getPeerCertificate()?.raw : undefined;
     der = raw && raw.length ? raw : null;
     peerBySocket.set(socket, der);
   }
@@ -31,7 +31,7 @@ export function sameCertificate(der: Buffer | undefined, pem: string): boolean {
 }
 
 /** Throws 403 unless the request carries the instance's controller certificate. */
-export function verifyController(req: FastifyRequest, instanceId: string, instance: InstanceRecord | undefined): void {
+export function verifyController(req: FastifyRequest, instanceId: string, instance: InstanceRecord | undefined): asserts instance {
   if (!instance) throw forbidden(`Unknown application instance ${instanceId}: it was never created on this endpoint`);
   const peer = peerCertificate(req);
   if (!peer) throw forbidden('A client certificate is required: present the APS controller certificate');

@@ -6,7 +6,8 @@ export type ApsOperation =
   | 'link' | 'unlink' | 'custom' | 'upgrade';
 
 /** A call; `B` is its validated body (the schema's generated type where a service names it). */
-export interface ApsCall<B = Record<string, unknown>> {
+// A type alias (not an interface) so that a stored call is a plain JSON object to the ledger.
+export type ApsCall<B = Record<string, unknown>> = {
   service: string;
   operation: ApsOperation;
   /** The resource's APS id (for provision: the body's aps.id). */
@@ -26,7 +27,7 @@ export interface ApsCall<B = Record<string, unknown>> {
   /** A provider's staff member acting as that user (APS-Original-Identity-ID). */
   originalIdentityId?: string;
   log: Logger;
-}
+};
 
 /** A generated body type's own properties, without the index signature for what else was sent. */
 export type KnownProperties<T> = { [K in keyof T as string extends K ? never : K]: T[K] };

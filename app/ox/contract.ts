@@ -119,4 +119,5 @@ export const SERVICES = {
 } satisfies Record<string, Record<string, OperationSpec>>;
 
 export type ServiceName = keyof typeof SERVICES;
+// Object.keys is string[] by design; these are SERVICES' own keys.
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];

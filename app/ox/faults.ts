@@ -89,6 +89,7 @@ function exceptionClassOf(detail: Record<string, unknown> | undefined): string {
 /** Turns whatever node-soap or axios threw into an OxFault or an OxTransportError. */
 export function toOxError(operation: string, err: unknown): OxFault | OxTransportError {
   if (err instanceof OxFault || err instanceof OxTransportError) return err;
+  // What node-soap and axios throw is untyped: every field is optional and read with a check.
   const e = (err ?? {}) as SoapLikeError;
   const fault = e.root?.Envelope?.Body?.Fault;
   if (fault && typeof fault.faultstring === 'string') {

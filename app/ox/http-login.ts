@@ -48,7 +48,7 @@ export async function tokenLogin(req: TokenLoginRequest, opts: HttpLoginOptions)
   }
   let body: { serverToken?: string; url?: string; error?: string; code?: string };
   try {
-    body = JSON.parse(answer.text) as typeof body;
+    body = JSON.parse(answer.text);
   } catch {
     return { ok: false, reason: 'unreachable', message: `OX answered HTTP ${answer.status} without JSON` };
   }

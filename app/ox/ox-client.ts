@@ -1,7 +1,7 @@
 // Typed OX provisioning operations over one SoapTransport. Knows OX, nothing of APS.
 import type { SoapTransport } from './soap-transport.js';
 import { completeAccess, type ModuleAccess } from './module-access.js';
-import { OxFault } from './faults.js';
+import { OxFault, OxTransportError } from './faults.js';
 import { errorMessage } from '../util/errors.js';
 
 export interface Credentials {
@@ -12,7 +12,8 @@ export interface Credentials {
 /** Namespaced key/value attributes (OX `userAttributes`), e.g. { config: { key: value } }. */
 export type Attributes = Record<string, Record<string, string>>;
 
-export interface OxContext {
+// Type aliases, not interfaces: a plain object type is a Record<string, unknown> (for ordered()).
+export type OxContext = {
   id: number;
   name?: string;
   enabled?: boolean;
@@ -20,9 +21,9 @@ export interface OxContext {
   maxQuota?: number;
   usedQuota?: number;
   userAttributes?: Attributes;
-}
+};
 
-export interface OxUser {
+export type OxUser = {
   id?: number;
   name?: string;
   password?: string;
@@ -43,7 +44,7 @@ export interface OxUser {
   uploadFileSizeLimitPerFile?: number;
   userAttributes?: Attributes;
   contextadmin?: boolean;
-}
+};
 
 /** Rights as an access combination name or explicit flags (completed: OX grants omitted flags). */
 export type Access = { combination: string } | { flags: Partial<ModuleAccess> };
@@ -125,12 +126,16 @@ export class OxClient {
 
   // ----- users (context admin, or master with MASTER_ACCOUNT_OVERRIDE) -----
 
-  async createUser(ctxId: number, admin: Credentials, user: OxUser, access: Access): Promise<OxUser> {
+  async createUser(ctxId: number, admin: Credentials, user: OxUser, access: Access): Promise<OxUser & { id: number }> {
     const args = { ctx: { id: ctxId }, usrdata: userToWire(user) };
+    const operation = 'combination' in access ? 'createByModuleAccessName' : 'createByModuleAccess';
     const result = 'combination' in access
-      ? await this.user(admin, 'createByModuleAccessName', { ...args, access_combination_name: access.combination })
-      : await this.user(admin, 'createByModuleAccess', { ...args, access: completeAccess(access.flags) });
-    return userFromWire(asWire(result));
+      ? await this.user(admin, operation, { ...args, access_combination_name: access.combination })
+      : await this.user(admin, operation, { ...args, access: completeAccess(access.flags) });
+    const created = userFromWire(asWire(result));
+    // Retryable: the retry finds the user by its login (user-exists) and adopts it.
+    if (created.id === undefined) throw new OxTransportError(`OXUserService.${operation}`, 'its answer holds no user id');
+    return { ...created, id: created.id };
   }
 
   /** Changes the fields given (absent = unchanged, "" = cleared); `user.id` or `user.name` names the user. */
@@ -221,17 +226,17 @@ function ordered(source: Record<string, unknown>, order: readonly string[]): Wir
   for (const key of order) {
     const value = source[key];
     if (value === undefined) continue;
-    out[key] = key === 'userAttributes' ? attributesToWire(value as Attributes) : value;
+    out[key] = value;
   }
   return out;
 }
 
 export function contextToWire(ctx: OxContext): Wire {
-  return ordered(ctx as unknown as Record<string, unknown>, CONTEXT_ORDER);
+  return ordered({ ...ctx, userAttributes: ctx.userAttributes && attributesToWire(ctx.userAttributes) }, CONTEXT_ORDER);
 }
 
 export function userToWire(user: OxUser): Wire {
-  return ordered(user as unknown as Record<string, unknown>, USER_ORDER);
+  return ordered({ ...user, userAttributes: user.userAttributes && attributesToWire(user.userAttributes) }, USER_ORDER);
 }
 
 function attributesToWire(attrs: Attributes): Wire {
@@ -258,7 +263,7 @@ function contextFromWire(wire: Wire | null | undefined): OxContext {
   const w = wire ?? {};
   return {
     id: Number(w.id),
-    name: w.name as string | undefined,
+    name: typeof w.name === 'string' ? w.name : undefined,
     enabled: w.enabled === undefined ? undefined : asBoolean(w.enabled),
     loginMappings: asArray(w.loginMappings).map(String),
     maxQuota: asNumber(w.maxQuota),
@@ -269,6 +274,7 @@ function contextFromWire(wire: Wire | null | undefined): OxContext {
 
 function userFromWire(wire: Wire | null | undefined): OxUser {
   const w = { ...(wire ?? {}) };
+  // The other fields keep the types node-soap decoded from the WSDL (strings, booleans).
   const user: OxUser = { ...(w as OxUser), id: asNumber(w.id), aliases: asArray(w.aliases).map(String) };
   user.userAttributes = attributesFromWire(w.userAttributes);
   delete user.password;

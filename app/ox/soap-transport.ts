@@ -50,8 +50,9 @@ export class SoapTransport {
   }
 
   /** Calls one operation; resolves to the `return` value (undefined for void operations). */
-  async call<T = unknown>(service: ServiceName, operation: string, args: Record<string, unknown>): Promise<T> {
+  async call(service: ServiceName, operation: string, args: Record<string, unknown>): Promise<unknown> {
     const client = this.clients.get(service);
+    // node-soap builds the <operation>Async methods from the WSDL at run time: untyped.
     const method = client?.[`${operation}Async`] as AsyncMethod | undefined;
     if (!client || !method) throw new Error(`no SOAP operation ${service}.${operation}`);
     const started = process.hrtime.bigint();
@@ -59,7 +60,7 @@ export class SoapTransport {
     let outcome = 'ok';
     try {
       const [result] = await method.call(client, asXmlText(args), this.callOptions());
-      return (result?.return ?? undefined) as T;
+      return result?.return ?? undefined;
     } catch (err) {
       const oxErr = toOxError(name, err);
       outcome = oxErr.name === 'OxFault' ? 'fault' : 'transport';
@@ -93,14 +94,12 @@ export class SoapTransport {
  * such a value could close its element and add others. Encode those as a CDATA section of our own
  * (splitting any `]]>` inside), which every XML reader turns back into exactly the same text.
  */
-export function asXmlText<T>(value: T): T {
+export function asXmlText(value: unknown): unknown {
   if (typeof value === 'string') {
-    return (value.startsWith('<![CDATA[') && value.endsWith(']]>') ? `<![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]>` : value) as T;
+    return value.startsWith('<![CDATA[') && value.endsWith(']]>') ? `<![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]>` : value;
   }
-  if (Array.isArray(value)) return value.map(asXmlText) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asXmlText(v)])) as T;
-  }
+  if (Array.isArray(value)) return value.map(asXmlText);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asXmlText(v)]));
   return value;
 }
 

@@ -21,7 +21,7 @@ export default fp(async (fastify: FastifyInstance) => {
       req.log.warn({ err: { message: err.message } }, 'ledger unavailable: request refused');
       return reply.code(503).header('Retry-After', '5').send(errorBody(503, 'LedgerUnavailable', err.message));
     }
-    const fe = err as FastifyError;
+    const fe: FastifyError = err;
     if (fe.validation) {
       const first = fe.validation[0];
       const where = fe.validationContext === 'params' ? `path parameter "${String(first?.instancePath).replace(/^\//, '')}"` : fe.validationContext;

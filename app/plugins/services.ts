@@ -22,7 +22,7 @@ export default fp(async (fastify) => {
     log: fastify.log.child({ component: 'ox-trace' }),
     jobs: {
       enqueue: (key, call, delayMs) => enqueueJob(
-        fastify.ledger, key, call.instanceId, call.resourceId, call as unknown as Record<string, unknown>, fastify.config.JOB_DEADLINE, delayMs,
+        fastify.ledger, key, call.instanceId, call.resourceId, call, fastify.config.JOB_DEADLINE, delayMs,
       ),
     },
   };

@@ -3,6 +3,7 @@
 import type { ProfilesProperties } from '../aps/schema-types.js';
 import type { KnownProperties } from '../aps/types.js';
 import type { Access, OxClient, Credentials } from '../ox/ox-client.js';
+import type { ModuleAccessFlag } from '../ox/contract.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { AppSettings } from './instance-settings.js';
@@ -18,11 +19,17 @@ export type ProfileProps = Partial<Omit<KnownProperties<ProfilesProperties>, 'ap
  * explicit rights): a password changed inside OX breaks single sign-on. A combination is sent by
  * name until OX has shown its flags once; from then on as those flags with that rule applied.
  */
+function explicitFlags(names: readonly ModuleAccessFlag[]): Partial<ModuleAccess> {
+  const flags: Partial<ModuleAccess> = {};
+  for (const name of names) flags[name] = true;
+  return flags;
+}
+
 export function profileAccess(profile: ProfileProps): Access {
   if (profile.accessCombination && !profile.combinationFlags) return { combination: profile.accessCombination };
   const flags = profile.accessCombination
     ? { ...profile.combinationFlags }
-    : Object.fromEntries((profile.moduleAccess ?? []).map((f) => [f, true])) as Partial<ModuleAccess>;
+    : explicitFlags(profile.moduleAccess ?? []);
   const onPurpose = profile.allowPasswordChange === true || (!profile.accessCombination && flags.editPassword === true);
   return { flags: { ...flags, editPassword: onPurpose } };
 }

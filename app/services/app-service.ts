@@ -7,11 +7,11 @@ import type { OxClient } from '../ox/ox-client.js';
 import type { ServiceDeps } from './deps.js';
 import { forgetInstance, instanceEnv, oxClientFor } from './instance-env.js';
 import { settingsOf, type AppSettings } from './instance-settings.js';
-import { ownProperties, resourceView } from './resources.js';
+import { callingInstance, ownProperties, resourceView } from './resources.js';
 import { apsError } from './ox-errors.js';
 import { checkTimeZone } from './time-zones.js';
 import { OX_TIME_ZONES } from '../ox/time-zones.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, isRecord } from '../util/errors.js';
 
 const SERVICE = 'app';
 
@@ -74,6 +74,7 @@ export function appService(deps: ServiceDeps): ResourceService<AppProvision, App
     const reconnects = newPassword !== undefined && newPassword !== instance.secrets.masterPassword
       || CONNECTION_SETTINGS.some((k) => settings[k] !== current[k]);
     const verified = merge && reconnects;
+    // checkSettings above refused settings that lack what a connection needs.
     if (verified) await refuseUnverified(settings as AppSettings, secrets.masterPassword);
     await ledger.updateInstance(call.instanceId, { settings, secrets, ...(verified ? { lastError: null } : {}) });
     forgetInstance(deps, call.instanceId);
@@ -121,7 +122,7 @@ export function appService(deps: ServiceDeps): ResourceService<AppProvision, App
       let migrated = 0;
       for (const rec of await ledger.listResources({ instanceId: call.instanceId })) {
         const typeId = deps.schemas.get(rec.kind)?.schema.id;
-        if (typeId && (rec.props.aps as { type?: string } | undefined)?.type !== typeId) {
+        if (typeId && (isRecord(rec.props.aps) ? rec.props.aps.type : undefined) !== typeId) {
           await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, aps: { type: typeId } } });
           migrated++;
         }
@@ -132,7 +133,7 @@ export function appService(deps: ServiceDeps): ResourceService<AppProvision, App
     operations: {
       /** The OX login page for everyone who uses this installation (the public entry point). */
       async publicUrl(call) {
-        const settings = settingsOf((await ledger.getInstance(call.instanceId))!);
+        const settings = settingsOf(await callingInstance(deps, call));
         return { url: new URL(settings.productPath, settings.oxPublicUrl).href };
       },
       /** The time zones OX knows, for the panel's lists. */

@@ -9,12 +9,12 @@ import type { ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv, type InstanceEnv } from './instance-env.js';
 import type { AppSettings } from './instance-settings.js';
-import { claim, generatePassword, newRecord, ownProperties, oxContextOf, recordingFailures, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, generatePassword, inconsistent, newRecord, ownProperties, oxContextOf, recordingFailures, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
 import { asciiDomain } from './addresses.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, isRecord } from '../util/errors.js';
 
 const SERVICE = 'contexts';
 const THEME_KEY = 'io.ox/core//theme';
@@ -36,8 +36,8 @@ function quotaFrom(body: { diskspace?: Pick<Counter, 'limit'> }, settings: AppSe
 }
 
 function contextName(call: ApsCall): string {
-  const subscription = (call.body.aps as { subscription?: string } | undefined)?.subscription;
-  return `aps-${subscription ?? call.resourceId}`;
+  const subscription = isRecord(call.body.aps) ? call.body.aps.subscription : undefined;
+  return `aps-${typeof subscription === 'string' ? subscription : call.resourceId}`;
 }
 
 /**
@@ -61,7 +61,7 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall<Con
   const { ox, settings } = env;
   const name = contextName(call);
   const domain = contextDomain(call.body);
-  const adminLogin = rec.login!;
+  const adminLogin = rec.login ?? inconsistent(`admin login of context ${rec.id}`);
   const admin = {
     name: adminLogin, password: rec.secrets.adminPassword, display_name: `Context administrator ${name}`,
     given_name: 'Context', sur_name: 'Administrator', primaryEmail: `${adminLogin}@${domain ?? `${name}.invalid`}`,
@@ -146,7 +146,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
         aps: { type: deps.schemas.get(SERVICE)?.schema.id },
       };
       await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxContextId: created.id, props, lastError: null, usage: { diskspace: 0 }, usageAt: Date.now() });
-      return view((await ledger.getResource(call.instanceId, record.id))!);
+      return view(await reread(deps, record));
     }),
 
     async retrieve(call) {
@@ -195,7 +195,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
         });
         await ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...rest, adminLogin: wantedLogin }, login: wantedLogin });
       }
-      return view((await ledger.getResource(call.instanceId, rec.id))!);
+      return view(await reread(deps, rec));
     },
 
     disable: (call) => setEnabled(call, false),

@@ -12,7 +12,7 @@ import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv, type InstanceEnv } from './instance-env.js';
-import { claim, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { clientSettings } from './client-settings.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
 import { issueLoginUrl, type MailboxOwner } from './sso-login.js';
@@ -43,10 +43,13 @@ function checkDomains(env: InstanceEnv, ctx: ResourceRecord, addresses: string[]
 
 /** Login, e-mail and names from the body, or from the linked service user when missing. */
 async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promise<Person & { owner?: MailboxOwner }> {
-  const b = call.body as Record<string, string | undefined>;
+  const text = (name: string) => (typeof call.body[name] === 'string' ? call.body[name] : undefined);
+  const b = { login: text('login'), email: text('email'), displayName: text('displayName'), givenName: text('givenName'), familyName: text('familyName') };
+  const serviceUser = linkId(call.body, 'user');
   let user: Record<string, string | undefined> = {};
   if (!b.login || !b.email || !b.displayName) {
-    user = await controllerFor(deps, call, env.instance).getResource<Record<string, string | undefined>>(linkId(call.body, 'user')!);
+    if (!serviceUser) throw apsError(400, 'UnknownResource', 'The mailbox has no login, e-mail and display name, and no service user to take them from');
+    user = await controllerFor(deps, call, env.instance).getResource<Record<string, string | undefined>>(serviceUser);
   }
   const rawEmail = b.email ?? user.email ?? user.login;
   const rawLogin = b.login ?? user.login ?? rawEmail;
@@ -55,7 +58,6 @@ async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promi
   const login = oxLogin(rawLogin);
   const given = b.givenName ?? user.givenName ?? login.split('@')[0];
   const family = b.familyName ?? user.familyName ?? '-';
-  const serviceUser = linkId(call.body, 'user');
   const owner = serviceUser ? { id: serviceUser, ...(user.userId ? { userId: String(user.userId) } : {}) } : undefined;
   return { login, email, givenName: given, familyName: family, displayName: b.displayName ?? user.displayName ?? `${given} ${family}`.trim(), owner };
 }
@@ -133,7 +135,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     const errCtx: OxErrorContext = { doing: `creating mailbox "${p.login}" in context ${ctxId}`, credentials: 'context admin', displayName: p.displayName, email: p.email, accessCombination: profileProps.accessCombination };
     let userId: number;
     try {
-      userId = (await env.ox.createUser(ctxId, admin, user, profileAccess(profileProps))).id!;
+      userId = (await env.ox.createUser(ctxId, admin, user, profileAccess(profileProps))).id;
     } catch (err) {
       // Our login in our context: a retry after OX created the user but before we recorded it.
       if (!(err instanceof OxFault && err.kind === 'user-exists')) throw toApsError(err, errCtx);
@@ -233,7 +235,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       ...(change.password ? { passwordGenerated: false } : {}),
     };
     await ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
-    return view((await ledger.getResource(call.instanceId, rec.id))!);
+    return view(await reread(deps, rec));
   }
 
   /**
@@ -346,9 +348,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
         if (!rec || rec.state !== 'ready' && rec.state !== 'disabled' || !rec.profileId) return undefined;
         const env = await instanceEnv(deps, call.instanceId);
         const ctx = await relatedRecord(deps, rec, 'parentId');
-        const profile = (await ledger.getResource(call.instanceId, rec.profileId))!;
+        const profile = await relatedRecord(deps, rec, 'profileId');
         const to = tierOf(profile);
-        const from = { ...to, capabilities: (call.body.previousCapabilities as string[] | undefined) ?? to.capabilities };
+        const previous = call.body.previousCapabilities;
+        const from = { ...to, capabilities: Array.isArray(previous) ? previous.map(String) : to.capabilities };
         const errCtx: OxErrorContext = { doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' };
         const mobility = await withOx(errCtx, () => switchProfile(env, rec, ctx, profile, from));
         if (mobility !== (rec.props.mobilityEnabled === true)) {

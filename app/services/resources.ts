@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { isRetryable } from '../aps/errors.js';
 import type { ApsCall } from '../aps/types.js';
-import type { ResourceRecord } from '../store/ledger.js';
+import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
 import { errorMessage } from '../util/errors.js';
@@ -100,7 +100,7 @@ export function newRecord(call: ApsCall, kind: string, extra: Partial<ResourceRe
 }
 
 /** A ledger record that should be there and is not: the ledger contradicts itself, said plainly. */
-function inconsistent(what: string): never {
+export function inconsistent(what: string): never {
   throw apsError(500, 'LedgerInconsistent', `The ledger has no ${what}; run "ox-aps resources" to inspect it`);
 }
 
@@ -112,6 +112,16 @@ export function oxContextOf(ctx: ResourceRecord): number {
 /** The OX user id of a provisioned mailbox record. */
 export function oxUserOf(mailbox: ResourceRecord): number {
   return mailbox.oxUserId ?? inconsistent(`OX user id for mailbox ${mailbox.id}`);
+}
+
+/** A record read back after the caller wrote it (it holds the request's lock: it is there). */
+export async function reread(deps: ServiceDeps, rec: ResourceRecord): Promise<ResourceRecord> {
+  return (await deps.ledger.getResource(rec.instanceId, rec.id)) ?? inconsistent(`${rec.kind} ${rec.id} just written`);
+}
+
+/** The calling instance's record (the route verified the caller against it: it is there). */
+export async function callingInstance(deps: ServiceDeps, call: ApsCall): Promise<InstanceRecord> {
+  return (await deps.ledger.getInstance(call.instanceId)) ?? inconsistent(`application instance ${call.instanceId}`);
 }
 
 /** A record's parent or profile, which the ledger keeps with it. */

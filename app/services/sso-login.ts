@@ -6,6 +6,7 @@ import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv } from './instance-env.js';
 import { settingsOf } from './instance-settings.js';
 import { requireResource } from './resources.js';
+import { mailboxProps } from './stored.js';
 import { apsError } from './ox-errors.js';
 import type { FormLogin } from '../sso/login-page.js';
 import { errorMessage } from '../util/errors.js';
@@ -46,7 +47,7 @@ async function mailboxLoginRole(deps: ServiceDeps, call: ApsCall, rec: ResourceR
  * user id is not known yet, the service user is read once. What is learned is kept.
  */
 async function ownerOf(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, instance: InstanceRecord, identity: string): Promise<MailboxOwner | undefined> {
-  let owner = rec.props.owner as MailboxOwner | undefined;
+  let owner = mailboxProps(rec).owner;
   if (owner && (identity === owner.id || owner.userId)) return owner;
   const controller = controllerFor(deps, call, instance);
   try {

@@ -21,15 +21,14 @@ export type MailboxProps = Partial<KnownProperties<MailboxesProperties>> & {
   savedMailEnabled?: boolean;
 };
 
-export function contextProps(ctx: ResourceRecord): ContextProps {
-  return ctx.props as ContextProps;
+/** The one place that says what a record's props hold: the readers below pick the type by kind. */
+function storedProps<P>(rec: ResourceRecord): P {
+  return rec.props as P;
 }
 
-export function mailboxProps(mailbox: ResourceRecord): MailboxProps {
-  return mailbox.props as MailboxProps;
-}
+export const contextProps = (ctx: ResourceRecord) => storedProps<ContextProps>(ctx);
+
+export const mailboxProps = (mailbox: ResourceRecord) => storedProps<MailboxProps>(mailbox);
 
 /** A profile record's tier (with what OX showed of its combination). */
-export function tierOf(profile: ResourceRecord): ProfileProps {
-  return profile.props as ProfileProps;
-}
+export const tierOf = (profile: ResourceRecord) => storedProps<ProfileProps>(profile);

@@ -13,7 +13,7 @@ export interface FormLogin {
   productName: string;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 export function formLoginAction(oxPublicUrl: string): string {
   const url = new URL('ajax/login', oxPublicUrl.endsWith('/') ? oxPublicUrl : `${oxPublicUrl}/`);

@@ -77,6 +77,6 @@ export class RowCodec {
       else if (codec === 'sealed') rec[field] = this.box.openJson(String(value), undefined);
       else rec[field] = typeof value === 'bigint' ? Number(value) : value;
     }
-    return rec as T;
+    return rec as T; // every field of T's map, decoded (the map is declared with T)
   }
 }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { SecretBox } from '../util/secret-box.js';
 import { LedgerUnavailableError, type JobRecord, type JobScope } from './ledger.js';
 import { SqlLedger, type Row, type SqlResult } from './sql-ledger.js';
-import { errorMessage } from '../util/errors.js';
+import { errorCode, errorMessage } from '../util/errors.js';
 
 const MIGRATION_LOCK = 0x6f78617073; // "oxaps"
 const INT8 = 20;
@@ -13,8 +13,8 @@ const INT8 = 20;
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
 
 function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return CONNECTION_CODES.has(e.code ?? '') || (e.code ?? '').startsWith('08') || /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '');
+  const code = errorCode(err);
+  return CONNECTION_CODES.has(code) || code.startsWith('08') || /Connection terminated|timeout exceeded when trying to connect/i.test(errorMessage(err));
 }
 
 /** Runs a query; a lost connection becomes LedgerUnavailableError (503 to the controller). */
@@ -45,7 +45,7 @@ export class PostgresLedger extends SqlLedger {
       connectionString: url,
       max: 10,
       connectionTimeoutMillis: 5000,
-      types: { getTypeParser: (oid: number, format?: string) => (oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) },
+      types: { getTypeParser: (oid: number, format?: string) => (oid === INT8 ? (v: string) => Number(v) : (format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text'))) },
     });
     // An idle pooled connection that the server drops emits 'error' on the pool; unhandled, that
     // would end the process. The pool opens a new connection on the next query.
@@ -57,15 +57,15 @@ export class PostgresLedger extends SqlLedger {
   }
 
   protected async run(sql: string, args: unknown[] = []): Promise<SqlResult> {
-    const res = await guarded(() => this.pool.query(numbered(sql), args));
-    return { rows: res.rows as Row[], changes: res.rowCount ?? 0 };
+    const res = await guarded(() => this.pool.query<Row>(numbered(sql), args));
+    return { rows: res.rows, changes: res.rowCount ?? 0 };
   }
 
   protected async transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T> {
     const client = await guarded(() => this.pool.connect());
     const run = async (sql: string, args: unknown[] = []) => {
-      const res = await client.query(numbered(sql), args);
-      return { rows: res.rows as Row[], changes: res.rowCount ?? 0 };
+      const res = await client.query<Row>(numbered(sql), args);
+      return { rows: res.rows, changes: res.rowCount ?? 0 };
     };
     let broken = false;
     try {

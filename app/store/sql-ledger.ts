@@ -189,7 +189,7 @@ export abstract class SqlLedger implements Ledger {
 
   async countResources(q: ResourceQuery): Promise<number> {
     const { sql, args } = this.where(q);
-    return Number((await this.one(`SELECT COUNT(*) AS n FROM resources ${sql}`, args))!.n);
+    return Number((await this.one(`SELECT COUNT(*) AS n FROM resources ${sql}`, args))?.n ?? 0);
   }
 
   async nextSequence(instanceId: string, name: string, start: number): Promise<number> {
@@ -198,7 +198,8 @@ export abstract class SqlLedger implements Ledger {
        ON CONFLICT (instance_id, name) DO UPDATE SET next_value =
          CASE WHEN sequences.next_value + 1 > excluded.next_value THEN sequences.next_value + 1 ELSE excluded.next_value END
        RETURNING next_value`, [instanceId, name, start]);
-    return Number(row!.next_value);
+    if (!row) throw new Error(`sequence ${name}: the upsert returned no row`);
+    return Number(row.next_value);
   }
 
   // ----- jobs and locks -----

@@ -27,7 +27,7 @@ export class SqliteLedger extends SqlLedger {
     return ledger;
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, Database.Statement<unknown[], Row>>();
 
   private runSync(sql: string, args: unknown[] = []): SqlResult {
     let stmt = this.statements.get(sql);
@@ -35,7 +35,7 @@ export class SqliteLedger extends SqlLedger {
       stmt = this.db.prepare(sql);
       this.statements.set(sql, stmt);
     }
-    if (stmt.reader) return { rows: stmt.all(...args) as Row[], changes: 0 };
+    if (stmt.reader) return { rows: stmt.all(...args), changes: 0 };
     return { rows: [], changes: stmt.run(...args).changes };
   }
 
@@ -60,7 +60,7 @@ export class SqliteLedger extends SqlLedger {
     const due = this.dueJobs(now, scope);
     const claim = this.db.transaction(() => {
       const keys = this.runSync(`SELECT key FROM jobs WHERE ${due.where} ORDER BY next_retry_at LIMIT ?`, [...due.args, limit])
-        .rows.map((r) => r.key as string);
+        .rows.map((r) => String(r.key));
       return keys.flatMap((key) => this.runSync(
         `UPDATE jobs SET state = 'running', lease_until = ?, lease_owner = ?, updated_at = ? WHERE key = ? RETURNING *`,
         [now + leaseMs, owner, now, key]).rows);

@@ -33,7 +33,9 @@ export class SecretBox {
   }
 
   openJson<T>(sealed: string | null | undefined, fallback: T): T {
-    return sealed ? (JSON.parse(this.open(sealed)) as T) : fallback;
+    if (!sealed) return fallback;
+    const value: T = JSON.parse(this.open(sealed)); // sealed by sealJson from a T
+    return value;
   }
 }
 

@@ -2,13 +2,13 @@
 // one line that names the setting. A leaf: it imports nothing of the application.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { errorMessage } from './errors.js';
+import { errorCode, errorMessage } from './errors.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const reasonOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? errorMessage(err);
+const reasonOf = (err: unknown) => errorCode(err) || errorMessage(err);
 
 export function readSettingFile(setting: string, file: string): string {
   try {
