@@ -58,6 +58,8 @@ export class AsyncProtocol {
   private readonly running = new Map<string, number>();
   private lanesRead?: { at: number; lanes: Map<string, JobScope> };
   private timer?: NodeJS.Timeout;
+  /** A tick at the earliest retry this process scheduled (the periodic tick is the fallback). */
+  private wake?: { at: number; timer: NodeJS.Timeout };
   private ticking = false;
   private tickAgain = false;
   private prunedAt = 0;
@@ -144,6 +146,7 @@ export class AsyncProtocol {
     };
     if ('error' in settled) Object.assign(job, this.retryPlan(job, settled.error, now));
     await this.ledger.saveJob(job);
+    if (job.state === 'waiting') this.wakeAt(job.nextRetryAt);
     if ('timeout' in settled) void this.follow(job, flight.promise);
     return this.accepted(job);
   }
@@ -166,7 +169,9 @@ export class AsyncProtocol {
     const now = Date.now();
     if (job.resourceId) await this.ledger.updateResource(job.instanceId, job.resourceId, { lastError: error instanceof Error ? error.message : String(error) });
     if (isRetryable(error) && now < job.deadline) {
-      await this.finish(job.key, this.retryPlan(job, error, now));
+      const plan = this.retryPlan(job, error, now);
+      await this.finish(job.key, plan);
+      if (plan.nextRetryAt) this.wakeAt(plan.nextRetryAt);
       return;
     }
     const reason = error instanceof Error ? error.message : String(error);
@@ -194,9 +199,22 @@ export class AsyncProtocol {
     this.timer.unref();
   }
 
+  /** Retries a job when it is due rather than at the next periodic tick (up to a second later). */
+  private wakeAt(at: number): void {
+    if (this.stopped || !this.timer || (this.wake && this.wake.at <= at)) return;
+    clearTimeout(this.wake?.timer);
+    const timer = setTimeout(() => {
+      this.wake = undefined;
+      void this.tick();
+    }, Math.max(0, at - Date.now()) + 5);
+    timer.unref();
+    this.wake = { at, timer };
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.wake?.timer);
     await Promise.allSettled([...this.inflight.values()].map((f) => f.promise));
   }
 

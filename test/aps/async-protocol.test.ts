@@ -89,6 +89,27 @@ t.test('a request that went on in the background is not run again by the runner 
   t.equal(rerun.runs, 0, 'the runner never started a second run');
 });
 
+t.test('a failed attempt is retried when it is due, not at the next periodic tick', async (t) => {
+  const ledger = await openLedger(t);
+  await addInstance(ledger, 'i1', 'ox-a');
+  let attempts = 0;
+  const protocol = new AsyncProtocol(ledger, OPTIONS, async () => {
+    attempts++;
+    if (attempts < 3) throw Object.assign(new Error('OX is busy'), { retryable: true });
+    return { status: 204 };
+  }, log);
+  protocol.start(600_000); // the periodic tick never comes within this test
+  t.teardown(() => protocol.stop());
+  const answer = await protocol.handle('due-job', { instanceId: 'i1', phase: 'sync', input: {} }, async () => {
+    attempts++;
+    throw Object.assign(new Error('OX is busy'), { retryable: true });
+  });
+  t.match(answer, { accepted: true }, 'a retryable failure answers 202');
+  await settled(ledger, ['due-job'], 10_000);
+  t.equal((await ledger.getJob('due-job'))?.state, 'done', 'retried twice (a second apart) and done');
+  t.equal(attempts, 3);
+});
+
 t.test('the runner keeps at most `concurrency` jobs per OX lane, and lanes do not wait for each other', async (t) => {
   const ledger = await openLedger(t);
   await addInstance(ledger, 'a1', 'ox-a');
