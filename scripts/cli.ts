@@ -7,12 +7,12 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../app/config.js';
 import { ConfigError, readSettingFile } from '../app/util/setting-files.js';
-import { OxConnections } from '../app/ox/connections.js';
-import { OxFault, OxTransportError } from '../app/ox/faults.js';
-import { oxServerOf } from '../app/services/instance-settings.js';
-import { openLedger } from '../app/store/open-ledger.js';
+import { errorMessage } from '../app/util/errors.js';
+import type { Config } from '../app/config.js';
+import type { Ledger } from '../app/store/ledger.js';
+// Each command imports what it needs when it runs (SOAP, the ledger drivers): `--help` and a usage
+// error answer at once.
 
 const USAGE = `usage: ox-aps <command>
   check --url <OX SOAP URL> [--login oxadminmaster] [--password-file <file>]
@@ -74,6 +74,8 @@ async function check(args: string[]): Promise<void> {
   const file = values['password-file'] as string | undefined;
   const password = file ? readSettingFile('--password-file', file).trim() : await askPassword(`Password of ${values.login}: `);
   console.log(`Checking OX SOAP at ${values.url}`);
+  const { OxConnections } = await import('../app/ox/connections.js');
+  const { OxFault, OxTransportError } = await import('../app/ox/faults.js');
   const connections = new OxConnections({ timeoutMs: 15_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
   try {
     const started = Date.now();
@@ -88,7 +90,7 @@ async function check(args: string[]): Promise<void> {
     if (err instanceof OxFault && err.kind === 'authentication') fail(`FAILED: OX refused the master admin "${values.login}" (${err.oxMessage}): check the password`);
     if (err instanceof OxTransportError) fail(`FAILED: OX did not answer at ${values.url} (${err.reason}): check the URL and the network`);
     if (err instanceof OxFault) fail(`FAILED: OX answered ${err.exceptionClass}: ${err.oxMessage}`);
-    fail(`FAILED: ${(err as Error).message}`);
+    fail(`FAILED: ${errorMessage(err)}`);
   } finally {
     await connections.close();
   }
@@ -103,10 +105,13 @@ function table(rows: Array<Record<string, unknown>>): void {
   for (const r of rows) console.log(line(cols.map((c) => String(r[c] ?? ''))));
 }
 
-async function withLedger<T>(fn: (ledger: Awaited<ReturnType<typeof openLedger>>['ledger']) => Promise<T>): Promise<T> {
-  const { ledger } = await openLedger(loadConfig(), { existing: true });
+async function withLedger<T>(fn: (ledger: Ledger, config: Config) => Promise<T>): Promise<T> {
+  const { loadConfig } = await import('../app/config.js');
+  const { openLedger } = await import('../app/store/open-ledger.js');
+  const config = loadConfig();
+  const { ledger } = await openLedger(config, { existing: true });
   try {
-    return await fn(ledger);
+    return await fn(ledger, config);
   } finally {
     await ledger.close();
   }
@@ -123,10 +128,12 @@ async function main(): Promise<void> {
       return usageError('ox-aps: a command is required');
     case 'check':
       return check(rest);
-    case 'instances':
+    case 'instances': {
+      const { oxServerOf } = await import('../app/services/instance-settings.js');
       return withLedger(async (ledger) => table((await ledger.listInstances()).map((i) => ({
         id: i.id, controller: i.controllerUri, ox: oxServerOf(i) ?? '', created: new Date(i.createdAt).toISOString(), lastOxError: i.lastError ?? '',
       }))));
+    }
     case 'resources': {
       const { values } = options('resources', rest, { instance: { type: 'string' }, kind: { type: 'string' } });
       const filter = { instanceId: values.instance as string | undefined, kind: values.kind as string | undefined };
@@ -136,10 +143,10 @@ async function main(): Promise<void> {
     }
     case 'retry': {
       const id = rest[0] ?? usageError('ox-aps retry: an APS resource id is required');
-      return withLedger(async (ledger) => {
+      return withLedger(async (ledger, config) => {
         const failed = await ledger.listJobs({ resourceId: id, states: ['failed'] });
         if (!failed.length) fail(`no failed job for ${id}`);
-        const deadline = Date.now() + loadConfig().JOB_DEADLINE * 1000;
+        const deadline = Date.now() + config.JOB_DEADLINE * 1000;
         for (const job of failed) await ledger.updateJob(job.key, { state: 'waiting', attempts: 0, nextRetryAt: Date.now(), deadline, error: null, info: 'Retried by an operator' });
         console.log(`queued ${failed.length} job(s) for ${id}; a running endpoint retries within a second`);
       });
@@ -156,5 +163,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (err) {
-  fail(err instanceof ConfigError ? `Configuration error: ${err.message}` : `ox-aps: ${(err as Error).message}`.split('\n')[0]);
+  fail(err instanceof ConfigError ? `Configuration error: ${err.message}` : `ox-aps: ${errorMessage(err)}`.split('\n')[0]);
 }

@@ -34,7 +34,6 @@ t.test('bad start-up settings: exit 1 with one line naming the setting', async (
   writeFileSync(aFile, 'not a directory');
   const badKey = join(dir, 'bad.key');
   writeFileSync(badKey, 'Not-A-Key-But-A-Secret-Text\n');
-  const port = String(await freePort());
   const data = (name: string) => join(dir, name);
   // A ledger written with one key, started with another (a replica given the wrong key).
   const keyA = 'a'.repeat(64);
@@ -51,8 +50,10 @@ t.test('bad start-up settings: exit 1 with one line naming the setting', async (
     ['a ledger sealed with another key', { DATA_DIR: data('d7'), SECRET_KEY: keyB }, /^Configuration error: SECRET_KEY \/ SECRET_KEY_FILE: this key does not open the ledger's secrets/, keyB],
     ['closed DATABASE_URL', { DATA_DIR: data('d6'), DATABASE_URL: 'postgres://oxaps:Db-Secret-Pass-55@127.0.0.1:1/oxaps' }, /DATABASE_URL.*cannot connect to PostgreSQL \(connect ECONNREFUSED/, 'Db-Secret-Pass-55'],
   ];
-  for (const [label, env, message, secret] of cases) {
-    const res = await start({ PORT: port, ...env });
+  // Side by side: each start is its own process with its own DATA_DIR.
+  const results = await Promise.all(cases.map(async ([, env]) => start({ PORT: String(await freePort()), ...env })));
+  for (const [i, [label, , message, secret]] of cases.entries()) {
+    const res = results[i];
     t.notOk(res.killed, `${label}: stops by itself`);
     t.equal(res.code, 1, `${label}: exit 1`);
     // Log lines (JSON, on standard output) may come first; the failure is one line on standard error.
