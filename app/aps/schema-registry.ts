@@ -121,9 +121,22 @@ export function bodySchema(schema: ApsSchema, mode: Mode): object {
 
 const PROPERTY_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false });
+/** Validators by body schema (its JSON): an app built again in the same process compiles nothing. */
+const validators = new Map<string, ValidateFunction>();
+
+function validatorOf(body: object): ValidateFunction {
+  const key = JSON.stringify(body);
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = ajv.compile(body);
+    validators.set(key, validate);
+  }
+  return validate;
+}
+
 export class SchemaRegistry {
   readonly types = new Map<string, ServiceType>();
-  private readonly ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false });
 
   constructor(dir: string) {
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema')).sort()) {
@@ -140,8 +153,8 @@ export class SchemaRegistry {
       serviceId,
       schema,
       encrypted: Object.entries(schema.properties ?? {}).filter(([, p]) => p.encrypted).map(([n]) => n),
-      validateProvision: this.ajv.compile(bodySchema(schema, 'provision')),
-      validateConfigure: this.ajv.compile(bodySchema(schema, 'configure')),
+      validateProvision: validatorOf(bodySchema(schema, 'provision')),
+      validateConfigure: validatorOf(bodySchema(schema, 'configure')),
     });
   }
 

@@ -2,6 +2,7 @@
 import { Ajv } from 'ajv';
 import { SchemaRegistry, bodySchema, type ApsSchema } from '../../app/aps/schema-registry.js';
 import { schemasDir } from '../../app/util/paths.js';
+import { errorMessage } from '../../app/util/errors.js';
 import { parseXml, type XmlNode } from '../../tools/ox-sim/xml.js';
 import { metaStrings, parsePo, translationFiles, uiStrings } from './i18n.js';
 import { packageInfo } from './contents.js';
@@ -27,6 +28,24 @@ function attributeValues(xml: string, element: string, attribute: string): strin
   return [...xml.matchAll(re)].map((m) => m[1]);
 }
 
+/** Why a body schema does not compile ('' when it does), by its JSON: a check run again compiles nothing. */
+const compileErrors = new Map<string, string>();
+
+function compileErrorOf(body: object): string {
+  const key = JSON.stringify(body);
+  let error = compileErrors.get(key);
+  if (error === undefined) {
+    try {
+      new Ajv({ strict: false }).compile(body);
+      error = '';
+    } catch (err) {
+      error = errorMessage(err);
+    }
+    compileErrors.set(key, error);
+  }
+  return error;
+}
+
 function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, served: SchemaRegistry, problems: string[]): ApsSchema | undefined {
   if (!raw) {
     problems.push(`service ${serviceId}: schema file ${path} is missing`);
@@ -44,11 +63,8 @@ function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, s
   for (const name of [...Object.keys(schema.properties ?? {}), ...Object.keys(schema.relations ?? {})]) {
     if (!NAME.test(name)) problems.push(`${path}: property name ${JSON.stringify(name)} does not match ^[a-zA-Z_][a-zA-Z0-9_]*$`);
   }
-  try {
-    new Ajv({ strict: false }).compile(bodySchema(schema, 'provision'));
-  } catch (err) {
-    problems.push(`${path}: does not compile (${(err as Error).message})`);
-  }
+  const compileError = compileErrorOf(bodySchema(schema, 'provision'));
+  if (compileError) problems.push(`${path}: does not compile (${compileError})`);
   const endpoint = served.get(serviceId)?.schema;
   if (!endpoint) problems.push(`service ${serviceId}: the endpoint serves no such service`);
   else {
