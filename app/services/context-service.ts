@@ -5,7 +5,7 @@ import type { ContextsProperties, ContextsProvision } from '../aps/schema-types.
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
 import type { OxContext, Credentials } from '../ox/ox-client.js';
-import type { ResourceRecord } from '../store/ledger.js';
+import type { ResourceRecord, ResourceState } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv, type InstanceEnv } from './instance-env.js';
 import type { AppSettings } from './instance-settings.js';
@@ -92,9 +92,14 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall<Con
 export function contextService(deps: ServiceDeps): ResourceService<ContextsProvision, ContextsProperties> {
   const { ledger } = deps;
 
+  /** Mailboxes that count against the subscription's limits. */
+  const COUNTED_STATES: ResourceState[] = ['ready', 'disabled', 'provisioning'];
+
+  /** Counted in the ledger: a usage poll reads no mailbox record (nor decrypts any password). */
   async function counts(ctx: ResourceRecord) {
-    const mailboxes = await ledger.listResources({ instanceId: ctx.instanceId, kind: 'mailboxes', parentId: ctx.id, states: ['ready', 'disabled', 'provisioning'] });
-    return { mailboxes: mailboxes.length, mobility: mailboxes.filter((m) => m.props.mobilityEnabled === true).length };
+    const q = { instanceId: ctx.instanceId, kind: 'mailboxes', parentId: ctx.id, states: COUNTED_STATES };
+    const [mailboxes, mobility] = await Promise.all([ledger.countResources(q), ledger.countResources({ ...q, propertyTrue: 'mobilityEnabled' })]);
+    return { mailboxes, mobility };
   }
 
   async function view(rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {

@@ -83,6 +83,8 @@ export interface ResourceQuery {
   parentId?: string;
   profileId?: string;
   states?: ResourceState[];
+  /** Only records whose props hold this property as true (e.g. mobilityEnabled). */
+  propertyTrue?: string;
 }
 
 export interface JobScope {

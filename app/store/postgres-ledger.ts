@@ -96,6 +96,10 @@ export class PostgresLedger extends SqlLedger {
     return rows.map((r) => this.job(r));
   }
 
+  protected propsPropertyIsTrue(): string {
+    return "(props::jsonb ->> ?) = 'true'";
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -28,6 +28,8 @@ export abstract class SqlLedger implements Ledger {
   protected abstract transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T>;
   abstract claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]>;
   abstract close(): Promise<void>;
+  /** SQL that is true when the props JSON holds the property named by one `?` argument as true. */
+  protected abstract propsPropertyIsTrue(): string;
 
   protected async migrate(): Promise<void> {
     await this.transaction(async (run) => {
@@ -177,6 +179,10 @@ export abstract class SqlLedger implements Ledger {
     if (q.states?.length) {
       parts.push(`state IN (${q.states.map(() => '?').join(', ')})`);
       args.push(...q.states);
+    }
+    if (q.propertyTrue !== undefined) {
+      parts.push(this.propsPropertyIsTrue());
+      args.push(q.propertyTrue);
     }
     return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
   }

@@ -68,6 +68,10 @@ export class SqliteLedger extends SqlLedger {
     return claim().map((r) => this.job(r));
   }
 
+  protected propsPropertyIsTrue(): string {
+    return "json_extract(props, '$.' || ?) = 1";
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

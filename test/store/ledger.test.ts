@@ -102,6 +102,10 @@ for (const backend of backends) {
       t.same(r1?.usage, { diskspace: 5 });
       t.same(r1?.secrets, { password: SECRET });
       t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', states: ['ready'] }), 2);
+      await ledger.updateResource('i1', 'r2', { props: { mobilityEnabled: true, note: 'mobilityEnabled' } });
+      await ledger.updateResource('i1', 'r1', { props: { mobilityEnabled: false } });
+      t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', propertyTrue: 'mobilityEnabled' }), 1, 'counted by a property that is true');
+      t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', propertyTrue: 'note' }), 0, 'a string is not true');
       t.same((await ledger.listResources({ instanceId: 'i1', kind: 'contexts' })).map((r) => r.id), ['r3']);
       await ledger.deleteResource('i1', 'r3');
       t.equal(await ledger.getResource('i1', 'r3'), undefined);
