@@ -1,15 +1,37 @@
 import t from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import semver from 'semver';
 
 // No Docker engine here: the image's rules are checked by reading the Dockerfile.
 const lines = readFileSync('Dockerfile', 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 const stages = lines.filter((l) => /^FROM /i.test(l));
 const final = lines.slice(lines.lastIndexOf(stages[stages.length - 1]));
 
+/** Every package npm installed (nested and scoped ones too). */
+function installedPackages(root = 'node_modules'): string[] {
+  return readdirSync(root).filter((name) => !name.startsWith('.')).flatMap((name) => {
+    const dir = join(root, name);
+    if (name.startsWith('@')) return installedPackages(dir);
+    const nested = join(dir, 'node_modules');
+    return [...(existsSync(join(dir, 'package.json')) ? [dir] : []), ...(existsSync(nested) ? installedPackages(nested) : [])];
+  });
+}
+
 t.test('both stages on a Node LTS line that is still supported (22 or 24)', async (t) => {
   for (const stage of stages) t.match(stage, /^FROM node:(22|24)[-.\w]*( AS \w+)?$/i, stage);
   const engines = JSON.parse(readFileSync('package.json', 'utf8')).engines.node as string;
   t.match(engines, /\^22\.|>=24/, `engines names the LTS lines (${engines})`);
+  t.notMatch(engines, /(^|[\s^~=<>|])(1\d|20)\./, 'and no line past its end of life');
+  // No installed package may refuse a supported version (npm's EBADENGINE warning).
+  // The lowest version of each line engines accepts (22.13.0, 24.0.0).
+  const supported = engines.split('||').map((range) => semver.minVersion(range.trim())?.version ?? range);
+  const refusing: string[] = [];
+  for (const dir of installedPackages()) {
+    const wanted = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { engines?: { node?: string } }).engines?.node;
+    if (wanted && supported.some((v) => !semver.satisfies(v, wanted))) refusing.push(`${dir}: node ${wanted}`);
+  }
+  t.same(refusing, [], `every installed package accepts Node ${supported.join(' and ')}`);
 });
 
 t.test('multi-stage, and the runtime stage takes only build output', async (t) => {
