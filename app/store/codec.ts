@@ -53,6 +53,24 @@ export const JOB_FIELDS: FieldMap = {
   updatedAt: ['updated_at', 'plain'],
 };
 
+/**
+ * A sealed field is decrypted when it is first read, not when its row is: listing records, or a
+ * usage poll, decrypts no password it does not use. Once read (or set) it is a plain property.
+ */
+function openWhenRead(rec: Record<string, unknown>, field: string, open: () => unknown): void {
+  const settle = (value: unknown) => Object.defineProperty(rec, field, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(rec, field, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = open();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
+
 export class RowCodec {
   constructor(private readonly box: SecretBox) {}
 
@@ -74,7 +92,7 @@ export class RowCodec {
       const value = row[column];
       if (value === null || value === undefined) rec[field] = codec === 'plain' ? null : undefined;
       else if (codec === 'json') rec[field] = JSON.parse(String(value));
-      else if (codec === 'sealed') rec[field] = this.box.openJson(String(value), undefined);
+      else if (codec === 'sealed') openWhenRead(rec, field, () => this.box.openJson(String(value), undefined));
       else rec[field] = typeof value === 'bigint' ? Number(value) : value;
     }
     return rec as T; // every field of T's map, decoded (the map is declared with T)

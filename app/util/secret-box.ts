@@ -9,6 +9,8 @@ import { errorMessage } from './errors.js';
 const VERSION = 'v1';
 
 export class SecretBox {
+  private openedCount = 0;
+
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('the secret key must be 32 bytes');
   }
@@ -20,7 +22,13 @@ export class SecretBox {
     return [VERSION, iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join(':');
   }
 
+  /** How many secrets this box decrypted (paths that do not use a secret must not open it). */
+  get opened(): number {
+    return this.openedCount;
+  }
+
   open(sealed: string): string {
+    this.openedCount++;
     const [version, iv, tag, data] = sealed.split(':');
     if (version !== VERSION || !iv || !tag || data === undefined) throw new Error('not a sealed secret');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));

@@ -99,6 +99,11 @@ for (const backend of backends) {
       await ledger.updateResource('i1', 'r1', { state: 'ready', oxUserId: 7, usage: { diskspace: 5 } });
       const r1 = await ledger.getResource('i1', 'r1');
       t.equal(r1?.oxUserId, 7);
+      const opened = box.opened;
+      await ledger.listResources({ instanceId: 'i1' });
+      t.equal(box.opened, opened, 'records are read without decrypting their secrets');
+      t.same(r1?.secrets, { password: SECRET }, 'and decrypted when read');
+      t.equal(box.opened, opened + 1, 'once');
       t.same(r1?.usage, { diskspace: 5 });
       t.same(r1?.secrets, { password: SECRET });
       t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', states: ['ready'] }), 2);
