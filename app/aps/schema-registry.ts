@@ -125,7 +125,8 @@ const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, s
 /** Validators by body schema (its JSON): an app built again in the same process compiles nothing. */
 const validators = new Map<string, ValidateFunction>();
 
-function validatorOf(body: object): ValidateFunction {
+/** The compiled validator of a body schema (throws when it does not compile). */
+export function validatorOf(body: object): ValidateFunction {
   const key = JSON.stringify(body);
   let validate = validators.get(key);
   if (!validate) {

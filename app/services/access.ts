@@ -14,17 +14,17 @@ export type ProfileProps = Partial<Omit<KnownProperties<ProfilesProperties>, 'ap
   combinationFlags?: Partial<ModuleAccess>;
 };
 
-/**
- * A tier's rights. editPassword is granted only on purpose (allowPasswordChange, or listed among
- * explicit rights): a password changed inside OX breaks single sign-on. A combination is sent by
- * name until OX has shown its flags once; from then on as those flags with that rule applied.
- */
 function explicitFlags(names: readonly ModuleAccessFlag[]): Partial<ModuleAccess> {
   const flags: Partial<ModuleAccess> = {};
   for (const name of names) flags[name] = true;
   return flags;
 }
 
+/**
+ * A tier's rights. editPassword is granted only on purpose (allowPasswordChange, or listed among
+ * explicit rights): a password changed inside OX breaks single sign-on. A combination is sent by
+ * name until OX has shown its flags once; from then on as those flags with that rule applied.
+ */
 export function profileAccess(profile: ProfileProps): Access {
   if (profile.accessCombination && !profile.combinationFlags) return { combination: profile.accessCombination };
   const flags = profile.accessCombination

@@ -17,6 +17,8 @@ import { asciiDomain } from './addresses.js';
 import { errorMessage, isRecord } from '../util/errors.js';
 
 const SERVICE = 'contexts';
+/** Mailboxes that count against the subscription's limits. */
+const COUNTED_STATES: ResourceState[] = ['ready', 'disabled', 'provisioning'];
 const THEME_KEY = 'io.ox/core//theme';
 const MAX_ID_ATTEMPTS = 100;
 
@@ -91,9 +93,6 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall<Con
 
 export function contextService(deps: ServiceDeps): ResourceService<ContextsProvision, ContextsProperties> {
   const { ledger } = deps;
-
-  /** Mailboxes that count against the subscription's limits. */
-  const COUNTED_STATES: ResourceState[] = ['ready', 'disabled', 'provisioning'];
 
   /** Counted in the ledger: a usage poll reads no mailbox record (nor decrypts any password). */
   async function counts(ctx: ResourceRecord) {

@@ -1,6 +1,6 @@
 // Service users' mailboxes as OX users: created with the profile's rights in one call, adopted
 // when OX already has our login in our context, changed only in what we own.
-import { contextProps, mailboxProps, tierOf } from './stored.js';
+import { contextProps, mailboxProps, tierOf, type MailboxOwner } from './stored.js';
 import type { MailboxesProperties, MailboxesProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
@@ -15,7 +15,7 @@ import { controllerFor, instanceEnv, type InstanceEnv } from './instance-env.js'
 import { claim, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { clientSettings } from './client-settings.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
-import { issueLoginUrl, type MailboxOwner } from './sso-login.js';
+import { issueLoginUrl } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
 import { asciiAddress, oxLogin, requireOwnDomain } from './addresses.js';
 import { followServiceUser, subscribeToServiceUser } from './service-user-sync.js';

@@ -6,7 +6,7 @@ import type { ApsCall } from '../aps/types.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { apsError } from './ox-errors.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, isRecord } from '../util/errors.js';
 
 /** A random password OX accepts (letters, digits, - and _), 144 bits. */
 export function generatePassword(): string {
@@ -20,8 +20,7 @@ export function linkId(body: object, relation: string): string | undefined {
 }
 
 function isLink(value: unknown): value is { aps: { id: string } } {
-  const aps: unknown = value && typeof value === 'object' ? Reflect.get(value, 'aps') : undefined;
-  return Boolean(aps && typeof aps === 'object' && typeof Reflect.get(aps, 'id') === 'string');
+  return isRecord(value) && isRecord(value.aps) && typeof value.aps.id === 'string';
 }
 
 /** The resource JSON we answer with: aps id and type, then its properties. */

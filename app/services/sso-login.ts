@@ -6,7 +6,7 @@ import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv } from './instance-env.js';
 import { settingsOf } from './instance-settings.js';
 import { requireResource } from './resources.js';
-import { mailboxProps } from './stored.js';
+import { mailboxProps, type MailboxOwner } from './stored.js';
 import { apsError } from './ox-errors.js';
 import type { FormLogin } from '../sso/login-page.js';
 import { errorMessage } from '../util/errors.js';
@@ -15,12 +15,6 @@ const CLIENTS = {
   appsuite: { client: 'open-xchange-appsuite', name: 'OX App Suite', page: '' },
   ox6: { client: 'com.openexchange.ox.gui.dhtml', name: 'OX6', page: 'index.html' },
 } as const;
-
-/** The service user a mailbox belongs to (its APS id, and the platform user id when known). */
-export interface MailboxOwner {
-  id: string;
-  userId?: string;
-}
 
 /** Whom the login opens OX as, and how: all the browser ever gets is the result of it. */
 export interface LoginTarget extends FormLogin {

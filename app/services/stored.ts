@@ -9,9 +9,14 @@ import type { ProfileProps } from './access.js';
 
 export type ContextProps = Partial<KnownProperties<ContextsProperties>>;
 
+/** The service user a mailbox belongs to (its APS id, and the platform user id when known). */
+export interface MailboxOwner {
+  id: string;
+  userId?: string;
+}
+
 export type MailboxProps = Partial<KnownProperties<MailboxesProperties>> & {
-  /** The service user the mailbox belongs to (its APS id, and the platform user id when known). */
-  owner?: { id: string; userId?: string };
+  owner?: MailboxOwner;
   /** The endpoint generated the password and has not revealed it yet. */
   passwordGenerated?: boolean;
   /** A mobility add-on resource asks for ActiveSync. */

@@ -1,6 +1,5 @@
 // Validates an APS package (the source tree's entries or an unpacked zip): one clear line per problem.
-import { Ajv } from 'ajv';
-import { SchemaRegistry, bodySchema, type ApsSchema } from '../../app/aps/schema-registry.js';
+import { SchemaRegistry, bodySchema, validatorOf, type ApsSchema } from '../../app/aps/schema-registry.js';
 import { schemasDir } from '../../app/util/paths.js';
 import { errorMessage } from '../../app/util/errors.js';
 import { parseXml, type XmlNode } from '../../tools/ox-sim/xml.js';
@@ -28,24 +27,6 @@ function attributeValues(xml: string, element: string, attribute: string): strin
   return [...xml.matchAll(re)].map((m) => m[1]);
 }
 
-/** Why a body schema does not compile ('' when it does), by its JSON: a check run again compiles nothing. */
-const compileErrors = new Map<string, string>();
-
-function compileErrorOf(body: object): string {
-  const key = JSON.stringify(body);
-  let error = compileErrors.get(key);
-  if (error === undefined) {
-    try {
-      new Ajv({ strict: false }).compile(body);
-      error = '';
-    } catch (err) {
-      error = errorMessage(err);
-    }
-    compileErrors.set(key, error);
-  }
-  return error;
-}
-
 function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, served: SchemaRegistry, problems: string[]): ApsSchema | undefined {
   if (!raw) {
     problems.push(`service ${serviceId}: schema file ${path} is missing`);
@@ -63,8 +44,11 @@ function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, s
   for (const name of [...Object.keys(schema.properties ?? {}), ...Object.keys(schema.relations ?? {})]) {
     if (!NAME.test(name)) problems.push(`${path}: property name ${JSON.stringify(name)} does not match ^[a-zA-Z_][a-zA-Z0-9_]*$`);
   }
-  const compileError = compileErrorOf(bodySchema(schema, 'provision'));
-  if (compileError) problems.push(`${path}: does not compile (${compileError})`);
+  try {
+    validatorOf(bodySchema(schema, 'provision')); // the endpoint's own compiler (kept per schema)
+  } catch (err) {
+    problems.push(`${path}: does not compile (${errorMessage(err)})`);
+  }
   const endpoint = served.get(serviceId)?.schema;
   if (!endpoint) problems.push(`service ${serviceId}: the endpoint serves no such service`);
   else {
