@@ -24,6 +24,8 @@ export class ApsError extends Error {
 }
 
 export const badRequest = (message: string) => new ApsError(400, 'BadRequest', message);
+/** Every route that reads a body refuses one that is not a JSON object with this. */
+export const NOT_AN_OBJECT = () => badRequest('The request body must be a JSON object');
 export const validationError = (message: string) => new ApsError(400, 'ValidationError', message);
 export const forbidden = (message: string) => new ApsError(403, 'Forbidden', message);
 export const notFound = (message: string) => new ApsError(404, 'NotFound', message);

@@ -2,14 +2,14 @@
 // unprovision, enable/disable (suspendable types), link/unlink per relation, declared custom
 // operations, and the application's upgrade. Every call passes trust, validation and (when it
 // changes something) the async protocol.
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
 import { AsyncProtocol, isAccepted } from './async-protocol.js';
 import { dispatch, fromStored, toStored } from './dispatch.js';
 import { isRecord } from '../util/errors.js';
-import { badRequest, notFound } from './errors.js';
+import { NOT_AN_OBJECT, badRequest, notFound } from './errors.js';
 import { createInstance } from './instance-creation.js';
-import type { ServiceType } from './schema-registry.js';
+import { bodyValidator, validatorOf, type ServiceType } from './schema-registry.js';
 import { verifyController } from './trust.js';
 import type { ApsCall, ApsOperation, Outcome } from './types.js';
 
@@ -81,6 +81,20 @@ function httpMethod(verb: string, operation: string): HTTPMethods {
   return method;
 }
 
+const ANSWERING: ReadonlySet<ApsOperation> = new Set(['provision', 'retrieve', 'configure']);
+
+/**
+ * The route's schemas: its path parameters; the resource body it takes (provision, configure);
+ * the resource it answers with, so the serializer writes declared properties only (no secret,
+ * nothing internal a record holds), on 200 and on the 202 that echoes the body.
+ */
+function schemaOf(route: RouteSpec, type: ServiceType): FastifySchema {
+  const params = route.url.includes(':linkedId') ? LINKED_PARAMS : route.url.includes(':id') ? ID_PARAMS : {};
+  if (!ANSWERING.has(route.operation)) return params;
+  const body = route.operation === 'retrieve' ? {} : { body: type.bodies[route.operation === 'provision' ? 'provision' : 'configure'] };
+  return { ...params, ...body, response: { 200: type.answer, 202: type.answer } };
+}
+
 /** Names one request to the resource: the controller repeats it with the same method and URL. */
 function jobKey(call: ApsCall, route: RouteSpec): string {
   const plain = route.operation === 'provision' || route.operation === 'configure' || route.operation === 'unprovision';
@@ -94,7 +108,7 @@ function header(req: FastifyRequest, name: string): string | undefined {
 
 function asObject(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
-  if (!isRecord(body)) throw badRequest('The request body must be a JSON object');
+  if (!isRecord(body)) throw NOT_AN_OBJECT();
   return body;
 }
 
@@ -142,8 +156,6 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
 
   async function handle(req: ApsRequest, reply: FastifyReply, route: RouteSpec, type: ServiceType): Promise<FastifyReply> {
     const call = buildCall(req, route, type);
-    if (route.operation === 'provision') schemas.validate(type.serviceId, 'provision', call.body);
-    if (route.operation === 'configure') schemas.validate(type.serviceId, 'configure', call.body);
     if (type.serviceId === 'app' && route.operation === 'provision') {
       if (call.instanceId && call.instanceId !== call.resourceId) throw badRequest('APS-Instance-ID differs from the new application resource id');
       call.instanceId = call.resourceId;
@@ -181,7 +193,8 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
       fastify.route<ApsRoute>({
         method: route.method,
         url: route.url,
-        schema: route.url.includes(':linkedId') ? LINKED_PARAMS : route.url.includes(':id') ? ID_PARAMS : undefined,
+        schema: schemaOf(route, type),
+        validatorCompiler: ({ schema, httpPart }) => httpPart === 'body' ? bodyValidator(type.serviceId, schema) : validatorOf(schema),
         // Metrics (and anything else that asks) read the APS service and operation from here.
         config: { aps: { service: type.serviceId, operation: operationLabel(route) } },
         handler: (req, reply) => handle(req, reply, route, type),

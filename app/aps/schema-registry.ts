@@ -1,9 +1,11 @@
 // APS type schemas (schemas/*.schema, apsVersion 2.0) as the router's source of truth: the
-// services, their relations and custom operations, and ajv validators for bodies.
+// services, their relations and custom operations, the JSON Schemas of the bodies the routes
+// validate (with ajv) and of the resources they answer (written by Fastify's serializer).
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { validationError } from './errors.js';
+import { isRecord } from '../util/errors.js';
+import { NOT_AN_OBJECT, validationError } from './errors.js';
 
 export interface ApsProperty {
   type: string;
@@ -54,9 +56,12 @@ export interface ApsSchema {
 export interface ServiceType {
   serviceId: string;
   schema: ApsSchema;
-  encrypted: string[];
-  validateProvision: ValidateFunction;
-  validateConfigure: ValidateFunction;
+  /** The declared properties a resource stores and answers with (its secrets are not among them). */
+  answered: string[];
+  /** What a provision and a configure body must be. */
+  bodies: Record<Mode, object>;
+  /** The resource as we answer it: only what this schema lists reaches the controller. */
+  answer: object;
 }
 
 const CORE_RESOURCE = 'http://aps-standard.org/types/core/resource/1.0';
@@ -71,7 +76,7 @@ const CORE_STRUCTURES: Record<string, object> = {
   Usage: { type: 'object', properties: { usage: NUMBER_OR_NULL } },
 };
 
-type Mode = 'provision' | 'configure';
+export type Mode = 'provision' | 'configure';
 
 function propertySchema(p: ApsProperty, schema: ApsSchema, mode: Mode): object {
   const [typeId, structure] = p.type.split('#');
@@ -119,6 +124,42 @@ export function bodySchema(schema: ApsSchema, mode: Mode): object {
   return root;
 }
 
+const ANSWER_ONLY = new Set(['default', 'required', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems']);
+
+/**
+ * A body schema as an answer schema: what the resource holds, as it is. Defaults and required
+ * lists go (the serializer would invent the one and refuse a record without the other), and
+ * every value may be null (it would write 0 or "" for a null).
+ */
+function asAnswer(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(asAnswer);
+  if (!isRecord(schema)) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (ANSWER_ONLY.has(key)) continue;
+    if (key === 'type') out.type = [...new Set([value, 'null'].flat())];
+    else out[key] = key === 'properties' && isRecord(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asAnswer(v)])) : asAnswer(value);
+  }
+  return out;
+}
+
+/**
+ * The resource we answer with: its aps id and type, its declared properties but the encrypted
+ * ones, and its single links. Everything else a record or an echoed body holds is left out.
+ */
+export function answerSchema(schema: ApsSchema): object {
+  const properties: Record<string, unknown> = {
+    aps: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' } } },
+  };
+  for (const [name, p] of Object.entries(schema.properties ?? {})) {
+    if (!p.encrypted) properties[name] = asAnswer(propertySchema(p, schema, 'configure'));
+  }
+  for (const [name, rel] of Object.entries(schema.relations ?? {})) {
+    if (!rel.collection) properties[name] = asAnswer(linkSchema(rel, 'configure'));
+  }
+  return { type: 'object', properties };
+}
+
 const PROPERTY_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false });
@@ -153,9 +194,9 @@ export class SchemaRegistry {
     this.types.set(serviceId, {
       serviceId,
       schema,
-      encrypted: Object.entries(schema.properties ?? {}).filter(([, p]) => p.encrypted).map(([n]) => n),
-      validateProvision: validatorOf(bodySchema(schema, 'provision')),
-      validateConfigure: validatorOf(bodySchema(schema, 'configure')),
+      answered: Object.entries(schema.properties ?? {}).filter(([, p]) => !p.encrypted).map(([n]) => n),
+      bodies: { provision: bodySchema(schema, 'provision'), configure: bodySchema(schema, 'configure') },
+      answer: answerSchema(schema),
     });
   }
 
@@ -163,13 +204,18 @@ export class SchemaRegistry {
     return this.types.get(serviceId);
   }
 
-  /** Validates (and fills defaults into) a body; throws a 400 naming the first bad property. */
-  validate(serviceId: string, mode: Mode, body: unknown): void {
-    const type = this.types.get(serviceId);
-    if (!type) return;
-    const validate = mode === 'provision' ? type.validateProvision : type.validateConfigure;
-    if (!validate(body)) throw validationError(`Invalid ${serviceId} resource: ${describe(validate.errors?.[0])}`);
-  }
+}
+
+/**
+ * A route's body validator (Fastify's custom compiler shape): fills in defaults, and answers a
+ * 400 naming the first bad property. An absent body is checked as {} (the handler reads it so).
+ */
+export function bodyValidator(serviceId: string, schema: object): (body: unknown) => true | { error: Error } {
+  const validate = validatorOf(schema);
+  return (body) => {
+    if (body !== null && body !== undefined && !isRecord(body)) return { error: NOT_AN_OBJECT() };
+    return validate(body ?? {}) || { error: validationError(`Invalid ${serviceId} resource: ${describe(validate.errors?.[0])}`) };
+  };
 }
 
 function describe(err: ErrorObject | undefined): string {

@@ -89,9 +89,9 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     return { ctx, profile };
   }
 
+  // The route's answer schema leaves out what the record keeps for itself (owner, suspend state).
   function view(rec: ResourceRecord): Record<string, unknown> {
-    const { owner: _owner, passwordGenerated: _generated, ...props } = withoutSuspendState(rec.props);
-    return resourceView(deps, SERVICE, rec.id, { ...props, login: rec.login, oxUserId: rec.oxUserId });
+    return resourceView(deps, SERVICE, rec.id, { ...rec.props, login: rec.login, oxUserId: rec.oxUserId });
   }
 
   /**

@@ -19,7 +19,8 @@ function checkProfile(props: ProfileProps): void {
 export function profileService(deps: ServiceDeps): ResourceService<ProfilesProvision, ProfilesProperties> {
   const { ledger } = deps;
   // combinationFlags is what OX showed of the tier's combination: ours, not the controller's.
-  const view = (id: string, { combinationFlags: _learned, ...props }: Record<string, unknown>) => resourceView(deps, SERVICE, id, props);
+  // The answer schema leaves out the access flags learned from OX (combinationFlags).
+  const view = (id: string, props: Record<string, unknown>) => resourceView(deps, SERVICE, id, props);
 
   async function reapply(call: ApsCall, previous: ProfileProps): Promise<number> {
     const mailboxes = await ledger.listResources({ instanceId: call.instanceId, kind: 'mailboxes', profileId: call.resourceId, states: ['ready', 'disabled'] });

@@ -28,13 +28,12 @@ export function resourceView(deps: ServiceDeps, service: string, id: string, pro
   return { ...props, aps: { id, type: deps.schemas.get(service)?.schema.id } };
 }
 
-/** The non-secret properties of a body that the type declares (unknown ones are not ours). */
+/** The properties of a body that the type declares and answers with (no secret, nothing unknown). */
 export function ownProperties<T extends object>(deps: ServiceDeps, service: string, body: T): Partial<T> {
-  const type = deps.schemas.get(service);
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(type?.schema.properties ?? {})) {
+  for (const name of deps.schemas.get(service)?.answered ?? []) {
     const value: unknown = Reflect.get(body, name);
-    if (!spec.encrypted && value !== undefined) out[name] = value;
+    if (value !== undefined) out[name] = value;
   }
   // A subset of the body's own (schema) properties, so of its type.
   return out as Partial<T>;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MASTER_PASSWORD, contextBody, startStack, uuid } from '../helper.js';
+import { MASTER_PASSWORD, contextBody, mailboxBody, startStack, uuid } from '../helper.js';
 import { TestController } from '../../tools/controller.js';
 
 t.test('instance creation stores the certificates, encrypted key, and trusts only that controller', async (t) => {
@@ -170,4 +170,33 @@ t.test('no secret that was sent appears in any log line', async (t) => {
   t.ok(log.length > 0);
   const key = (await stack.endpoint.ledger.getInstance(stack.instanceId))!.secrets.instanceKey;
   for (const secret of [MASTER_PASSWORD, key.split('\n')[1], key.split('\n')[5]]) t.notOk(log.includes(secret), 'secret absent from logs');
+});
+
+t.test('answers hold what the type declares: no secret, nothing the record keeps for itself', async (t) => {
+  const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '300' } });
+  const { ctx, profile } = await stack.withContext();
+  const mailboxes = JSON.parse(readFileSync(join('schemas', 'mailboxes.schema'), 'utf8'));
+  const declared = new Set(['aps', ...Object.keys(mailboxes.properties ?? {}), ...Object.keys(mailboxes.relations ?? {})]);
+  const password = 'Echo-Pass-2024';
+  const id = uuid();
+  const body = mailboxBody(id, ctx, profile, { login: 'echo', email: 'echo@x.example', displayName: 'Echo', password, internalNote: 'mine' });
+  stack.sim.latencyMs = 400;
+  const accepted = await stack.call('POST', '/mailboxes', { body });
+  t.equal(accepted.status, 202, accepted.text);
+  t.equal(accepted.json.login, 'echo', 'the 202 echoes the declared properties');
+  t.notMatch(accepted.text, password, 'but not the password it was sent');
+  t.notOk('internalNote' in accepted.json, 'nor a property the type does not declare');
+  stack.sim.latencyMs = 0;
+  const { final } = await stack.settle('POST', '/mailboxes', { body, phase: 'async' }, accepted);
+  t.equal(final.status, 200, final.text);
+  t.notMatch(final.text, password);
+
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/disable`)).status, 204);
+  const stored = await stack.endpoint.ledger.getResource(stack.instanceId, id);
+  t.ok(stored && 'savedMailEnabled' in stored.props && 'passwordGenerated' in stored.props, 'the ledger keeps what a suspend saved, and whether the password was generated');
+  const got = await stack.call('GET', `/mailboxes/${id}`);
+  t.equal(got.status, 200);
+  t.same(Object.keys(got.json).filter((k) => !declared.has(k)), [], 'the answer has declared properties only');
+  t.equal(got.json.oxUserId, stored?.oxUserId);
+  t.notMatch(got.text, password);
 });
