@@ -14,6 +14,7 @@ import apsRoutes from './aps/routes.js';
 import healthRoutes from './routes/health.js';
 import ssoPlugin from './plugins/sso.js';
 import metricsPlugin from './plugins/metrics.js';
+import oauthPlugin from './plugins/oauth.js';
 import pressurePlugin from './plugins/pressure.js';
 import ssoRoutes, { type SsoRoutesOptions } from './routes/sso.js';
 import { renderInvalidPage } from './sso/login-page.js';
@@ -26,8 +27,10 @@ export interface AppOptions {
 export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts) {
   // The controller may send Content-Type: application/json with an empty body (DELETE, PUT /enable).
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.decorateRequest('rawBody', null);
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '' || typeof body !== 'string') return done(null, undefined);
+    req.rawBody = body; // an OAuth signature may cover these bytes (oauth_body_hash)
     void parseJson(req, body, done);
   });
   fastify.addHook('onRequest', async (req, reply) => {
@@ -39,6 +42,7 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   await fastify.register(pressurePlugin);
   await fastify.register(ledgerPlugin);
   await fastify.register(metricsPlugin);
+  await fastify.register(oauthPlugin);
   await fastify.register(schemasPlugin);
   await fastify.register(oxPlugin);
   await fastify.register(controllersPlugin);

@@ -24,6 +24,7 @@ const schema = {
     METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     CONTROLLER_CA_FILE: { type: 'string', minLength: 1 },
     OX_CA_FILE: { type: 'string', minLength: 1 },
+    OAUTH_CLIENTS_FILE: { type: 'string', minLength: 1 },
     TRUST_PROXY: { type: 'string' },
     SSO_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     SSO_HOST: { type: 'string', minLength: 1 },
@@ -62,6 +63,8 @@ export interface Config {
   CONTROLLER_TIMEOUT_MS: number;
   /** PEM of the CA behind OX's HTTPS login (single sign-on calls OX's tokenLogin); unset = system CAs. */
   OX_CA_FILE?: string;
+  /** APS Connect: a JSON object of OAuth consumer key → secret; unset = certificate instances only. */
+  OAUTH_CLIENTS_FILE?: string;
   /** Proxies (addresses/CIDRs) whose X-Forwarded-For names the browser; unset = none is trusted. */
   TRUST_PROXY?: string;
   /** A separate listener for the single sign-on pages only (customers' browsers). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // ox-aps: the operator's command-line tool.
 //   ox-aps check --url <OX SOAP URL> [--login <master>] [--password-file <file>]
-//   ox-aps instances | resources [--instance <id>] [--kind <kind>] | retry <aps-id> | demo
+//   ox-aps instances | resources [--instance <id>] [--kind <kind>] | retry <aps-id> | oauth … | demo
 // Ledger commands read the endpoint's configuration from the environment (DATA_DIR, DATABASE_URL,
 // SECRET_KEY / SECRET_KEY_FILE).
 import { createInterface } from 'node:readline';
@@ -21,6 +21,9 @@ const USAGE = `usage: ox-aps <command>
   resources [--instance <id>] [--kind contexts|mailboxes|profiles|mobility]
                                      provisioned resources with their state and last error
   retry <aps-id>                     re-runs the failed background jobs of a resource
+  oauth list | add [<key>] [--secret-file <file>] | remove <key> [--force]
+                                     APS Connect consumer keys in OAUTH_CLIENTS_FILE; add makes a key and
+                                     secret when none are given and prints them once, for the controller
   demo [--port <n>]                  OX simulator + endpoint + scripted controller (see npm run demo)`;
 
 function fail(message: string): never {
@@ -117,6 +120,59 @@ async function withLedger<T>(fn: (ledger: Ledger, config: Config) => Promise<T>)
   }
 }
 
+/** The instances bound to a consumer key (none when there is no ledger yet). */
+async function instancesOf(key: string): Promise<string[]> {
+  try {
+    return await withLedger(async (ledger) => (await ledger.listInstances()).filter((i) => i.oauthKey === key).map((i) => i.id));
+  } catch {
+    return [];
+  }
+}
+
+async function oauth(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({ args: rest, options: { 'secret-file': { type: 'string' }, force: { type: 'boolean' } }, allowPositionals: true });
+    } catch (err) {
+      return usageError(`ox-aps oauth: ${errorMessage(err).split('. ')[0]}`);
+    }
+  })();
+  const { loadConfig } = await import('../app/config.js');
+  const { isConsumerKey, readClientsFile, writeClientsFile } = await import('../app/aps/oauth-clients.js');
+  const file = loadConfig().OAUTH_CLIENTS_FILE ?? fail('OAUTH_CLIENTS_FILE is not set: name the file that holds the APS Connect keys (the endpoint reads the same)');
+  const { existsSync } = await import('node:fs');
+  const clients = existsSync(file) ? readClientsFile(file) : new Map<string, string>();
+  switch (action) {
+    case 'list':
+      return table(await Promise.all([...clients.keys()].map(async (key) => ({ key, instances: (await instancesOf(key)).join(' ') }))));
+    case 'add': {
+      const { randomBytes, randomUUID } = await import('node:crypto');
+      const key = positionals[0] ?? `apsconnect-${randomUUID().replaceAll('-', '')}`;
+      if (!isConsumerKey(key)) usageError('ox-aps oauth add: a key is 1 to 200 printable ASCII characters');
+      if (clients.has(key)) fail(`consumer key ${key} exists already in ${file}; remove it first to give it a new secret`);
+      const secretFile = values['secret-file'];
+      const secret = secretFile ? readSettingFile('--secret-file', secretFile).trim() : randomBytes(24).toString('base64url');
+      if (!secret) fail('the secret file is empty');
+      writeClientsFile(file, new Map([...clients, [key, secret]]));
+      console.log(`added consumer key ${key} to ${file}; a running endpoint uses it within a second`);
+      if (!secretFile) console.log(`key:    ${key}\nsecret: ${secret}\n(enter both in the controller when you create the APS Connect instance; the secret is not shown again)`);
+      return;
+    }
+    case 'remove': {
+      const key = positionals[0] ?? usageError('ox-aps oauth remove: a consumer key is required');
+      if (!clients.has(key)) fail(`no consumer key ${key} in ${file}`);
+      const bound = await instancesOf(key);
+      if (bound.length && !values.force) fail(`consumer key ${key} signs application instance(s) ${bound.join(', ')}: they stop working without it (--force removes it anyway)`);
+      clients.delete(key);
+      writeClientsFile(file, clients);
+      return void console.log(`removed consumer key ${key} from ${file}`);
+    }
+    default:
+      return usageError(`ox-aps oauth: list, add or remove, not "${action ?? ''}"`);
+  }
+}
+
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
@@ -151,6 +207,8 @@ async function main(): Promise<void> {
         console.log(`queued ${failed.length} job(s) for ${id}; a running endpoint retries within a second`);
       });
     }
+    case 'oauth':
+      return oauth(rest);
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       return runDemo(rest);

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../app/config.js';
 import { buildServer } from '../app/server.js';
 import { OxSimulator, type SimulatorOptions } from '../tools/ox-sim/server.js';
-import { TestController, type CallOptions, type CallResult } from '../tools/controller.js';
+import { TestController, type CallOptions, type CallResult, type Signer } from '../tools/controller.js';
 
 export const MASTER_PASSWORD = 'Master-Pass-4711';
 
@@ -26,6 +26,8 @@ export interface StackOptions {
   settings?: Record<string, unknown>;
   /** Let the endpoint generate its own TLS certificate into DATA_DIR (as `npm start` does). */
   generatedTls?: boolean;
+  /** APS Connect: the endpoint knows this key and secret; the controller signs with the signer. */
+  oauth?: { key: string; secret: string; signer: Signer };
 }
 
 export class Stack {
@@ -38,7 +40,8 @@ export class Stack {
   instanceId = '';
   /** Every password, key line and SSO token this stack sent or received: none may reach a log. */
   readonly secrets = new Set<string>([MASTER_PASSWORD]);
-  private env: Record<string, string> = {};
+  /** The environment the endpoint runs with. */
+  env: Record<string, string> = {};
   /** The single sign-on listener's base URL, when SSO_PORT is set. */
   publicUrl = '';
 
@@ -48,8 +51,16 @@ export class Stack {
     this.sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD, ...this.opts.sim }).start();
     this.controller = await new TestController().start();
     if (!this.opts.generatedTls) this.provideTls();
+    const { oauth } = this.opts;
+    if (oauth) {
+      writeFileSync(join(this.dataDir, 'oauth-clients.json'), JSON.stringify({ [oauth.key]: oauth.secret }), { mode: 0o600 });
+      this.controller.signer = oauth.signer;
+      this.controller.oauthKeys.add(oauth.key);
+      this.secrets.add(oauth.secret);
+    }
     this.env = {
       DATA_DIR: this.dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug',
+      ...(oauth ? { OAUTH_CLIENTS_FILE: join(this.dataDir, 'oauth-clients.json') } : {}),
       SYNC_BUDGET_MS: '3000', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '2000',
       // Tests generate RSA keys synchronously in this process; only the overload test wants 503s.
       MAX_EVENT_LOOP_DELAY_MS: '0',
@@ -153,7 +164,8 @@ export class Stack {
 
   /** Creates an application instance the way the controller does; remembers its id. */
   async createInstance(extra: Record<string, unknown> = {}): Promise<CallResult> {
-    const inst = this.controller.newInstance();
+    // An APS Connect instance is created by a signed request without certificates.
+    const inst = this.opts.oauth ? { id: randomUUID(), x509: undefined } : this.controller.newInstance();
     const res = await this.call('POST', '/app', {
       instanceId: inst.id,
       body: { aps: { id: inst.id, type: 'http://ox-connector.org/aps/app/1.0', status: 'aps:provisioning', x509: inst.x509 }, ...this.settings(extra) },

@@ -18,7 +18,12 @@ export interface CallOptions {
   phase?: 'sync' | 'async';
   transactionId?: string;
   headers?: Record<string, string>;
+  /** Sign with OAuth (an APS Connect instance) instead of the controller certificate; the default is the controller's signer. */
+  signer?: Signer | 'none';
 }
+
+/** Answers the Authorization header of a request (APS Connect: OAuth 1.0a with the instance's key). */
+export type Signer = (method: string, url: string) => string;
 
 export interface CallResult {
   status: number;
@@ -35,7 +40,14 @@ export class TestController {
   readonly ca = new TestCa();
   readonly identity: Issued = this.ca.issue('aps-controller');
   readonly resources = new Map<string, Record<string, unknown>>();
-  readonly received: Array<{ method: string; url: string; instanceCertOk: boolean; transactionId?: string }> = [];
+  readonly received: Array<{ method: string; url: string; instanceCertOk: boolean; transactionId?: string; authorization?: string }> = [];
+  /** APS Connect: signs the controller's calls when set (they then present no certificate). */
+  signer?: Signer;
+  /**
+   * APS Connect: consumer keys whose OAuth-signed callbacks are accepted. The signature itself is
+   * the test's to check (with a signer of its own, from `received`).
+   */
+  readonly oauthKeys = new Set<string>();
   /** Instance certificates the controller accepts on its REST API. */
   readonly instanceCerts = new Set<string>();
   /** Event subscriptions resources made (POST aps/2/resources/<id>/aps/subscriptions). */
@@ -55,8 +67,11 @@ export class TestController {
   async start(): Promise<this> {
     this.server = https.createServer({ ...this.identity, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       const peer = (req.socket as TLSSocket).getPeerCertificate()?.raw;
-      const ok = Boolean(peer && [...this.instanceCerts].some((c) => pemToDer(c).equals(peer)));
-      this.received.push({ method: req.method ?? '', url: req.url ?? '', instanceCertOk: ok, transactionId: req.headers['aps-transaction-id'] as string | undefined });
+      const authorization = req.headers.authorization;
+      const signedKey = /oauth_consumer_key="([^"]*)"/.exec(authorization ?? '')?.[1];
+      const certOk = Boolean(peer && [...this.instanceCerts].some((c) => pemToDer(c).equals(peer)));
+      const ok = certOk || Boolean(signedKey && this.oauthKeys.has(decodeURIComponent(signedKey)));
+      this.received.push({ method: req.method ?? '', url: req.url ?? '', instanceCertOk: certOk, transactionId: req.headers['aps-transaction-id'] as string | undefined, authorization });
       if (!ok) return void res.writeHead(403).end('{"message":"bad certificate"}');
       switch (this.misbehave.shift()) {
         case '404': return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"not found"}');
@@ -157,7 +172,10 @@ export class TestController {
 
   call(base: string, method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
     const payload = opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+    const url = new URL(path, base);
+    const signer = opts.signer === 'none' ? undefined : opts.signer ?? this.signer;
     const headers: Record<string, string> = {
+      ...(signer ? { authorization: signer(method, url.href) } : {}),
       'APS-Controller-URI': this.uri,
       'APS-Transaction-ID': opts.transactionId ?? randomUUID(),
       'APS-Request-Phase': opts.phase ?? 'sync',
@@ -166,7 +184,7 @@ export class TestController {
       ...opts.headers,
     };
     return new Promise((resolve, reject) => {
-      const req = https.request(new URL(path, base), { method, headers, agent: this.agent(opts.as) }, (res) => {
+      const req = https.request(url, { method, headers, agent: this.agent(opts.as ?? (signer ? 'none' : undefined)) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {

@@ -1,20 +1,27 @@
 // Calls to the APS controller (APS-Controller-URI + aps/2/...) with the instance's certificate
-// and key (mutual TLS), passing the transaction id. One keep-alive agent per instance.
+// and key (mutual TLS) or, for an APS Connect instance, signed with its OAuth consumer key and
+// secret (each attempt anew), passing the transaction id. One keep-alive agent per instance.
 import https from 'node:https';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { ApsError } from './errors.js';
+import { authorizationHeader } from './oauth.js';
 
 export interface ControllerIdentity {
   instanceId: string;
   controllerUri: string;
+  /** PEM; empty for an OAuth instance created without certificates. */
   cert: string;
   key: string;
+  /** APS Connect: the consumer key the calls are signed with. */
+  oauthKey?: string | null;
 }
 
 export interface ControllerClientOptions {
   timeoutMs: number;
   /** PEM of the CA that signs the controller's server certificate; unset = not verified (as APS samples do). */
   ca?: string;
+  /** The secret of an OAuth consumer key (OAUTH_CLIENTS_FILE), looked up at each call. */
+  secretOf?: (key: string) => string | undefined;
   log: Logger;
 }
 
@@ -28,13 +35,13 @@ export class ControllerClients {
     if (!entry || entry.cert !== identity.cert) {
       entry?.agent.destroy();
       const agent = new https.Agent({
-        keepAlive: true, maxSockets: 16, cert: identity.cert, key: identity.key,
+        keepAlive: true, maxSockets: 16, cert: identity.cert || undefined, key: identity.key || undefined,
         ca: this.opts.ca, rejectUnauthorized: Boolean(this.opts.ca),
       });
       entry = { agent, cert: identity.cert };
       this.agents.set(identity.instanceId, entry);
     }
-    return new ControllerClient(identity.controllerUri, entry.agent, this.opts, transactionId);
+    return new ControllerClient(identity.controllerUri, entry.agent, this.opts, transactionId, identity.oauthKey ?? undefined);
   }
 
   /** Drops an instance's connections (the instance was deleted). */
@@ -59,6 +66,7 @@ export class ControllerClient {
     private readonly agent: https.Agent,
     private readonly opts: ControllerClientOptions,
     private readonly transactionId?: string,
+    private readonly oauthKey?: string,
   ) {}
 
   getResource<T = Record<string, unknown>>(id: string): Promise<T> {
@@ -72,6 +80,13 @@ export class ControllerClient {
     if (payload) headers['content-type'] = 'application/json';
     if (this.transactionId) headers['APS-Transaction-ID'] = this.transactionId;
     const what = `${method} ${url.pathname}`;
+    if (this.oauthKey) {
+      const secret = this.opts.secretOf?.(this.oauthKey);
+      if (!secret) {
+        return Promise.reject(new ApsError(502, 'OAuthKeyUnknown', `Cannot sign ${what}: the instance's consumer key ${this.oauthKey} is not in OAUTH_CLIENTS_FILE (ox-aps oauth add)`));
+      }
+      headers.authorization = authorizationHeader(method, url.href, this.oauthKey, secret);
+    }
     return new Promise<T>((resolve, reject) => {
       const req = https.request(url, { method, headers, agent: this.agent, timeout: this.opts.timeoutMs }, (res) => {
         const chunks: Buffer[] = [];

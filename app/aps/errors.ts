@@ -27,6 +27,7 @@ export const badRequest = (message: string) => new ApsError(400, 'BadRequest', m
 /** Every route that reads a body refuses one that is not a JSON object with this. */
 export const NOT_AN_OBJECT = () => badRequest('The request body must be a JSON object');
 export const validationError = (message: string) => new ApsError(400, 'ValidationError', message);
+export const unauthorized = (message: string) => new ApsError(401, 'Unauthorized', message);
 export const forbidden = (message: string) => new ApsError(403, 'Forbidden', message);
 export const notFound = (message: string) => new ApsError(404, 'NotFound', message);
 export const conflict = (message: string) => new ApsError(409, 'Conflict', message);

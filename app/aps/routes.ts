@@ -11,6 +11,7 @@ import { NOT_AN_OBJECT, badRequest, notFound } from './errors.js';
 import { createInstance } from './instance-creation.js';
 import { bodyValidator, validatorOf, type ServiceType } from './schema-registry.js';
 import { verifyController } from './trust.js';
+import { isOAuthSigned } from './oauth.js';
 import type { ApsCall, ApsOperation, Outcome } from './types.js';
 
 const SUSPENDABLE = 'http://aps-standard.org/types/core/suspendable/1.0';
@@ -140,6 +141,10 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
   fastify.addHook('onReady', async () => asyncProtocol.start());
   fastify.addHook('onClose', async () => asyncProtocol.stop());
 
+  async function checkSignature(req: FastifyRequest): Promise<void> {
+    if (isOAuthSigned(req.headers.authorization)) req.oauthKey = await fastify.oauth.verify(req);
+  }
+
   function buildCall(req: ApsRequest, route: RouteSpec, type: ServiceType): ApsCall {
     const params = req.params;
     const body = asObject(req.body);
@@ -197,11 +202,13 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
         validatorCompiler: ({ schema, httpPart }) => httpPart === 'body' ? bodyValidator(type.serviceId, schema) : validatorOf(schema),
         // Metrics (and anything else that asks) read the APS service and operation from here.
         config: { aps: { service: type.serviceId, operation: operationLabel(route) } },
+        // A signed request is checked before its body: a bad signature is 401 whatever it carries.
+        preValidation: checkSignature,
         handler: (req, reply) => handle(req, reply, route, type),
       });
     }
   }
-}, { name: 'aps-routes', dependencies: ['ledger', 'aps-services', 'aps-schemas', 'config', 'controllers'] });
+}, { name: 'aps-routes', dependencies: ['ledger', 'aps-services', 'aps-schemas', 'config', 'controllers', 'oauth'] });
 
 declare module 'fastify' {
   interface FastifyInstance {

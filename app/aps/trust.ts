@@ -1,11 +1,12 @@
 // Who may call: the controller whose certificate was stored when the instance was created
-// (compared byte for byte), and for instance creation only addresses in APS_ALLOW_FROM.
+// (compared byte for byte) or, for an APS Connect instance, a request signed with its consumer
+// key; and for instance creation only addresses in APS_ALLOW_FROM.
 import { X509Certificate } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { InstanceRecord } from '../store/ledger.js';
 import { pemToDer } from '../util/tls.js';
-import { badRequest, forbidden } from './errors.js';
+import { badRequest, forbidden, unauthorized } from './errors.js';
 
 // The peer certificate of a keep-alive connection does not change: read it once per socket.
 const peerBySocket = new WeakMap<object, Buffer | null>();
@@ -30,9 +31,17 @@ export function sameCertificate(der: Buffer | undefined, pem: string): boolean {
   }
 }
 
-/** Throws 403 unless the request carries the instance's controller certificate. */
+/**
+ * Throws unless the request comes from the instance's controller: 403 without its certificate;
+ * for an OAuth instance, 401 unless signed (checked before) with the key it was created with.
+ */
 export function verifyController(req: FastifyRequest, instanceId: string, instance: InstanceRecord | undefined): asserts instance {
   if (!instance) throw forbidden(`Unknown application instance ${instanceId}: it was never created on this endpoint`);
+  if (instance.oauthKey) {
+    if (!req.oauthKey) throw unauthorized(`Application instance ${instanceId} is an APS Connect (OAuth) instance: requests must be signed with its consumer key`);
+    if (req.oauthKey !== instance.oauthKey) throw unauthorized(`The request is signed with a consumer key other than the one application instance ${instanceId} was created with`);
+    return;
+  }
   const peer = peerCertificate(req);
   if (!peer) throw forbidden('A client certificate is required: present the APS controller certificate');
   if (!sameCertificate(peer, instance.controllerCert)) {

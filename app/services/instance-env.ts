@@ -61,6 +61,6 @@ function traceTo(log: Logger): (entry: OxTraceEntry) => void {
 export function controllerFor(deps: ServiceDeps, call: ApsCall, instance: InstanceRecord): ControllerClient {
   return deps.controllers.for({
     instanceId: instance.id, controllerUri: call.controllerUri || instance.controllerUri,
-    cert: instance.instanceCert, key: instance.secrets.instanceKey ?? '',
+    cert: instance.instanceCert, key: instance.secrets.instanceKey ?? '', oauthKey: instance.oauthKey,
   }, call.transactionId);
 }

@@ -9,6 +9,7 @@ export const INSTANCE_FIELDS: FieldMap = {
   controllerUri: ['controller_uri', 'plain'],
   controllerCert: ['controller_cert', 'plain'],
   instanceCert: ['instance_cert', 'plain'],
+  oauthKey: ['oauth_key', 'plain'],
   secrets: ['secrets', 'sealed'],
   settings: ['settings', 'json'],
   lastError: ['last_error', 'plain'],

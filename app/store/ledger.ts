@@ -23,8 +23,11 @@ export type ResourceState = 'provisioning' | 'ready' | 'disabled' | 'deleting' |
 export interface InstanceRecord {
   id: string;
   controllerUri: string;
+  /** PEM; empty for an OAuth instance created without certificates. */
   controllerCert: string;
   instanceCert: string;
+  /** The OAuth consumer key the instance was created with (APS Connect); unset in certificate mode. */
+  oauthKey?: string | null;
   /** Secret values: the instance's private key, the OX master password… */
   secrets: Record<string, string>;
   /** Non-secret settings of the application resource. */
@@ -154,6 +157,12 @@ export interface Ledger {
   /** Deletes and returns the token if it exists and has not expired (single use). */
   takeSsoToken(hash: string, now: number): Promise<SsoTokenRecord | undefined>;
   pruneSsoTokens(now: number): Promise<number>;
+  /**
+   * Records a signed request's nonce (a digest of key, nonce and timestamp) until it expires:
+   * true the first time, false for a replay. Shared by every replica on one ledger.
+   */
+  useNonce(id: string, expiresAt: number): Promise<boolean>;
+  pruneNonces(now: number): Promise<number>;
 
   close(): Promise<void>;
 }

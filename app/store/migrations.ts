@@ -99,4 +99,14 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE sso_tokens ADD COLUMN issued_to TEXT
     `,
   },
+  {
+    version: 5,
+    sql: `
+      ALTER TABLE instances ADD COLUMN oauth_key TEXT;
+      CREATE TABLE oauth_nonces (
+        id TEXT PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+      )
+    `,
+  },
 ];

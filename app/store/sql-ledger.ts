@@ -286,4 +286,12 @@ export abstract class SqlLedger implements Ledger {
   async pruneSsoTokens(now: number): Promise<number> {
     return (await this.run('DELETE FROM sso_tokens WHERE expires_at <= ?', [now])).changes;
   }
+
+  async useNonce(id: string, expiresAt: number): Promise<boolean> {
+    return (await this.run('INSERT INTO oauth_nonces (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [id, expiresAt])).changes === 1;
+  }
+
+  async pruneNonces(now: number): Promise<number> {
+    return (await this.run('DELETE FROM oauth_nonces WHERE expires_at <= ?', [now])).changes;
+  }
 }

@@ -1,9 +1,10 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OxSimulator } from '../../tools/ox-sim/server.js';
+import { authorizationHeader } from '../../app/aps/oauth.js';
 import { MASTER_PASSWORD, contextBody, startStack, uuid } from '../helper.js';
 
 function cli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; out: string }> {
@@ -124,4 +125,46 @@ t.test('npm run demo walks the flow, prints working one-time links, stops cleanl
   child.kill('SIGINT');
   t.equal(await exited, 0);
   t.match(out, /Demo stopped\./);
+});
+
+t.test('oauth: keys for APS Connect instances, added without a restart, never removed from under an instance', async (t) => {
+  const key = 'apsconnect-cli-test-key-1';
+  const secret = 'cli-test-secret-1';
+  const signer = (k: string, s: string) => (method: string, url: string) => authorizationHeader(method, url, k, s);
+  const stack = await startStack(t, { oauth: { key, secret, signer: signer(key, secret) } });
+  await stack.createInstance();
+  const file = stack.env.OAUTH_CLIENTS_FILE ?? '';
+  const env = { DATA_DIR: stack.dataDir, OAUTH_CLIENTS_FILE: file };
+
+  const list = await cli(['oauth', 'list'], { env });
+  t.equal(list.code, 0, list.out);
+  t.match(list.out, new RegExp(`${key}\\s+${stack.instanceId}`), 'each key with the instances it signs');
+  t.notMatch(list.out, secret, 'no secret listed');
+
+  const added = await cli(['oauth', 'add'], { env });
+  t.equal(added.code, 0, added.out);
+  const newKey = /key:\s+(\S+)/.exec(added.out)?.[1] ?? '';
+  const newSecret = /secret:\s+(\S+)/.exec(added.out)?.[1] ?? '';
+  t.match(newKey, /^apsconnect-[0-9a-f]{32}$/);
+  t.same(JSON.parse(readFileSync(file, 'utf8')), { [key]: secret, [newKey]: newSecret }, 'the file holds both keys');
+  t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
+  t.equal((await cli(['oauth', 'add', key], { env })).code, 1, 'an existing key is not overwritten');
+
+  await new Promise((r) => setTimeout(r, 1100)); // the endpoint looks at the file at most once a second
+  const second = uuid();
+  stack.instanceId = '';
+  const made = await stack.call('POST', '/app', {
+    instanceId: second, signer: signer(newKey, newSecret), body: { aps: { id: second, type: 'http://ox-connector.org/aps/app/1.0' }, ...stack.settings() },
+  });
+  t.equal(made.status, 200, `the running endpoint took the new key: ${made.text}`);
+
+  const refused = await cli(['oauth', 'remove', key], { env });
+  t.equal(refused.code, 1);
+  t.match(refused.out, /signs application instance/);
+  const removed = await cli(['oauth', 'remove', key, '--force'], { env });
+  t.equal(removed.code, 0, removed.out);
+  t.same(Object.keys(JSON.parse(readFileSync(file, 'utf8'))), [newKey]);
+  const unset = await cli(['oauth', 'list'], { env: { DATA_DIR: stack.dataDir, OAUTH_CLIENTS_FILE: '' } });
+  t.equal(unset.code, 1);
+  t.match(unset.out, /OAUTH_CLIENTS_FILE is not set/);
 });

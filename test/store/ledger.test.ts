@@ -174,6 +174,20 @@ for (const backend of backends) {
       t.equal(await ledger.takeSsoToken('h2', Date.now()), undefined, 'expired');
     });
 
+    t.test('OAuth: an instance keeps its consumer key; each nonce is taken once until it expires', async (t) => {
+      const inst = { id: 'i-oauth', controllerUri: 'https://c/', controllerCert: '', instanceCert: '', oauthKey: 'hub-key', secrets: {}, settings: {}, createdAt: now, updatedAt: now };
+      t.equal(await ledger.createInstance(inst), true);
+      t.equal((await ledger.getInstance('i-oauth'))?.oauthKey, 'hub-key');
+      t.equal((await ledger.getInstance('i1'))?.oauthKey ?? null, null, 'a certificate instance has none');
+      const [a, b] = await Promise.all([ledger.useNonce('n1', Date.now() + 60_000), ledger.useNonce('n1', Date.now() + 60_000)]);
+      t.same([a, b].sort(), [false, true], 'two replicas at once: one wins');
+      t.equal(await ledger.useNonce('n1', Date.now() + 60_000), false, 'a replay later');
+      await ledger.useNonce('n-old', Date.now() - 1);
+      t.equal(await ledger.pruneNonces(Date.now()), 1, 'only the expired one is pruned');
+      t.equal(await ledger.useNonce('n1', Date.now() + 60_000), false, 'the live one stays');
+      await ledger.deleteInstance('i-oauth');
+    });
+
     t.test('reopening keeps everything and migrates nothing twice', async (t) => {
       const reopened = await backend.open();
       t.teardown(() => reopened.close());

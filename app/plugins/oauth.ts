@@ -1,0 +1,51 @@
+// APS Connect (OAuth) requests: the consumer keys of OAUTH_CLIENTS_FILE, and the check of a
+// signed request (signature over the public URL, ±600 s, each nonce once on the shared ledger).
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { unauthorized } from '../aps/errors.js';
+import { TIMESTAMP_WINDOW_S, checkSignature } from '../aps/oauth.js';
+import { OAuthClients } from '../aps/oauth-clients.js';
+
+export interface OAuthGate {
+  clients: OAuthClients;
+  /** The request's verified consumer key; 401 with the reason when the signature does not hold. */
+  verify(req: FastifyRequest): Promise<string>;
+}
+
+export default fp(async (fastify) => {
+  const { config, ledger } = fastify;
+  const clients = new OAuthClients(config.OAUTH_CLIENTS_FILE);
+  const gate: OAuthGate = {
+    clients,
+    async verify(req) {
+      if (!clients.enabled) throw unauthorized('This endpoint serves no OAuth instances: set OAUTH_CLIENTS_FILE to serve APS Connect');
+      const check = checkSignature({
+        method: req.method, url: `${config.PUBLIC_URL}${req.url}`, authorization: req.headers.authorization, body: req.rawBody ?? undefined,
+      }, (key) => clients.secretOf(key));
+      if (!check.ok) throw unauthorized(`OAuth: ${check.reason}`);
+      const id = createHash('sha256').update(`${check.key}\n${check.nonce}\n${check.timestamp}`).digest('base64url');
+      if (!await ledger.useNonce(id, (check.timestamp + TIMESTAMP_WINDOW_S + 1) * 1000)) {
+        throw unauthorized('OAuth: this nonce was used before (a replayed request); sign every request anew');
+      }
+      return check.key;
+    },
+  };
+  fastify.decorate('oauth', gate);
+  fastify.decorateRequest('oauthKey', null);
+  const timer = setInterval(() => void ledger.pruneNonces(Date.now()).catch(() => undefined), 60_000);
+  timer.unref();
+  fastify.addHook('onClose', async () => clearInterval(timer));
+}, { name: 'oauth', dependencies: ['ledger', 'config'] });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    oauth: OAuthGate;
+  }
+  interface FastifyRequest {
+    /** The consumer key a valid OAuth signature names (APS Connect instances); null otherwise. */
+    oauthKey: string | null;
+    /** The request body as it arrived (JSON bodies), for oauth_body_hash. */
+    rawBody: string | null;
+  }
+}
