@@ -25,6 +25,8 @@ const schema = {
     CONTROLLER_CA_FILE: { type: 'string', minLength: 1 },
     OX_CA_FILE: { type: 'string', minLength: 1 },
     OAUTH_CLIENTS_FILE: { type: 'string', minLength: 1 },
+    OAUTH_SIGNED_URL: { type: 'string', enum: ['public', 'forwarded'], default: 'public' },
+    APS_PLAIN_HTTP: { type: 'boolean', default: false },
     TRUST_PROXY: { type: 'string' },
     SSO_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     SSO_HOST: { type: 'string', minLength: 1 },
@@ -65,6 +67,10 @@ export interface Config {
   OX_CA_FILE?: string;
   /** APS Connect: a JSON object of OAuth consumer key → secret; unset = certificate instances only. */
   OAUTH_CLIENTS_FILE?: string;
+  /** The URL an OAuth signature is checked against: PUBLIC_URL + path, or the forwarded scheme and host. */
+  OAUTH_SIGNED_URL: 'public' | 'forwarded';
+  /** Plain HTTP on PORT behind a TLS-terminating proxy: APS Connect (OAuth) instances only. */
+  APS_PLAIN_HTTP: boolean;
   /** Proxies (addresses/CIDRs) whose X-Forwarded-For names the browser; unset = none is trusted. */
   TRUST_PROXY?: string;
   /** A separate listener for the single sign-on pages only (customers' browsers). */
@@ -127,6 +133,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.TRUST_PROXY) parseAllowFrom(parsed.TRUST_PROXY, 'TRUST_PROXY');
   if (Boolean(parsed.SSO_TLS_CERT_FILE) !== Boolean(parsed.SSO_TLS_KEY_FILE)) {
     throw new ConfigError('SSO_TLS_CERT_FILE and SSO_TLS_KEY_FILE go together: set both (HTTPS) or neither (plain HTTP behind a proxy)');
+  }
+  if (parsed.APS_PLAIN_HTTP && !parsed.OAUTH_CLIENTS_FILE) {
+    throw new ConfigError('APS_PLAIN_HTTP serves APS Connect (OAuth) instances only: set OAUTH_CLIENTS_FILE too (certificate instances need TLS end to end)');
+  }
+  if (parsed.OAUTH_SIGNED_URL === 'forwarded' && !parsed.TRUST_PROXY) {
+    throw new ConfigError('OAUTH_SIGNED_URL=forwarded reads X-Forwarded-Proto and X-Forwarded-Host from TRUST_PROXY addresses only: set TRUST_PROXY to the ingress');
   }
   if (parsed.SSO_PORT !== undefined && parsed.SSO_PORT !== 0 && parsed.SSO_PORT === parsed.PORT) throw new ConfigError('SSO_PORT must differ from PORT');
   return parsed;

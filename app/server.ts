@@ -19,10 +19,11 @@ export interface ServerOptions {
 }
 
 export async function buildServer({ config, logStream }: ServerOptions): Promise<FastifyInstance> {
-  const tls = loadTlsIdentity({ ...config, hostname: new URL(config.PUBLIC_URL).hostname || hostname() });
+  // APS_PLAIN_HTTP: TLS ends at the provider's ingress (APS Connect instances only).
+  const tls = config.APS_PLAIN_HTTP ? undefined : loadTlsIdentity({ ...config, hostname: new URL(config.PUBLIC_URL).hostname || hostname() });
   const logger = logStream ? { ...loggerOptions(config.LOG_LEVEL), stream: logStream } : loggerOptions(config.LOG_LEVEL);
   const fastify = Fastify({
-    https: { cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false },
+    ...(tls ? { https: { cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false } } : {}),
     logger,
     genReqId: requestId,
     bodyLimit: config.BODY_LIMIT,
@@ -34,7 +35,8 @@ export async function buildServer({ config, logStream }: ServerOptions): Promise
     onConstructorPoisoning: 'error',
     trustProxy: config.TRUST_PROXY || false,
   });
-  if (tls.generated) fastify.log.warn({ dir: config.DATA_DIR }, 'Generated a self-signed TLS certificate; set TLS_CERT_FILE and TLS_KEY_FILE for production');
+  if (!tls) fastify.log.warn('APS_PLAIN_HTTP: listening in plain HTTP; terminate TLS in front of the endpoint');
+  if (tls?.generated) fastify.log.warn({ dir: config.DATA_DIR }, 'Generated a self-signed TLS certificate; set TLS_CERT_FILE and TLS_KEY_FILE for production');
   if (!config.allowFrom) fastify.log.warn('APS_ALLOW_FROM is not set: any address may create application instances');
   await fastify.register(app, { config });
   if (config.SSO_PORT !== undefined) {

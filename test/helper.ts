@@ -92,12 +92,13 @@ export class Stack {
     this.endpoint = await buildServer({ config, logStream: stream });
     await this.endpoint.listen({ port: config.PORT, host: '127.0.0.1' });
     const { port } = this.endpoint.server.address() as AddressInfo;
+    const scheme = config.APS_PLAIN_HTTP ? 'http' : 'https';
     if (firstStart) {
       this.env.PORT = String(port);
-      this.env.PUBLIC_URL ??= `https://127.0.0.1:${port}`;
+      this.env.PUBLIC_URL ??= `${scheme}://127.0.0.1:${port}`;
       config.PUBLIC_URL = this.env.PUBLIC_URL;
     }
-    this.url = `https://127.0.0.1:${port}/`;
+    this.url = `${scheme}://127.0.0.1:${port}/`;
     this.controller.endpointUrl = this.url;
     await this.listenPublic(config, firstStart);
   }

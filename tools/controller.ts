@@ -1,7 +1,7 @@
 // A stand-in APS controller: calls the endpoint over mutual TLS with its certificate, and serves
 // the controller REST API (aps/2/resources/<id>) the endpoint calls back, checking the caller's
 // instance certificate.
-import type http from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -184,7 +184,9 @@ export class TestController {
       ...opts.headers,
     };
     return new Promise((resolve, reject) => {
-      const req = https.request(url, { method, headers, agent: this.agent(opts.as ?? (signer ? 'none' : undefined)) }, (res) => {
+      // An endpoint behind a TLS-terminating proxy (APS_PLAIN_HTTP) is reached in plain HTTP here.
+      const options = { method, headers };
+      const answer = (res: http.IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -197,7 +199,10 @@ export class TestController {
           }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
         });
-      });
+      };
+      const req = url.protocol === 'http:'
+        ? http.request(url, options, answer)
+        : https.request(url, { ...options, agent: this.agent(opts.as ?? (signer ? 'none' : undefined)) }, answer);
       req.on('error', reject);
       req.end(payload);
     });

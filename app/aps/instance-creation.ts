@@ -8,7 +8,7 @@ import type { InstanceRecord, Ledger } from '../store/ledger.js';
 import { isRecord } from '../util/errors.js';
 import { pemToDer, splitCertAndKey } from '../util/tls.js';
 import { dispatch } from './dispatch.js';
-import { badRequest, conflict, forbidden } from './errors.js';
+import { badRequest, conflict, forbidden, unauthorized } from './errors.js';
 import { peerCertificate, requireValidNow, sameCertificate } from './trust.js';
 import type { ApsCall, Outcome, ResourceServices } from './types.js';
 
@@ -71,6 +71,9 @@ export async function createInstance(deps: InstanceCreationDeps, req: FastifyReq
   const aps: Record<string, unknown> = isRecord(call.body.aps) ? call.body.aps : {};
   if (!isAllowed(config.allowFrom, req.socket.remoteAddress)) {
     throw forbidden(`Application instances may not be created from ${req.socket.remoteAddress}: add the controller's address to APS_ALLOW_FROM`);
+  }
+  if (config.APS_PLAIN_HTTP && !req.oauthKey) {
+    throw unauthorized('This endpoint listens in plain HTTP behind a proxy (APS_PLAIN_HTTP): only APS Connect instances, signed with OAuth, can be created here');
   }
   const creds = credentialsOf(req, aps);
   const existing = await ledger.getInstance(call.resourceId);

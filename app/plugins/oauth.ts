@@ -6,6 +6,8 @@ import fp from 'fastify-plugin';
 import { unauthorized } from '../aps/errors.js';
 import { TIMESTAMP_WINDOW_S, checkSignature } from '../aps/oauth.js';
 import { OAuthClients } from '../aps/oauth-clients.js';
+import type { Ledger } from '../store/ledger.js';
+import { ConfigError } from '../util/setting-files.js';
 
 export interface OAuthGate {
   clients: OAuthClients;
@@ -13,15 +15,28 @@ export interface OAuthGate {
   verify(req: FastifyRequest): Promise<string>;
 }
 
+/** Plain HTTP cannot serve a certificate instance: its controller proves itself by TLS. */
+async function refuseCertificateInstances(ledger: Ledger): Promise<void> {
+  const ids = (await ledger.listInstances()).filter((i) => !i.oauthKey).map((i) => i.id);
+  if (ids.length) {
+    throw new ConfigError(`APS_PLAIN_HTTP: the ledger holds ${ids.length} certificate instance(s) (${ids.slice(0, 3).join(', ')}), which need TLS end to end; serve them over HTTPS`);
+  }
+}
+
 export default fp(async (fastify) => {
   const { config, ledger } = fastify;
   const clients = new OAuthClients(config.OAUTH_CLIENTS_FILE);
+  if (config.APS_PLAIN_HTTP) await refuseCertificateInstances(ledger);
+  // Behind an ingress that sets X-Forwarded-Proto and -Host (Fastify honours them from TRUST_PROXY
+  // addresses only), the controller's URL is rebuilt from them; PUBLIC_URL keeps its path prefix.
+  const prefix = new URL(config.PUBLIC_URL).pathname.replace(/\/$/, '');
+  const signedUrl = (req: FastifyRequest) => (config.OAUTH_SIGNED_URL === 'forwarded' ? `${req.protocol}://${req.host}${prefix}${req.url}` : `${config.PUBLIC_URL}${req.url}`);
   const gate: OAuthGate = {
     clients,
     async verify(req) {
       if (!clients.enabled) throw unauthorized('This endpoint serves no OAuth instances: set OAUTH_CLIENTS_FILE to serve APS Connect');
       const check = checkSignature({
-        method: req.method, url: `${config.PUBLIC_URL}${req.url}`, authorization: req.headers.authorization, body: req.rawBody ?? undefined,
+        method: req.method, url: signedUrl(req), authorization: req.headers.authorization, body: req.rawBody ?? undefined,
       }, (key) => clients.secretOf(key));
       if (!check.ok) throw unauthorized(`OAuth: ${check.reason}`);
       const id = createHash('sha256').update(`${check.key}\n${check.nonce}\n${check.timestamp}`).digest('base64url');

@@ -1,4 +1,4 @@
-// Liveness (/healthz: the process answers) and readiness (/readyz: the ledger answers and the
+// Liveness (/healthz and the root URL: the process answers) and readiness (/readyz: the ledger answers and the
 // SOAP clients of every instance's OX are built; the last OX error per instance).
 import type { FastifyInstance } from 'fastify';
 import { oxServerOf } from '../services/instance-settings.js';
@@ -9,6 +9,9 @@ const NEVER_UNDER_PRESSURE = { pressureHandler: () => undefined };
 
 export default async function healthRoutes(fastify: FastifyInstance) {
   fastify.get('/healthz', { config: NEVER_UNDER_PRESSURE, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  // The connector's root URL: APS Connect ingresses probe it as the health check, unsigned; it
+  // answers 200 and says nothing more.
+  fastify.get('/', { config: NEVER_UNDER_PRESSURE, logLevel: 'warn' }, async () => ({ status: 'ok' }));
   fastify.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     try {
       const instances = (await fastify.ledger.listInstances()).map((i) => {
