@@ -42,5 +42,6 @@ function isStoredCall(stored: Record<string, unknown>): stored is StoredCall {
 
 export function fromStored(stored: Record<string, unknown>, log: Logger): ApsCall {
   if (!isStoredCall(stored)) throw new ApsError(500, 'LedgerInconsistent', 'A stored job holds no request this endpoint can run again');
-  return { ...stored, phase: 'async', log };
+  // A background run serves no controller request: its calls back carry no transaction id.
+  return { ...stored, transactionId: '', phase: 'async', log };
 }

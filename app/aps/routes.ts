@@ -113,9 +113,14 @@ function asObject(body: unknown): Record<string, unknown> {
   return body;
 }
 
+/** base + [0, base) seconds, so that the controller's many waiting tasks do not come due in one second. */
+function jittered(seconds: number): number {
+  return seconds + Math.floor(Math.random() * seconds);
+}
+
 function send(reply: FastifyReply, result: Outcome | ReturnType<typeof acceptedOf>): FastifyReply {
   if ('accepted' in result) {
-    return reply.code(202).header('APS-Retry-Timeout', String(result.retryTimeout)).header('APS-Info', result.info).send(result.body ?? {});
+    return reply.code(202).header('APS-Retry-Timeout', String(jittered(result.retryTimeout))).header('APS-Info', result.info).send(result.body ?? {});
   }
   if (result.status === 204) return reply.code(204).send();
   return reply.code(result.status).send(result.body ?? {});
@@ -154,7 +159,8 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     return {
       service: type.serviceId, operation: route.operation, resourceId, name: route.name, linkedId: params.linkedId,
       instanceId: header(req, 'aps-instance-id') ?? '', body, query: { ...req.query }, params: pathParams,
-      transactionId: String(req.id), phase, controllerUri: header(req, 'aps-controller-uri') ?? '', log: req.log,
+      // Only a transaction the controller named: a call back then joins it.
+      transactionId: header(req, 'aps-transaction-id') ?? '', phase, controllerUri: header(req, 'aps-controller-uri') ?? '', log: req.log,
       identityId: header(req, 'aps-identity-id'), originalIdentityId: header(req, 'aps-original-identity-id'),
     };
   }
@@ -182,10 +188,17 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     if (!MUTATING.has(route.operation) || (route.operation === 'custom' && route.method === 'GET')) {
       return send(reply, await dispatch(services, call));
     }
+    if (header(req, 'aps-scheduled-on-date')) {
+      throw badRequest(`A scheduled operation (APS-Scheduled-On-Date) is not supported: ${route.method} ${type.serviceId} is applied when it arrives, so send it when it is due`);
+    }
     const key = jobKey(call, route);
     const meta = { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) };
     const result = await asyncProtocol.handle(key, meta, () => dispatch(services, call));
-    if (isAccepted(result)) return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : call.body));
+    if (isAccepted(result)) {
+      // The request is answered: what still runs for it calls the controller outside its transaction.
+      call.transactionId = '';
+      return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : call.body));
+    }
     if (route.operation === 'unprovision' && type.serviceId === 'app') {
       await ledger.deleteInstance(call.instanceId);
       fastify.controllers.forget(call.instanceId);
