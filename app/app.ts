@@ -15,6 +15,7 @@ import healthRoutes from './routes/health.js';
 import ssoPlugin from './plugins/sso.js';
 import metricsPlugin from './plugins/metrics.js';
 import oauthPlugin from './plugins/oauth.js';
+import certificatesPlugin from './plugins/certificates.js';
 import pressurePlugin from './plugins/pressure.js';
 import ssoRoutes, { type SsoRoutesOptions } from './routes/sso.js';
 import { renderInvalidPage } from './sso/login-page.js';
@@ -43,6 +44,7 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   await fastify.register(ledgerPlugin);
   await fastify.register(metricsPlugin);
   await fastify.register(oauthPlugin);
+  await fastify.register(certificatesPlugin);
   await fastify.register(schemasPlugin);
   await fastify.register(oxPlugin);
   await fastify.register(controllersPlugin);

@@ -46,7 +46,7 @@ type Issuer = { name: forge.pki.CertificateField[]; key: string };
 const tbsOf = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
 
 function build(
-  cn: string, publicKey: forge.pki.PublicKey, issuer: Issuer | undefined, ca: boolean, validity: Validity = { from: -60_000, to: 86_400_000 },
+  cn: string, publicKey: forge.pki.PublicKey, issuer: Issuer | undefined, ca: boolean, validity: Validity = { from: -60_000, to: 365 * 86_400_000 },
 ): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;

@@ -1,6 +1,7 @@
 // Liveness (/healthz and the root URL: the process answers) and readiness (/readyz: the ledger answers and the
 // SOAP clients of every instance's OX are built; the last OX error per instance).
 import type { FastifyInstance } from 'fastify';
+import { certificateStates } from '../plugins/certificates.js';
 import { oxServerOf } from '../services/instance-settings.js';
 import { LedgerUnavailableError } from '../store/ledger.js';
 import { errorMessage } from '../util/errors.js';
@@ -14,13 +15,19 @@ export default async function healthRoutes(fastify: FastifyInstance) {
   fastify.get('/', { config: NEVER_UNDER_PRESSURE, logLevel: 'warn' }, async () => ({ status: 'ok' }));
   fastify.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     try {
+      const warnings: string[] = [];
       const instances = (await fastify.ledger.listInstances()).map((i) => {
         const url = oxServerOf(i);
-        return { id: i.id, soapClients: url && fastify.ox.isReady(url) ? 'ready' : 'building', lastOxError: i.lastError ?? null };
+        const certificates = certificateStates(i).map(({ warning, ...state }) => {
+          if (warning) warnings.push(warning);
+          return state;
+        });
+        return { id: i.id, soapClients: url && fastify.ox.isReady(url) ? 'ready' : 'building', lastOxError: i.lastError ?? null, certificates };
       });
       const ready = instances.every((i) => i.soapClients === 'ready');
       if (!ready) reply.code(503).header('Retry-After', '5');
-      return { status: ready ? 'ready' : 'starting', ledger: fastify.ledger.kind, instances };
+      // Certificates running out warn here; they do not make the endpoint unready.
+      return { status: ready ? 'ready' : 'starting', ledger: fastify.ledger.kind, instances, ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       const reason = err instanceof LedgerUnavailableError ? err.message : `ledger: ${errorMessage(err)}`;
       return reply.code(503).header('Retry-After', '5').send({ status: 'not ready', reason });

@@ -48,3 +48,29 @@ t.test('overload answers 503 with Retry-After and the APS error body; liveness s
   t.equal(res.json.error, 'Overloaded');
   t.equal((await stack.call('GET', '/healthz', { as: 'none' })).status, 200, 'liveness is exempt');
 });
+
+t.test('certificates running out: days left in /readyz and metrics, a warning from 30 days ahead', async (t) => {
+  const metricsPort = await freePort();
+  const stack = await startStack(t, { env: { METRICS_PORT: String(metricsPort) } });
+  const day = 86_400_000;
+  const inst = stack.controller.newInstance();
+  const short = stack.controller.ca.issue('aps-instance', { from: -60_000, to: 10 * day + 3_600_000 });
+  stack.controller.instanceCerts.add(short.cert);
+  const created = await stack.call('POST', '/app', {
+    instanceId: inst.id,
+    body: { aps: { id: inst.id, type: 'http://ox-connector.org/aps/app/1.0', x509: { ...inst.x509, self: `${short.cert}${short.key}` } }, ...stack.settings() },
+  });
+  t.equal(created.status, 200, created.text);
+  const ready = await stack.call('GET', '/readyz', { as: 'none' });
+  const certs = ready.json.instances[0].certificates;
+  t.same(certs.map((c: { certificate: string; daysLeft: number }) => [c.certificate, c.daysLeft]), [['instance', 10], ['controller', 364]]);
+  t.equal(ready.json.warnings.length, 1, 'one warning: the instance certificate');
+  t.match(ready.json.warnings[0], /instance certificate of application instance .* expires in 10 day\(s\).*cannot be renewed/);
+  t.equal(ready.status, 200, 'and the endpoint stays ready');
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const seconds = Number(new RegExp(`aps_certificate_expiry_seconds\\{instance="${inst.id}",certificate="instance"\\} (\\d+)`).exec(metrics)?.[1]);
+  t.ok(Math.abs(seconds - (10 * 86_400 + 3_600)) < 120, `seconds left in metrics: ${seconds}`);
+
+  await stack.restartEndpoint();
+  t.match(stack.logText(), /"daysLeft":10.*expires in 10 day\(s\)/, 'the start logs the warning');
+});
