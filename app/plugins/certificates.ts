@@ -60,7 +60,9 @@ export default fp(async (fastify) => {
     labelNames: ['instance', 'certificate'], registers: [fastify.metrics.registry],
     async collect() {
       this.reset();
-      for (const s of await all()) this.set({ instance: s.instance, certificate: s.certificate }, Math.round((Date.parse(s.notAfter) - Date.now()) / 1000));
+      for (const s of await all()) {
+        this.set({ instance: s.instance, certificate: s.certificate }, Math.round((Date.parse(s.notAfter) - Date.now()) / 1000));
+      }
     },
   });
   const warn = async () => {
