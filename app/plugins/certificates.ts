@@ -66,7 +66,7 @@ export default fp(async (fastify) => {
     },
   });
   const warn = async () => {
-    for (const s of await all()) if (s.warning) log.warn({ instance: s.instance, certificate: s.certificate, notAfter: s.notAfter, daysLeft: s.daysLeft }, s.warning);
+    for (const { warning, ...state } of await all()) if (warning) log.warn(state, warning);
   };
   const timer = setInterval(() => void warn().catch(() => undefined), DAY_MS);
   timer.unref();
