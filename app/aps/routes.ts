@@ -146,6 +146,12 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
   fastify.addHook('onReady', async () => asyncProtocol.start());
   fastify.addHook('onClose', async () => asyncProtocol.stop());
 
+  /** What the ledger holds already of a resource answered with 202 (nothing when it cannot say). */
+  async function knownSoFar(call: ApsCall): Promise<Record<string, unknown> | undefined> {
+    if (call.operation !== 'provision' && call.operation !== 'configure') return undefined;
+    return services[call.service]?.known?.(call).catch(() => undefined);
+  }
+
   async function checkSignature(req: FastifyRequest): Promise<void> {
     if (isOAuthSigned(req.headers.authorization)) req.oauthKey = await fastify.oauth.verify(req);
   }
@@ -197,7 +203,7 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
     if (isAccepted(result)) {
       // The request is answered: what still runs for it calls the controller outside its transaction.
       call.transactionId = '';
-      return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : call.body));
+      return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : { ...call.body, ...await knownSoFar(call) }));
     }
     if (route.operation === 'unprovision' && type.serviceId === 'app') {
       await ledger.deleteInstance(call.instanceId);

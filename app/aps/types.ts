@@ -51,6 +51,8 @@ export interface ResourceService<P = Record<string, unknown>, C = P> {
   link?(call: ApsCall): Promise<ApsResult>;
   unlink?(call: ApsCall): Promise<ApsResult>;
   upgrade?(call: ApsCall): Promise<ApsResult>;
+  /** What the ledger already holds of a resource whose provision or change goes on in the background (its 202 body). */
+  known?(call: ApsCall): Promise<ApsResult>;
   /** Custom operations declared in the type's schema, by name. */
   operations?: Record<string, Handler>;
 }

@@ -153,6 +153,12 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
       return view(await reread(deps, record));
     }),
 
+    // A 202 can already tell the controller the OX context id: it is taken before OX is asked.
+    async known(call) {
+      const rec = await ledger.getResource(call.instanceId, call.resourceId);
+      return rec?.kind === SERVICE ? { contextId: rec.oxContextId ?? undefined, adminLogin: rec.login ?? undefined } : undefined;
+    },
+
     async retrieve(call) {
       const rec = await requireContext(call);
       const fresh = rec.usageAt && Date.now() - rec.usageAt < deps.config.USAGE_CACHE_SECONDS * 1000;

@@ -257,6 +257,11 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
   return {
     provision: recordingFailures(deps, provision),
     configure,
+    async known(call) {
+      const rec = await ledger.getResource(call.instanceId, call.resourceId);
+      return rec?.kind === SERVICE ? { login: rec.login ?? undefined, oxUserId: rec.oxUserId ?? undefined } : undefined;
+    },
+
     async retrieve(call) {
       return view(await requireResource(deps, call, call.resourceId, SERVICE));
     },

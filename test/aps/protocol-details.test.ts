@@ -62,3 +62,21 @@ t.test('a scheduled change (APS-Scheduled-On-Date) is a clear 400 and changes no
   t.equal((await stack.call('PUT', `/contexts/${ctx}/disable`, { headers: scheduled })).status, 400, 'a scheduled suspend too');
   t.equal((await stack.call('GET', `/contexts/${ctx}`, { headers: scheduled })).status, 200, 'a read is a read');
 });
+
+t.test('a 202 carries what is known already: the context id taken, the login chosen', async (t) => {
+  const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '200' } });
+  const { ctx, profile } = await stack.withContext();
+  stack.sim.latencyMs = 500;
+  const id = uuid();
+  const accepted = await stack.call('POST', '/contexts', { body: contextBody(id) });
+  t.equal(accepted.status, 202, accepted.text);
+  t.equal(accepted.json.contextId, 101, 'the OX context id, taken before OX was asked');
+  t.equal(accepted.json.adminLogin, 'oxadmin');
+  t.equal(accepted.json.aps.id, id);
+  const mailbox = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctx, profile, { login: 'known', email: 'known@x.example', displayName: 'Known' }) });
+  t.equal(mailbox.status, 202, mailbox.text);
+  t.equal(mailbox.json.login, 'known');
+  stack.sim.latencyMs = 0;
+  const { final } = await stack.settle('POST', '/contexts', { body: contextBody(id), phase: 'async' }, accepted);
+  t.equal(final.json.contextId, 101, 'the same id in the final answer');
+});
