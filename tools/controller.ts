@@ -54,6 +54,8 @@ export class TestController {
   readonly subscriptions: Array<{ id: string; subscriber: string; event: string; source: { id?: string; type?: string }; handler: string }> = [];
   /** Resources created through the REST API (POST aps/2/resources/<parent>/<relation>). */
   readonly created: Array<{ relation: string; parentId: string; resource: Record<string, unknown> }> = [];
+  /** Changes made through PUT aps/2/resources/<id>, in order. */
+  readonly updates: Array<{ id: string; patch: Record<string, unknown> }> = [];
   /** Instance certificate (DER, base64) → instance id. */
   private readonly certInstances = new Map<string, string>();
   /** How the next REST API calls are answered, one entry per call (then normally again). */
@@ -85,14 +87,38 @@ export class TestController {
       const related = /^\/aps\/2\/resources\/([0-9a-f-]{36})\/(\w+)$/.exec(req.url ?? '');
       if (related && req.method === 'GET') return void this.listRelated(related[1], related[2], res);
       if (related && req.method === 'POST') return void this.createRelated(related[1], related[2], req, res);
+      const query = /^\/aps\/2\/resources\?(.*)$/.exec(req.url ?? '');
+      if (query && req.method === 'GET') return void this.queryResources(decodeURIComponent(query[1]), res);
       const match = /^\/aps\/2\/resources\/([0-9a-f-]{36})$/.exec(req.url ?? '');
       const resource = match && this.resources.get(match[1]);
       if (!resource) return void res.writeHead(404).end('{"message":"not found"}');
+      if (match && req.method === 'PUT') return void this.updateResource(match[1], resource, req, res);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(resource));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.uri = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this;
+  }
+
+  /** RQL as the upgrade uses it: implementing(<type id>),limit(<offset>,<count>); a type implements itself only. */
+  private queryResources(rql: string, res: http.ServerResponse): void {
+    const type = /implementing\(([^)]*)\)/.exec(rql)?.[1];
+    const [offset, count] = (/limit\((\d+),(\d+)\)/.exec(rql)?.slice(1) ?? ['0', '1000']).map(Number);
+    const all = [...this.resources.entries()]
+      .filter(([, r]) => !type || (r.aps as { type?: string } | undefined)?.type === type)
+      .map(([id, r]) => ({ ...r, aps: { ...(r.aps as object), id } }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(all.slice(offset, offset + count)));
+  }
+
+  /** PUT aps/2/resources/<id>: the properties sent replace those held (aps merged, as the controller does). */
+  private updateResource(id: string, resource: Record<string, unknown>, req: http.IncomingMessage, res: http.ServerResponse): void {
+    let text = '';
+    req.on('data', (c) => (text += c)).on('end', () => {
+      const patch = JSON.parse(text) as Record<string, unknown>;
+      Object.assign(resource, patch, { aps: { ...(resource.aps as object), ...(patch.aps as object) } });
+      this.updates.push({ id, patch });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(resource));
+    });
   }
 
   private subscribe(subscriber: string, req: http.IncomingMessage, res: http.ServerResponse): void {

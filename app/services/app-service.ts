@@ -5,9 +5,10 @@ import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault, OxTransportError } from '../ox/faults.js';
 import type { OxClient } from '../ox/ox-client.js';
 import type { ServiceDeps } from './deps.js';
-import { forgetInstance, instanceEnv, oxClientFor } from './instance-env.js';
+import { controllerFor, forgetInstance, instanceEnv, oxClientFor } from './instance-env.js';
 import { settingsOf, type AppSettings } from './instance-settings.js';
 import { callingInstance, ownProperties, resourceView } from './resources.js';
+import { moveToCurrentTypes } from './type-upgrade.js';
 import { apsError } from './ox-errors.js';
 import { checkTimeZone } from './time-zones.js';
 import { OX_TIME_ZONES } from '../ox/time-zones.js';
@@ -127,8 +128,10 @@ export function appService(deps: ServiceDeps): ResourceService<AppProvision, App
           migrated++;
         }
       }
-      call.log.info({ from: call.query.version, migrated }, 'application upgraded');
-      return { migrated };
+      const currentIds = [...deps.schemas.types.values()].map((t) => t.schema.id);
+      const moved = await moveToCurrentTypes(controllerFor(deps, call, await callingInstance(deps, call)), currentIds);
+      call.log.info({ from: call.query.version, migrated, moved }, 'application upgraded');
+      return { migrated, moved };
     },
     operations: {
       /** The OX login page for everyone who uses this installation (the public entry point). */
