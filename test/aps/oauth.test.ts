@@ -70,6 +70,7 @@ t.test('requests signed by the oauth-1.0a package', async (t) => {
   const cases = [
     ['POST with a JSON body', 'POST', 'https://connector.example.net/ox/contexts'],
     ['GET with a query', 'GET', 'https://connector.example.net/ox/contexts/5d0a3c2e-1111-2222-3333-444455556666/usage?from=2026-01-01&kind=a%20b'],
+    ['GET with an RQL query', 'GET', 'https://connector.example.net/ox/contexts?implementing(http://ox.example/contexts/1.0),limit(0,10)'],
     ['an explicit port', 'PUT', 'https://connector.example.net:8443/ox/mailboxes/x/disable'],
     ['the default port left out', 'DELETE', 'https://connector.example.net/ox/mailboxes/x'],
   ] as const;
