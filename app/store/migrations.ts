@@ -4,6 +4,8 @@
 export interface Migration {
   version: number;
   sql: string;
+  /** PostgreSQL's SQL where it differs (an expression over jsonb where SQLite uses json_extract). */
+  postgres?: string;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -107,6 +109,16 @@ export const MIGRATIONS: Migration[] = [
         id TEXT PRIMARY KEY,
         expires_at BIGINT NOT NULL
       )
+    `,
+  },
+  {
+    // A usage poll counts a context's mailboxes, and those with mobility, from this index alone.
+    version: 6,
+    sql: `
+      CREATE INDEX resources_parent_counts ON resources (parent_id, kind, state, instance_id, json_extract(props, '$.mobilityEnabled'))
+    `,
+    postgres: `
+      CREATE INDEX resources_parent_counts ON resources (parent_id, kind, state, instance_id, ((props::jsonb ->> 'mobilityEnabled')))
     `,
   },
 ];

@@ -96,8 +96,8 @@ export class PostgresLedger extends SqlLedger {
     return rows.map((r) => this.job(r));
   }
 
-  protected propsPropertyIsTrue(): string {
-    return "(props::jsonb ->> ?) = 'true'";
+  protected propsPropertyIsTrue(name: string): string {
+    return `(props::jsonb ->> '${name}') = 'true'`;
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,8 @@ export interface SqlResult {
   changes: number;
 }
 
+const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export abstract class SqlLedger implements Ledger {
   abstract readonly kind: 'sqlite' | 'postgres';
   protected readonly codec: RowCodec;
@@ -29,7 +31,8 @@ export abstract class SqlLedger implements Ledger {
   abstract claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]>;
   abstract close(): Promise<void>;
   /** SQL that is true when the props JSON holds the property named by one `?` argument as true. */
-  protected abstract propsPropertyIsTrue(): string;
+  /** SQL that is true when the JSON props hold `true` under this (checked) property name. */
+  protected abstract propsPropertyIsTrue(name: string): string;
 
   protected async migrate(): Promise<void> {
     await this.transaction(async (run) => {
@@ -39,7 +42,8 @@ export abstract class SqlLedger implements Ledger {
       const done = new Set((await run('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
-        for (const statement of m.sql.split(';').map((s) => s.trim()).filter(Boolean)) await run(statement);
+        const sql = this.kind === 'postgres' && m.postgres ? m.postgres : m.sql;
+        for (const statement of sql.split(';').map((s) => s.trim()).filter(Boolean)) await run(statement);
         await run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [m.version, Date.now()]);
       }
     });
@@ -181,8 +185,9 @@ export abstract class SqlLedger implements Ledger {
       args.push(...q.states);
     }
     if (q.propertyTrue !== undefined) {
-      parts.push(this.propsPropertyIsTrue());
-      args.push(q.propertyTrue);
+      // Written into the SQL (a checked name), so that the index over this very expression serves it.
+      if (!PROPERTY_NAME.test(q.propertyTrue)) throw new Error(`not a property name: ${q.propertyTrue}`);
+      parts.push(this.propsPropertyIsTrue(q.propertyTrue));
     }
     return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
   }

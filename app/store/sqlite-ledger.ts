@@ -68,8 +68,8 @@ export class SqliteLedger extends SqlLedger {
     return claim().map((r) => this.job(r));
   }
 
-  protected propsPropertyIsTrue(): string {
-    return "json_extract(props, '$.' || ?) = 1";
+  protected propsPropertyIsTrue(name: string): string {
+    return `json_extract(props, '$.${name}') = 1`;
   }
 
   async close(): Promise<void> {
