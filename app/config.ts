@@ -39,6 +39,8 @@ const schema = {
     JOB_RETRY_MAX_DELAY: { type: 'integer', minimum: 1, maximum: 3600, default: 300 },
     JOB_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
     OX_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
+    OX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },
+    OX_QUEUE: { type: 'integer', minimum: 0, maximum: 100000, default: 64 },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     USAGE_CACHE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
     READY_TIERS_DELAY: { type: 'integer', minimum: 0, maximum: 3600, default: 20 },
@@ -84,6 +86,10 @@ export interface Config {
   JOB_RETRY_MAX_DELAY: number;
   JOB_CONCURRENCY: number;
   OX_TIMEOUT_MS: number;
+  /** SOAP calls in flight towards one OX from this process, requests and jobs together. */
+  OX_CONCURRENCY: number;
+  /** Calls that may wait for a slot; beyond, requests get 503 with Retry-After. */
+  OX_QUEUE: number;
   BODY_LIMIT: number;
   USAGE_CACHE_SECONDS: number;
   /** Seconds after instance creation before the ready tiers are created in the controller. */

@@ -22,13 +22,15 @@ const { values } = parseArgs({
     contexts: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, polled: { type: 'string', default: '1000' },
     sequential: { type: 'string', default: '200' }, 'no-build': { type: 'boolean', default: false },
     'profile-mailboxes': { type: 'string', default: '1000' }, 'slow-latency': { type: 'string', default: '500' },
-    'job-concurrency': { type: 'string', default: '32' },
+    'job-concurrency': { type: 'string', default: '32' }, burst: { type: 'string', default: '200' },
   },
 });
 const LATENCY = Number(values.latency);
 const CONCURRENCY = Number(values.concurrency);
 const MASTER = `bench-${randomUUID()}`;
 const JOB_CONCURRENCY = Number(values['job-concurrency']);
+// The bound towards OX: above the load generator's and the job runner's own, so that only the burst meets it.
+const OX_CONCURRENCY = Math.max(CONCURRENCY, JOB_CONCURRENCY) + 1;
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
@@ -78,7 +80,7 @@ const controller = await new TestController().start();
 const env: Record<string, string> = {
   DATA_DIR: mkdtempSync(join(tmpdir(), 'ox-aps-bench-')), PORT: '0', HOST: '127.0.0.1',
   SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '60000', USAGE_CACHE_SECONDS: '300', MAX_EVENT_LOOP_DELAY_MS: '0',
-  JOB_CONCURRENCY: String(JOB_CONCURRENCY),
+  JOB_CONCURRENCY: String(JOB_CONCURRENCY), OX_CONCURRENCY: String(OX_CONCURRENCY),
 };
 let endpoint = await new EndpointProcess(env, true).start();
 const inst = controller.newInstance();
@@ -204,6 +206,19 @@ await endpoint.start();
 await endpoint.waitReady();
 const coldStartMs = Date.now() - endpoint.spawnedAt;
 
+// 8. A controller burst at once: OX sees the bound at most; what the queue cannot hold is 503.
+await sim.load(true);
+const burst = await Promise.all(Array.from({ length: Number(values.burst) }, () => {
+  const n = userSeq++;
+  return controller.call(endpoint.url, 'POST', '/mailboxes', {
+    instanceId: inst.id,
+    body: { aps: { id: randomUUID() }, context: { aps: { id: warm.id } }, profile: { aps: { id: profile } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}` },
+  });
+}));
+const burstPeakAtOx = (await sim.load()).peak;
+const burstShed = burst.filter((r) => r.status === 503 && r.headers['retry-after']).length;
+const burstOk = burst.filter((r) => r.status === 200).length;
+
 const results = {
   soapLatencyMs: LATENCY,
   soapCallsPerProvision: soapPerProvision,
@@ -227,6 +242,10 @@ const results = {
   mailboxPostDuringChangeMaxMs: +Math.max(...probes).toFixed(1),
   bigContextPollP50Ms: +pct(bigPolls, 50).toFixed(2),
   bigContextPollP99Ms: +pct(bigPolls, 99).toFixed(2),
+  burstRequests: burst.length,
+  burstPeakAtOx,
+  burstOk,
+  burstShed503: burstShed,
 };
 const targets: Record<string, [string, (v: number) => boolean]> = {
   overheadRatioP50: ['≤ 1.15', (v) => v <= 1.15], throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
@@ -240,10 +259,14 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   bigContextPollP99Ms: ['≤ 5', (v) => v <= 5],
   // README: "converges close to the ideal" — the job runner keeps JOB_CONCURRENCY calls busy.
   profileChangeRatio: ['≤ 1.1', (v) => v <= 1.1],
+  // Issue 20: one bound towards OX for requests and jobs; the overflow is answered 503 + Retry-After.
+  burstPeakAtOx: [`≤ ${OX_CONCURRENCY} (OX_CONCURRENCY)`, (v) => v <= OX_CONCURRENCY],
+  burstOk: [`= ${values.burst} - shed`, (v) => v + burstShed === burst.length],
 };
 console.log(`\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}`);
 console.log(`profile change: ${values['profile-mailboxes']} mailboxes at ${values['slow-latency']} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}`);
-console.log(`big context polls: the context of the profile change (${values['profile-mailboxes']} mailboxes), 200 cached polls\n`);
+console.log(`big context polls: the context of the profile change (${values['profile-mailboxes']} mailboxes), 200 cached polls`);
+console.log(`burst: ${values.burst} mailbox provisions at once; OX_CONCURRENCY ${OX_CONCURRENCY}, OX_QUEUE 64\n`);
 console.log('figure'.padEnd(26) + 'value'.padStart(10) + '  target');
 for (const [k, v] of Object.entries(results)) {
   const target = targets[k];

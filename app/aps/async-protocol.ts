@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { InstanceRecord, JobRecord, JobScope, Ledger } from '../store/ledger.js';
 import { isRecord } from '../util/errors.js';
-import { ApsError, errorBody, isRetryable } from './errors.js';
+import { ApsError, errorBody, isRetryable, isShed } from './errors.js';
 import type { Outcome } from './types.js';
 
 export interface AsyncOptions {
@@ -95,7 +95,7 @@ export class AsyncProtocol {
     }
     const settled = await this.race(flight.promise);
     if ('ok' in settled && settled.ok) return settled.outcome;
-    if ('error' in settled && !isRetryable(settled.error)) throw settled.error;
+    if ('error' in settled && (!isRetryable(settled.error) || isShed(settled.error))) throw settled.error;
     return this.goAsync(key, meta, flight, settled);
   }
 

@@ -12,10 +12,19 @@ export interface ApsErrorBody {
 export class ApsError extends Error {
   /** Whether running the same request again later can succeed (drives the async protocol). */
   readonly retryable: boolean;
-  constructor(readonly status: number, readonly error: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+  /**
+   * Set when the endpoint sheds load: the request is answered at once with this Retry-After
+   * (never taken on in the background), while a background job meeting it simply retries.
+   */
+  readonly retryAfterS?: number;
+  constructor(
+    readonly status: number, readonly error: string, message: string,
+    opts: { retryable?: boolean; cause?: unknown; retryAfterS?: number } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = error;
-    this.retryable = opts.retryable ?? false;
+    this.retryable = opts.retryable ?? opts.retryAfterS !== undefined;
+    this.retryAfterS = opts.retryAfterS;
   }
 
   toBody(): ApsErrorBody {
@@ -34,6 +43,11 @@ export const conflict = (message: string) => new ApsError(409, 'Conflict', messa
 
 export function isRetryable(err: unknown): boolean {
   return errorField(err, 'retryable') === true;
+}
+
+/** Load shed: answer the controller now (503 with Retry-After) instead of working on it in the background. */
+export function isShed(err: unknown): boolean {
+  return err instanceof ApsError && err.retryAfterS !== undefined;
 }
 
 export function errorBody(status: number, error: string, message: string): ApsErrorBody {

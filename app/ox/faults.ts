@@ -52,6 +52,15 @@ export class OxTransportError extends Error {
   }
 }
 
+/** The endpoint's own bound towards this OX is full: the call was not sent. */
+export class OxSaturated extends Error {
+  readonly retryable = true;
+  constructor(readonly operation: string, readonly limit: number, readonly queue: number) {
+    super(`OX ${operation} not sent: ${limit} calls are running towards this OX and ${queue} waiting`);
+    this.name = 'OxSaturated';
+  }
+}
+
 export function faultKind(exceptionClass: string, message: string): FaultKind {
   for (const [kind, pattern] of KIND_PATTERNS) if (pattern.test(message)) return kind;
   if (exceptionClass === 'NoSuchContextException') return 'no-such-context';

@@ -10,6 +10,7 @@ export interface DebugLogger {
 }
 import { SERVICE_NAMES, type ServiceName } from './contract.js';
 import { toOxError } from './faults.js';
+import { OxGate } from './ox-gate.js';
 import { wsdlDir } from '../util/paths.js';
 
 export interface SoapTransportOptions {
@@ -20,6 +21,8 @@ export interface SoapTransportOptions {
   logger: DebugLogger;
   /** Observes every call (metrics); never sees arguments. */
   onCall?: (service: ServiceName, operation: string, outcome: string, seconds: number) => void;
+  /** The bound towards this OX (OX_CONCURRENCY, OX_QUEUE); unbounded when absent. */
+  gate?: { limit: number; queue: number };
 }
 
 type AsyncMethod = (args: unknown, options: unknown) => Promise<[Record<string, unknown> | null]>;
@@ -27,10 +30,12 @@ type AsyncMethod = (args: unknown, options: unknown) => Promise<[Record<string, 
 export class SoapTransport {
   private readonly clients = new Map<ServiceName, soap.Client>();
   private readonly agent: http.Agent;
+  readonly gate?: OxGate;
 
   private constructor(private readonly opts: SoapTransportOptions) {
     const AgentClass = opts.baseUrl.startsWith('https:') ? https.Agent : http.Agent;
-    this.agent = new AgentClass({ keepAlive: true, maxSockets: 64 });
+    this.agent = new AgentClass({ keepAlive: true, maxSockets: opts.gate?.limit ?? 64 });
+    if (opts.gate) this.gate = new OxGate({ ...opts.gate, maxWaitMs: opts.timeoutMs });
   }
 
   static async create(opts: SoapTransportOptions): Promise<SoapTransport> {
@@ -49,8 +54,12 @@ export class SoapTransport {
     return this.opts.baseUrl;
   }
 
-  /** Calls one operation; resolves to the `return` value (undefined for void operations). */
-  async call(service: ServiceName, operation: string, args: Record<string, unknown>): Promise<unknown> {
+  /** Calls one operation (within the bound towards OX); resolves to the `return` value (undefined for void operations). */
+  call(service: ServiceName, operation: string, args: Record<string, unknown>): Promise<unknown> {
+    return this.gate ? this.gate.run(`${service}.${operation}`, () => this.send(service, operation, args)) : this.send(service, operation, args);
+  }
+
+  private async send(service: ServiceName, operation: string, args: Record<string, unknown>): Promise<unknown> {
     const client = this.clients.get(service);
     // node-soap builds the <operation>Async methods from the WSDL at run time: untyped.
     const method = client?.[`${operation}Async`] as AsyncMethod | undefined;

@@ -14,7 +14,8 @@ const CLIENT_ERRORS: Record<string, [string, string]> = {
 export default fp(async (fastify: FastifyInstance) => {
   fastify.setErrorHandler((err: FastifyError | ApsError, req, reply) => {
     if (err instanceof ApsError) {
-      req.log[err.status >= 500 ? 'error' : 'info']({ err: { type: err.error, message: err.message } }, 'APS request refused');
+      req.log[err.status >= 500 && !err.retryAfterS ? 'error' : err.retryAfterS ? 'warn' : 'info']({ err: { type: err.error, message: err.message } }, 'APS request refused');
+      if (err.retryAfterS) reply.header('Retry-After', String(err.retryAfterS));
       return reply.code(err.status).send(err.toBody());
     }
     if (err instanceof LedgerUnavailableError) {

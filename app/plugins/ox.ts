@@ -6,6 +6,7 @@ import { oxServerOf } from '../services/instance-settings.js';
 export default fp(async (fastify) => {
   const connections = new OxConnections({
     timeoutMs: fastify.config.OX_TIMEOUT_MS,
+    gate: { limit: fastify.config.OX_CONCURRENCY, queue: fastify.config.OX_QUEUE },
     maxResponseBytes: 16 * 1024 * 1024,
     logger: fastify.log.child({ component: 'ox' }),
     onCall: (service, operation, outcome, seconds) => fastify.metrics.soapCall(service, operation, outcome, seconds),

@@ -1,12 +1,13 @@
 // What OX's refusals mean for the provider: every OX failure becomes an ApsError whose message
 // says what to fix. The deployment guide lists these messages (a test keeps it complete).
 import { ApsError } from '../aps/errors.js';
-import { OxFault, OxTransportError } from '../ox/faults.js';
+import { OxFault, OxSaturated, OxTransportError } from '../ox/faults.js';
 
 /** Every error code the services answer with, and what the provider should do. */
 export const ERROR_CATALOGUE = {
   OxUnavailable: 'OX did not answer; the endpoint retries until the job deadline.',
   OxBusy: 'OX asked to try again later (schema update or storage busy); the endpoint retries.',
+  OxSaturated: 'The endpoint already has OX_CONCURRENCY calls running towards this OX and OX_QUEUE waiting; the controller retries.',
   OxAuthenticationFailed: 'OX refused the credentials the endpoint used.',
   OxDisplayNameTaken: 'Another OX user in the context has this display name.',
   OxMailTaken: 'The e-mail address is already used in this OX context.',
@@ -46,7 +47,15 @@ export interface OxErrorContext {
   accessCombination?: string;
 }
 
+/** Seconds a controller is asked to wait when the bound towards OX is full. */
+const SATURATED_RETRY_AFTER_S = 5;
+
 export function toApsError(err: unknown, c: OxErrorContext): unknown {
+  if (err instanceof OxSaturated) {
+    return new ApsError(503, 'OxSaturated', `The endpoint already has ${err.limit} calls running towards OX and ${err.queue} waiting (${c.doing}); try again in a few seconds`, {
+      retryAfterS: SATURATED_RETRY_AFTER_S,
+    });
+  }
   if (err instanceof OxTransportError) {
     return apsError(503, 'OxUnavailable', `OX did not answer while ${c.doing} (${err.reason}); the endpoint will retry`, true);
   }
