@@ -31,6 +31,9 @@ export interface AsyncOptions {
 /** Jobs whose instance is unknown (deleted, or created since the lanes were read). */
 const NO_INSTANCE = '';
 const LANES_TTL_MS = 5000;
+// An idle runner looks for work less and less often, up to this: it wakes at once for the retries
+// this process schedules, so only another replica's job (or a lease it lost) waits this long.
+const MAX_IDLE_INTERVAL_MS = 30_000;
 const PRUNE_EVERY_MS = 60_000;
 
 export interface Accepted {
@@ -58,6 +61,9 @@ export class AsyncProtocol {
   private readonly running = new Map<string, number>();
   private lanesRead?: { at: number; lanes: Map<string, JobScope> };
   private timer?: NodeJS.Timeout;
+  private intervalMs = 1000;
+  /** Periodic ticks in a row that found nothing to do (the next one waits twice as long). */
+  private idleTicks = 0;
   /** A tick at the earliest retry this process scheduled (the periodic tick is the fallback). */
   private wake?: { at: number; timer: NodeJS.Timeout };
   private ticking = false;
@@ -195,7 +201,22 @@ export class AsyncProtocol {
 
   start(intervalMs = 1000): void {
     this.stopped = false;
-    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.intervalMs = intervalMs;
+    this.idleTicks = 0;
+    this.scheduleTick();
+  }
+
+  /** The periodic tick: every interval while there is work, backing off to 30 s while there is none. */
+  private scheduleTick(): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    const delay = Math.min(this.intervalMs * 2 ** this.idleTicks, Math.max(this.intervalMs, MAX_IDLE_INTERVAL_MS));
+    this.timer = setTimeout(() => {
+      void this.tick().then((busy) => {
+        this.idleTicks = busy ? 0 : Math.min(this.idleTicks + 1, 16);
+        this.scheduleTick();
+      });
+    }, delay);
     this.timer.unref();
   }
 
@@ -213,22 +234,24 @@ export class AsyncProtocol {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     clearTimeout(this.wake?.timer);
     await Promise.allSettled([...this.inflight.values()].map((f) => f.promise));
   }
 
-  async tick(): Promise<void> {
-    if (this.stopped) return;
+  /** Claims and runs what is due; answers whether there was work (claimed, or still running here). */
+  async tick(): Promise<boolean> {
+    if (this.stopped) return false;
     if (this.ticking) {
       this.tickAgain = true; // a slot freed up while claiming: claim again right after
-      return;
+      return true;
     }
     this.ticking = true;
+    let claimed = 0;
     try {
       do {
         this.tickAgain = false;
-        await this.claimAndRun(Date.now());
+        claimed += await this.claimAndRun(Date.now());
       } while (this.tickAgain && !this.stopped);
       await this.prune(Date.now());
     } catch (err) {
@@ -236,16 +259,21 @@ export class AsyncProtocol {
     } finally {
       this.ticking = false;
     }
+    if (claimed > 0) this.idleTicks = 0;
+    return claimed > 0 || this.inflight.size > 0;
   }
 
   /** Claims, per lane, only as many due jobs as the lane has free slots. */
-  private async claimAndRun(now: number): Promise<void> {
+  private async claimAndRun(now: number): Promise<number> {
+    let claimed = 0;
     for (const [lane, scope] of await this.lanes(now)) {
       const free = this.opts.concurrency - (this.running.get(lane) ?? 0);
       if (free <= 0) continue;
       const jobs = await this.ledger.claimDueJobs(now, this.owner, this.opts.leaseMs, free, scope);
       for (const job of jobs) this.rerun(job, lane);
+      claimed += jobs.length;
     }
+    return claimed;
   }
 
   private async lanes(now: number): Promise<Map<string, JobScope>> {

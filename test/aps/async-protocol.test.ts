@@ -110,6 +110,34 @@ t.test('a failed attempt is retried when it is due, not at the next periodic tic
   t.equal(attempts, 3);
 });
 
+t.test('an idle runner looks for work less and less often, and at the base interval again once it finds some', async (t) => {
+  const ledger = await openLedger(t);
+  await addInstance(ledger, 'i1', 'ox-a');
+  let runs = 0;
+  const protocol = new AsyncProtocol(ledger, OPTIONS, async () => {
+    runs++;
+    return { status: 204 };
+  }, log);
+  const ticks: number[] = [];
+  const tick = protocol.tick.bind(protocol);
+  protocol.tick = async () => {
+    ticks.push(Date.now());
+    return tick();
+  };
+  protocol.start(50);
+  t.teardown(() => protocol.stop());
+  await sleep(1700);
+  t.ok(ticks.length >= 4 && ticks.length <= 6, `${ticks.length} ticks in 1.7 s idle (every 50 ms would be 34)`);
+  const gaps = ticks.slice(1).map((at, i) => at - ticks[i]);
+  t.ok(gaps.every((gap, i) => i === 0 || gap > gaps[i - 1] * 1.5), `each wait about twice the last: ${gaps.join(' ')} ms`);
+  await enqueueJob(ledger, 'found', 'i1', 'r1', {}, 60);
+  await settled(ledger, ['found'], 5000);
+  t.equal(runs, 1, 'a job another replica queued is still found');
+  const found = Date.now();
+  await sleep(400);
+  t.ok(ticks.filter((at) => at > found).length >= 2, 'and the runner looks at the base interval again');
+});
+
 t.test('the runner keeps at most `concurrency` jobs per OX lane, and lanes do not wait for each other', async (t) => {
   const ledger = await openLedger(t);
   await addInstance(ledger, 'a1', 'ox-a');
