@@ -212,6 +212,12 @@ await endpoint.start();
 await endpoint.waitReady();
 const coldStartMs = Date.now() - endpoint.spawnedAt;
 
+// 7b. Idle: no requests for 30 s (after 20 s to settle): the endpoint's CPU per second, all threads.
+await new Promise((r) => setTimeout(r, 20_000));
+const idleCpuBefore = cpuMs(endpoint.pid!);
+await new Promise((r) => setTimeout(r, 30_000));
+const idleCpuMsPerSecond = (cpuMs(endpoint.pid!) - idleCpuBefore) / 30;
+
 // 8. A controller burst at once: OX sees the bound at most; what the queue cannot hold is 503.
 await sim.setLatency(100);
 await sim.load(true);
@@ -240,6 +246,7 @@ const results = {
   retrieveSoapCallsPerPoll,
   peakRssMb: rss,
   coldStartMs,
+  idleCpuMsPerSecond: +idleCpuMsPerSecond.toFixed(2),
   profileChangeAnswerMs: +profileChangeAnswerMs.toFixed(1),
   profileChangeConvergeS: +profileChangeConvergeS.toFixed(1),
   profileChangeIdealS: +profileChangeIdealS.toFixed(1),
@@ -270,6 +277,7 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   profileChangeRatio: ['≤ 1.1', (v) => v <= 1.1],
   // Issue 20: one bound towards OX for requests and jobs; the overflow is answered 503 + Retry-After.
   bigContextPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
+  idleCpuMsPerSecond: ['≤ 1', (v) => v <= 1],
   burstPeakAtOx: [`= ${BURST_BOUND} (OX_CONCURRENCY)`, (v) => v === BURST_BOUND],
   burstOk: [`= ${values.burst} - shed`, (v) => v + burstShed === burst.length],
 };

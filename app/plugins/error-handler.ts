@@ -30,10 +30,6 @@ export default fp(async (fastify: FastifyInstance) => {
       return reply.code(400).send(errorBody(400, 'ValidationError', message));
     }
     const status = fe.statusCode ?? 500;
-    if (fe.code === 'FST_UNDER_PRESSURE') {
-      req.log.warn('overloaded: request refused');
-      return reply.code(503).send(errorBody(503, 'Overloaded', 'The endpoint is overloaded; try again in a few seconds'));
-    }
     if (status < 500) {
       const [error, message] = CLIENT_ERRORS[fe.code] ?? ['BadRequest', /JSON/i.test(fe.message) ? 'The request body is not valid JSON' : fe.message];
       req.log.info({ code: fe.code, status }, message);

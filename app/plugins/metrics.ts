@@ -12,7 +12,9 @@ export interface Metrics {
 
 export function createMetrics(jobCounts?: () => Promise<Record<string, number>>): Metrics & { apsRequests: Histogram; jobs: Gauge } {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop lag histogram samples once a second (its default, every 10 ms, keeps an idle
+  // process busy); stalls that matter last longer than that.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   const apsRequests = new Histogram({
     name: 'aps_requests_duration_seconds', help: 'APS requests by service, operation and status',
     labelNames: ['service', 'operation', 'status'], registers: [registry], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

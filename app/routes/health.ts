@@ -6,7 +6,7 @@ import { oxServerOf } from '../services/instance-settings.js';
 import { LedgerUnavailableError } from '../store/ledger.js';
 import { errorMessage } from '../util/errors.js';
 
-const NEVER_UNDER_PRESSURE = { pressureHandler: () => undefined };
+const NEVER_UNDER_PRESSURE = { exemptFromPressure: true };
 
 export default async function healthRoutes(fastify: FastifyInstance) {
   fastify.get('/healthz', { config: NEVER_UNDER_PRESSURE, logLevel: 'warn' }, async () => ({ status: 'ok' }));
