@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
 import type { InstanceRecord } from '../store/ledger.js';
+import { periodically } from '../util/periodic.js';
 
 export const WARN_DAYS = 30;
 const DAY_MS = 24 * 3600 * 1000;
@@ -68,8 +69,7 @@ export default fp(async (fastify) => {
   const warn = async () => {
     for (const { warning, ...state } of await all()) if (warning) log.warn(state, warning);
   };
-  const timer = setInterval(() => void warn().catch(() => undefined), DAY_MS);
-  timer.unref();
+  const stop = periodically(DAY_MS, warn);
   fastify.addHook('onReady', async () => void warn().catch(() => undefined));
-  fastify.addHook('onClose', async () => clearInterval(timer));
+  fastify.addHook('onClose', async () => stop());
 }, { name: 'certificates', dependencies: ['ledger', 'metrics'] });

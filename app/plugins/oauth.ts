@@ -8,6 +8,7 @@ import { TIMESTAMP_WINDOW_S, checkSignature } from '../aps/oauth.js';
 import { OAuthClients } from '../aps/oauth-clients.js';
 import type { Ledger } from '../store/ledger.js';
 import { ConfigError } from '../util/setting-files.js';
+import { periodically } from '../util/periodic.js';
 
 export interface OAuthGate {
   clients: OAuthClients;
@@ -48,9 +49,8 @@ export default fp(async (fastify) => {
   };
   fastify.decorate('oauth', gate);
   fastify.decorateRequest('oauthKey', null);
-  const timer = setInterval(() => void ledger.pruneNonces(Date.now()).catch(() => undefined), 60_000);
-  timer.unref();
-  fastify.addHook('onClose', async () => clearInterval(timer));
+  const stop = periodically(60_000, () => ledger.pruneNonces(Date.now()));
+  fastify.addHook('onClose', async () => stop());
 }, { name: 'oauth', dependencies: ['ledger', 'config'] });
 
 declare module 'fastify' {

@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin';
 import { SsoTokens } from '../sso/tokens.js';
+import { periodically } from '../util/periodic.js';
 
 export default fp(async (fastify) => {
   const tokens = new SsoTokens(fastify.ledger, fastify.config.SSO_TOKEN_TTL);
   fastify.decorate('sso', tokens);
-  const timer = setInterval(() => void tokens.prune().catch(() => undefined), 60_000);
-  timer.unref();
-  fastify.addHook('onClose', async () => clearInterval(timer));
+  const stop = periodically(60_000, () => tokens.prune());
+  fastify.addHook('onClose', async () => stop());
 }, { name: 'sso', dependencies: ['ledger', 'config'] });
 
 declare module 'fastify' {
