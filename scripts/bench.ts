@@ -212,8 +212,8 @@ await endpoint.start();
 await endpoint.waitReady();
 const coldStartMs = Date.now() - endpoint.spawnedAt;
 
-// 7b. Idle: no requests for 30 s (after 20 s to settle): the endpoint's CPU per second, all threads.
-await new Promise((r) => setTimeout(r, 20_000));
+// 7b. Idle: no requests for 30 s (after 45 s to settle: V8 finishes its start-up GC work): the endpoint's CPU per second, all threads.
+await new Promise((r) => setTimeout(r, 45_000));
 const idleCpuBefore = cpuMs(endpoint.pid!);
 await new Promise((r) => setTimeout(r, 30_000));
 const idleCpuMsPerSecond = (cpuMs(endpoint.pid!) - idleCpuBefore) / 30;
