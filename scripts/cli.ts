@@ -21,6 +21,9 @@ const USAGE = `usage: ox-aps <command>
   resources [--instance <id>] [--kind contexts|mailboxes|profiles|mobility]
                                      provisioned resources with their state and last error
   retry <aps-id>                     re-runs the failed background jobs of a resource
+  reconcile [--instance <id>] [--context <aps-id>] [--json] [--repair]
+                                     compares OX with the ledger: exit 0 no drift (or all repaired), 3 drift;
+                                     --repair makes OX match the ledger and never deletes anything in OX
   oauth list | add [<key>] [--secret-file <file>] | remove <key> [--force]
                                      APS Connect consumer keys in OAUTH_CLIENTS_FILE; add makes a key and
                                      secret when none are given and prints them once, for the controller
@@ -120,6 +123,28 @@ async function withLedger<T>(fn: (ledger: Ledger, config: Config) => Promise<T>)
   }
 }
 
+async function reconcileCommand(args: string[]): Promise<void> {
+  const { values } = options('reconcile', args, {
+    instance: { type: 'string' }, context: { type: 'string' }, json: { type: 'boolean' }, repair: { type: 'boolean' },
+  });
+  const { OxConnections } = await import('../app/ox/connections.js');
+  const { reconcile } = await import('../app/services/reconcile.js');
+  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
+  const tty = process.stderr.isTTY && !values.json;
+  const report = await withLedger((ledger) => reconcile({ ledger, ox: connections }, {
+    instanceId: values.instance as string | undefined, contextId: values.context as string | undefined, repair: Boolean(values.repair),
+    progress: tty ? (done, total) => process.stderr.write(`\rcontexts ${done}/${total}`) : undefined,
+  })).finally(() => connections.close());
+  if (tty) process.stderr.write('\n');
+  if (values.json) console.log(JSON.stringify(report));
+  else {
+    table(report.drift.map((d) => ({ kind: d.kind, instance: d.instance, resource: d.resource ?? '', context: d.oxContextId ?? '', user: d.oxUserId ?? '', field: d.field ?? '', ledger: d.ledger ?? '', ox: d.ox ?? '' })));
+    if (values.repair) console.log(`repaired ${report.repaired.length} of ${report.drift.length}`);
+  }
+  const left = report.drift.length - report.repaired.length;
+  if (left > 0) process.exit(3);
+}
+
 /** The instances bound to a consumer key (none when there is no ledger yet). */
 async function instancesOf(key: string): Promise<string[]> {
   try {
@@ -209,6 +234,8 @@ async function main(): Promise<void> {
     }
     case 'oauth':
       return oauth(rest);
+    case 'reconcile':
+      return reconcileCommand(rest);
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       return runDemo(rest);

@@ -32,7 +32,7 @@ export function contextAdmin(ctx: ResourceRecord): Credentials {
 }
 
 /** MB for OX's maxQuota: the diskspace limit, or the default when absent or unlimited. */
-function quotaFrom(body: { diskspace?: Pick<Counter, 'limit'> }, settings: AppSettings): number {
+export function quotaFrom(body: { diskspace?: Pick<Counter, 'limit'> }, settings: AppSettings): number {
   const limit = body.diskspace?.limit;
   return typeof limit === 'number' && limit >= 0 ? limit : settings.defaultQuotaMb;
 }

@@ -43,7 +43,7 @@ async function loadInstanceEnv(deps: ServiceDeps, instanceId: string): Promise<I
 }
 
 /** The OX client for these settings and master password (stored or only proposed). */
-export function oxClientFor(deps: ServiceDeps, settings: AppSettings, masterPassword: string | undefined, instanceId?: string): Promise<OxClient> {
+export function oxClientFor(deps: Pick<ServiceDeps, 'ox' | 'log'>, settings: AppSettings, masterPassword: string | undefined, instanceId?: string): Promise<OxClient> {
   // `debug`: this instance's OX calls are logged with their (redacted) arguments.
   const trace = settings.debug === true && deps.log ? traceTo(deps.log.child({ instance: instanceId ?? null })) : undefined;
   return deps.ox.client(settings.oxSoapUrl, {

@@ -1,0 +1,160 @@
+// Reconcile: read OX and the ledger and say where they disagree (drift), and with `repair` make OX
+// match the ledger. It never deletes anything in OX. A resource gone from OX is marked failed in
+// the ledger, so that the controller's next provision of it creates it again.
+import { OxFault } from '../ox/faults.js';
+import type { OxClient } from '../ox/ox-client.js';
+import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
+import { contextAdmin, quotaFrom } from './context-service.js';
+import type { ServiceDeps } from './deps.js';
+import { oxClientFor } from './instance-env.js';
+import { settingsOf, type AppSettings } from './instance-settings.js';
+import { contextProps, mailboxProps } from './stored.js';
+
+export type DriftKind = 'missing-in-ox' | 'unknown-in-ox' | 'attribute';
+
+export interface Drift {
+  kind: DriftKind;
+  instance: string;
+  resource: string | null;
+  oxContextId: number | null;
+  oxUserId: number | null;
+  field: string | null;
+  ledger: unknown;
+  ox: unknown;
+}
+
+export interface ReconcileReport {
+  drift: Drift[];
+  repaired: Drift[];
+}
+
+export interface ReconcileOptions {
+  instanceId?: string;
+  /** One context (its APS id) with its mailboxes. */
+  contextId?: string;
+  repair?: boolean;
+  /** Called after each context, for progress on a terminal. */
+  progress?: (done: number, total: number) => void;
+}
+
+/** Our contexts are named aps-<subscription>: one in OX under that name the ledger does not know is unknown-in-ox. */
+const OUR_CONTEXT_NAMES = 'aps-*';
+const GONE: ReadonlySet<string> = new Set(['no-such-context', 'no-such-user']);
+
+function gone(err: unknown): boolean {
+  return err instanceof OxFault && GONE.has(err.kind);
+}
+
+const COUNTED: ReadonlySet<string> = new Set(['ready', 'disabled']);
+
+export async function reconcile(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const report: ReconcileReport = { drift: [], repaired: [] };
+  const everyInstance = await deps.ledger.listInstances();
+  // Another instance on the same OX holds its own contexts: only ids no instance holds are unknown.
+  const known = new Set<number>();
+  for (const i of everyInstance) {
+    for (const c of await deps.ledger.listResources({ instanceId: i.id, kind: 'contexts' })) if (c.oxContextId != null) known.add(c.oxContextId);
+  }
+  const unknownSeen = new Set<string>();
+  for (const instance of everyInstance.filter((i) => !opts.instanceId || i.id === opts.instanceId)) {
+    const settings = settingsOf(instance);
+    if (!settings.oxSoapUrl) continue;
+    const ox = await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id);
+    await reconcileInstance(deps, { instance, settings, ox, known, unknownSeen }, opts, report);
+  }
+  return report;
+}
+
+interface Scope {
+  instance: InstanceRecord;
+  settings: AppSettings;
+  ox: OxClient;
+  /** OX context ids some instance's ledger holds. */
+  known: ReadonlySet<number>;
+  /** Unknown contexts reported already (two instances on one OX see the same ones). */
+  unknownSeen: Set<string>;
+}
+
+async function reconcileInstance(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
+  const { ledger } = deps;
+  const all = await ledger.listResources({ instanceId: scope.instance.id, kind: 'contexts' });
+  const contexts = all.filter((c) => COUNTED.has(c.state) && (!opts.contextId || c.id === opts.contextId));
+  for (const [i, ctx] of contexts.entries()) {
+    await reconcileContext(deps, scope, ctx, opts, report);
+    opts.progress?.(i + 1, contexts.length);
+  }
+  if (opts.contextId) return;
+  for (const oxCtx of await scope.ox.listContexts(OUR_CONTEXT_NAMES)) {
+    const key = `${scope.settings.oxSoapUrl} ${oxCtx.id}`;
+    if (scope.known.has(oxCtx.id) || scope.unknownSeen.has(key)) continue;
+    scope.unknownSeen.add(key);
+    report.drift.push({ kind: 'unknown-in-ox', instance: scope.instance.id, resource: null, oxContextId: oxCtx.id, oxUserId: null, field: null, ledger: null, ox: oxCtx.name ?? null });
+  }
+}
+
+async function reconcileContext(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope, ctx: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
+  if (ctx.oxContextId == null) return;
+  const base = { instance: scope.instance.id, resource: ctx.id, oxContextId: ctx.oxContextId, oxUserId: null };
+  let oxCtx;
+  try {
+    oxCtx = await scope.ox.getContext(ctx.oxContextId);
+  } catch (err) {
+    if (!gone(err)) throw err;
+    await missing(deps, report, opts, ctx, { ...base, kind: 'missing-in-ox', field: null, ledger: ctx.state, ox: null });
+    return;
+  }
+  const props = contextProps(ctx);
+  const expected = { maxQuota: quotaFrom(props, scope.settings), enabled: ctx.state !== 'disabled' };
+  const fields: Drift[] = [];
+  if (oxCtx.maxQuota !== undefined && oxCtx.maxQuota !== expected.maxQuota) {
+    fields.push({ ...base, kind: 'attribute', field: 'maxQuota', ledger: expected.maxQuota, ox: oxCtx.maxQuota });
+  }
+  if (oxCtx.enabled !== undefined && oxCtx.enabled !== expected.enabled) fields.push({ ...base, kind: 'attribute', field: 'enabled', ledger: expected.enabled, ox: oxCtx.enabled });
+  report.drift.push(...fields);
+  if (opts.repair && fields.length) {
+    const id = ctx.oxContextId;
+    if (fields.some((f) => f.field === 'maxQuota')) await scope.ox.changeContext({ id, maxQuota: expected.maxQuota });
+    if (fields.some((f) => f.field === 'enabled')) await (expected.enabled ? scope.ox.enableContext(id) : scope.ox.disableContext(id));
+    report.repaired.push(...fields);
+  }
+  // OX answers nothing about the users of a disabled context: they are checked once it is enabled.
+  const enabledNow = opts.repair ? expected.enabled : oxCtx.enabled !== false;
+  if (!enabledNow) return;
+  const mailboxes = await deps.ledger.listResources({ instanceId: scope.instance.id, kind: 'mailboxes', parentId: ctx.id });
+  for (const mailbox of mailboxes.filter((m) => COUNTED.has(m.state))) await reconcileMailbox(deps, scope, ctx, mailbox, opts, report);
+}
+
+async function reconcileMailbox(
+  deps: Pick<ServiceDeps, 'ledger'>, scope: Scope, ctx: ResourceRecord, mailbox: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport,
+): Promise<void> {
+  if (mailbox.oxUserId == null || ctx.oxContextId == null) return;
+  const base = { instance: scope.instance.id, resource: mailbox.id, oxContextId: ctx.oxContextId, oxUserId: mailbox.oxUserId };
+  const admin = contextAdmin(ctx);
+  let user;
+  try {
+    user = await scope.ox.getUser(ctx.oxContextId, admin, { id: mailbox.oxUserId });
+  } catch (err) {
+    if (!gone(err)) throw err;
+    await missing(deps, report, opts, mailbox, { ...base, kind: 'missing-in-ox', field: null, ledger: mailbox.state, ox: null });
+    return;
+  }
+  const p = mailboxProps(mailbox);
+  const pairs: Array<[string, unknown, unknown]> = [['display_name', p.displayName, user.display_name], ['primaryEmail', p.email, user.primaryEmail]];
+  const fields = pairs.filter(([, mine, theirs]) => mine !== undefined && theirs !== undefined && mine !== theirs)
+    .map(([field, mine, theirs]): Drift => ({ ...base, kind: 'attribute', field, ledger: mine, ox: theirs }));
+  report.drift.push(...fields);
+  if (opts.repair && fields.length) {
+    const change = Object.fromEntries(fields.map((f) => [f.field, f.ledger]));
+    await scope.ox.changeUser(ctx.oxContextId, admin, { id: mailbox.oxUserId, ...change });
+    report.repaired.push(...fields);
+  }
+}
+
+/** Gone from OX: with repair, marked failed so that the controller's next provision creates it again. */
+async function missing(deps: Pick<ServiceDeps, 'ledger'>, report: ReconcileReport, opts: ReconcileOptions, rec: ResourceRecord, drift: Drift): Promise<void> {
+  report.drift.push(drift);
+  if (!opts.repair) return;
+  const lastError = `Gone from OX (found by ox-aps reconcile on ${new Date().toISOString()}); provisioning it again creates it`;
+  await deps.ledger.updateResource(rec.instanceId, rec.id, { state: 'failed', lastError });
+  report.repaired.push(drift);
+}

@@ -1,0 +1,76 @@
+// ox-aps reconcile on the real stack: OX changed behind the endpoint's back is found by kind,
+// repaired to the ledger's values without deleting anything in OX, and a resource gone from OX is
+// marked so that provisioning it again brings it back.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { mailboxBody, startStack, uuid } from '../helper.js';
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+t.test('drift of every kind is found, repaired without deleting, and a lost mailbox comes back', async (t) => {
+  const stack = await startStack(t);
+  const { ctx, profile } = await stack.withContext();
+  const alice = mailboxBody(uuid(), ctx, profile, { login: 'alice', email: 'alice@x.example', displayName: 'Alice' });
+  const bobId = uuid();
+  const bob = mailboxBody(bobId, ctx, profile, { login: 'bob', email: 'bob@x.example', displayName: 'Bob' });
+  for (const body of [alice, bob]) t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
+  const env = { DATA_DIR: stack.dataDir };
+  const clean = await cli(['reconcile', '--json'], env);
+  t.equal(clean.code, 0, clean.out);
+  t.same(JSON.parse(clean.out), { drift: [], repaired: [] }, 'no drift after provisioning');
+
+  // Behind the endpoint's back: quota, suspend state, a display name, a deleted user, a stray context.
+  const model = stack.sim.model;
+  const oxCtx = model.contexts.get(100)!;
+  oxCtx.maxQuota = 1;
+  oxCtx.enabled = false;
+  const userOf = (login: string) => [...oxCtx.users.values()].find((u) => u.name === login)!;
+  userOf('alice').display_name = 'Changed By Hand';
+  oxCtx.users.delete(userOf('bob').id);
+  model.createContext({ id: 555, name: 'aps-stray', maxQuota: 10 }, { name: 'a', display_name: 'a', password: 'p', given_name: 'a', sur_name: 'a', primaryEmail: 'a@stray.example' }, model.minimalAccess());
+
+  const found = await cli(['reconcile', '--json'], env);
+  t.equal(found.code, 3, 'exit 3: drift found');
+  const report = JSON.parse(found.out);
+  const brief = report.drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown }) => [d.kind, d.field, d.ledger, d.ox]);
+  t.same(brief.sort(), [
+    ['attribute', 'enabled', true, false],
+    ['attribute', 'maxQuota', 2048, 1],
+    ['unknown-in-ox', null, null, 'aps-stray'],
+  ].sort(), 'the context\'s drift; its users cannot be read while OX has it disabled');
+
+  const repaired = await cli(['reconcile', '--repair', '--json'], env);
+  t.equal(repaired.code, 3, 'the stray context is left (nothing is deleted), so drift remains');
+  const second = JSON.parse(repaired.out);
+  const kinds = second.drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown }) => [d.kind, d.field, d.ledger, d.ox]);
+  t.same(kinds.sort(), [
+    ['attribute', 'display_name', 'Alice', 'Changed By Hand'],
+    ['attribute', 'enabled', true, false],
+    ['attribute', 'maxQuota', 2048, 1],
+    ['missing-in-ox', null, 'ready', null],
+    ['unknown-in-ox', null, null, 'aps-stray'],
+  ].sort(), 'once the context is enabled again, its users: every kind, with the ledger value and the OX value');
+  t.equal(second.drift.find((d: { kind: string }) => d.kind === 'missing-in-ox').resource, bobId);
+  t.equal(second.repaired.length, 4, 'all but the stray context repaired');
+  t.equal(oxCtx.maxQuota, 2048);
+  t.equal(oxCtx.enabled, true);
+  t.equal(userOf('alice').display_name, 'Alice');
+  t.ok(model.contexts.has(555), 'nothing deleted in OX');
+  const lost = await stack.endpoint.ledger.getResource(stack.instanceId, bobId);
+  t.equal(lost?.state, 'failed');
+  t.match(lost?.lastError, /Gone from OX/);
+
+  const again = await stack.call('POST', '/mailboxes', { body: bob });
+  t.equal(again.status, 200, again.text);
+  t.ok(userOf('bob'), 'provisioning it again created the user in OX');
+  const after = await cli(['reconcile', '--json', '--context', ctx], env);
+  t.equal(after.code, 0, after.out);
+});
