@@ -10,6 +10,7 @@ import oxPlugin from './plugins/ox.js';
 import controllersPlugin from './plugins/controllers.js';
 import errorHandler from './plugins/error-handler.js';
 import servicesPlugin from './plugins/services.js';
+import reconcilePlugin from './plugins/reconcile.js';
 import apsRoutes from './aps/routes.js';
 import healthRoutes from './routes/health.js';
 import ssoPlugin from './plugins/sso.js';
@@ -50,6 +51,7 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   await fastify.register(controllersPlugin);
   await fastify.register(ssoPlugin);
   await fastify.register(servicesPlugin);
+  await fastify.register(reconcilePlugin);
   await fastify.register(apsRoutes);
   await fastify.register(healthRoutes);
   // With SSO_PORT the single sign-on pages have a listener of their own (server.ts) instead.

@@ -133,7 +133,7 @@ async function reconcileCommand(args: string[]): Promise<void> {
   const tty = process.stderr.isTTY && !values.json;
   const report = await withLedger((ledger) => reconcile({ ledger, ox: connections }, {
     instanceId: values.instance as string | undefined, contextId: values.context as string | undefined, repair: Boolean(values.repair),
-    progress: tty ? (done, total) => process.stderr.write(`\rcontexts ${done}/${total}`) : undefined,
+    progress: tty ? (done, total) => void process.stderr.write(`\rcontexts ${done}/${total}`) : undefined,
   })).finally(() => connections.close());
   if (tty) process.stderr.write('\n');
   if (values.json) console.log(JSON.stringify(report));

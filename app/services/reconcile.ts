@@ -33,8 +33,8 @@ export interface ReconcileOptions {
   /** One context (its APS id) with its mailboxes. */
   contextId?: string;
   repair?: boolean;
-  /** Called after each context, for progress on a terminal. */
-  progress?: (done: number, total: number) => void;
+  /** Called after each context: progress on a terminal, or a pause that spreads the work out. */
+  progress?: (done: number, total: number) => void | Promise<void>;
 }
 
 /** Our contexts are named aps-<subscription>: one in OX under that name the ledger does not know is unknown-in-ox. */
@@ -81,7 +81,7 @@ async function reconcileInstance(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope
   const contexts = all.filter((c) => COUNTED.has(c.state) && (!opts.contextId || c.id === opts.contextId));
   for (const [i, ctx] of contexts.entries()) {
     await reconcileContext(deps, scope, ctx, opts, report);
-    opts.progress?.(i + 1, contexts.length);
+    await opts.progress?.(i + 1, contexts.length);
   }
   if (opts.contextId) return;
   for (const oxCtx of await scope.ox.listContexts(OUR_CONTEXT_NAMES)) {

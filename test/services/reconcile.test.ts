@@ -4,6 +4,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { mailboxBody, startStack, uuid } from '../helper.js';
+import { freePort } from '../../tools/net.js';
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -73,4 +74,21 @@ t.test('drift of every kind is found, repaired without deleting, and a lost mail
   t.ok(userOf('bob'), 'provisioning it again created the user in OX');
   const after = await cli(['reconcile', '--json', '--context', ctx], env);
   t.equal(after.code, 0, after.out);
+});
+
+t.test('periodic reconcile reports drift in metrics, changes nothing, and leaves readiness alone', async (t) => {
+  const metricsPort = await freePort();
+  const stack = await startStack(t, { env: { RECONCILE_INTERVAL: '1', METRICS_PORT: String(metricsPort) } });
+  await stack.withContext();
+  const oxCtx = stack.sim.model.contexts.get(100)!;
+  oxCtx.maxQuota = 7;
+  const drift = async () => /ox_drift_resources\{kind="attribute"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text())?.[1];
+  let seen: string | undefined;
+  for (let i = 0; i < 100 && seen !== '1'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await drift();
+  }
+  t.equal(seen, '1', 'the quota drift is counted');
+  t.equal(oxCtx.maxQuota, 7, 'report only: OX unchanged');
+  t.equal((await stack.call('GET', '/readyz', { as: 'none' })).status, 200, 'readiness unaffected');
 });
