@@ -139,8 +139,16 @@ async function reconcileMailbox(
     return;
   }
   const p = mailboxProps(mailbox);
-  const pairs: Array<[string, unknown, unknown]> = [['display_name', p.displayName, user.display_name], ['primaryEmail', p.email, user.primaryEmail]];
-  const fields = pairs.filter(([, mine, theirs]) => mine !== undefined && theirs !== undefined && mine !== theirs)
+  // OX keeps the primary address among the aliases: compare the sets with it on both sides.
+  const addresses = (primary: string | undefined, aliases: unknown): string[] =>
+    [...new Set([primary, ...(Array.isArray(aliases) ? aliases : [])].filter((a) => typeof a === 'string').map((a) => a.toLowerCase()))].sort();
+  const pairs: Array<[string, unknown, unknown]> = [
+    ['display_name', p.displayName, user.display_name],
+    ['primaryEmail', p.email, user.primaryEmail],
+    ['aliases', addresses(p.email, p.aliases), user.aliases === undefined ? undefined : addresses(user.primaryEmail, user.aliases)],
+  ];
+  const differ = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+  const fields = pairs.filter(([, mine, theirs]) => mine !== undefined && theirs !== undefined && differ(mine, theirs))
     .map(([field, mine, theirs]): Drift => ({ ...base, kind: 'attribute', field, ledger: mine, ox: theirs }));
   report.drift.push(...fields);
   if (opts.repair && fields.length) {

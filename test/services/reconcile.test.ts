@@ -35,6 +35,7 @@ t.test('drift of every kind is found, repaired without deleting, and a lost mail
   oxCtx.enabled = false;
   const userOf = (login: string) => [...oxCtx.users.values()].find((u) => u.name === login)!;
   userOf('alice').display_name = 'Changed By Hand';
+  userOf('alice').aliases = [...userOf('alice').aliases, 'extra@x.example'];
   oxCtx.users.delete(userOf('bob').id);
   model.createContext({ id: 555, name: 'aps-stray', maxQuota: 10 }, { name: 'a', display_name: 'a', password: 'p', given_name: 'a', sur_name: 'a', primaryEmail: 'a@stray.example' }, model.minimalAccess());
 
@@ -53,6 +54,7 @@ t.test('drift of every kind is found, repaired without deleting, and a lost mail
   const second = JSON.parse(repaired.out);
   const kinds = second.drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown }) => [d.kind, d.field, d.ledger, d.ox]);
   t.same(kinds.sort(), [
+    ['attribute', 'aliases', ['alice@x.example'], ['alice@x.example', 'extra@x.example']],
     ['attribute', 'display_name', 'Alice', 'Changed By Hand'],
     ['attribute', 'enabled', true, false],
     ['attribute', 'maxQuota', 2048, 1],
@@ -60,10 +62,11 @@ t.test('drift of every kind is found, repaired without deleting, and a lost mail
     ['unknown-in-ox', null, null, 'aps-stray'],
   ].sort(), 'once the context is enabled again, its users: every kind, with the ledger value and the OX value');
   t.equal(second.drift.find((d: { kind: string }) => d.kind === 'missing-in-ox').resource, bobId);
-  t.equal(second.repaired.length, 4, 'all but the stray context repaired');
+  t.equal(second.repaired.length, 5, 'all but the stray context repaired');
   t.equal(oxCtx.maxQuota, 2048);
   t.equal(oxCtx.enabled, true);
   t.equal(userOf('alice').display_name, 'Alice');
+  t.same(userOf('alice').aliases, ['alice@x.example'], 'the hand-made alias removed again');
   t.ok(model.contexts.has(555), 'nothing deleted in OX');
   const lost = await stack.endpoint.ledger.getResource(stack.instanceId, bobId);
   t.equal(lost?.state, 'failed');
