@@ -21,9 +21,10 @@ const USAGE = `usage: ox-aps <command>
   resources [--instance <id>] [--kind contexts|mailboxes|profiles|mobility]
                                      provisioned resources with their state and last error
   retry <aps-id>                     re-runs the failed background jobs of a resource
-  reconcile [--instance <id>] [--context <aps-id>] [--json] [--repair]
+  reconcile [--instance <id>] [--context <aps-id>] [--json] [--repair [--delete-orphans]]
                                      compares OX with the ledger: exit 0 no drift (or all repaired), 3 drift;
-                                     --repair makes OX match the ledger and never deletes anything in OX
+                                     --repair makes OX match the ledger; it deletes in OX only the aps-* contexts
+                                     no instance holds, and only with --delete-orphans
   oauth list | add [<key>] [--secret-file <file>] | remove <key> [--force]
                                      APS Connect consumer keys in OAUTH_CLIENTS_FILE; add makes a key and
                                      secret when none are given and prints them once, for the controller
@@ -125,14 +126,16 @@ async function withLedger<T>(fn: (ledger: Ledger, config: Config) => Promise<T>)
 
 async function reconcileCommand(args: string[]): Promise<void> {
   const { values } = options('reconcile', args, {
-    instance: { type: 'string' }, context: { type: 'string' }, json: { type: 'boolean' }, repair: { type: 'boolean' },
+    instance: { type: 'string' }, context: { type: 'string' }, json: { type: 'boolean' }, repair: { type: 'boolean' }, 'delete-orphans': { type: 'boolean' },
   });
+  if (values['delete-orphans'] && !values.repair) usageError('ox-aps reconcile: --delete-orphans goes with --repair');
   const { OxConnections } = await import('../app/ox/connections.js');
   const { reconcile } = await import('../app/services/reconcile.js');
   const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
   const tty = process.stderr.isTTY && !values.json;
   const report = await withLedger((ledger) => reconcile({ ledger, ox: connections }, {
-    instanceId: values.instance as string | undefined, contextId: values.context as string | undefined, repair: Boolean(values.repair),
+    instanceId: values.instance as string | undefined, contextId: values.context as string | undefined,
+    repair: Boolean(values.repair), deleteOrphans: Boolean(values['delete-orphans']),
     progress: tty ? (done, total) => void process.stderr.write(`\rcontexts ${done}/${total}`) : undefined,
   })).finally(() => connections.close());
   if (tty) process.stderr.write('\n');

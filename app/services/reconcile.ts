@@ -1,5 +1,6 @@
 // Reconcile: read OX and the ledger and say where they disagree (drift), and with `repair` make OX
-// match the ledger. It never deletes anything in OX. A resource gone from OX is marked failed in
+// match the ledger. It deletes nothing in OX unless told to delete the contexts under our naming
+// that no instance holds (deleteOrphans). A resource gone from OX is marked failed in
 // the ledger, so that the controller's next provision of it creates it again.
 import { OxFault } from '../ox/faults.js';
 import type { OxClient } from '../ox/ox-client.js';
@@ -33,6 +34,8 @@ export interface ReconcileOptions {
   /** One context (its APS id) with its mailboxes. */
   contextId?: string;
   repair?: boolean;
+  /** With repair: delete unknown-in-ox contexts in OX too (never without this). */
+  deleteOrphans?: boolean;
   /** Called after each context: progress on a terminal, or a pause that spreads the work out. */
   progress?: (done: number, total: number) => void | Promise<void>;
 }
@@ -88,7 +91,12 @@ async function reconcileInstance(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope
     const key = `${scope.settings.oxSoapUrl} ${oxCtx.id}`;
     if (scope.known.has(oxCtx.id) || scope.unknownSeen.has(key)) continue;
     scope.unknownSeen.add(key);
-    report.drift.push({ kind: 'unknown-in-ox', instance: scope.instance.id, resource: null, oxContextId: oxCtx.id, oxUserId: null, field: null, ledger: null, ox: oxCtx.name ?? null });
+    const drift: Drift = { kind: 'unknown-in-ox', instance: scope.instance.id, resource: null, oxContextId: oxCtx.id, oxUserId: null, field: null, ledger: null, ox: oxCtx.name ?? null };
+    report.drift.push(drift);
+    if (opts.repair && opts.deleteOrphans) {
+      await scope.ox.deleteContext(oxCtx.id);
+      report.repaired.push(drift);
+    }
   }
 }
 

@@ -77,6 +77,13 @@ t.test('drift of every kind is found, repaired without deleting, and a lost mail
   t.ok(userOf('bob'), 'provisioning it again created the user in OX');
   const after = await cli(['reconcile', '--json', '--context', ctx], env);
   t.equal(after.code, 0, after.out);
+
+  t.equal((await cli(['reconcile', '--delete-orphans'], env)).code, 2, '--delete-orphans only with --repair');
+  const orphans = await cli(['reconcile', '--repair', '--delete-orphans', '--json'], env);
+  t.equal(orphans.code, 0, orphans.out);
+  t.same(JSON.parse(orphans.out).repaired.map((d: { kind: string; oxContextId: number }) => [d.kind, d.oxContextId]), [['unknown-in-ox', 555]]);
+  t.notOk(model.contexts.has(555), 'the stray context deleted, when asked');
+  t.ok(model.contexts.has(100), 'ours kept');
 });
 
 t.test('periodic reconcile reports drift in metrics, changes nothing, and leaves readiness alone', async (t) => {
