@@ -124,7 +124,8 @@ export function bodySchema(schema: ApsSchema, mode: Mode): object {
   return root;
 }
 
-const ANSWER_ONLY = new Set(['default', 'required', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems']);
+// Input constraints: an answer is what the resource holds, checked when it came in.
+const NOT_IN_ANSWERS = new Set(['default', 'required', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems']);
 
 /**
  * A body schema as an answer schema: what the resource holds, as it is. Defaults and required
@@ -136,7 +137,7 @@ function asAnswer(schema: unknown): unknown {
   if (!isRecord(schema)) return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (ANSWER_ONLY.has(key)) continue;
+    if (NOT_IN_ANSWERS.has(key)) continue;
     if (key === 'type') out.type = [...new Set([value, 'null'].flat())];
     else out[key] = key === 'properties' && isRecord(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asAnswer(v)])) : asAnswer(value);
   }
@@ -203,7 +204,6 @@ export class SchemaRegistry {
   get(serviceId: string): ServiceType | undefined {
     return this.types.get(serviceId);
   }
-
 }
 
 /**

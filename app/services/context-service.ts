@@ -9,7 +9,7 @@ import type { ResourceRecord, ResourceState } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv, type InstanceEnv } from './instance-env.js';
 import type { AppSettings } from './instance-settings.js';
-import { claim, generatePassword, inconsistent, newRecord, ownProperties, oxContextOf, recordingFailures, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, recordOfCall, generatePassword, inconsistent, newRecord, ownProperties, oxContextOf, recordingFailures, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
@@ -155,8 +155,8 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
 
     // A 202 can already tell the controller the OX context id: it is taken before OX is asked.
     async known(call) {
-      const rec = await ledger.getResource(call.instanceId, call.resourceId);
-      return rec?.kind === SERVICE ? { contextId: rec.oxContextId ?? undefined, adminLogin: rec.login ?? undefined } : undefined;
+      const rec = await recordOfCall(deps, call, SERVICE);
+      return rec && { contextId: rec.oxContextId ?? undefined, adminLogin: rec.login ?? undefined };
     },
 
     async retrieve(call) {

@@ -12,7 +12,7 @@ import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv, type InstanceEnv } from './instance-env.js';
-import { claim, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, recordOfCall, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { clientSettings } from './client-settings.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
@@ -258,8 +258,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     provision: recordingFailures(deps, provision),
     configure,
     async known(call) {
-      const rec = await ledger.getResource(call.instanceId, call.resourceId);
-      return rec?.kind === SERVICE ? { login: rec.login ?? undefined, oxUserId: rec.oxUserId ?? undefined } : undefined;
+      const rec = await recordOfCall(deps, call, SERVICE);
+      return rec && { login: rec.login ?? undefined, oxUserId: rec.oxUserId ?? undefined };
     },
 
     async retrieve(call) {

@@ -52,18 +52,17 @@ const COUNTED: ReadonlySet<string> = new Set(['ready', 'disabled']);
 
 export async function reconcile(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = { drift: [], repaired: [] };
-  const everyInstance = await deps.ledger.listInstances();
-  // Another instance on the same OX holds its own contexts: only ids no instance holds are unknown.
-  const known = new Set<number>();
-  for (const i of everyInstance) {
-    for (const c of await deps.ledger.listResources({ instanceId: i.id, kind: 'contexts' })) if (c.oxContextId != null) known.add(c.oxContextId);
-  }
+  // Every instance's contexts, read once: another instance on the same OX holds its own, so only
+  // contexts no instance holds on that OX are unknown.
+  const everyInstance = await Promise.all((await deps.ledger.listInstances()).map(async (instance) => ({
+    instance, settings: settingsOf(instance), contexts: await deps.ledger.listResources({ instanceId: instance.id, kind: 'contexts' }),
+  })));
+  const known = new Set(everyInstance.flatMap(({ settings, contexts }) => contexts.map((c) => oxKey(settings, c.oxContextId))));
   const unknownSeen = new Set<string>();
-  for (const instance of everyInstance.filter((i) => !opts.instanceId || i.id === opts.instanceId)) {
-    const settings = settingsOf(instance);
+  for (const { instance, settings, contexts } of everyInstance.filter((e) => !opts.instanceId || e.instance.id === opts.instanceId)) {
     if (!settings.oxSoapUrl) continue;
     const ox = await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id);
-    await reconcileInstance(deps, { instance, settings, ox, known, unknownSeen }, opts, report);
+    await reconcileInstance(deps, { instance, settings, ox, known, unknownSeen }, contexts, opts, report);
   }
   return report;
 }
@@ -72,15 +71,20 @@ interface Scope {
   instance: InstanceRecord;
   settings: AppSettings;
   ox: OxClient;
-  /** OX context ids some instance's ledger holds. */
-  known: ReadonlySet<number>;
+  /** OX contexts (oxKey) some instance's ledger holds. */
+  known: ReadonlySet<string>;
   /** Unknown contexts reported already (two instances on one OX see the same ones). */
   unknownSeen: Set<string>;
 }
 
-async function reconcileInstance(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
-  const { ledger } = deps;
-  const all = await ledger.listResources({ instanceId: scope.instance.id, kind: 'contexts' });
+/** One OX context, wherever it is: its OX server and id. */
+function oxKey(settings: AppSettings, id: number | null | undefined): string {
+  return `${settings.oxSoapUrl} ${id}`;
+}
+
+async function reconcileInstance(
+  deps: Pick<ServiceDeps, 'ledger'>, scope: Scope, all: ResourceRecord[], opts: ReconcileOptions, report: ReconcileReport,
+): Promise<void> {
   const contexts = all.filter((c) => COUNTED.has(c.state) && (!opts.contextId || c.id === opts.contextId));
   for (const [i, ctx] of contexts.entries()) {
     await reconcileContext(deps, scope, ctx, opts, report);
@@ -88,8 +92,8 @@ async function reconcileInstance(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope
   }
   if (opts.contextId) return;
   for (const oxCtx of await scope.ox.listContexts(OUR_CONTEXT_NAMES)) {
-    const key = `${scope.settings.oxSoapUrl} ${oxCtx.id}`;
-    if (scope.known.has(oxCtx.id) || scope.unknownSeen.has(key)) continue;
+    const key = oxKey(scope.settings, oxCtx.id);
+    if (scope.known.has(key) || scope.unknownSeen.has(key)) continue;
     scope.unknownSeen.add(key);
     const drift: Drift = { kind: 'unknown-in-ox', instance: scope.instance.id, resource: null, oxContextId: oxCtx.id, oxUserId: null, field: null, ledger: null, ox: oxCtx.name ?? null };
     report.drift.push(drift);

@@ -43,6 +43,12 @@ function unknownResource(kind: string, id: string | undefined) {
   return apsError(404, 'UnknownResource', `Unknown ${kind} resource ${id ?? '(no link)'}: provision it through this application instance first`);
 }
 
+/** The calling instance's record of the resource the call names, if it is of this kind (no error when absent). */
+export async function recordOfCall(deps: ServiceDeps, call: ApsCall, kind: string): Promise<ResourceRecord | undefined> {
+  const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
+  return rec?.kind === kind ? rec : undefined;
+}
+
 /** The calling instance's resource of this kind; any other id (another instance's included) is 404. */
 export async function requireResource(deps: ServiceDeps, call: ApsCall, id: string | undefined, kind: string): Promise<ResourceRecord> {
   const rec = id ? await deps.ledger.getResource(call.instanceId, id) : undefined;
@@ -56,7 +62,7 @@ export async function requireResource(deps: ServiceDeps, call: ApsCall, id: stri
  */
 export async function resourceToDelete(deps: ServiceDeps, call: ApsCall, kind: string): Promise<ResourceRecord | undefined> {
   const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
-  if (rec && rec.kind === kind) return rec;
+  if (rec?.kind === kind) return rec;
   if (rec || await deps.ledger.resourceIdTaken(call.resourceId)) throw unknownResource(kind, call.resourceId);
   return undefined;
 }

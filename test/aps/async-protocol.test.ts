@@ -29,9 +29,9 @@ async function openLedger(t: Test): Promise<Ledger> {
   return ledger;
 }
 
-function runner(t: Test, ledger: Ledger, execute: Executor): AsyncProtocol {
+function runner(t: Test, ledger: Ledger, execute: Executor, tickMs = 50): AsyncProtocol {
   const protocol = new AsyncProtocol(ledger, OPTIONS, execute, log);
-  protocol.start(50);
+  protocol.start(tickMs);
   t.teardown(() => protocol.stop());
   return protocol;
 }
@@ -93,13 +93,12 @@ t.test('a failed attempt is retried when it is due, not at the next periodic tic
   const ledger = await openLedger(t);
   await addInstance(ledger, 'i1', 'ox-a');
   let attempts = 0;
-  const protocol = new AsyncProtocol(ledger, OPTIONS, async () => {
+  // The periodic tick never comes within this test.
+  const protocol = runner(t, ledger, async () => {
     attempts++;
     if (attempts < 3) throw Object.assign(new Error('OX is busy'), { retryable: true });
     return { status: 204 };
-  }, log);
-  protocol.start(600_000); // the periodic tick never comes within this test
-  t.teardown(() => protocol.stop());
+  }, 600_000);
   const answer = await protocol.handle('due-job', { instanceId: 'i1', phase: 'sync', input: {} }, async () => {
     attempts++;
     throw Object.assign(new Error('OX is busy'), { retryable: true });
@@ -114,18 +113,17 @@ t.test('an idle runner looks for work less and less often, and at the base inter
   const ledger = await openLedger(t);
   await addInstance(ledger, 'i1', 'ox-a');
   let runs = 0;
-  const protocol = new AsyncProtocol(ledger, OPTIONS, async () => {
+  const protocol = runner(t, ledger, async () => {
     runs++;
     return { status: 204 };
-  }, log);
+  });
+  // Wrapped before the first tick is due (50 ms after start).
   const ticks: number[] = [];
   const tick = protocol.tick.bind(protocol);
   protocol.tick = async () => {
     ticks.push(Date.now());
     return tick();
   };
-  protocol.start(50);
-  t.teardown(() => protocol.stop());
   await sleep(1700);
   t.ok(ticks.length >= 4 && ticks.length <= 6, `${ticks.length} ticks in 1.7 s idle (every 50 ms would be 34)`);
   const gaps = ticks.slice(1).map((at, i) => at - ticks[i]);
