@@ -110,6 +110,7 @@ export const SERVICES = {
     changeByModuleAccessName: op([ctx, user, f('access_combination_name', 'string'), auth]),
     changeCapabilities: op([ctx, user, ...caps, auth]),
     getData: op([ctx, user, auth], f('return', 'User')),
+    getMultipleData: op([ctx, f('users', 'User', true), auth], f('return', 'User', true)),
     getModuleAccess: op([ctx, user, auth], f('return', 'UserModuleAccess')),
     getUserCapabilities: op([ctx, user, auth], f('return', 'string')),
     exists: op([ctx, user, auth], f('return', 'boolean')),

@@ -168,6 +168,20 @@ export class OxClient {
     return userFromWire(asWire(await this.user(admin, 'getData', { ctx: { id: ctxId }, user: ref })));
   }
 
+  /** Every user of the context with its data: one call for the ids, one for their data. */
+  async listUsers(ctxId: number, admin: Credentials): Promise<OxUser[]> {
+    const ids = asArray(await this.user(admin, 'list', { ctx: { id: ctxId }, search_pattern: '*' })).map((u) => userFromWire(asWire(u)).id);
+    const refs = ids.filter((id): id is number => id !== undefined).map((id) => ({ id }));
+    if (!refs.length) return [];
+    return asArray(await this.user(admin, 'getMultipleData', { ctx: { id: ctxId }, users: refs })).map((u) => userFromWire(asWire(u)));
+  }
+
+  /** The user's capabilities as OX lists them. */
+  async getUserCapabilities(ctxId: number, admin: Credentials, userId: number): Promise<string[]> {
+    const list = await this.user(admin, 'getUserCapabilities', { ctx: { id: ctxId }, user: { id: userId } });
+    return String(list ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  }
+
   /** The user with this login, or undefined. */
   async findUser(ctxId: number, admin: Credentials, name: string): Promise<OxUser | undefined> {
     if (!asBoolean(await this.user(admin, 'exists', { ctx: { id: ctxId }, user: { name } }))) return undefined;

@@ -41,6 +41,8 @@ await ox.getUserAccess(42, ADMIN, created.id!);
 await ox.changeUserCapabilities(42, ADMIN, created.id!, ['mobile_mail_app'], ['text']);
 await ox.getUser(42, ADMIN, { id: created.id! });
 await ox.findUser(42, ADMIN, 'gold');
+await ox.listUsers(42, ADMIN);
+await ox.getUserCapabilities(42, ADMIN, created.id!);
 await ox.deleteUser(42, ADMIN, created.id!);
 await ox.deleteContext(43);
 

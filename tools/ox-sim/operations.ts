@@ -104,6 +104,11 @@ const userOps: Record<string, Handler> = {
     user.capabilities = changeCaps(user.capabilities, a);
   },
   getData: (m, a) => m.userView(m.findUser(admin(m, a), asObj(a.user))),
+  getMultipleData(m, a) {
+    const ctx = admin(m, a);
+    const refs = Array.isArray(a.users) ? a.users : a.users === undefined ? [] : [a.users];
+    return refs.map((ref) => m.userView(m.findUser(ctx, asObj(ref))));
+  },
   getModuleAccess: (m, a) => m.findUser(admin(m, a), asObj(a.user)).access,
   getUserCapabilities: (m, a) => m.findUser(admin(m, a), asObj(a.user)).capabilities.join(','),
   exists(m, a) {
