@@ -133,8 +133,8 @@ async function reconcileCommand(args: string[]): Promise<void> {
   const { reconcile } = await import('../app/services/reconcile.js');
   const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
   const tty = process.stderr.isTTY && !values.json;
-  const report = await withLedger((ledger) => reconcile({ ledger, ox: connections }, {
-    instanceId: values.instance as string | undefined, contextId: values.context as string | undefined,
+  const report = await withLedger((ledger, config) => reconcile({ ledger, ox: connections }, {
+    concurrency: config.JOB_CONCURRENCY, instanceId: values.instance as string | undefined, contextId: values.context as string | undefined,
     repair: Boolean(values.repair), deleteOrphans: Boolean(values['delete-orphans']),
     progress: tty ? (done, total) => void process.stderr.write(`\rcontexts ${done}/${total}`) : undefined,
   })).finally(() => connections.close());

@@ -144,6 +144,14 @@ function asAnswer(schema: unknown): unknown {
   return out;
 }
 
+/** A structure's members without its encrypted ones (an answer never carries them, at any depth). */
+function withoutEncrypted(p: ApsProperty, schema: ApsSchema): ApsProperty {
+  const resolved = schema.structures?.[p.type] ?? p;
+  if (!resolved.properties) return p;
+  const kept = Object.entries(resolved.properties).filter(([, member]) => !member.encrypted).map(([n, member]) => [n, withoutEncrypted(member, schema)]);
+  return { ...resolved, properties: Object.fromEntries(kept) };
+}
+
 /**
  * The resource we answer with: its aps id and type, its declared properties but the encrypted
  * ones, and its single links. Everything else a record or an echoed body holds is left out.
@@ -153,7 +161,7 @@ export function answerSchema(schema: ApsSchema): object {
     aps: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' } } },
   };
   for (const [name, p] of Object.entries(schema.properties ?? {})) {
-    if (!p.encrypted) properties[name] = asAnswer(propertySchema(p, schema, 'configure'));
+    if (!p.encrypted) properties[name] = asAnswer(propertySchema(withoutEncrypted(p, schema), schema, 'configure'));
   }
   for (const [name, rel] of Object.entries(schema.relations ?? {})) {
     if (!rel.collection) properties[name] = asAnswer(linkSchema(rel, 'configure'));

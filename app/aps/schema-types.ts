@@ -83,6 +83,11 @@ export interface ContextsProvision {
     usage?: number | null;
     limit?: number | null;
   };
+  adopt?: {
+    context: string;
+    adminLogin?: string;
+    adminPassword?: string;
+  };
   app: {
     aps: {
       id: string;
@@ -131,6 +136,11 @@ export interface ContextsProperties {
   mobilityCount?: {
     usage?: number | null;
     limit?: number | null;
+  };
+  adopt?: {
+    context?: string;
+    adminLogin?: string;
+    adminPassword?: string;
   };
   app?: {
     aps: {

@@ -1,15 +1,19 @@
 // Reconcile: read OX and the ledger and say where they disagree (drift), and with `repair` make OX
-// match the ledger. It deletes nothing in OX unless told to delete the contexts under our naming
-// that no instance holds (deleteOrphans). A resource gone from OX is marked failed in
-// the ledger, so that the controller's next provision of it creates it again.
+// match the ledger. It deletes nothing in OX unless told to delete what is ours by name and held by
+// no one (deleteOrphans): aps-* contexts no instance holds, and users of our own contexts no
+// mailbox holds. A resource gone from OX is marked failed in the ledger, so that the controller's
+// next provision of it creates it again.
 import { OxFault } from '../ox/faults.js';
-import type { OxClient } from '../ox/ox-client.js';
+import { completeAccess, type ModuleAccess } from '../ox/module-access.js';
+import type { OxClient, OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
+import { mapLimited } from '../util/limited.js';
+import { applyAccess, grantsMobility, profileAccess, type ProfileProps } from './access.js';
 import { contextAdmin, quotaFrom } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { oxClientFor } from './instance-env.js';
 import { settingsOf, type AppSettings } from './instance-settings.js';
-import { contextProps, mailboxProps } from './stored.js';
+import { contextProps, mailboxProps, tierOf } from './stored.js';
 
 export type DriftKind = 'missing-in-ox' | 'unknown-in-ox' | 'attribute';
 
@@ -34,23 +38,26 @@ export interface ReconcileOptions {
   /** One context (its APS id) with its mailboxes. */
   contextId?: string;
   repair?: boolean;
-  /** With repair: delete unknown-in-ox contexts in OX too (never without this). */
+  /** With repair: delete unknown-in-ox contexts and users in OX too (never without this). */
   deleteOrphans?: boolean;
+  /** Contexts checked at once (the CLI passes JOB_CONCURRENCY); 1 by default. */
+  concurrency?: number;
   /** Called after each context: progress on a terminal, or a pause that spreads the work out. */
   progress?: (done: number, total: number) => void | Promise<void>;
 }
 
+type Deps = Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>;
+
 /** Our contexts are named aps-<subscription>: one in OX under that name the ledger does not know is unknown-in-ox. */
 const OUR_CONTEXT_NAMES = 'aps-*';
 const GONE: ReadonlySet<string> = new Set(['no-such-context', 'no-such-user']);
+const COUNTED: ReadonlySet<string> = new Set(['ready', 'disabled']);
 
 function gone(err: unknown): boolean {
   return err instanceof OxFault && GONE.has(err.kind);
 }
 
-const COUNTED: ReadonlySet<string> = new Set(['ready', 'disabled']);
-
-export async function reconcile(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcile(deps: Deps, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = { drift: [], repaired: [] };
   // Every instance's contexts, read once: another instance on the same OX holds its own, so only
   // contexts no instance holds on that OX are unknown.
@@ -62,7 +69,8 @@ export async function reconcile(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>
   for (const { instance, settings, contexts } of everyInstance.filter((e) => !opts.instanceId || e.instance.id === opts.instanceId)) {
     if (!settings.oxSoapUrl) continue;
     const ox = await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id);
-    await reconcileInstance(deps, { instance, settings, ox, known, unknownSeen }, contexts, opts, report);
+    const profiles = new Map((await deps.ledger.listResources({ instanceId: instance.id, kind: 'profiles' })).map((p) => [p.id, tierOf(p)]));
+    await reconcileInstance(deps, { instance, settings, ox, known, unknownSeen, profiles }, contexts, opts, report);
   }
   return report;
 }
@@ -75,6 +83,8 @@ interface Scope {
   known: ReadonlySet<string>;
   /** Unknown contexts reported already (two instances on one OX see the same ones). */
   unknownSeen: Set<string>;
+  /** The instance's tiers by APS id. */
+  profiles: ReadonlyMap<string, ProfileProps>;
 }
 
 /** One OX context, wherever it is: its OX server and id. */
@@ -82,13 +92,18 @@ function oxKey(settings: AppSettings, id: number | null | undefined): string {
   return `${settings.oxSoapUrl} ${id}`;
 }
 
-async function reconcileInstance(
-  deps: Pick<ServiceDeps, 'ledger'>, scope: Scope, all: ResourceRecord[], opts: ReconcileOptions, report: ReconcileReport,
-): Promise<void> {
+async function reconcileInstance(deps: Deps, scope: Scope, all: ResourceRecord[], opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
   const contexts = all.filter((c) => COUNTED.has(c.state) && (!opts.contextId || c.id === opts.contextId));
-  for (const [i, ctx] of contexts.entries()) {
-    await reconcileContext(deps, scope, ctx, opts, report);
-    await opts.progress?.(i + 1, contexts.length);
+  let done = 0;
+  const reports = await mapLimited(contexts, opts.concurrency ?? 1, async (ctx) => {
+    const own: ReconcileReport = { drift: [], repaired: [] };
+    await reconcileContext(deps, scope, ctx, opts, own);
+    await opts.progress?.(++done, contexts.length);
+    return own;
+  });
+  for (const own of reports) {
+    report.drift.push(...own.drift);
+    report.repaired.push(...own.repaired);
   }
   if (opts.contextId) return;
   for (const oxCtx of await scope.ox.listContexts(OUR_CONTEXT_NAMES)) {
@@ -104,19 +119,19 @@ async function reconcileInstance(
   }
 }
 
-async function reconcileContext(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope, ctx: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
+async function reconcileContext(deps: Deps, scope: Scope, ctx: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
   if (ctx.oxContextId == null) return;
-  const base = { instance: scope.instance.id, resource: ctx.id, oxContextId: ctx.oxContextId, oxUserId: null };
+  const id = ctx.oxContextId;
+  const base = { instance: scope.instance.id, resource: ctx.id, oxContextId: id, oxUserId: null };
   let oxCtx;
   try {
-    oxCtx = await scope.ox.getContext(ctx.oxContextId);
+    oxCtx = await scope.ox.getContext(id);
   } catch (err) {
     if (!gone(err)) throw err;
     await missing(deps, report, opts, ctx, { ...base, kind: 'missing-in-ox', field: null, ledger: ctx.state, ox: null });
     return;
   }
-  const props = contextProps(ctx);
-  const expected = { maxQuota: quotaFrom(props, scope.settings), enabled: ctx.state !== 'disabled' };
+  const expected = { maxQuota: quotaFrom(contextProps(ctx), scope.settings), enabled: ctx.state !== 'disabled' };
   const fields: Drift[] = [];
   if (oxCtx.maxQuota !== undefined && oxCtx.maxQuota !== expected.maxQuota) {
     fields.push({ ...base, kind: 'attribute', field: 'maxQuota', ledger: expected.maxQuota, ox: oxCtx.maxQuota });
@@ -124,7 +139,6 @@ async function reconcileContext(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope,
   if (oxCtx.enabled !== undefined && oxCtx.enabled !== expected.enabled) fields.push({ ...base, kind: 'attribute', field: 'enabled', ledger: expected.enabled, ox: oxCtx.enabled });
   report.drift.push(...fields);
   if (opts.repair && fields.length) {
-    const id = ctx.oxContextId;
     if (fields.some((f) => f.field === 'maxQuota')) await scope.ox.changeContext({ id, maxQuota: expected.maxQuota });
     if (fields.some((f) => f.field === 'enabled')) await (expected.enabled ? scope.ox.enableContext(id) : scope.ox.disableContext(id));
     report.repaired.push(...fields);
@@ -132,42 +146,101 @@ async function reconcileContext(deps: Pick<ServiceDeps, 'ledger'>, scope: Scope,
   // OX answers nothing about the users of a disabled context: they are checked once it is enabled.
   const enabledNow = opts.repair ? expected.enabled : oxCtx.enabled !== false;
   if (!enabledNow) return;
-  const mailboxes = await deps.ledger.listResources({ instanceId: scope.instance.id, kind: 'mailboxes', parentId: ctx.id });
-  for (const mailbox of mailboxes.filter((m) => COUNTED.has(m.state))) await reconcileMailbox(deps, scope, ctx, mailbox, opts, report);
+  await reconcileUsers(deps, scope, ctx, opts, report);
 }
 
-async function reconcileMailbox(
-  deps: Pick<ServiceDeps, 'ledger'>, scope: Scope, ctx: ResourceRecord, mailbox: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport,
-): Promise<void> {
-  if (mailbox.oxUserId == null || ctx.oxContextId == null) return;
-  const base = { instance: scope.instance.id, resource: mailbox.id, oxContextId: ctx.oxContextId, oxUserId: mailbox.oxUserId };
+/** The context's users in OX against its mailboxes in the ledger: two calls for all users, then rights per mailbox. */
+async function reconcileUsers(deps: Deps, scope: Scope, ctx: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
+  const id = ctx.oxContextId ?? 0;
   const admin = contextAdmin(ctx);
-  let user;
-  try {
-    user = await scope.ox.getUser(ctx.oxContextId, admin, { id: mailbox.oxUserId });
-  } catch (err) {
-    if (!gone(err)) throw err;
-    await missing(deps, report, opts, mailbox, { ...base, kind: 'missing-in-ox', field: null, ledger: mailbox.state, ox: null });
-    return;
+  const users = new Map((await scope.ox.listUsers(id, admin)).map((u) => [u.id, u]));
+  const mailboxes = await deps.ledger.listResources({ instanceId: scope.instance.id, kind: 'mailboxes', parentId: ctx.id });
+  for (const mailbox of mailboxes.filter((m) => COUNTED.has(m.state) && m.oxUserId != null)) {
+    const user = users.get(mailbox.oxUserId ?? undefined);
+    const base = { instance: scope.instance.id, resource: mailbox.id, oxContextId: id, oxUserId: mailbox.oxUserId ?? null };
+    if (!user) await missing(deps, report, opts, mailbox, { ...base, kind: 'missing-in-ox', field: null, ledger: mailbox.state, ox: null });
+    else await reconcileMailbox(scope, ctx, mailbox, user, opts, report);
   }
+  // Users no mailbox holds (in any state), but the context's administrator.
+  const held = new Set(mailboxes.map((m) => m.oxUserId));
+  for (const user of users.values()) {
+    if (user.id === undefined || held.has(user.id) || user.contextadmin === true || user.name === admin.login) continue;
+    const drift: Drift = { kind: 'unknown-in-ox', instance: scope.instance.id, resource: null, oxContextId: id, oxUserId: user.id, field: null, ledger: null, ox: user.name ?? null };
+    report.drift.push(drift);
+    // A context taken over may hold users the provider has not imported yet: those are never deleted.
+    if (opts.repair && opts.deleteOrphans && !contextProps(ctx).adopt) {
+      await scope.ox.deleteUser(id, admin, user.id);
+      report.repaired.push(drift);
+    }
+  }
+}
+
+/** OX keeps the primary address among the aliases: the sets are compared with it on both sides. */
+function addresses(primary: string | undefined, aliases: unknown): string[] {
+  return [...new Set([primary, ...(Array.isArray(aliases) ? aliases : [])].filter((a) => typeof a === 'string').map((a) => a.toLowerCase()))].sort();
+}
+
+const differ = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+
+async function reconcileMailbox(scope: Scope, ctx: ResourceRecord, mailbox: ResourceRecord, user: OxUser, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
+  const ctxId = ctx.oxContextId ?? 0;
+  const userId = mailbox.oxUserId ?? 0;
+  const base = { instance: scope.instance.id, resource: mailbox.id, oxContextId: ctxId, oxUserId: userId };
+  const admin = contextAdmin(ctx);
   const p = mailboxProps(mailbox);
-  // OX keeps the primary address among the aliases: compare the sets with it on both sides.
-  const addresses = (primary: string | undefined, aliases: unknown): string[] =>
-    [...new Set([primary, ...(Array.isArray(aliases) ? aliases : [])].filter((a) => typeof a === 'string').map((a) => a.toLowerCase()))].sort();
+  const suspended = mailbox.state === 'disabled';
   const pairs: Array<[string, unknown, unknown]> = [
     ['display_name', p.displayName, user.display_name],
     ['primaryEmail', p.email, user.primaryEmail],
     ['aliases', addresses(p.email, p.aliases), user.aliases === undefined ? undefined : addresses(user.primaryEmail, user.aliases)],
+    // A suspended mailbox has mail off (its rights are checked once it is resumed).
+    ['mailenabled', suspended ? false : undefined, user.mailenabled],
   ];
-  const differ = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
   const fields = pairs.filter(([, mine, theirs]) => mine !== undefined && theirs !== undefined && differ(mine, theirs))
     .map(([field, mine, theirs]): Drift => ({ ...base, kind: 'attribute', field, ledger: mine, ox: theirs }));
-  report.drift.push(...fields);
-  if (opts.repair && fields.length) {
+  const profile = mailbox.profileId ? scope.profiles.get(mailbox.profileId) : undefined;
+  const rights = suspended || !profile ? [] : await rightsDrift(scope.ox, ctx, mailbox, profile, base);
+  report.drift.push(...fields, ...rights);
+  if (!opts.repair) return;
+  if (fields.length) {
     const change = Object.fromEntries(fields.map((f) => [f.field, f.ledger]));
-    await scope.ox.changeUser(ctx.oxContextId, admin, { id: mailbox.oxUserId, ...change });
-    report.repaired.push(...fields);
+    await scope.ox.changeUser(ctxId, admin, { id: userId, ...change });
   }
+  if (rights.some((f) => f.field === 'moduleAccess' || f.field === 'mobility')) {
+    await applyAccess(scope.ox, ctxId, admin, userId, profile ?? {}, p.mobilityEnabled === true);
+  }
+  const caps = rights.find((f) => f.field === 'capabilities');
+  if (caps && Array.isArray(caps.ledger)) await scope.ox.changeUserCapabilities(ctxId, admin, userId, caps.ledger.filter((c) => !(caps.ox as string[]).includes(c)), []);
+  report.repaired.push(...fields, ...rights);
+}
+
+/**
+ * The tier's rights against OX's: the flags (when the tier's flags are known without asking OX),
+ * mobility (USM and ActiveSync as the ledger has them) and the tier's capabilities.
+ */
+async function rightsDrift(ox: OxClient, ctx: ResourceRecord, mailbox: ResourceRecord, profile: ProfileProps, base: Omit<Drift, 'kind' | 'field' | 'ledger' | 'ox'>): Promise<Drift[]> {
+  const ctxId = ctx.oxContextId ?? 0;
+  const userId = mailbox.oxUserId ?? 0;
+  const admin = contextAdmin(ctx);
+  const out: Drift[] = [];
+  const actual = await ox.getUserAccess(ctxId, admin, userId);
+  const mobility = mailboxProps(mailbox).mobilityEnabled === true;
+  if (grantsMobility(actual) !== mobility) out.push({ ...base, kind: 'attribute', field: 'mobility', ledger: mobility, ox: grantsMobility(actual) });
+  const access = profileAccess(profile);
+  if ('flags' in access) {
+    const wanted: ModuleAccess = { ...completeAccess(access.flags), USM: mobility, activeSync: mobility };
+    const names = (Object.keys(wanted) as Array<keyof ModuleAccess>).filter((f) => f !== 'USM' && f !== 'activeSync' && wanted[f] !== actual[f]);
+    if (names.length) {
+      out.push({ ...base, kind: 'attribute', field: 'moduleAccess', ledger: Object.fromEntries(names.map((f) => [f, wanted[f]])), ox: Object.fromEntries(names.map((f) => [f, actual[f]])) });
+    }
+  }
+  const tierCaps = [...(profile.capabilities ?? [])].sort();
+  if (tierCaps.length) {
+    const has = new Set(await ox.getUserCapabilities(ctxId, admin, userId));
+    const present = tierCaps.filter((c) => has.has(c));
+    if (present.length !== tierCaps.length) out.push({ ...base, kind: 'attribute', field: 'capabilities', ledger: tierCaps, ox: present });
+  }
+  return out;
 }
 
 /** Gone from OX: with repair, marked failed so that the controller's next provision creates it again. */

@@ -3,7 +3,7 @@
 // marked so that provisioning it again brings it back.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mailboxBody, startStack, uuid } from '../helper.js';
+import { contextBody, mailboxBody, profileBody, startStack, uuid } from '../helper.js';
 import { freePort } from '../../tools/net.js';
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
@@ -101,4 +101,51 @@ t.test('periodic reconcile reports drift in metrics, changes nothing, and leaves
   t.equal(seen, '1', 'the quota drift is counted');
   t.equal(oxCtx.maxQuota, 7, 'report only: OX unchanged');
   t.equal((await stack.call('GET', '/readyz', { as: 'none' })).status, 200, 'readiness unaffected');
+});
+
+t.test('users: an unknown one, rights and mobility of the tier, its capabilities and a suspended mailbox', async (t) => {
+  const stack = await startStack(t);
+  await stack.createInstance();
+  const profile = uuid();
+  const tier = { accessCombination: undefined, moduleAccess: ['webmail', 'contacts'], capabilities: ['mobile_mail_app'] };
+  t.equal((await stack.call('POST', '/profiles', { body: profileBody(profile, tier) })).status, 200);
+  const ctx = uuid();
+  t.equal((await stack.call('POST', '/contexts', { body: contextBody(ctx) })).status, 200);
+  const carol = uuid();
+  const dave = uuid();
+  for (const [id, login] of [[carol, 'carol'], [dave, 'dave']]) {
+    const res = await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctx, profile, { login, email: `${login}@x.example`, displayName: login }) });
+    t.equal(res.status, 200, res.text);
+  }
+  t.equal((await stack.call('PUT', `/mailboxes/${dave}/disable`)).status, 204);
+  const env = { DATA_DIR: stack.dataDir, JOB_CONCURRENCY: '4' };
+  const clean = await cli(['reconcile', '--json'], env);
+  t.same(JSON.parse(clean.out), { drift: [], repaired: [] }, clean.out);
+
+  const oxCtx = stack.sim.model.contexts.get(100)!;
+  const userOf = (login: string) => [...oxCtx.users.values()].find((u) => u.name === login)!;
+  userOf('carol').access = { ...userOf('carol').access, calendar: true, USM: true, activeSync: true };
+  userOf('carol').capabilities = [];
+  userOf('dave').fields.mailenabled = true;
+  const stray = stack.sim.model.createUser(oxCtx, { name: 'eve', password: 'p', display_name: 'Eve', given_name: 'E', sur_name: 'Ve', primaryEmail: 'eve@x.example', email1: 'eve@x.example' }, userOf('carol').access);
+  const found = await cli(['reconcile', '--json'], env);
+  t.equal(found.code, 3);
+  const brief = JSON.parse(found.out).drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown; oxUserId: number }) => [d.kind, d.field, d.ledger, d.ox]);
+  t.same(brief.sort(), [
+    ['attribute', 'capabilities', ['mobile_mail_app'], []],
+    ['attribute', 'mailenabled', false, true],
+    ['attribute', 'mobility', false, true],
+    ['attribute', 'moduleAccess', { calendar: false }, { calendar: true }],
+    ['unknown-in-ox', null, null, 'eve'],
+  ].sort(), 'each drift with the ledger value and the OX value; the administrator is not unknown');
+
+  const repaired = await cli(['reconcile', '--repair', '--delete-orphans', '--json'], env);
+  t.equal(repaired.code, 0, repaired.out);
+  t.equal(userOf('carol').access.calendar, false);
+  t.equal(userOf('carol').access.USM, false);
+  t.equal(userOf('carol').access.webmail, true);
+  t.same(userOf('carol').capabilities, ['mobile_mail_app']);
+  t.equal(userOf('dave').fields.mailenabled, false);
+  t.notOk(oxCtx.users.has(stray.id), 'the user no mailbox holds deleted, when asked');
+  t.equal((await cli(['reconcile', '--json'], env)).code, 0, 'no drift left');
 });
