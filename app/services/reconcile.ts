@@ -182,7 +182,9 @@ function addresses(primary: string | undefined, aliases: unknown): string[] {
 
 const differ = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
 
-async function reconcileMailbox(scope: Scope, ctx: ResourceRecord, mailbox: ResourceRecord, user: OxUser, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
+async function reconcileMailbox(
+  scope: Scope, ctx: ResourceRecord, mailbox: ResourceRecord, user: OxUser, opts: ReconcileOptions, report: ReconcileReport,
+): Promise<void> {
   const ctxId = ctx.oxContextId ?? 0;
   const userId = mailbox.oxUserId ?? 0;
   const base = { instance: scope.instance.id, resource: mailbox.id, oxContextId: ctxId, oxUserId: userId };
@@ -210,7 +212,10 @@ async function reconcileMailbox(scope: Scope, ctx: ResourceRecord, mailbox: Reso
     await applyAccess(scope.ox, ctxId, admin, userId, profile ?? {}, p.mobilityEnabled === true);
   }
   const caps = rights.find((f) => f.field === 'capabilities');
-  if (caps && Array.isArray(caps.ledger)) await scope.ox.changeUserCapabilities(ctxId, admin, userId, caps.ledger.filter((c) => !(caps.ox as string[]).includes(c)), []);
+  if (caps && Array.isArray(caps.ledger) && Array.isArray(caps.ox)) {
+    const present = caps.ox;
+    await scope.ox.changeUserCapabilities(ctxId, admin, userId, caps.ledger.filter((c) => !present.includes(c)), []);
+  }
   report.repaired.push(...fields, ...rights);
 }
 
@@ -218,7 +223,9 @@ async function reconcileMailbox(scope: Scope, ctx: ResourceRecord, mailbox: Reso
  * The tier's rights against OX's: the flags (when the tier's flags are known without asking OX),
  * mobility (USM and ActiveSync as the ledger has them) and the tier's capabilities.
  */
-async function rightsDrift(ox: OxClient, ctx: ResourceRecord, mailbox: ResourceRecord, profile: ProfileProps, base: Omit<Drift, 'kind' | 'field' | 'ledger' | 'ox'>): Promise<Drift[]> {
+async function rightsDrift(
+  ox: OxClient, ctx: ResourceRecord, mailbox: ResourceRecord, profile: ProfileProps, base: Omit<Drift, 'kind' | 'field' | 'ledger' | 'ox'>,
+): Promise<Drift[]> {
   const ctxId = ctx.oxContextId ?? 0;
   const userId = mailbox.oxUserId ?? 0;
   const admin = contextAdmin(ctx);

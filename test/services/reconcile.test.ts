@@ -127,10 +127,12 @@ t.test('users: an unknown one, rights and mobility of the tier, its capabilities
   userOf('carol').access = { ...userOf('carol').access, calendar: true, USM: true, activeSync: true };
   userOf('carol').capabilities = [];
   userOf('dave').fields.mailenabled = true;
-  const stray = stack.sim.model.createUser(oxCtx, { name: 'eve', password: 'p', display_name: 'Eve', given_name: 'E', sur_name: 'Ve', primaryEmail: 'eve@x.example', email1: 'eve@x.example' }, userOf('carol').access);
+  const eve = { name: 'eve', password: 'p', display_name: 'Eve', given_name: 'E', sur_name: 'Ve', primaryEmail: 'eve@x.example', email1: 'eve@x.example' };
+  const stray = stack.sim.model.createUser(oxCtx, eve, userOf('carol').access);
   const found = await cli(['reconcile', '--json'], env);
   t.equal(found.code, 3);
-  const brief = JSON.parse(found.out).drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown; oxUserId: number }) => [d.kind, d.field, d.ledger, d.ox]);
+  type Row = { kind: string; field: string | null; ledger: unknown; ox: unknown };
+  const brief = JSON.parse(found.out).drift.map((d: Row) => [d.kind, d.field, d.ledger, d.ox]);
   t.same(brief.sort(), [
     ['attribute', 'capabilities', ['mobile_mail_app'], []],
     ['attribute', 'mailenabled', false, true],
