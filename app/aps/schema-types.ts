@@ -22,6 +22,8 @@ export interface AppProvision {
   mobilityMode: "addon" | "included";
   restrictMailDomains: boolean;
   readyTiers: boolean;
+  deleteGraceDays: number;
+  adoptedUnprovision: "disable" | "delete";
   debug: boolean;
   contexts?: {} | unknown[];
   profiles?: {} | unknown[];
@@ -53,6 +55,8 @@ export interface AppProperties {
   mobilityMode: "addon" | "included";
   restrictMailDomains: boolean;
   readyTiers: boolean;
+  deleteGraceDays: number;
+  adoptedUnprovision: "disable" | "delete";
   debug: boolean;
   contexts?: {} | unknown[];
   profiles?: {} | unknown[];

@@ -168,6 +168,20 @@ export class OxClient {
     return userFromWire(asWire(await this.user(admin, 'getData', { ctx: { id: ctxId }, user: ref })));
   }
 
+  /**
+   * Whether OX takes these credentials for the context and knows their login there: asked with
+   * the credentials themselves even under MASTER_ACCOUNT_OVERRIDE (single sign-on uses them).
+   */
+  async adminCanLogIn(ctxId: number, admin: Credentials): Promise<boolean> {
+    const args = { ctx: { id: ctxId }, user: { name: admin.login }, auth: admin };
+    try {
+      return asBoolean(await this.send('OXUserService', 'exists', args));
+    } catch (err) {
+      if (err instanceof OxFault && err.kind === 'authentication') return false;
+      throw err;
+    }
+  }
+
   /** Every user of the context with its data: one call for the ids, one for their data. */
   async listUsers(ctxId: number, admin: Credentials): Promise<OxUser[]> {
     const ids = asArray(await this.user(admin, 'list', { ctx: { id: ctxId }, search_pattern: '*' })).map((u) => userFromWire(asWire(u)).id);

@@ -4,7 +4,7 @@ import type { ProfilesProperties } from '../aps/schema-types.js';
 import type { KnownProperties } from '../aps/types.js';
 import type { Access, OxClient, Credentials } from '../ox/ox-client.js';
 import type { ModuleAccessFlag } from '../ox/contract.js';
-import type { ModuleAccess } from '../ox/module-access.js';
+import { completeAccess, type ModuleAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { AppSettings } from './instance-settings.js';
 
@@ -91,6 +91,12 @@ export async function settleCombination(
     await ox.changeUserAccess(ctxId, admin, userId, { flags: { ...learned, USM: mobility, activeSync: mobility, editPassword } });
   }
   return { mobility, tierGrants, learned };
+}
+
+/** Keeps a user out of OX with its data kept: OX's login refuses deniedPortal=true and mailenabled=false (rights off alone leave the UI open). */
+export async function shutOut(ox: OxClient, ctxId: number, admin: Credentials, userId: number): Promise<void> {
+  await ox.changeUserAccess(ctxId, admin, userId, { flags: completeAccess({ deniedPortal: true }) });
+  await ox.changeUser(ctxId, admin, { id: userId, mailenabled: false });
 }
 
 /** Capabilities to add and remove when a mailbox moves from one profile to another. */

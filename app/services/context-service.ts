@@ -1,10 +1,11 @@
 // Subscriptions as OX contexts: allocation of context ids, the context admin, quota from the
 // diskspace limit, branding, usage polling with a cache, suspend/resume and removal.
-import { contextProps } from './stored.js';
+import { contextAdmin, contextProps } from './stored.js';
+export { contextAdmin } from './stored.js';
 import type { ContextsProperties, ContextsProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
-import type { OxContext, Credentials } from '../ox/ox-client.js';
+import type { OxContext } from '../ox/ox-client.js';
 import type { ResourceRecord, ResourceState } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv, type InstanceEnv } from './instance-env.js';
@@ -12,6 +13,8 @@ import type { AppSettings } from './instance-settings.js';
 import { claim, recordOfCall, generatePassword, inconsistent, newRecord, ownProperties, oxContextOf, recordingFailures, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
+import { adoptContext, adoptionProps, type Adoption } from './context-adoption.js';
+import { deferDeletion, forgetContext, isReleased } from './deferred-deletion.js';
 import { checkTimeZone } from './time-zones.js';
 import { asciiDomain } from './addresses.js';
 import { errorMessage, isRecord } from '../util/errors.js';
@@ -27,9 +30,6 @@ interface Counter {
   limit?: number | null;
 }
 
-export function contextAdmin(ctx: ResourceRecord): Credentials {
-  return { login: ctx.login ?? 'oxadmin', password: ctx.secrets.adminPassword ?? '' };
-}
 
 /** MB for OX's maxQuota: the diskspace limit, or the default when absent or unlimited. */
 export function quotaFrom(body: { diskspace?: Pick<Counter, 'limit'> }, settings: AppSettings): number {
@@ -116,6 +116,26 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
     });
   }
 
+  /** A context taken over from OX: recorded with its administrator, its quota and domain made ours, nothing renamed. */
+  async function adopt(env: InstanceEnv, call: ApsCall<ContextsProvision>, record: ResourceRecord, adoption: Adoption) {
+    const { oxCtx, admin } = await adoptContext(deps, env, record, adoption);
+    const domain = contextDomain(call.body);
+    const change: OxContext = { id: oxCtx.id };
+    const quota = quotaFrom(call.body, env.settings);
+    if (oxCtx.maxQuota !== quota) change.maxQuota = quota;
+    if (domain && !oxCtx.loginMappings?.includes(domain)) change.loginMappings = [...new Set([...(oxCtx.loginMappings ?? []), String(oxCtx.id), domain])];
+    if (Object.keys(change).length > 1) await withOx({ doing: `changing context ${oxCtx.id}`, domain }, () => env.ox.changeContext(change));
+    const props = {
+      ...ownProperties(deps, SERVICE, call.body), domain, contextName: oxCtx.name, adminLogin: admin.login,
+      adopt: adoptionProps(adoption, admin.login), aps: { type: deps.schemas.get(SERVICE)?.schema.id },
+    };
+    await ledger.updateResource(call.instanceId, record.id, {
+      state: 'ready', oxContextId: oxCtx.id, login: admin.login, secrets: { adminPassword: admin.password }, props, lastError: null,
+      usage: { diskspace: oxCtx.usedQuota ?? 0 }, usageAt: Date.now(),
+    });
+    return view(await reread(deps, record));
+  }
+
   async function requireContext(call: ApsCall): Promise<ResourceRecord> {
     return requireResource(deps, call, call.resourceId, SERVICE);
   }
@@ -140,6 +160,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
         secrets: { adminPassword: generatePassword() },
       }));
       if (record.state === 'ready' || record.state === 'disabled') return view(record);
+      if (call.body.adopt) return adopt(env, call, record, call.body.adopt);
       if (record.oxContextId == null) {
         record.oxContextId = await ledger.nextSequence(call.instanceId, 'context', env.settings.contextIdStart);
         await ledger.updateResource(call.instanceId, record.id, { oxContextId: record.oxContextId });
@@ -182,7 +203,8 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
       const rec = await requireContext(call);
       const { ox, settings } = await instanceEnv(deps, call.instanceId);
       const before = contextProps(rec);
-      const after = { ...ownProperties(deps, SERVICE, call.body), ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}) };
+      const { adopt: _adopt, ...sent } = ownProperties(deps, SERVICE, call.body); // the takeover is read once, at provisioning
+      const after = { ...sent, ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}) };
       const id = oxContextOf(rec);
       const change: OxContext = { id };
       const newQuota = quotaFrom(call.body, settings);
@@ -217,18 +239,19 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
 
     async unprovision(call) {
       const rec = await resourceToDelete(deps, call, SERVICE);
-      if (!rec) return undefined; // already gone
-      if (rec.oxContextId != null) {
-        const { ox } = await instanceEnv(deps, call.instanceId);
-        await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
-        await withOx({ doing: `deleting context ${rec.oxContextId}` }, () => ox.deleteContext(oxContextOf(rec)));
+      if (!rec || isReleased(rec)) return undefined; // already gone, or cancelled with a grace period
+      if (rec.oxContextId == null) return void (await forgetContext(deps, rec));
+      const { ox, settings } = await instanceEnv(deps, call.instanceId);
+      const id = oxContextOf(rec);
+      // A context taken over is left disabled in OX unless the instance says to delete it.
+      const leave = contextProps(rec).adopt !== undefined && settings.adoptedUnprovision !== 'delete';
+      if (leave || settings.deleteGraceDays > 0) {
+        await withOx({ doing: `disabling context ${id}` }, () => ox.disableContext(id));
+        return void (await (leave ? forgetContext(deps, rec) : deferDeletion(deps, rec, settings.deleteGraceDays)));
       }
-      const { instanceId } = call;
-      for (const mailbox of await ledger.listResources({ instanceId, parentId: rec.id })) {
-        for (const child of await ledger.listResources({ instanceId, parentId: mailbox.id })) await ledger.deleteResource(instanceId, child.id);
-        await ledger.deleteResource(instanceId, mailbox.id);
-      }
-      await ledger.deleteResource(instanceId, rec.id);
+      await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
+      await withOx({ doing: `deleting context ${id}` }, () => ox.deleteContext(id));
+      await forgetContext(deps, rec);
       return undefined;
     },
   };

@@ -5,15 +5,15 @@ import type { MailboxesProperties, MailboxesProvision } from '../aps/schema-type
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault } from '../ox/faults.js';
 import type { Credentials, OxUser } from '../ox/ox-client.js';
-import { completeAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
-import { applyAccess, capabilityDiff, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
+import { applyAccess, capabilityDiff, shutOut, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv, type InstanceEnv } from './instance-env.js';
 import { claim, recordOfCall, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { clientSettings } from './client-settings.js';
+import { deferMailboxDeletion, forgetRecord, isReleased } from './deferred-deletion.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
 import { checkTimeZone } from './time-zones.js';
@@ -101,6 +101,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
   async function refuseOthersUser(rec: ResourceRecord, login: string, oxUserId: number): Promise<void> {
     const siblings = await ledger.listResources({ instanceId: rec.instanceId, kind: SERVICE, parentId: rec.parentId ?? undefined });
     const owner = siblings.find((m) => m.id !== rec.id && (m.oxUserId === oxUserId || m.login?.toLowerCase() === login.toLowerCase()));
+    // A mailbox cancelled with a grace period lets its user go to the one that takes it over.
+    if (owner && isReleased(owner)) return forgetRecord(deps, owner);
     if (owner) {
       throw apsError(409, 'OxLoginTaken', `The login "${login}" belongs to another mailbox (${owner.id}) of this context: choose another login`);
     }
@@ -134,28 +136,43 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     };
     const errCtx: OxErrorContext = { doing: `creating mailbox "${p.login}" in context ${ctxId}`, credentials: 'context admin', displayName: p.displayName, email: p.email, accessCombination: profileProps.accessCombination };
     let userId: number;
+    let existed = false;
     try {
       userId = (await env.ox.createUser(ctxId, admin, user, profileAccess(profileProps))).id;
     } catch (err) {
-      // Our login in our context: a retry after OX created the user but before we recorded it.
+      // Our login in our context: a retry after OX created the user but before we recorded it, or
+      // a user taken over (a migrated context, a mailbox cancelled within its grace period).
       if (!(err instanceof OxFault && err.kind === 'user-exists')) throw toApsError(err, errCtx);
       const existing = await withOx(errCtx, () => env.ox.findUser(ctxId, admin, p.login));
       if (!existing?.id) throw toApsError(err, errCtx);
       await refuseOthersUser(record, p.login, existing.id);
       userId = existing.id;
+      existed = true;
     }
+    // A user taken over keeps its password unless the controller sent one (its mail programs use it).
+    const passwordKnown = !existed || !created || typeof call.body.password === 'string';
+    if (!passwordKnown) await ledger.updateResource(call.instanceId, record.id, { secrets: {} });
     const mobility = await withOx(errCtx, async () => {
+      if (existed) await takeOver(env, profile, ctxId, admin, userId, passwordKnown ? password : undefined);
       const on = await mobilityAfterCreate(env, profile, ctxId, admin, userId);
       if (profileProps.capabilities?.length) await env.ox.changeUserCapabilities(ctxId, admin, userId, profileProps.capabilities, []);
       return on;
     });
     const props = {
       ...ownProperties(deps, SERVICE, call.body), email: p.email, displayName: p.displayName, givenName: p.givenName, familyName: p.familyName,
-      mobilityEnabled: mobility, owner: p.owner, passwordGenerated: typeof call.body.password !== 'string', aps: { type: deps.schemas.get(SERVICE)?.schema.id },
+      mobilityEnabled: mobility, owner: p.owner, passwordGenerated: passwordKnown && typeof call.body.password !== 'string', aps: { type: deps.schemas.get(SERVICE)?.schema.id },
     };
     await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
     if (p.owner) await subscribeToServiceUser(deps, call, env.instance, record.id, p.owner.id);
     return view({ ...record, login: p.login, oxUserId: userId, props });
+  }
+
+  /** An existing user made this mailbox's: mail on, the tier's rights (a cancelled user was shut out), the password when known. */
+  async function takeOver(
+    env: InstanceEnv, profile: ResourceRecord, ctxId: number, admin: Credentials, userId: number, password: string | undefined,
+  ): Promise<void> {
+    await env.ox.changeUser(ctxId, admin, { id: userId, mailenabled: true, ...(password ? { password } : {}) });
+    await env.ox.changeUserAccess(ctxId, admin, userId, profileAccess(tierOf(profile)));
   }
 
   /**
@@ -275,9 +292,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
         const { mailenabled } = await env.ox.getUser(oxContextOf(ctx), admin, { id: oxUserOf(rec) });
         const savedMailEnabled = String(mailenabled) !== 'false';
         await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, savedMailEnabled } });
-        // OX's login refuses deniedPortal=true and mailenabled=false; rights off alone leave the UI open.
-        await env.ox.changeUserAccess(oxContextOf(ctx), admin, oxUserOf(rec), { flags: completeAccess({ deniedPortal: true }) });
-        await env.ox.changeUser(oxContextOf(ctx), admin, { id: oxUserOf(rec), mailenabled: false });
+        await shutOut(env.ox, oxContextOf(ctx), admin, oxUserOf(rec));
       });
       await ledger.updateResource(call.instanceId, rec.id, { state: 'disabled' });
       return undefined;
@@ -299,10 +314,19 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     },
     async unprovision(call) {
       const rec = await resourceToDelete(deps, call, SERVICE);
-      if (!rec) return undefined;
+      if (!rec || isReleased(rec)) return undefined;
       const ctx = rec.parentId ? await ledger.getResource(call.instanceId, rec.parentId) : undefined;
       if (ctx?.oxContextId != null && rec.oxUserId != null) {
         const env = await instanceEnv(deps, call.instanceId);
+        // A taken-over context keeps its users (shut out) unless the instance deletes what it took
+        // over; with a grace period the user is shut out now and deleted when it is over.
+        const leave = contextProps(ctx).adopt !== undefined && env.settings.adoptedUnprovision !== 'delete';
+        if (leave || env.settings.deleteGraceDays > 0) {
+          const doing = { doing: `shutting out mailbox "${rec.login}"`, credentials: 'context admin' as const };
+          if (!leave) return void (await withOx(doing, () => deferMailboxDeletion(deps, env.ox, ctx, rec, env.settings.deleteGraceDays)));
+          await withOx(doing, () => shutOut(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(rec)));
+          return void (await forgetRecord(deps, rec));
+        }
         await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
         await withOx({ doing: `deleting mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
           try {
@@ -313,8 +337,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
           }
         });
       }
-      for (const child of await ledger.listResources({ instanceId: call.instanceId, parentId: rec.id })) await ledger.deleteResource(call.instanceId, child.id);
-      await ledger.deleteResource(call.instanceId, rec.id);
+      await forgetRecord(deps, rec);
       return undefined;
     },
     operations: {

@@ -29,6 +29,9 @@ export const ERROR_CATALOGUE = {
   InvalidAddress: 'A login, address or domain OX would refuse.',
   MailDomainNotAllowed: 'An address outside the subscription\'s domain where the instance forbids it.',
   MailboxLoginRefused: 'Only the mailbox\'s own user may open it unless the instance allows administrators (adminMailboxLogin).',
+  AdoptionRefused: 'The OX context named to take over does not exist, or its administrator\'s credentials are missing or wrong.',
+  ContextHeld: 'The OX context named to take over is already managed by another resource (of this or another instance).',
+  PasswordUnknown: 'A mailbox that took over an existing OX user has no password this application knows: set one first.',
   LedgerInconsistent: 'A provisioned record lacks what provisioning recorded (an OX id, its parent or profile).',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

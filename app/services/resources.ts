@@ -52,7 +52,8 @@ export async function recordOfCall(deps: ServiceDeps, call: ApsCall, kind: strin
 /** The calling instance's resource of this kind; any other id (another instance's included) is 404. */
 export async function requireResource(deps: ServiceDeps, call: ApsCall, id: string | undefined, kind: string): Promise<ResourceRecord> {
   const rec = id ? await deps.ledger.getResource(call.instanceId, id) : undefined;
-  if (!rec || rec.kind !== kind) throw unknownResource(kind, id);
+  // One cancelled with a grace period is no longer the controller's.
+  if (!rec || rec.kind !== kind || rec.state === 'pending-deletion' || rec.state === 'released') throw unknownResource(kind, id);
   return rec;
 }
 

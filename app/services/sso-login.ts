@@ -72,6 +72,9 @@ export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'con
     throw apsError(409, 'ResourceDisabled', `The ${rec.state === 'disabled' ? what : 'context'} is disabled: enable it before logging in`);
   }
   if (rec.state !== 'ready') throw apsError(409, 'ContextNotReady', `The ${what} is not provisioned yet (state ${rec.state}); try again when it is ready`);
+  if (kind === 'mailboxes' && !rec.secrets.password) {
+    throw apsError(409, 'PasswordUnknown', 'This mailbox took over an existing OX user whose password this application does not know: set a password for it first');
+  }
   const { instance } = await instanceEnv(deps, call.instanceId); // cached, and 404 for an unknown one
   const role = kind === 'mailboxes' ? await mailboxLoginRole(deps, call, rec, instance) : 'context administrator';
   const token = await deps.sso.issue(call.instanceId, rec.id, call.identityId);

@@ -4,6 +4,7 @@
 import type { ContextsProperties, MailboxesProperties } from '../aps/schema-types.js';
 import type { KnownProperties } from '../aps/types.js';
 import type { ModuleAccess } from '../ox/module-access.js';
+import type { Credentials } from '../ox/ox-client.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { ProfileProps } from './access.js';
 
@@ -37,3 +38,8 @@ export const mailboxProps = (mailbox: ResourceRecord) => storedProps<MailboxProp
 
 /** A profile record's tier (with what OX showed of its combination). */
 export const tierOf = (profile: ResourceRecord) => storedProps<ProfileProps>(profile);
+
+/** A context's administrator as the ledger keeps it. */
+export function contextAdmin(ctx: ResourceRecord): Credentials {
+  return { login: ctx.login ?? 'oxadmin', password: ctx.secrets.adminPassword ?? '' };
+}

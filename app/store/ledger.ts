@@ -18,7 +18,12 @@ export class SecretKeyMismatchError extends Error {
   }
 }
 
-export type ResourceState = 'provisioning' | 'ready' | 'disabled' | 'deleting' | 'deleted' | 'failed';
+/**
+ * `pending-deletion`: cancelled by the controller, disabled in OX and deleted there after the
+ * instance's grace period; `released`: taken back from pending deletion (ox-aps restore), held for
+ * a takeover. Neither is the controller's any more.
+ */
+export type ResourceState = 'provisioning' | 'ready' | 'disabled' | 'deleting' | 'deleted' | 'failed' | 'pending-deletion' | 'released';
 
 export interface InstanceRecord {
   id: string;
@@ -86,6 +91,8 @@ export interface ResourceQuery {
   parentId?: string;
   profileId?: string;
   states?: ResourceState[];
+  /** The records holding this OX context id. */
+  oxContextId?: number;
   /** Only records whose props hold this property as true (e.g. mobilityEnabled). */
   propertyTrue?: string;
 }

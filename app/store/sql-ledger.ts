@@ -180,6 +180,7 @@ export abstract class SqlLedger implements Ledger {
     add('kind', q.kind);
     add('parent_id', q.parentId);
     add('profile_id', q.profileId);
+    add('ox_context_id', q.oxContextId);
     if (q.states?.length) {
       parts.push(`state IN (${q.states.map(() => '?').join(', ')})`);
       args.push(...q.states);

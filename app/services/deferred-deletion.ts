@@ -1,0 +1,97 @@
+// A cancellation that can be undone (the instance setting deleteGraceDays): the controller's
+// delete disables the context or user in OX at once and answers done; OX deletes it when the
+// grace period is over. Until then `ox-aps restore` stops the deletion and a takeover (adopt)
+// brings the context back under a subscription.
+import type { ResourceRecord } from '../store/ledger.js';
+import { shutOut } from './access.js';
+import type { ServiceDeps } from './deps.js';
+import { oxClientFor } from './instance-env.js';
+import { settingsOf } from './instance-settings.js';
+import { contextAdmin } from './stored.js';
+
+const DAY_MS = 86_400_000;
+
+/** Cancelled with a grace period, or taken back from it: no longer the controller's. */
+export const isReleased = (rec: ResourceRecord) => rec.state === 'pending-deletion' || rec.state === 'released';
+
+export const deleteAfterOf = (rec: ResourceRecord): number | undefined => (typeof rec.props.deleteAfter === 'number' ? rec.props.deleteAfter : undefined);
+
+/** Drops a context and everything under it from the ledger (OX is not touched). */
+export async function forgetContext(deps: Pick<ServiceDeps, 'ledger'>, ctx: ResourceRecord): Promise<void> {
+  const { instanceId } = ctx;
+  for (const mailbox of await deps.ledger.listResources({ instanceId, parentId: ctx.id })) await forgetRecord(deps, mailbox);
+  await deps.ledger.deleteResource(instanceId, ctx.id);
+}
+
+/** Drops a record and its children (a mailbox's mobility add-on) from the ledger. */
+export async function forgetRecord(deps: Pick<ServiceDeps, 'ledger'>, rec: ResourceRecord): Promise<void> {
+  const children = await deps.ledger.listResources({ instanceId: rec.instanceId, parentId: rec.id });
+  for (const child of children) await deps.ledger.deleteResource(rec.instanceId, child.id);
+  await deps.ledger.deleteResource(rec.instanceId, rec.id);
+}
+
+/** Marks a record for deletion after `days` (OX has disabled it already). */
+export async function deferDeletion(deps: Pick<ServiceDeps, 'ledger'>, rec: ResourceRecord, days: number): Promise<void> {
+  await deps.ledger.updateResource(rec.instanceId, rec.id, { state: 'pending-deletion', props: { ...rec.props, deleteAfter: Date.now() + days * DAY_MS } });
+}
+
+/** Every record waiting for its deletion, due or not. */
+export function pendingDeletions(deps: Pick<ServiceDeps, 'ledger'>, instanceId?: string): Promise<ResourceRecord[]> {
+  return deps.ledger.listResources({ instanceId, states: ['pending-deletion'] });
+}
+
+/**
+ * Deletes in OX what is due: contexts whole, and users of contexts still in service (a user of a
+ * context that waits itself goes with it). Answers how many were deleted.
+ */
+export async function sweepDeletions(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, now = Date.now()): Promise<number> {
+  const due = (await pendingDeletions(deps)).filter((r) => (deleteAfterOf(r) ?? 0) <= now);
+  let deleted = 0;
+  for (const rec of [...due.filter((r) => r.kind === 'contexts'), ...due.filter((r) => r.kind !== 'contexts')]) {
+    const instance = await deps.ledger.getInstance(rec.instanceId);
+    if (!instance) continue;
+    const settings = settingsOf(instance);
+    const ox = await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id);
+    if (rec.kind === 'contexts') {
+      if (rec.oxContextId != null) await ox.deleteContext(rec.oxContextId);
+      await forgetContext(deps, rec);
+    } else {
+      const ctx = rec.parentId ? await deps.ledger.getResource(rec.instanceId, rec.parentId) : undefined;
+      if (ctx && isReleased(ctx)) continue;
+      if (ctx?.oxContextId != null && rec.oxUserId != null) await ox.deleteUser(ctx.oxContextId, contextAdmin(ctx), rec.oxUserId);
+      await forgetRecord(deps, rec);
+    }
+    deleted++;
+  }
+  return deleted;
+}
+
+/**
+ * Stops a context's deletion: enabled again in OX and held for a takeover (`released`), with its
+ * users as they were (those cancelled are still shut out until a mailbox takes them over).
+ */
+export async function restoreContext(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, instanceId: string, ctxId: string): Promise<ResourceRecord> {
+  const rec = await deps.ledger.getResource(instanceId, ctxId);
+  if (!rec || rec.kind !== 'contexts' || rec.state !== 'pending-deletion') {
+    throw new Error(`instance ${instanceId} has no context ${ctxId} waiting for deletion (ox-aps deletions lists them)`);
+  }
+  const instance = await deps.ledger.getInstance(instanceId);
+  if (!instance || rec.oxContextId == null) throw new Error(`context ${ctxId} has no OX context to restore`);
+  const ox = await oxClientFor(deps, settingsOf(instance), instance.secrets.masterPassword, instance.id);
+  await ox.enableContext(rec.oxContextId);
+  const { deleteAfter: _gone, ...props } = rec.props;
+  await deps.ledger.updateResource(instanceId, rec.id, { state: 'released', props });
+  for (const mailbox of await deps.ledger.listResources({ instanceId, parentId: rec.id, states: ['pending-deletion'] })) {
+    const { deleteAfter: _m, ...kept } = mailbox.props;
+    await deps.ledger.updateResource(instanceId, mailbox.id, { state: 'released', props: kept });
+  }
+  return { ...rec, state: 'released', props };
+}
+
+/** Shuts a user out and marks its mailbox for deletion after the grace period. */
+export async function deferMailboxDeletion(
+  deps: Pick<ServiceDeps, 'ledger'>, ox: Parameters<typeof shutOut>[0], ctx: ResourceRecord, mailbox: ResourceRecord, days: number,
+): Promise<void> {
+  if (ctx.oxContextId != null && mailbox.oxUserId != null) await shutOut(ox, ctx.oxContextId, contextAdmin(ctx), mailbox.oxUserId);
+  await deferDeletion(deps, mailbox, days);
+}
