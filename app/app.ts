@@ -11,6 +11,7 @@ import controllersPlugin from './plugins/controllers.js';
 import errorHandler from './plugins/error-handler.js';
 import servicesPlugin from './plugins/services.js';
 import reconcilePlugin from './plugins/reconcile.js';
+import deletionsPlugin from './plugins/deletions.js';
 import apsRoutes from './aps/routes.js';
 import healthRoutes from './routes/health.js';
 import ssoPlugin from './plugins/sso.js';
@@ -52,6 +53,7 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   await fastify.register(ssoPlugin);
   await fastify.register(servicesPlugin);
   await fastify.register(reconcilePlugin);
+  await fastify.register(deletionsPlugin);
   await fastify.register(apsRoutes);
   await fastify.register(healthRoutes);
   // With SSO_PORT the single sign-on pages have a listener of their own (server.ts) instead.

@@ -25,6 +25,14 @@ const USAGE = `usage: ox-aps <command>
                                      compares OX with the ledger: exit 0 no drift (or all repaired), 3 drift;
                                      --repair makes OX match the ledger; it deletes in OX only the aps-* contexts
                                      no instance holds, and only with --delete-orphans
+  import-plan --instance <id> --context <OX id|name> [--admin-login <login> --admin-password-file <file>]
+                                     prints, as JSON, the context and mailbox resources that take over an OX
+                                     context (for the controller's import), and the users whose rights fit no tier
+  deletions [--instance <id>] [--purge-due]
+                                     contexts and mailboxes cancelled with a grace period (deleteGraceDays);
+                                     --purge-due deletes in OX those whose time has come (the endpoint does it each minute)
+  restore --instance <id> --context <aps-id>
+                                     stops a cancelled context's deletion: enabled in OX again, held for a takeover
   oauth list | add [<key>] [--secret-file <file>] | remove <key> [--force]
                                      APS Connect consumer keys in OAUTH_CLIENTS_FILE; add makes a key and
                                      secret when none are given and prints them once, for the controller
@@ -129,15 +137,13 @@ async function reconcileCommand(args: string[]): Promise<void> {
     instance: { type: 'string' }, context: { type: 'string' }, json: { type: 'boolean' }, repair: { type: 'boolean' }, 'delete-orphans': { type: 'boolean' },
   });
   if (values['delete-orphans'] && !values.repair) usageError('ox-aps reconcile: --delete-orphans goes with --repair');
-  const { OxConnections } = await import('../app/ox/connections.js');
   const { reconcile } = await import('../app/services/reconcile.js');
-  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
   const tty = process.stderr.isTTY && !values.json;
-  const report = await withLedger((ledger, config) => reconcile({ ledger, ox: connections }, {
+  const report = await withOx((ledger, ox, config) => reconcile({ ledger, ox }, {
     concurrency: config.JOB_CONCURRENCY, instanceId: values.instance as string | undefined, contextId: values.context as string | undefined,
     repair: Boolean(values.repair), deleteOrphans: Boolean(values['delete-orphans']),
     progress: tty ? (done, total) => void process.stderr.write(`\rcontexts ${done}/${total}`) : undefined,
-  })).finally(() => connections.close());
+  }));
   if (tty) process.stderr.write('\n');
   if (values.json) console.log(JSON.stringify(report));
   else {
@@ -146,6 +152,54 @@ async function reconcileCommand(args: string[]): Promise<void> {
   }
   const left = report.drift.length - report.repaired.length;
   if (left > 0) process.exit(3);
+}
+
+async function importPlanCommand(args: string[]): Promise<void> {
+  const { values } = options('import-plan', args, {
+    instance: { type: 'string' }, context: { type: 'string' }, 'admin-login': { type: 'string' }, 'admin-password-file': { type: 'string' },
+  });
+  if (!values.instance || !values.context) usageError('ox-aps import-plan: --instance and --context are required');
+  const file = values['admin-password-file'] as string | undefined;
+  if (Boolean(file) !== Boolean(values['admin-login'])) usageError('ox-aps import-plan: --admin-login and --admin-password-file go together');
+  const admin = file ? { login: values['admin-login'] as string, password: readSettingFile('--admin-password-file', file).trim() } : undefined;
+  const { importPlan } = await import('../app/services/import-plan.js');
+  const plan = await withOx((ledger, ox) => importPlan({ ledger, ox }, { instanceId: values.instance as string, context: values.context as string, admin }));
+  console.log(JSON.stringify(plan, null, 2));
+  if (plan.unmatched.length) console.error(`${plan.unmatched.length} user(s) fit no tier: create a tier with their rights, or change their rights in OX, then plan again`);
+}
+
+async function deletionsCommand(args: string[]): Promise<void> {
+  const { values } = options('deletions', args, { instance: { type: 'string' }, 'purge-due': { type: 'boolean' } });
+  const { pendingDeletions, sweepDeletions, deleteAfterOf } = await import('../app/services/deferred-deletion.js');
+  await withOx(async (ledger, ox) => {
+    if (values['purge-due']) console.log(`deleted ${await sweepDeletions({ ledger, ox })} in OX`);
+    const pending = await pendingDeletions({ ledger }, values.instance as string | undefined);
+    table(pending.map((r) => ({
+      kind: r.kind, instance: r.instanceId, resource: r.id, context: r.oxContextId ?? '', user: r.oxUserId ?? '', login: r.login ?? '',
+      'delete after': new Date(deleteAfterOf(r) ?? 0).toISOString(),
+    })));
+  });
+}
+
+async function restoreCommand(args: string[]): Promise<void> {
+  const { values } = options('restore', args, { instance: { type: 'string' }, context: { type: 'string' } });
+  if (!values.instance || !values.context) usageError('ox-aps restore: --instance and --context are required');
+  const { restoreContext } = await import('../app/services/deferred-deletion.js');
+  const rec = await withOx((ledger, ox) => restoreContext({ ledger, ox }, values.instance as string, values.context as string));
+  console.log(`context ${rec.id} (OX context ${rec.oxContextId}) is enabled again and held for a takeover: create a context resource with adopt {"context":"${rec.oxContextId}"} (ox-aps import-plan prints it)`);
+}
+
+/** The ledger and OX connections for a command, closed after it. */
+async function withOx<T>(fn: (ledger: Ledger, ox: import('../app/ox/connections.js').OxConnections, config: Config) => Promise<T>): Promise<T> {
+  const { OxConnections } = await import('../app/ox/connections.js');
+  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
+  try {
+    return await withLedger((ledger, config) => fn(ledger, connections, config));
+  } catch (err) {
+    return fail(`ox-aps: ${errorMessage(err)}`);
+  } finally {
+    await connections.close();
+  }
 }
 
 /** The instances bound to a consumer key (none when there is no ledger yet). */
@@ -239,6 +293,12 @@ async function main(): Promise<void> {
       return oauth(rest);
     case 'reconcile':
       return reconcileCommand(rest);
+    case 'import-plan':
+      return importPlanCommand(rest);
+    case 'deletions':
+      return deletionsCommand(rest);
+    case 'restore':
+      return restoreCommand(rest);
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       return runDemo(rest);

@@ -50,6 +50,18 @@ export function tierMobility(profile: ProfileProps): boolean | undefined {
 export const grantsMobility = (flags: ModuleAccess) => flags.USM === true && flags.activeSync === true;
 
 /**
+ * The flags (mobility aside) where a user's rights differ from the tier's, each with the tier's
+ * value and OX's; undefined while the tier's flags are not known without asking OX.
+ */
+export function tierDrift(profile: ProfileProps, actual: ModuleAccess): { tier: Partial<ModuleAccess>; ox: Partial<ModuleAccess> } | undefined {
+  const access = profileAccess(profile);
+  if (!('flags' in access)) return undefined;
+  const wanted = completeAccess(access.flags);
+  const names = (Object.keys(wanted) as Array<keyof ModuleAccess>).filter((f) => f !== 'USM' && f !== 'activeSync' && wanted[f] !== actual[f]);
+  return { tier: Object.fromEntries(names.map((f) => [f, wanted[f]])), ox: Object.fromEntries(names.map((f) => [f, actual[f]])) };
+}
+
+/**
  * Applies the profile's rights with mobility on top, and answers whether mobility is on. Mobility
  * the tier itself grants stays (a re-apply never strips it); otherwise it follows `wanted` (add-on,
  * instance setting). A combination name cannot be edited client-side, so we read the flags OX

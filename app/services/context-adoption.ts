@@ -20,7 +20,8 @@ export const adoptionProps = (adopt: Adoption, login: string) => ({ context: ado
 
 const LOCK_MS = 60_000;
 
-async function findOxContext(ox: OxClient, ref: string): Promise<OxContext | undefined> {
+/** The OX context named by id or by name, or undefined. */
+export async function findOxContext(ox: OxClient, ref: string): Promise<OxContext | undefined> {
   if (/^\d+$/.test(ref)) {
     try {
       return await ox.getContext(Number(ref));

@@ -4,11 +4,10 @@
 // mailbox holds. A resource gone from OX is marked failed in the ledger, so that the controller's
 // next provision of it creates it again.
 import { OxFault } from '../ox/faults.js';
-import { completeAccess, type ModuleAccess } from '../ox/module-access.js';
 import type { OxClient, OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import { mapLimited } from '../util/limited.js';
-import { applyAccess, grantsMobility, profileAccess, type ProfileProps } from './access.js';
+import { applyAccess, grantsMobility, tierDrift, type ProfileProps } from './access.js';
 import { contextAdmin, quotaFrom } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
 import { oxClientFor } from './instance-env.js';
@@ -233,14 +232,8 @@ async function rightsDrift(
   const actual = await ox.getUserAccess(ctxId, admin, userId);
   const mobility = mailboxProps(mailbox).mobilityEnabled === true;
   if (grantsMobility(actual) !== mobility) out.push({ ...base, kind: 'attribute', field: 'mobility', ledger: mobility, ox: grantsMobility(actual) });
-  const access = profileAccess(profile);
-  if ('flags' in access) {
-    const wanted: ModuleAccess = { ...completeAccess(access.flags), USM: mobility, activeSync: mobility };
-    const names = (Object.keys(wanted) as Array<keyof ModuleAccess>).filter((f) => f !== 'USM' && f !== 'activeSync' && wanted[f] !== actual[f]);
-    if (names.length) {
-      out.push({ ...base, kind: 'attribute', field: 'moduleAccess', ledger: Object.fromEntries(names.map((f) => [f, wanted[f]])), ox: Object.fromEntries(names.map((f) => [f, actual[f]])) });
-    }
-  }
+  const flags = tierDrift(profile, actual);
+  if (flags && Object.keys(flags.tier).length) out.push({ ...base, kind: 'attribute', field: 'moduleAccess', ledger: flags.tier, ox: flags.ox });
   const tierCaps = [...(profile.capabilities ?? [])].sort();
   if (tierCaps.length) {
     const has = new Set(await ox.getUserCapabilities(ctxId, admin, userId));

@@ -121,4 +121,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX resources_parent_counts ON resources (parent_id, kind, state, instance_id, ((props::jsonb ->> 'mobilityEnabled')))
     `,
   },
+  {
+    // The minute's look for deletions that are due, and a takeover's look for who holds a context.
+    version: 7,
+    sql: `
+      CREATE INDEX resources_pending ON resources (state) WHERE state IN ('pending-deletion', 'released');
+      CREATE INDEX resources_ox_context ON resources (ox_context_id)
+    `,
+  },
 ];

@@ -1,0 +1,38 @@
+// Deletions after a grace period (the instance setting deleteGraceDays): once a minute the due
+// ones are deleted in OX, by one replica at a time (a ledger lock); the waiting ones are counted
+// in the metric ox_pending_deletions.
+import { randomUUID } from 'node:crypto';
+import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
+import { pendingDeletions, sweepDeletions } from '../services/deferred-deletion.js';
+import { errorMessage } from '../util/errors.js';
+import { periodically } from '../util/periodic.js';
+
+const SWEEP_MS = 60_000;
+const LOCK = 'deletion-sweep';
+
+export default fp(async (fastify) => {
+  const { ledger, log } = fastify;
+  const owner = randomUUID();
+  new Gauge({
+    name: 'ox_pending_deletions', help: 'Contexts and mailboxes cancelled with a grace period, waiting for their deletion in OX',
+    registers: [fastify.metrics.registry],
+    async collect() {
+      this.set((await pendingDeletions({ ledger })).length);
+    },
+  });
+  let running: Promise<unknown> = Promise.resolve();
+  const sweep = async () => {
+    if (!(await ledger.tryLock(LOCK, owner, SWEEP_MS - 5_000))) return;
+    const deleted = await sweepDeletions({ ledger, ox: fastify.ox, log }).catch((err) => {
+      log.warn({ err: errorMessage(err) }, 'deleting what is due after its grace period failed; the next round tries again');
+      return 0;
+    });
+    if (deleted) log.info({ deleted }, 'deleted in OX after the grace period');
+  };
+  const stop = periodically(SWEEP_MS, () => (running = sweep()));
+  fastify.addHook('onClose', async () => {
+    stop();
+    await running;
+  });
+}, { name: 'deletions', dependencies: ['ledger', 'ox', 'metrics'] });
