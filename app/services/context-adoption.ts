@@ -71,7 +71,7 @@ async function credentials(env: InstanceEnv, ctxId: number, adopt: Adoption, pre
  */
 export async function adoptContext(
   deps: ServiceDeps, env: InstanceEnv, rec: ResourceRecord, adopt: Adoption,
-): Promise<{ oxCtx: OxContext; admin: Credentials }> {
+): Promise<{ oxCtx: OxContext; admin: Credentials; previous?: ResourceRecord }> {
   const doing = { doing: `taking over OX context ${adopt.context}`, credentials: 'master' as const };
   const oxCtx = await withOx(doing, () => findOxContext(env.ox, adopt.context));
   if (!oxCtx) throw apsError(400, 'AdoptionRefused', `OX has no context "${adopt.context}" to take over: name an existing context by its id or name`);
@@ -87,13 +87,14 @@ export async function adoptContext(
       const whose = held.instanceId === rec.instanceId ? 'resource' : 'a resource of another application instance,';
       throw apsError(409, 'ContextHeld', `OX context ${oxCtx.id} (${oxCtx.name ?? ''}) is already managed by ${whose} ${held.id}: a context belongs to one subscription`);
     }
-    const admin = await credentials(env, oxCtx.id, adopt, holders.find((h) => h.instanceId === rec.instanceId));
+    const previous = holders.find((h) => h.instanceId === rec.instanceId);
+    const admin = await credentials(env, oxCtx.id, adopt, previous);
     if (!(await withOx(doing, () => env.ox.adminCanLogIn(oxCtx.id, admin)))) {
       throw apsError(400, 'AdoptionRefused', `OX refused the administrator "${admin.login}" of context ${oxCtx.id}: check adopt.adminLogin and adopt.adminPassword`);
     }
     for (const h of holders) await forgetContext(deps, h);
     if (oxCtx.enabled === false) await withOx(doing, () => env.ox.enableContext(oxCtx.id));
-    return { oxCtx: { ...oxCtx, enabled: true }, admin };
+    return { oxCtx: { ...oxCtx, enabled: true }, admin, previous };
   } finally {
     await deps.ledger.unlock(lock, rec.id);
   }

@@ -118,7 +118,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
 
   /** A context taken over from OX: recorded with its administrator, its quota and domain made ours, nothing renamed. */
   async function adopt(env: InstanceEnv, call: ApsCall<ContextsProvision>, record: ResourceRecord, adoption: Adoption) {
-    const { oxCtx, admin } = await adoptContext(deps, env, record, adoption);
+    const { oxCtx, admin, previous } = await adoptContext(deps, env, record, adoption);
     const domain = contextDomain(call.body);
     const change: OxContext = { id: oxCtx.id };
     const quota = quotaFrom(call.body, env.settings);
@@ -127,7 +127,8 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
     if (Object.keys(change).length > 1) await withOx({ doing: `changing context ${oxCtx.id}`, domain }, () => env.ox.changeContext(change));
     const props = {
       ...ownProperties(deps, SERVICE, call.body), domain, contextName: oxCtx.name, adminLogin: admin.login,
-      adopt: adoptionProps(adoption, admin.login), aps: { type: deps.schemas.get(SERVICE)?.schema.id },
+      // Brought back from this instance's own cancellation, a context stays what it was (ours, or taken over).
+      adopt: previous ? contextProps(previous).adopt : adoptionProps(adoption, admin.login), aps: { type: deps.schemas.get(SERVICE)?.schema.id },
     };
     await ledger.updateResource(call.instanceId, record.id, {
       state: 'ready', oxContextId: oxCtx.id, login: admin.login, secrets: { adminPassword: admin.password }, props, lastError: null,

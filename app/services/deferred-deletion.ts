@@ -47,7 +47,9 @@ export function pendingDeletions(deps: Pick<ServiceDeps, 'ledger'>, instanceId?:
 export async function sweepDeletions(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, now = Date.now()): Promise<number> {
   const due = (await pendingDeletions(deps)).filter((r) => (deleteAfterOf(r) ?? 0) <= now);
   let deleted = 0;
-  for (const rec of [...due.filter((r) => r.kind === 'contexts'), ...due.filter((r) => r.kind !== 'contexts')]) {
+  for (const listed of [...due.filter((r) => r.kind === 'contexts'), ...due.filter((r) => r.kind !== 'contexts')]) {
+    const rec = await deps.ledger.getResource(listed.instanceId, listed.id);
+    if (rec?.state !== 'pending-deletion') continue; // gone with its context, or taken over meanwhile
     const instance = await deps.ledger.getInstance(rec.instanceId);
     if (!instance) continue;
     const settings = settingsOf(instance);

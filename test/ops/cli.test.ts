@@ -6,17 +6,10 @@ import { join } from 'node:path';
 import { OxSimulator } from '../../tools/ox-sim/server.js';
 import { authorizationHeader } from '../../app/aps/oauth.js';
 import { MASTER_PASSWORD, contextBody, startStack, uuid } from '../helper.js';
+import { runCli } from '../support/cli.js';
 
-function cli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.stdin.end(opts.input ?? '');
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+const cli = runCli;
+
 
 t.test('check: one verdict line, exit code to match', async (t) => {
   const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();

@@ -2,21 +2,13 @@
 // and taken over with its users (nothing created twice in OX), refused when it is held or the
 // credentials are wrong, and cancelled per the instance's adoptedUnprovision setting.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contextBody, mailboxBody, profileBody, startStack, uuid, type Stack } from '../helper.js';
+import { runCli } from '../support/cli.js';
 
-export function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { env });
+
 
 const ADMIN_PASSWORD = 'Hand-Made-Admin-1';
 
@@ -49,16 +41,16 @@ t.test('a hand-made context is planned, taken over with its users, managed, and 
 
   const refused = await cli(['import-plan', '--instance', stack.instanceId, '--context', 'handmade'], env);
   t.equal(refused.code, 1, 'without the administrator nor master override: a clear refusal');
-  t.match(refused.err, /--admin-login/);
+  t.match(refused.stderr, /--admin-login/);
   const planned = await cli(['import-plan', '--instance', stack.instanceId, '--context', 'handmade', '--admin-login', 'oxadmin', '--admin-password-file', passwordFile], env);
-  t.equal(planned.code, 0, planned.err);
+  t.equal(planned.code, 0, planned.stderr);
   t.notOk(planned.out.includes(ADMIN_PASSWORD), 'the plan carries no password');
-  const plan = JSON.parse(planned.out);
+  const plan = JSON.parse(planned.stdout);
   t.same(plan.context.adopt, { context: '900', adminLogin: 'oxadmin' });
   t.same(plan.context.diskspace, { limit: 3000 }, 'the quota OX has, so that taking over changes nothing');
   t.same(plan.mailboxes.map((m: { resource: { login: string; profile: { aps: { id: string } } } }) => [m.resource.login, m.resource.profile.aps.id]), [['ann', profile], ['ben', profile]]);
   t.same(plan.unmatched.map((u: { login: string }) => u.login), ['cid'], 'a user with rights no tier has');
-  t.match(planned.err, /1 user\(s\) fit no tier/);
+  t.match(planned.stderr, /1 user\(s\) fit no tier/);
 
   const usersBefore = oxCtx.users.size;
   const ctx = uuid();
@@ -88,7 +80,7 @@ t.test('a hand-made context is planned, taken over with its users, managed, and 
   const ann = [...oxCtx.users.values()].find((u) => u.name === 'ann')!;
   t.equal(ann.password, 'pw-ann-12345', 'a taken-over user keeps the password its mail programs use');
 
-  const other = await stack.call('POST', '/contexts', { body: { ...body, aps: { ...body.aps, id: uuid() } } });
+  const other = await stack.call('POST', '/contexts', { body: contextBody(uuid(), { adopt: body.adopt }) });
   t.equal(other.status, 409);
   t.match(other.json, { error: 'ContextHeld', message: /already managed by resource/ });
 

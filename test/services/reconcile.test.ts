@@ -2,19 +2,11 @@
 // repaired to the ledger's values without deleting anything in OX, and a resource gone from OX is
 // marked so that provisioning it again brings it back.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { contextBody, mailboxBody, profileBody, startStack, uuid } from '../helper.js';
+import { runCli } from '../support/cli.js';
 import { freePort } from '../../tools/net.js';
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { env });
 
 t.test('drift of every kind is found, repaired without deleting, and a lost mailbox comes back', async (t) => {
   const stack = await startStack(t);
