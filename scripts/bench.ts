@@ -24,6 +24,7 @@ const { values } = parseArgs({
     sequential: { type: 'string', default: '200' }, 'no-build': { type: 'boolean', default: false },
     'profile-mailboxes': { type: 'string', default: '1000' }, 'slow-latency': { type: 'string', default: '500' },
     'job-concurrency': { type: 'string', default: '32' }, burst: { type: 'string', default: '200' },
+    'reconcile-contexts': { type: 'string', default: '2000' }, 'reconcile-users': { type: 'string', default: '10' },
   },
 });
 const LATENCY = Number(values.latency);
@@ -229,6 +230,54 @@ const burstShed = burst.filter((r) => r.status === 503 && r.headers['retry-after
 const burstOk = burst.filter((r) => r.status === 200).length;
 await sim.setLatency(LATENCY);
 
+// 9. Reconcile: a second instance with many contexts of many users (filled with OX answering at
+// once), then `ox-aps reconcile` of that instance at the usual latency, JOB_CONCURRENCY contexts
+// at a time: its time and the SOAP calls it made per resource.
+await endpoint.stop();
+endpoint = await new EndpointProcess(env, true).start();
+const second = controller.newInstance();
+const callAs = async (method: string, path: string, body?: unknown) => {
+  const res = await controller.call(endpoint.url, method, path, { instanceId: second.id, body });
+  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  return res.json;
+};
+await callAs('POST', '/app', { aps: { id: second.id, x509: second.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER, masterAccountOverride: true, contextIdStart: 100_000 });
+const tier = randomUUID();
+await callAs('POST', '/profiles', { aps: { id: tier }, app: { aps: { id: second.id } }, title: 'Webmail', moduleAccess: ['webmail', 'contacts'] });
+await sim.setLatency(0);
+const reconcileContexts = Array.from({ length: Number(values['reconcile-contexts']) }, () => randomUUID());
+const fillStarted = Date.now();
+let filled = 0;
+await pool(reconcileContexts, CONCURRENCY, async (id) => {
+  await callAs('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
+  for (let u = 0; u < Number(values['reconcile-users']); u++) {
+    const n = userSeq++;
+    await callAs('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id } }, profile: { aps: { id: tier } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}`, password: `Pw-${n}-bench` });
+  }
+  if (process.stderr.isTTY) process.stderr.write(`\rreconcile stage: ${++filled}/${reconcileContexts.length} contexts filled`);
+});
+if (process.stderr.isTTY) process.stderr.write(`\n`);
+console.log(`reconcile stage filled in ${((Date.now() - fillStarted) / 1000).toFixed(0)} s`);
+await sim.setLatency(LATENCY);
+const reconcileResources = reconcileContexts.length * (1 + Number(values['reconcile-users']));
+const reconcileCallsBefore = await sim.count();
+const reconcileStarted = Date.now();
+const reconcileReport = await (async () => {
+  const { reconcile } = await import('../app/services/reconcile.js');
+  const { ledger } = await openLedger(loadConfig(env), { existing: true });
+  const ox = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
+  try {
+    return await reconcile({ ledger, ox }, { instanceId: second.id, concurrency: JOB_CONCURRENCY });
+  } finally {
+    await ox.close();
+    await ledger.close();
+  }
+})();
+const reconcileS = (Date.now() - reconcileStarted) / 1000;
+const reconcileSoapCallsPerResource = ((await sim.count()) - reconcileCallsBefore) / reconcileResources;
+// The floor: every call at the latency, JOB_CONCURRENCY at a time.
+const reconcileIdealS = (reconcileSoapCallsPerResource * reconcileResources * LATENCY) / 1000 / JOB_CONCURRENCY;
+
 const results = {
   soapLatencyMs: LATENCY,
   soapCallsPerProvision: soapPerProvision,
@@ -258,6 +307,12 @@ const results = {
   burstPeakAtOx,
   burstOk,
   burstShed503: burstShed,
+  reconcileResources,
+  reconcileS: +reconcileS.toFixed(1),
+  reconcileIdealS: +reconcileIdealS.toFixed(1),
+  reconcileRatio: +(reconcileS / reconcileIdealS).toFixed(3),
+  reconcileSoapCallsPerResource: +reconcileSoapCallsPerResource.toFixed(3),
+  reconcileDrift: reconcileReport.drift.length,
 };
 const targets: Record<string, [string, (v: number) => boolean]> = {
   overheadRatioP50: ['≤ 1.15', (v) => v <= 1.15], throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
@@ -276,11 +331,15 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   idleCpuMsPerSecond: ['≤ 1', (v) => v <= 1],
   burstPeakAtOx: [`= ${BURST_BOUND} (OX_CONCURRENCY)`, (v) => v === BURST_BOUND],
   burstOk: [`= ${values.burst} - shed`, (v) => v + burstShed === burst.length],
+  // Issue 19: about one SOAP call per resource, and no drift in what the endpoint provisioned.
+  reconcileSoapCallsPerResource: ['≤ 1.2', (v) => v <= 1.2],
+  reconcileDrift: ['= 0', (v) => v === 0],
 };
 console.log(`\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}`);
 console.log(`profile change: ${values['profile-mailboxes']} mailboxes at ${values['slow-latency']} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}`);
 console.log(`big context polls: the context of the profile change (${values['profile-mailboxes']} mailboxes), 1000 cached polls`);
-console.log(`burst: ${values.burst} mailbox provisions at once at 100 ms per SOAP call; OX_CONCURRENCY ${BURST_BOUND}, OX_QUEUE ${BURST_QUEUE}\n`);
+console.log(`burst: ${values.burst} mailbox provisions at once at 100 ms per SOAP call; OX_CONCURRENCY ${BURST_BOUND}, OX_QUEUE ${BURST_QUEUE}`);
+console.log(`reconcile: ${values['reconcile-contexts']} contexts x ${values['reconcile-users']} users at ${LATENCY} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}\n`);
 console.log('figure'.padEnd(26) + 'value'.padStart(10) + '  target');
 for (const [k, v] of Object.entries(results)) {
   const target = targets[k];

@@ -78,7 +78,7 @@ export async function adoptContext(
   const server = env.settings.oxSoapUrl ?? '';
   const lock = `adopt ${server} ${oxCtx.id}`;
   if (!(await deps.ledger.tryLock(lock, rec.id, LOCK_MS))) {
-    throw apsError(409, 'AdoptionRefused', `OX context ${oxCtx.id} is being taken over by another request right now`, true);
+    throw apsError(409, 'ContextHeld', `OX context ${oxCtx.id} is being taken over by another request right now; try again`, true);
   }
   try {
     const holders = (await holdersOf(deps, server, oxCtx.id)).filter((h) => !(h.instanceId === rec.instanceId && h.id === rec.id));
