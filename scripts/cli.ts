@@ -154,6 +154,20 @@ async function reconcileCommand(args: string[]): Promise<void> {
   if (left > 0) process.exit(3);
 }
 
+/** A failed resource with no failed job (reconcile found it gone from OX): its provisioning queued again. */
+async function recreate(ledger: Ledger, config: Config, id: string): Promise<void> {
+  let rec;
+  for (const instance of await ledger.listInstances()) rec ??= await ledger.getResource(instance.id, id);
+  if (rec?.state !== 'failed') fail(`no failed job for ${id}`);
+  const instance = await ledger.getInstance(rec.instanceId);
+  const { recreateCall } = await import('../app/services/recreate.js');
+  const call = instance && recreateCall(instance, rec);
+  if (!call) fail(`no failed job for ${id}, and a ${rec.kind} resource cannot be provisioned again from the ledger`);
+  const { enqueueJob } = await import('../app/aps/async-protocol.js');
+  await enqueueJob(ledger, `${rec.instanceId} RECREATE ${rec.kind}/${id}/${Date.now()}`, rec.instanceId, id, call, config.JOB_DEADLINE);
+  console.log(`queued the provisioning of ${rec.kind} ${id} again (${rec.lastError ?? 'failed'}); a running endpoint performs it within 30 seconds`);
+}
+
 async function importPlanCommand(args: string[]): Promise<void> {
   const { values } = options('import-plan', args, {
     instance: { type: 'string' }, context: { type: 'string' }, 'admin-login': { type: 'string' }, 'admin-password-file': { type: 'string' },
@@ -283,10 +297,10 @@ async function main(): Promise<void> {
       const id = rest[0] ?? usageError('ox-aps retry: an APS resource id is required');
       return withLedger(async (ledger, config) => {
         const failed = await ledger.listJobs({ resourceId: id, states: ['failed'] });
-        if (!failed.length) fail(`no failed job for ${id}`);
+        if (!failed.length) return recreate(ledger, config, id);
         const deadline = Date.now() + config.JOB_DEADLINE * 1000;
         for (const job of failed) await ledger.updateJob(job.key, { state: 'waiting', attempts: 0, nextRetryAt: Date.now(), deadline, error: null, info: 'Retried by an operator' });
-        console.log(`queued ${failed.length} job(s) for ${id}; a running endpoint retries within a second`);
+        console.log(`queued ${failed.length} job(s) for ${id}; a running endpoint retries within 30 seconds`);
       });
     }
     case 'oauth':

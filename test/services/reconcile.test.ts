@@ -67,6 +67,18 @@ t.test('drift of every kind is found, repaired without deleting, and a lost mail
   const again = await stack.call('POST', '/mailboxes', { body: bob });
   t.equal(again.status, 200, again.text);
   t.ok(userOf('bob'), 'provisioning it again created the user in OX');
+
+  // Or the operator: ox-aps retry queues its provisioning again from what the ledger recorded.
+  oxCtx.users.delete(userOf('bob').id);
+  t.equal((await cli(['reconcile', '--repair', '--context', ctx], env)).code, 0);
+  const retried = await cli(['retry', bobId], env);
+  t.equal(retried.code, 0, retried.out);
+  t.match(retried.out, /queued the provisioning of mailboxes .* again \(Gone from OX/);
+  stack.endpoint.apsAsync.start(); // the runner is idle: look for work now rather than within 30 s
+  for (let i = 0; i < 50 && (await stack.endpoint.ledger.getResource(stack.instanceId, bobId))?.state !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, bobId))?.state, 'ready');
+  t.equal(userOf('bob').display_name, 'Bob', 'created again as the ledger had it');
+  t.equal(userOf('bob').password, (await stack.endpoint.ledger.getResource(stack.instanceId, bobId))?.secrets.password, 'with the password the ledger keeps');
   const after = await cli(['reconcile', '--json', '--context', ctx], env);
   t.equal(after.code, 0, after.out);
 
