@@ -27,7 +27,8 @@ t.test('ledger lost, OX intact: every subscription comes back with nothing dupli
     }
   }
   const model = stack.sim.model;
-  const shape = () => [...model.contexts.values()].map((c) => ({ id: c.id, name: c.name, quota: c.maxQuota, users: [...c.users.values()].map((u) => u.name).sort() }));
+  const usersOf = (c: { users: Map<number, { name: string }> }) => [...c.users.values()].map((u) => u.name).sort();
+  const shape = () => [...model.contexts.values()].map((c) => ({ id: c.id, name: c.name, quota: c.maxQuota, users: usersOf(c) }));
   const before = shape();
   t.equal(before.length, 2);
 
