@@ -81,6 +81,12 @@ t.test('profile and settings forms', async (t) => {
   t.equal(body.debug, false);
   t.equal(body.restrictMailDomains, true);
   t.equal(settings.toResource({ masterPassword: 'new' }, {}).masterPassword, 'new');
+  t.ok(settings.validate({ ...good, deleteGraceDays: '366' }).deleteGraceDays, 'a grace period of at most a year');
+  t.ok(settings.validate({ ...good, deleteGraceDays: '1.5' }).deleteGraceDays, 'in whole days');
+  t.same(settings.validate({ ...good, deleteGraceDays: '30' }), {});
+  const grace = settings.toResource({ ...good, deleteGraceDays: '30', adoptedUnprovision: 'delete' }, {});
+  t.equal(grace.deleteGraceDays, 30);
+  t.equal(grace.adoptedUnprovision, 'delete');
 });
 
 t.test('operations: URL shape, and a login window opened within the click', async (t) => {

@@ -25,6 +25,8 @@ define([], function () {
       ['smtpServer', 'text', _('SMTP server')],
       ['mobilityMode', 'select', _('Mobility'), [['addon', _('Sold as an add-on')], ['included', _('Included in every mailbox')]]],
       ['restrictMailDomains', 'check', _('Addresses only in the subscription\'s domain')],
+      ['deleteGraceDays', 'number', _('Days a cancelled subscription is kept')],
+      ['adoptedUnprovision', 'select', _('Cancelling a taken-over context'), [['disable', _('Disable it and leave it in OX')], ['delete', _('Delete it')]]],
       ['debug', 'check', _('Debug logging')],
     ];
   }
@@ -36,6 +38,8 @@ define([], function () {
     if (!/^\/([^\s?#]*\/)?$/.test(input.productPath || '')) errors.productPath = _('Start and end with a slash, e.g. /appsuite/');
     if (input.loginClient === 'ox6' && input.productPath === '/appsuite/') errors.productPath = _('OX6 uses /ox6/');
     if (!(Number(input.defaultQuotaMb) >= 0)) errors.defaultQuotaMb = _('Enter a number of MB');
+    var grace = Number(input.deleteGraceDays || 0);
+    if (!(Number.isInteger(grace) && grace >= 0 && grace <= 365)) errors.deleteGraceDays = _('Enter 0 to 365 days');
     if (!/^[a-z]{2}_[A-Z]{2}$/.test(input.defaultLanguage || '')) errors.defaultLanguage = _('Use a locale such as en_US');
     if (input.defaultTheme && !/^[A-Za-z0-9_.-]+$/.test(input.defaultTheme)) errors.defaultTheme = _('A theme is a name such as default or dark');
     return errors;
