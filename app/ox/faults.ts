@@ -61,6 +61,22 @@ export class OxSaturated extends Error {
   }
 }
 
+/** OX says the context or user no longer exists. */
+export function isGone(err: unknown): boolean {
+  return err instanceof OxFault && (err.kind === 'no-such-context' || err.kind === 'no-such-user');
+}
+
+/** Runs an OX call; answers true when OX said its context or user is gone (nothing left to do), false when it succeeded. */
+export async function goneFromOx(call: Promise<unknown>): Promise<boolean> {
+  try {
+    await call;
+    return false;
+  } catch (err) {
+    if (isGone(err)) return true;
+    throw err;
+  }
+}
+
 export function faultKind(exceptionClass: string, message: string): FaultKind {
   for (const [kind, pattern] of KIND_PATTERNS) if (pattern.test(message)) return kind;
   if (exceptionClass === 'NoSuchContextException') return 'no-such-context';

@@ -3,7 +3,7 @@
 import type { ProfilesProperties } from '../aps/schema-types.js';
 import type { KnownProperties } from '../aps/types.js';
 import type { Access, OxClient, Credentials } from '../ox/ox-client.js';
-import type { ModuleAccessFlag } from '../ox/contract.js';
+import { MODULE_ACCESS_FLAGS, type ModuleAccessFlag } from '../ox/contract.js';
 import { completeAccess, type ModuleAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { AppSettings } from './instance-settings.js';
@@ -57,7 +57,7 @@ export function tierDrift(profile: ProfileProps, actual: ModuleAccess): { tier: 
   const access = profileAccess(profile);
   if (!('flags' in access)) return undefined;
   const wanted = completeAccess(access.flags);
-  const names = (Object.keys(wanted) as Array<keyof ModuleAccess>).filter((f) => f !== 'USM' && f !== 'activeSync' && wanted[f] !== actual[f]);
+  const names = MODULE_ACCESS_FLAGS.filter((f) => f !== 'USM' && f !== 'activeSync' && wanted[f] !== actual[f]);
   return { tier: Object.fromEntries(names.map((f) => [f, wanted[f]])), ox: Object.fromEntries(names.map((f) => [f, actual[f]])) };
 }
 

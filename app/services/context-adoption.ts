@@ -3,7 +3,7 @@
 // instance on the same OX may hold it, and its administrator must be able to log in. Nothing is
 // renamed; the quota, suspend state and single sign-on are ours from then on.
 import type { ContextsProvision } from '../aps/schema-types.js';
-import { OxFault } from '../ox/faults.js';
+import { goneFromOx } from '../ox/faults.js';
 import type { Credentials, OxClient, OxContext } from '../ox/ox-client.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
@@ -23,12 +23,8 @@ const LOCK_MS = 60_000;
 /** The OX context named by id or by name, or undefined. */
 export async function findOxContext(ox: OxClient, ref: string): Promise<OxContext | undefined> {
   if (/^\d+$/.test(ref)) {
-    try {
-      return await ox.getContext(Number(ref));
-    } catch (err) {
-      if (err instanceof OxFault && err.kind === 'no-such-context') return undefined;
-      throw err;
-    }
+    let found: OxContext | undefined;
+    return (await goneFromOx(ox.getContext(Number(ref)).then((c) => (found = c)))) ? undefined : found;
   }
   return (await ox.listContexts(ref)).find((c) => c.name === ref);
 }

@@ -4,7 +4,7 @@ import { contextAdmin, contextProps } from './stored.js';
 export { contextAdmin } from './stored.js';
 import type { ContextsProperties, ContextsProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
-import { OxFault } from '../ox/faults.js';
+import { OxFault, goneFromOx } from '../ox/faults.js';
 import type { OxContext } from '../ox/ox-client.js';
 import type { ResourceRecord, ResourceState } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
@@ -247,8 +247,9 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
       // A context taken over is left disabled in OX unless the instance says to delete it.
       const leave = contextProps(rec).adopt !== undefined && settings.adoptedUnprovision !== 'delete';
       if (leave || settings.deleteGraceDays > 0) {
-        await withOx({ doing: `disabling context ${id}` }, () => ox.disableContext(id));
-        return void (await (leave ? forgetContext(deps, rec) : deferDeletion(deps, rec, settings.deleteGraceDays)));
+        // A context already gone from OX has nothing left to keep.
+        const gone = await withOx({ doing: `disabling context ${id}` }, () => goneFromOx(ox.disableContext(id)));
+        return void (await (leave || gone ? forgetContext(deps, rec) : deferDeletion(deps, rec, settings.deleteGraceDays)));
       }
       await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
       await withOx({ doing: `deleting context ${id}` }, () => ox.deleteContext(id));

@@ -3,7 +3,7 @@
 import { contextProps, mailboxProps, tierOf, type MailboxOwner } from './stored.js';
 import type { MailboxesProperties, MailboxesProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
-import { OxFault } from '../ox/faults.js';
+import { OxFault, goneFromOx } from '../ox/faults.js';
 import type { Credentials, OxUser } from '../ox/ox-client.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import { applyAccess, capabilityDiff, shutOut, learnsFromOx, profileAccess, settleCombination, tierMobility, wantsMobility, type ProfileProps } from './access.js';
@@ -323,9 +323,13 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
         const leave = contextProps(ctx).adopt !== undefined && env.settings.adoptedUnprovision !== 'delete';
         if (leave || env.settings.deleteGraceDays > 0) {
           const doing = { doing: `shutting out mailbox "${rec.login}"`, credentials: 'context admin' as const };
-          if (!leave) return void (await withOx(doing, () => deferMailboxDeletion(deps, env.ox, ctx, rec, env.settings.deleteGraceDays)));
-          await withOx(doing, () => shutOut(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(rec)));
-          return void (await forgetRecord(deps, rec));
+          // A user already gone from OX has nothing left to keep.
+          const keep = leave
+            ? () => shutOut(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(rec))
+            : () => deferMailboxDeletion(deps, env.ox, ctx, rec, env.settings.deleteGraceDays);
+          const gone = await withOx(doing, () => goneFromOx(keep()));
+          if (leave || gone) await forgetRecord(deps, rec);
+          return undefined;
         }
         await ledger.updateResource(call.instanceId, rec.id, { state: 'deleting' });
         await withOx({ doing: `deleting mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {

@@ -3,7 +3,7 @@
 // no one (deleteOrphans): aps-* contexts no instance holds, and users of our own contexts no
 // mailbox holds. A resource gone from OX is marked failed in the ledger, so that the controller's
 // next provision of it creates it again.
-import { OxFault } from '../ox/faults.js';
+import { isGone } from '../ox/faults.js';
 import type { OxClient, OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import { mapLimited } from '../util/limited.js';
@@ -49,12 +49,7 @@ type Deps = Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>;
 
 /** Our contexts are named aps-<subscription>: one in OX under that name the ledger does not know is unknown-in-ox. */
 const OUR_CONTEXT_NAMES = 'aps-*';
-const GONE: ReadonlySet<string> = new Set(['no-such-context', 'no-such-user']);
 const COUNTED: ReadonlySet<string> = new Set(['ready', 'disabled']);
-
-function gone(err: unknown): boolean {
-  return err instanceof OxFault && GONE.has(err.kind);
-}
 
 export async function reconcile(deps: Deps, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = { drift: [], repaired: [] };
@@ -126,7 +121,7 @@ async function reconcileContext(deps: Deps, scope: Scope, ctx: ResourceRecord, o
   try {
     oxCtx = await scope.ox.getContext(id);
   } catch (err) {
-    if (!gone(err)) throw err;
+    if (!isGone(err)) throw err;
     await missing(deps, report, opts, ctx, { ...base, kind: 'missing-in-ox', field: null, ledger: ctx.state, ox: null });
     return;
   }

@@ -78,3 +78,11 @@ t.test('cancelled with a grace period: kept disabled, restored, taken over again
   t.same(await ledger.listResources({ instanceId: stack.instanceId, kind: 'mailboxes' }), [], 'and forgotten');
   t.equal(await pendingMetric(), '0');
 });
+
+t.test('a context already gone from OX is simply forgotten, grace period or not', async (t) => {
+  const stack = await startStack(t);
+  const { ctx } = await stack.withContext({ deleteGraceDays: 2 });
+  stack.sim.model.contexts.delete(100);
+  t.equal((await stack.call('DELETE', `/contexts/${ctx}`)).status, 204);
+  t.equal(await stack.endpoint.ledger.getResource(stack.instanceId, ctx), undefined, 'nothing waits for a deletion');
+});
