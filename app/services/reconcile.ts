@@ -3,7 +3,7 @@
 // no one (deleteOrphans): aps-* contexts no instance holds, and users of our own contexts no
 // mailbox holds. A resource gone from OX is marked failed in the ledger, so that the controller's
 // next provision of it creates it again.
-import { isGone } from '../ox/faults.js';
+import { OxFault, isGone } from '../ox/faults.js';
 import type { OxClient, OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import { mapLimited } from '../util/limited.js';
@@ -147,7 +147,9 @@ async function reconcileContext(deps: Deps, scope: Scope, ctx: ResourceRecord, o
 async function reconcileUsers(deps: Deps, scope: Scope, ctx: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
   const id = ctx.oxContextId ?? 0;
   const admin = contextAdmin(ctx);
-  const users = new Map((await scope.ox.listUsers(id, admin)).map((u) => [u.id, u]));
+  const listed = await usersOf(scope, ctx, opts, report);
+  if (!listed) return;
+  const users = new Map(listed.map((u) => [u.id, u]));
   const mailboxes = await deps.ledger.listResources({ instanceId: scope.instance.id, kind: 'mailboxes', parentId: ctx.id });
   for (const mailbox of mailboxes.filter((m) => COUNTED.has(m.state) && m.oxUserId != null)) {
     const user = users.get(mailbox.oxUserId ?? undefined);
@@ -167,6 +169,36 @@ async function reconcileUsers(deps: Deps, scope: Scope, ctx: ResourceRecord, opt
       report.repaired.push(drift);
     }
   }
+}
+
+/**
+ * The context's users, and whether its administrator still logs in with what the ledger keeps
+ * (single sign-on and every user call depend on it). Under master override that is asked
+ * separately and repaired by giving the administrator the ledger's password again; otherwise a
+ * refusal is reported (it cannot be repaired without the password) and the users are not read.
+ */
+async function usersOf(scope: Scope, ctx: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport): Promise<OxUser[] | undefined> {
+  const id = ctx.oxContextId ?? 0;
+  const admin = contextAdmin(ctx);
+  const drift: Drift = { kind: 'attribute', instance: scope.instance.id, resource: ctx.id, oxContextId: id, oxUserId: null, field: 'admin', ledger: admin.login, ox: 'refused' };
+  if (!scope.settings.masterAccountOverride) {
+    try {
+      return await scope.ox.listUsers(id, admin);
+    } catch (err) {
+      if (!(err instanceof OxFault && err.kind === 'authentication')) throw err;
+      report.drift.push(drift);
+      return undefined;
+    }
+  }
+  const users = await scope.ox.listUsers(id, admin);
+  if (await scope.ox.adminCanLogIn(id, admin)) return users;
+  report.drift.push(drift);
+  const account = users.find((u) => u.name === admin.login);
+  if (opts.repair && account?.id !== undefined) {
+    await scope.ox.changeUser(id, admin, { id: account.id, password: admin.password });
+    report.repaired.push(drift);
+  }
+  return users;
 }
 
 /** OX keeps the primary address among the aliases: the sets are compared with it on both sides. */

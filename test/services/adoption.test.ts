@@ -120,6 +120,14 @@ t.test('a second instance cannot take over a context another holds; adoptedUnpro
   t.equal(second.status, 409);
   t.match(second.json, { error: 'ContextHeld', message: /a resource of another application instance/ });
 
+  // Under master override reconcile gives the administrator the ledger's password back.
+  const oxAdmin = stack.sim.model.contexts.get(900)!.users.get(stack.sim.model.contexts.get(900)!.adminId)!;
+  oxAdmin.password = 'changed-by-hand-1';
+  const repaired = await cli(['reconcile', '--json', '--repair', '--instance', first], { DATA_DIR: stack.dataDir });
+  t.equal(repaired.code, 3, 'its users, not imported, remain unknown (and are never deleted in a context taken over)');
+  t.same(JSON.parse(repaired.stdout).repaired.map((d: { field: string }) => d.field), ['admin']);
+  t.equal(oxAdmin.password, held!.secrets.adminPassword);
+
   stack.instanceId = first;
   t.equal((await stack.call('DELETE', `/contexts/${ctx}`)).status, 204);
   t.notOk(stack.sim.model.contexts.has(900), 'deleted, as the instance says');

@@ -107,6 +107,8 @@ t.test('periodic reconcile reports drift in metrics, changes nothing, and leaves
   t.equal((await stack.call('GET', '/readyz', { as: 'none' })).status, 200, 'readiness unaffected');
 });
 
+type Row = { kind: string; field: string | null; ledger: unknown; ox: unknown };
+
 t.test('users: an unknown one, rights and mobility of the tier, its capabilities and a suspended mailbox', async (t) => {
   const stack = await startStack(t);
   await stack.createInstance();
@@ -135,7 +137,6 @@ t.test('users: an unknown one, rights and mobility of the tier, its capabilities
   const stray = stack.sim.model.createUser(oxCtx, eve, userOf('carol').access);
   const found = await cli(['reconcile', '--json'], env);
   t.equal(found.code, 3);
-  type Row = { kind: string; field: string | null; ledger: unknown; ox: unknown };
   const brief = JSON.parse(found.out).drift.map((d: Row) => [d.kind, d.field, d.ledger, d.ox]);
   t.same(brief.sort(), [
     ['attribute', 'capabilities', ['mobile_mail_app'], []],
@@ -154,4 +155,14 @@ t.test('users: an unknown one, rights and mobility of the tier, its capabilities
   t.equal(userOf('dave').fields.mailenabled, false);
   t.notOk(oxCtx.users.has(stray.id), 'the user no mailbox holds deleted, when asked');
   t.equal((await cli(['reconcile', '--json'], env)).code, 0, 'no drift left');
+
+  // The administrator's password changed in OX: without master override only reported.
+  const adminUser = oxCtx.users.get(oxCtx.adminId)!;
+  const kept = adminUser.password;
+  adminUser.password = 'changed-by-hand-1';
+  const refused = await cli(['reconcile', '--json', '--repair'], env);
+  t.equal(refused.code, 3);
+  t.same(JSON.parse(refused.out).drift.map((d: Row) => [d.kind, d.field, d.ledger, d.ox]), [['attribute', 'admin', 'oxadmin', 'refused']], 'its users are not read then');
+  t.equal(adminUser.password, 'changed-by-hand-1', 'not repairable without the password');
+  adminUser.password = kept;
 });
