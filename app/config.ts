@@ -43,7 +43,9 @@ const schema = {
     OX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },
     OX_QUEUE: { type: 'integer', minimum: 0, maximum: 100000, default: 64 },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
-    USAGE_CACHE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+    // Just under the controller's usage sync period (180 s): each sync reads OX once, the panel's
+    // own reads and retries within a period reuse that figure.
+    USAGE_CACHE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 170 },
     READY_TIERS_DELAY: { type: 'integer', minimum: 0, maximum: 3600, default: 20 },
     SSO_TOKEN_TTL: { type: 'integer', minimum: 5, maximum: 3600, default: 60 },
     MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },

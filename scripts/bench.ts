@@ -78,7 +78,7 @@ const sim = await startSimulator();
 const controller = await new TestController().start();
 const env: Record<string, string> = {
   DATA_DIR: mkdtempSync(join(tmpdir(), 'ox-aps-bench-')), PORT: '0', HOST: '127.0.0.1',
-  SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '60000', USAGE_CACHE_SECONDS: '300', MAX_EVENT_LOOP_DELAY_MS: '0',
+  SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '60000', USAGE_CACHE_SECONDS: '170', MAX_EVENT_LOOP_DELAY_MS: '0',
   JOB_CONCURRENCY: String(JOB_CONCURRENCY), OX_CONCURRENCY: String(OX_CONCURRENCY),
 };
 let endpoint = await new EndpointProcess(env, true).start();
