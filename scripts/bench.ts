@@ -3,8 +3,11 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../app/util/limited.js';
+import { cpuMs, link, ms, pct, peakRssMb } from './bench-lib.js';
+import { scaleStage } from './bench-scale.js';
+import { TestPostgres, postgresAvailable } from '../test/support/postgres.js';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -25,6 +28,8 @@ const { values } = parseArgs({
     'profile-mailboxes': { type: 'string', default: '1000' }, 'slow-latency': { type: 'string', default: '500' },
     'job-concurrency': { type: 'string', default: '32' }, burst: { type: 'string', default: '200' },
     'reconcile-contexts': { type: 'string', default: '2000' }, 'reconcile-users': { type: 'string', default: '10' },
+    'scale-contexts': { type: 'string', default: '10000' }, 'scale-mailboxes': { type: 'string', default: '200000' },
+    'scale-base': { type: 'string', default: '100' },
   },
 });
 const LATENCY = Number(values.latency);
@@ -36,14 +41,7 @@ const OX_CONCURRENCY = Math.max(CONCURRENCY, JOB_CONCURRENCY) + 1;
 const BURST_BOUND = 8;
 const BURST_QUEUE = 16;
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-const link = () => ({ aps: { id: randomUUID() } });
 const pool = <T>(items: T[], n: number, fn: (item: T) => Promise<void>) => mapLimited(items, n, fn);
-function peakRssMb(pid: number): number {
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Math.round(Number(hwm) / 1024);
-}
 
 if (!values['no-build']) execFileSync('npm', ['run', '-s', 'build'], { cwd: projectRoot, stdio: 'inherit' });
 /** The simulator in a process of its own, so that OX's side does not share a core with the load. */
@@ -128,11 +126,6 @@ await connections.close();
 // 2. Throughput: many provisions over several contexts at a fixed concurrency.
 const contexts = await Promise.all(Array.from({ length: Number(values.contexts) }, () => newContext()));
 const jobs = Array.from({ length: Number(values.mailboxes) }, (_v, i) => contexts[i % contexts.length].id);
-/** CPU time (user + system, ms) a process has used so far. */
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
 const cpuBefore = cpuMs(endpoint.pid!);
 const t0 = process.hrtime.bigint();
 await pool(jobs, CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
@@ -278,6 +271,37 @@ const reconcileSoapCallsPerResource = ((await sim.count()) - reconcileCallsBefor
 // The floor: every call at the latency, JOB_CONCURRENCY at a time.
 const reconcileIdealS = (reconcileSoapCallsPerResource * reconcileResources * LATENCY) / 1000 / JOB_CONCURRENCY;
 
+// 10. Scale: the same figures at 100 contexts and at 10,000 contexts with 200,000 mailboxes, on
+// SQLite and (where its server binaries are installed) PostgreSQL; and the cold start at that size.
+const scale: Record<string, number> = {};
+for (const kind of ['sqlite', 'postgres'] as const) {
+  const pgServer = kind === 'postgres' ? (postgresAvailable ? await new TestPostgres().start() : undefined) : undefined;
+  if (kind === 'postgres' && !pgServer) {
+    console.log('scale stage: no PostgreSQL server binaries here, PostgreSQL skipped');
+    continue;
+  }
+  try {
+    const r = await scaleStage({
+      controller, sim, master: MASTER, latencyMs: LATENCY, databaseUrl: pgServer?.url,
+      contexts: Number(values['scale-contexts']), mailboxes: Number(values['scale-mailboxes']), baseContexts: Number(values['scale-base']),
+    });
+    console.log(`scale stage (${kind}): the bulk written into the ledger in ${r.fillS.toFixed(0)} s`);
+    const prefix = kind === 'sqlite' ? 'scaleSqlite' : 'scalePostgres';
+    Object.assign(scale, {
+      [`${prefix}BaseResources`]: r.base.resources, [`${prefix}Resources`]: r.scaled.resources,
+      [`${prefix}BaseRssMb`]: r.base.rssMb, [`${prefix}RssMb`]: r.scaled.rssMb,
+      [`${prefix}BaseBytesPerResource`]: r.base.ledgerBytesPerResource, [`${prefix}BytesPerResource`]: r.scaled.ledgerBytesPerResource,
+      [`${prefix}BasePollP99Ms`]: r.base.pollP99Ms, [`${prefix}PollP99Ms`]: r.scaled.pollP99Ms,
+      [`${prefix}BaseProvisionCpuMs`]: r.base.provisionCpuMs, [`${prefix}ProvisionCpuMs`]: r.scaled.provisionCpuMs,
+      [`${prefix}PollGrowth`]: +(r.scaled.pollP99Ms / r.base.pollP99Ms).toFixed(3),
+      [`${prefix}ProvisionCpuGrowth`]: +(r.scaled.provisionCpuMs / r.base.provisionCpuMs).toFixed(3),
+      [`${prefix}ColdStartMs`]: r.coldStartMs,
+    });
+  } finally {
+    await pgServer?.stop();
+  }
+}
+
 const results = {
   soapLatencyMs: LATENCY,
   soapCallsPerProvision: soapPerProvision,
@@ -313,6 +337,7 @@ const results = {
   reconcileRatio: +(reconcileS / reconcileIdealS).toFixed(3),
   reconcileSoapCallsPerResource: +reconcileSoapCallsPerResource.toFixed(3),
   reconcileDrift: reconcileReport.drift.length,
+  ...scale,
 };
 const targets: Record<string, [string, (v: number) => boolean]> = {
   overheadRatioP50: ['≤ 1.15', (v) => v <= 1.15], throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
@@ -335,6 +360,11 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   // under master override, the administrator's check; per mailbox: getModuleAccess), and no drift.
   reconcileSoapCallsPerResource: ['≤ 1.3', (v) => v <= 1.3],
   reconcileDrift: ['= 0', (v) => v === 0],
+  // Issue 20: flat growth from 100 to 10,000 contexts; memory and start-up bounded at that size.
+  scaleSqliteRssMb: ['≤ 200', (v) => v <= 200], scalePostgresRssMb: ['≤ 200', (v) => v <= 200],
+  scaleSqlitePollGrowth: ['≤ 1.25', (v) => v <= 1.25], scalePostgresPollGrowth: ['≤ 1.25', (v) => v <= 1.25],
+  scaleSqliteProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25], scalePostgresProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
+  scaleSqliteColdStartMs: ['≤ 1500', (v) => v <= 1500], scalePostgresColdStartMs: ['≤ 1500', (v) => v <= 1500],
 };
 console.log(`\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}`);
 console.log(`profile change: ${values['profile-mailboxes']} mailboxes at ${values['slow-latency']} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}`);

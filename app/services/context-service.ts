@@ -30,7 +30,6 @@ interface Counter {
   limit?: number | null;
 }
 
-
 /** MB for OX's maxQuota: the diskspace limit, or the default when absent or unlimited. */
 export function quotaFrom(body: { diskspace?: Pick<Counter, 'limit'> }, settings: AppSettings): number {
   const limit = body.diskspace?.limit;
