@@ -3,7 +3,7 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../app/util/limited.js';
-import { cpuMs, link, ms, pct, peakRssMb } from './bench-lib.js';
+import { cpuMs, link, ms, pct, peakRssMb, startSimulator } from './bench-lib.js';
 import { scaleStage } from './bench-scale.js';
 import { TestPostgres, postgresAvailable } from '../test/support/postgres.js';
 import { execFileSync } from 'node:child_process';
@@ -16,7 +16,6 @@ import { loadConfig } from '../app/config.js';
 import { OxConnections } from '../app/ox/connections.js';
 import { openLedger } from '../app/store/open-ledger.js';
 import { projectRoot } from '../app/util/paths.js';
-import { spawn } from 'node:child_process';
 import { TestController } from '../tools/controller.js';
 import { EndpointProcess } from '../tools/endpoint-process.js';
 
@@ -44,35 +43,7 @@ const BURST_QUEUE = 16;
 const pool = <T>(items: T[], n: number, fn: (item: T) => Promise<void>) => mapLimited(items, n, fn);
 
 if (!values['no-build']) execFileSync('npm', ['run', '-s', 'build'], { cwd: projectRoot, stdio: 'inherit' });
-/** The simulator in a process of its own, so that OX's side does not share a core with the load. */
-async function startSimulator() {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/ox-sim.ts', '--master-password', MASTER, '--latency', String(LATENCY),
-    '--master-account-override', '--allow-duplicate-display-names', '--keep-calls', '0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout.on('data', (c: Buffer) => {
-      const m = /listening on (\S+)/.exec(String(c));
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', () => reject(new Error('the OX simulator exited')));
-  });
-  const control = async <T>(action: string, body?: unknown) =>
-    (await (await fetch(`${url}/__sim/${action}`, { method: body ? 'POST' : 'GET', body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
-  const counts = () => control<Record<string, number>>('counts');
-  return {
-    soapUrl: `${url}/webservices/`, url,
-    setLatency: (ms: number) => control('latency', { ms }),
-    load: (reset = false) => control<{ active: number; peak: number; usersChanged: number; mostChangesOfOneUser: number }>('load', reset ? { reset } : undefined),
-    count: async (op?: string) => {
-      const c = await counts();
-      return op ? c[op] ?? 0 : Object.values(c).reduce((a, b) => a + b, 0);
-    },
-    stop: () => new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    }),
-  };
-}
-const sim = await startSimulator();
+const sim = await startSimulator(MASTER, LATENCY);
 const controller = await new TestController().start();
 const env: Record<string, string> = {
   DATA_DIR: mkdtempSync(join(tmpdir(), 'ox-aps-bench-')), PORT: '0', HOST: '127.0.0.1',

@@ -43,7 +43,9 @@ export class EndpointProcess {
   }
 
   private async spawnAndWait(): Promise<this> {
-    const args = this.compiled ? ['dist/app/server.js'] : ['--import', 'tsx', 'app/server.ts'];
+    // ENDPOINT_NODE_ARGS: flags Node takes only on its command line (e.g. --cpu-prof, for profiling a bench).
+    const nodeArgs = process.env.ENDPOINT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const args = [...nodeArgs, ...(this.compiled ? ['dist/app/server.js'] : ['--import', 'tsx', 'app/server.ts'])];
     this.spawnedAt = Date.now();
     this.proc = spawn(process.execPath, args, {
       cwd: projectRoot, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'],

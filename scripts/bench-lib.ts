@@ -1,0 +1,54 @@
+// What the bench's stages share: percentiles and a process's CPU time and memory from /proc.
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { projectRoot } from '../app/util/paths.js';
+
+export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+export const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+export const link = () => ({ aps: { id: randomUUID() } });
+
+/** CPU time (user + system, ms) a process has used so far. */
+export function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Math.round(Number(kb) / 1024);
+}
+
+/** The most memory the process has held. */
+export const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
+/** The memory it holds now. */
+export const rssMb = (pid: number) => statusMb(pid, 'VmRSS');
+
+/** The simulator in a process of its own, so that OX's side does not share a core with the load. */
+export async function startSimulator(master: string, latencyMs: number) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/ox-sim.ts', '--master-password', master, '--latency', String(latencyMs),
+    '--master-account-override', '--allow-duplicate-display-names', '--keep-calls', '0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout.on('data', (c: Buffer) => {
+      const m = /listening on (\S+)/.exec(String(c));
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', () => reject(new Error('the OX simulator exited')));
+  });
+  const control = async <T>(action: string, body?: unknown) =>
+    (await (await fetch(`${url}/__sim/${action}`, { method: body ? 'POST' : 'GET', body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
+  const counts = () => control<Record<string, number>>('counts');
+  return {
+    soapUrl: `${url}/webservices/`, url,
+    setLatency: (ms: number) => control('latency', { ms }),
+    load: (reset = false) => control<{ active: number; peak: number; usersChanged: number; mostChangesOfOneUser: number }>('load', reset ? { reset } : undefined),
+    count: async (op?: string) => {
+      const c = await counts();
+      return op ? c[op] ?? 0 : Object.values(c).reduce((a, b) => a + b, 0);
+    },
+    stop: () => new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    }),
+  };
+}
