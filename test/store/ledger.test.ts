@@ -112,6 +112,12 @@ for (const backend of backends) {
       t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', propertyTrue: 'mobilityEnabled' }), 1, 'counted by a property that is true');
       t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', propertyTrue: 'note' }), 0, 'a string is not true');
       t.same((await ledger.listResources({ instanceId: 'i1', kind: 'contexts' })).map((r) => r.id), ['r3']);
+      await ledger.updateResource('i1', 'r3', { oxContextId: 4711 });
+      t.same((await ledger.listResources({ instanceId: undefined, oxContextId: 4711 })).map((r) => r.id), ['r3'], 'who holds an OX context, across instances');
+      t.same(await ledger.listResources({ instanceId: undefined, oxContextId: 4712 }), []);
+      await ledger.updateResource('i1', 'r2', { state: 'pending-deletion' });
+      t.same((await ledger.listResources({ instanceId: undefined, states: ['pending-deletion'] })).map((r) => r.id), ['r2'], 'what waits for its deletion');
+      await ledger.updateResource('i1', 'r2', { state: 'ready' });
       await ledger.deleteResource('i1', 'r3');
       t.equal(await ledger.getResource('i1', 'r3'), undefined);
     });
