@@ -122,11 +122,15 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
-    // The minute's look for deletions that are due, and a takeover's look for who holds a context.
+    // The minute's look for deletions that are due, and a takeover's look for who holds a context:
+    // both partial, so that the writes of every other record (most are ready mailboxes, without an
+    // OX context id of their own) do not touch them. resources_parent goes: resources_parent_counts
+    // begins with parent_id and serves its lookups, one index less to write per insert.
     version: 7,
     sql: `
-      CREATE INDEX resources_pending ON resources (state) WHERE state IN ('pending-deletion', 'released');
-      CREATE INDEX resources_ox_context ON resources (ox_context_id)
+      CREATE INDEX resources_pending ON resources (state) WHERE state = 'pending-deletion';
+      CREATE INDEX resources_ox_context ON resources (ox_context_id) WHERE ox_context_id IS NOT NULL;
+      DROP INDEX resources_parent
     `,
   },
 ];

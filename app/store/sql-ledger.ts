@@ -16,6 +16,7 @@ export interface SqlResult {
 }
 
 const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const STATE_NAME = /^[a-z][a-z-]*$/;
 
 export abstract class SqlLedger implements Ledger {
   abstract readonly kind: 'sqlite' | 'postgres';
@@ -182,8 +183,9 @@ export abstract class SqlLedger implements Ledger {
     add('profile_id', q.profileId);
     add('ox_context_id', q.oxContextId);
     if (q.states?.length) {
-      parts.push(`state IN (${q.states.map(() => '?').join(', ')})`);
-      args.push(...q.states);
+      // Written into the SQL (checked names), so that a partial index on a state (pending deletions) serves it.
+      if (!q.states.every((s) => STATE_NAME.test(s))) throw new Error(`not a state: ${q.states.join(', ')}`);
+      parts.push(q.states.length === 1 ? `state = '${q.states[0]}'` : `state IN (${q.states.map((s) => `'${s}'`).join(', ')})`);
     }
     if (q.propertyTrue !== undefined) {
       // Written into the SQL (a checked name), so that the index over this very expression serves it.
