@@ -3,7 +3,7 @@
 // instance on the same OX may hold it, and its administrator must be able to log in. Nothing is
 // renamed; the quota, suspend state and single sign-on are ours from then on.
 import type { ContextsProvision } from '../aps/schema-types.js';
-import { goneFromOx } from '../ox/faults.js';
+import { isGone } from '../ox/faults.js';
 import type { Credentials, OxClient, OxContext } from '../ox/ox-client.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
@@ -23,8 +23,12 @@ const LOCK_MS = 60_000;
 /** The OX context named by id or by name, or undefined. */
 export async function findOxContext(ox: OxClient, ref: string): Promise<OxContext | undefined> {
   if (/^\d+$/.test(ref)) {
-    let found: OxContext | undefined;
-    return (await goneFromOx(ox.getContext(Number(ref)).then((c) => (found = c)))) ? undefined : found;
+    try {
+      return await ox.getContext(Number(ref));
+    } catch (err) {
+      if (isGone(err)) return undefined;
+      throw err;
+    }
   }
   return (await ox.listContexts(ref)).find((c) => c.name === ref);
 }
