@@ -3,10 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { projectRoot } from '../app/util/paths.js';
+import type { TestController } from '../tools/controller.js';
 
 export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 export const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 export const link = () => ({ aps: { id: randomUUID() } });
+
+/** A controller's calls as one instance to the endpoint `url()` names (it may restart): the answer, or an error naming the call. */
+export function callerAs(controller: TestController, url: () => string, instanceId: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await controller.call(url(), method, path, { instanceId, body });
+    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return res.json;
+  };
+}
 
 /** CPU time (user + system, ms) a process has used so far. */
 export function cpuMs(pid: number): number {

@@ -14,7 +14,7 @@ import type { ResourceRecord } from '../app/store/ledger.js';
 import { mapLimited } from '../app/util/limited.js';
 import type { TestController } from '../tools/controller.js';
 import { EndpointProcess } from '../tools/endpoint-process.js';
-import { cpuMs, link, pct, rssMb } from './bench-lib.js';
+import { callerAs, cpuMs, link, pct, rssMb } from './bench-lib.js';
 
 export interface ScaleOptions {
   controller: TestController;
@@ -70,11 +70,7 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
   };
   let endpoint = await new EndpointProcess(env, true).start();
   const inst = opts.controller.newInstance();
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await opts.controller.call(endpoint.url, method, path, { instanceId: inst.id, body });
-    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-    return res.json;
-  };
+  const call = callerAs(opts.controller, () => endpoint.url, inst.id);
   try {
     await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: opts.sim.soapUrl, oxPublicUrl: opts.sim.url, masterPassword: opts.master, masterAccountOverride: true, contextIdStart: 200_000 });
     const tier = randomUUID();

@@ -3,7 +3,7 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../app/util/limited.js';
-import { cpuMs, link, ms, pct, peakRssMb, startSimulator } from './bench-lib.js';
+import { callerAs, cpuMs, link, ms, pct, peakRssMb, startSimulator } from './bench-lib.js';
 import { scaleStage } from './bench-scale.js';
 import { TestPostgres, postgresAvailable } from '../test/support/postgres.js';
 import { execFileSync } from 'node:child_process';
@@ -52,11 +52,7 @@ const env: Record<string, string> = {
 };
 let endpoint = await new EndpointProcess(env, true).start();
 const inst = controller.newInstance();
-const call = async (method: string, path: string, body?: unknown) => {
-  const res = await controller.call(endpoint.url, method, path, { instanceId: inst.id, body });
-  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-  return res.json;
-};
+const call = callerAs(controller, () => endpoint.url, inst.id);
 await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER, masterAccountOverride: true, contextIdStart: 1 });
 const profile = randomUUID();
 await call('POST', '/profiles', { aps: { id: profile }, app: { aps: { id: inst.id } }, title: 'Webmail', accessCombination: 'webmail' });
@@ -200,11 +196,7 @@ await sim.setLatency(LATENCY);
 await endpoint.stop();
 endpoint = await new EndpointProcess(env, true).start();
 const second = controller.newInstance();
-const callAs = async (method: string, path: string, body?: unknown) => {
-  const res = await controller.call(endpoint.url, method, path, { instanceId: second.id, body });
-  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-  return res.json;
-};
+const callAs = callerAs(controller, () => endpoint.url, second.id);
 await callAs('POST', '/app', { aps: { id: second.id, x509: second.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER, masterAccountOverride: true, contextIdStart: 100_000 });
 const tier = randomUUID();
 await callAs('POST', '/profiles', { aps: { id: tier }, app: { aps: { id: second.id } }, title: 'Webmail', moduleAccess: ['webmail', 'contacts'] });
