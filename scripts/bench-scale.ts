@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   const { parseArgs } = await import('node:util');
   const { randomUUID: uuid } = await import('node:crypto');
   const { TestController } = await import('../tools/controller.js');
-  const { TestPostgres } = await import('../test/support/postgres.js');
+  const { TestPostgres } = await import('../tools/postgres-server.js');
   const { startSimulator } = await import('./bench-lib.js');
   const { values } = parseArgs({ options: {
     ledger: { type: 'string', default: 'sqlite' }, contexts: { type: 'string', default: '10000' }, mailboxes: { type: 'string', default: '200000' },

@@ -5,7 +5,7 @@
 import { mapLimited } from '../app/util/limited.js';
 import { callerAs, cpuMs, link, ms, pct, peakRssMb, startSimulator } from './bench-lib.js';
 import { scaleStage } from './bench-scale.js';
-import { TestPostgres, postgresAvailable } from '../test/support/postgres.js';
+import { TestPostgres, postgresAvailable } from '../tools/postgres-server.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { OxSimulator } from '../../tools/ox-sim/server.js';
 import { TestController, type CallResult } from '../../tools/controller.js';
 import { EndpointProcess } from '../../tools/endpoint-process.js';
-import { TestPostgres } from '../support/postgres.js';
+import { TestPostgres } from '../../tools/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
 import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '../helper.js';
 

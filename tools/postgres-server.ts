@@ -1,9 +1,9 @@
-// A throwaway PostgreSQL server on loopback for tests: initdb into a temp dir, postgres on a free
-// port, stopped (and removed) at the end. PostgreSQL refuses to run as root, so as root the
-// server runs as `nobody`.
+// A throwaway PostgreSQL server on loopback for tests and the bench: initdb into a temp dir,
+// postgres on a free port, stopped (and removed) at the end. PostgreSQL refuses to run as root,
+// so as root the server runs as `nobody`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { freePort } from '../../tools/net.js';
+import { freePort } from './net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
