@@ -169,7 +169,7 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
   }
 }
 
-/** `npm run bench:scale [-- --ledger sqlite|postgres] [--contexts N --mailboxes N]`: this stage alone (after npm run build). */
+/** `npm run bench:scale [-- --ledger sqlite|postgres] [--contexts N --mailboxes N] [--no-build]`: this stage alone. */
 async function main(): Promise<void> {
   const { parseArgs } = await import('node:util');
   const { randomUUID: uuid } = await import('node:crypto');
@@ -178,8 +178,11 @@ async function main(): Promise<void> {
   const { startSimulator } = await import('./bench-lib.js');
   const { values } = parseArgs({ options: {
     ledger: { type: 'string', default: 'sqlite' }, contexts: { type: 'string', default: '10000' }, mailboxes: { type: 'string', default: '200000' },
-    base: { type: 'string', default: '100' }, latency: { type: 'string', default: '20' },
+    base: { type: 'string', default: '100' }, latency: { type: 'string', default: '20' }, 'no-build': { type: 'boolean', default: false },
   } });
+  const { execFileSync } = await import('node:child_process');
+  const { projectRoot } = await import('../app/util/paths.js');
+  if (!values['no-build']) execFileSync('npm', ['run', '-s', 'build'], { cwd: projectRoot, stdio: 'inherit' });
   const master = `bench-${uuid()}`;
   const sim = await startSimulator(master, Number(values.latency));
   const controller = await new TestController().start();
