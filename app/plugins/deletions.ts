@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
-import { deleteAfterOf, pendingDeletions, sweepDeletions } from '../services/deferred-deletion.js';
+import { dueOf, pendingDeletions, sweepDeletions } from '../services/deferred-deletion.js';
 import { errorMessage } from '../util/errors.js';
 import { periodically } from '../util/periodic.js';
 
@@ -24,10 +24,9 @@ export default fp(async (fastify) => {
   let running: Promise<unknown> = Promise.resolve();
   const sweep = async () => {
     // A read first (the partial index answers it): the lock is a write, taken only when something is due.
-    const now = Date.now();
-    if (!(await pendingDeletions({ ledger })).some((r) => (deleteAfterOf(r) ?? 0) <= now)) return;
-    if (!(await ledger.tryLock(LOCK, owner, SWEEP_MS - 5_000))) return;
-    const deleted = await sweepDeletions({ ledger, ox: fastify.ox, log }).catch((err) => {
+    const due = dueOf(await pendingDeletions({ ledger }));
+    if (!due.length || !(await ledger.tryLock(LOCK, owner, SWEEP_MS - 5_000))) return;
+    const deleted = await sweepDeletions({ ledger, ox: fastify.ox, log }, due).catch((err) => {
       log.warn({ err: errorMessage(err) }, 'deleting what is due after its grace period failed; the next round tries again');
       return 0;
     });

@@ -10,8 +10,8 @@ import type { ServiceDeps } from './deps.js';
 import type { InstanceEnv } from './instance-env.js';
 import { settingsOf } from './instance-settings.js';
 import { apsError, withOx } from './ox-errors.js';
-import { forgetContext, isReleased } from './deferred-deletion.js';
-import { generatePassword } from './resources.js';
+import { forgetContext } from './deferred-deletion.js';
+import { generatePassword, isReleased } from './resources.js';
 
 export type Adoption = NonNullable<ContextsProvision['adopt']>;
 

@@ -1,7 +1,6 @@
 // Subscriptions as OX contexts: allocation of context ids, the context admin, quota from the
 // diskspace limit, branding, usage polling with a cache, suspend/resume and removal.
 import { contextAdmin, contextProps } from './stored.js';
-export { contextAdmin } from './stored.js';
 import type { ContextsProperties, ContextsProvision } from '../aps/schema-types.js';
 import type { ApsCall, ResourceService } from '../aps/types.js';
 import { OxFault, goneFromOx } from '../ox/faults.js';
@@ -10,11 +9,11 @@ import type { ResourceRecord, ResourceState } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv, type InstanceEnv } from './instance-env.js';
 import type { AppSettings } from './instance-settings.js';
-import { claim, recordOfCall, generatePassword, inconsistent, newRecord, ownProperties, oxContextOf, recordingFailures, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, isReleased, recordOfCall, generatePassword, inconsistent, newRecord, ownProperties, oxContextOf, recordingFailures, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
 import { apsError, toApsError, withOx } from './ox-errors.js';
 import { issueLoginUrl } from './sso-login.js';
 import { adoptContext, adoptionProps, type Adoption } from './context-adoption.js';
-import { deferDeletion, forgetContext, isReleased } from './deferred-deletion.js';
+import { deferDeletion, forgetContext } from './deferred-deletion.js';
 import { checkTimeZone } from './time-zones.js';
 import { asciiDomain } from './addresses.js';
 import { errorMessage, isRecord } from '../util/errors.js';

@@ -2,17 +2,15 @@
 // delete disables the context or user in OX at once and answers done; OX deletes it when the
 // grace period is over. Until then `ox-aps restore` stops the deletion and a takeover (adopt)
 // brings the context back under a subscription.
+import type { OxClient } from '../ox/ox-client.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import { shutOut } from './access.js';
 import type { ServiceDeps } from './deps.js';
-import { oxClientFor } from './instance-env.js';
-import { settingsOf } from './instance-settings.js';
+import { oxClientOf } from './instance-env.js';
+import { isReleased } from './resources.js';
 import { contextAdmin } from './stored.js';
 
 const DAY_MS = 86_400_000;
-
-/** Cancelled with a grace period, or taken back from it: no longer the controller's. */
-export const isReleased = (rec: ResourceRecord) => rec.state === 'pending-deletion' || rec.state === 'released';
 
 export const deleteAfterOf = (rec: ResourceRecord): number | undefined => (typeof rec.props.deleteAfter === 'number' ? rec.props.deleteAfter : undefined);
 
@@ -44,16 +42,22 @@ export function pendingDeletions(deps: Pick<ServiceDeps, 'ledger'>, instanceId?:
  * Deletes in OX what is due: contexts whole, and users of contexts still in service (a user of a
  * context that waits itself goes with it). Answers how many were deleted.
  */
-export async function sweepDeletions(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, now = Date.now()): Promise<number> {
-  const due = (await pendingDeletions(deps)).filter((r) => (deleteAfterOf(r) ?? 0) <= now);
+/** The waiting records whose time has come. */
+export const dueOf = (pending: ResourceRecord[], now = Date.now()) => pending.filter((r) => (deleteAfterOf(r) ?? 0) <= now);
+
+export async function sweepDeletions(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, due?: ResourceRecord[]): Promise<number> {
+  due ??= dueOf(await pendingDeletions(deps));
+  const clients = new Map<string, Promise<OxClient | undefined>>(); // one per instance, read once
+  const oxOf = (instanceId: string) => {
+    if (!clients.has(instanceId)) clients.set(instanceId, deps.ledger.getInstance(instanceId).then((i) => i && oxClientOf(deps, i)));
+    return clients.get(instanceId);
+  };
   let deleted = 0;
   for (const listed of [...due.filter((r) => r.kind === 'contexts'), ...due.filter((r) => r.kind !== 'contexts')]) {
     const rec = await deps.ledger.getResource(listed.instanceId, listed.id);
     if (rec?.state !== 'pending-deletion') continue; // gone with its context, or taken over meanwhile
-    const instance = await deps.ledger.getInstance(rec.instanceId);
-    if (!instance) continue;
-    const settings = settingsOf(instance);
-    const ox = await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id);
+    const ox = await oxOf(rec.instanceId);
+    if (!ox) continue;
     if (rec.kind === 'contexts') {
       if (rec.oxContextId != null) await ox.deleteContext(rec.oxContextId);
       await forgetContext(deps, rec);
@@ -79,7 +83,7 @@ export async function restoreContext(deps: Pick<ServiceDeps, 'ledger' | 'ox' | '
   }
   const instance = await deps.ledger.getInstance(instanceId);
   if (!instance || rec.oxContextId == null) throw new Error(`context ${ctxId} has no OX context to restore`);
-  const ox = await oxClientFor(deps, settingsOf(instance), instance.secrets.masterPassword, instance.id);
+  const ox = await oxClientOf(deps, instance);
   await ox.enableContext(rec.oxContextId);
   const { deleteAfter: _gone, ...props } = rec.props;
   await deps.ledger.updateResource(instanceId, rec.id, { state: 'released', props });
@@ -92,7 +96,7 @@ export async function restoreContext(deps: Pick<ServiceDeps, 'ledger' | 'ox' | '
 
 /** Shuts a user out and marks its mailbox for deletion after the grace period. */
 export async function deferMailboxDeletion(
-  deps: Pick<ServiceDeps, 'ledger'>, ox: Parameters<typeof shutOut>[0], ctx: ResourceRecord, mailbox: ResourceRecord, days: number,
+  deps: Pick<ServiceDeps, 'ledger'>, ox: OxClient, ctx: ResourceRecord, mailbox: ResourceRecord, days: number,
 ): Promise<void> {
   if (ctx.oxContextId != null && mailbox.oxUserId != null) await shutOut(ox, ctx.oxContextId, contextAdmin(ctx), mailbox.oxUserId);
   await deferDeletion(deps, mailbox, days);

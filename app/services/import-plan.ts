@@ -7,7 +7,7 @@ import type { ResourceRecord } from '../store/ledger.js';
 import { grantsMobility, tierDrift } from './access.js';
 import { findOxContext } from './context-adoption.js';
 import type { ServiceDeps } from './deps.js';
-import { oxClientFor } from './instance-env.js';
+import { oxClientOf } from './instance-env.js';
 import { settingsOf } from './instance-settings.js';
 import { tierOf } from './stored.js';
 
@@ -55,7 +55,7 @@ export async function importPlan(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'
   if (!opts.admin && !settings.masterAccountOverride) {
     throw new Error('name the context administrator (--admin-login, --admin-password-file), or set masterAccountOverride with OX\'s MASTER_ACCOUNT_OVERRIDE');
   }
-  const ox = await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id);
+  const ox = await oxClientOf(deps, instance);
   const oxCtx = await findOxContext(ox, opts.context);
   if (!oxCtx) throw new Error(`OX has no context "${opts.context}"`);
   const admin = opts.admin ?? { login: 'oxadmin', password: '' };

@@ -39,7 +39,12 @@ async function loadInstanceEnv(deps: ServiceDeps, instanceId: string): Promise<I
   const instance = await deps.ledger.getInstance(instanceId);
   if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${instanceId}`);
   const settings = settingsOf(instance);
-  return { instance, settings, ox: await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id) };
+  return { instance, settings, ox: await oxClientOf(deps, instance) };
+}
+
+/** The OX client of an instance as stored: its settings and master password. */
+export function oxClientOf(deps: Pick<ServiceDeps, 'ox' | 'log'>, instance: InstanceRecord): Promise<OxClient> {
+  return oxClientFor(deps, settingsOf(instance), instance.secrets.masterPassword, instance.id);
 }
 
 /** The OX client for these settings and master password (stored or only proposed). */

@@ -2,7 +2,7 @@
 // mailbox has them already and the add-on changes nothing in OX.
 import type { ResourceService } from '../aps/types.js';
 import { applyAccess, tierMobility, wantsMobility } from './access.js';
-import { contextAdmin } from './context-service.js';
+import { contextAdmin } from './stored.js';
 import type { ServiceDeps } from './deps.js';
 import { instanceEnv } from './instance-env.js';
 import { claim, linkId, newRecord, oxContextOf, oxUserOf, relatedRecord, requireResource, resourceToDelete, resourceView } from './resources.js';

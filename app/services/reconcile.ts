@@ -8,11 +8,11 @@ import type { OxClient, OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import { mapLimited } from '../util/limited.js';
 import { applyAccess, grantsMobility, tierDrift, type ProfileProps } from './access.js';
-import { contextAdmin, quotaFrom } from './context-service.js';
+import { quotaFrom } from './context-service.js';
 import type { ServiceDeps } from './deps.js';
-import { oxClientFor } from './instance-env.js';
+import { oxClientOf } from './instance-env.js';
 import { settingsOf, type AppSettings } from './instance-settings.js';
-import { contextProps, mailboxProps, tierOf } from './stored.js';
+import { contextAdmin, contextProps, mailboxProps, tierOf } from './stored.js';
 
 export type DriftKind = 'missing-in-ox' | 'unknown-in-ox' | 'attribute';
 
@@ -62,7 +62,7 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions = {}): Promis
   const unknownSeen = new Set<string>();
   for (const { instance, settings, contexts } of everyInstance.filter((e) => !opts.instanceId || e.instance.id === opts.instanceId)) {
     if (!settings.oxSoapUrl) continue;
-    const ox = await oxClientFor(deps, settings, instance.secrets.masterPassword, instance.id);
+    const ox = await oxClientOf(deps, instance);
     const profiles = new Map((await deps.ledger.listResources({ instanceId: instance.id, kind: 'profiles' })).map((p) => [p.id, tierOf(p)]));
     await reconcileInstance(deps, { instance, settings, ox, known, unknownSeen, profiles }, contexts, opts, report);
   }

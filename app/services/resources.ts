@@ -49,11 +49,14 @@ export async function recordOfCall(deps: ServiceDeps, call: ApsCall, kind: strin
   return rec?.kind === kind ? rec : undefined;
 }
 
+/** Cancelled with a grace period, or taken back from it: no longer the controller's. */
+export const isReleased = (rec: ResourceRecord) => rec.state === 'pending-deletion' || rec.state === 'released';
+
 /** The calling instance's resource of this kind; any other id (another instance's included) is 404. */
 export async function requireResource(deps: ServiceDeps, call: ApsCall, id: string | undefined, kind: string): Promise<ResourceRecord> {
   const rec = id ? await deps.ledger.getResource(call.instanceId, id) : undefined;
   // One cancelled with a grace period is no longer the controller's.
-  if (!rec || rec.kind !== kind || rec.state === 'pending-deletion' || rec.state === 'released') throw unknownResource(kind, id);
+  if (!rec || rec.kind !== kind || isReleased(rec)) throw unknownResource(kind, id);
   return rec;
 }
 

@@ -7,7 +7,7 @@ import type { OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { controllerFor, type InstanceEnv } from './instance-env.js';
-import { contextAdmin } from './context-service.js';
+import { contextAdmin } from './stored.js';
 import { asciiAddress } from './addresses.js';
 import { withOx } from './ox-errors.js';
 import { errorMessage } from '../util/errors.js';
