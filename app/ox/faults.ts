@@ -111,10 +111,10 @@ function exceptionClassOf(detail: Record<string, unknown> | undefined): string {
   return name ? name.replace(/^.*:/, '') : 'Exception';
 }
 
-/** Turns whatever node-soap or axios threw into an OxFault or an OxTransportError. */
+/** Turns whatever node-soap or its HTTP client (soap-http.ts) threw into an OxFault or an OxTransportError. */
 export function toOxError(operation: string, err: unknown): OxFault | OxTransportError {
   if (err instanceof OxFault || err instanceof OxTransportError) return err;
-  // What node-soap and axios throw is untyped: every field is optional and read with a check.
+  // What node-soap and the HTTP client throw is untyped: every field is optional and read with a check.
   const e = (err ?? {}) as SoapLikeError;
   const fault = e.root?.Envelope?.Body?.Fault;
   if (fault && typeof fault.faultstring === 'string') {

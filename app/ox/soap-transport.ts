@@ -12,6 +12,7 @@ import { SERVICE_NAMES, type ServiceName } from './contract.js';
 import { toOxError } from './faults.js';
 import { OxGate } from './ox-gate.js';
 import { wsdlDir } from '../util/paths.js';
+import { SoapHttpClient } from './soap-http.js';
 
 export interface SoapTransportOptions {
   /** OX's SOAP base, e.g. https://ox.example.com/webservices/ */
@@ -25,16 +26,18 @@ export interface SoapTransportOptions {
   gate?: { limit: number; queue: number };
 }
 
-type AsyncMethod = (args: unknown, options: unknown) => Promise<[Record<string, unknown> | null]>;
+type AsyncMethod = (args: unknown) => Promise<[Record<string, unknown> | null]>;
 
 export class SoapTransport {
   private readonly clients = new Map<ServiceName, soap.Client>();
   private readonly agent: http.Agent;
+  private readonly http: SoapHttpClient;
   readonly gate?: OxGate;
 
   private constructor(private readonly opts: SoapTransportOptions) {
     const AgentClass = opts.baseUrl.startsWith('https:') ? https.Agent : http.Agent;
     this.agent = new AgentClass({ keepAlive: true, maxSockets: opts.gate?.limit ?? 64 });
+    this.http = new SoapHttpClient({ agent: this.agent, timeoutMs: opts.timeoutMs, maxResponseBytes: opts.maxResponseBytes });
     if (opts.gate) this.gate = new OxGate({ ...opts.gate, maxWaitMs: opts.timeoutMs });
   }
 
@@ -44,6 +47,8 @@ export class SoapTransport {
       const client = await soap.createClientAsync(join(wsdlDir, `${service}.wsdl`), {
         endpoint: new URL(service, transport.opts.baseUrl).href,
         disableCache: false,
+        // node-soap types its client's answer as an axios promise, which it never reads (it takes the callback's).
+        httpClient: transport.http as unknown as soap.IHttpClient,
       });
       transport.clients.set(service, client);
     }
@@ -68,7 +73,7 @@ export class SoapTransport {
     const name = `${service}.${operation}`;
     let outcome = 'ok';
     try {
-      const [result] = await method.call(client, asXmlText(args), this.callOptions());
+      const [result] = await method.call(client, asXmlText(args));
       return result?.return ?? undefined;
     } catch (err) {
       const oxErr = toOxError(name, err);
@@ -79,18 +84,6 @@ export class SoapTransport {
       this.opts.logger.debug({ soap: name, ms: Math.round(seconds * 1000), outcome }, 'OX SOAP call');
       this.opts.onCall?.(service, operation, outcome, seconds);
     }
-  }
-
-  private callOptions() {
-    const agentKey = this.opts.baseUrl.startsWith('https:') ? 'httpsAgent' : 'httpAgent';
-    return {
-      timeout: this.opts.timeoutMs,
-      maxContentLength: this.opts.maxResponseBytes,
-      maxBodyLength: this.opts.maxResponseBytes,
-      // OX's SOAP never redirects; following one would only cost time (and send credentials on).
-      maxRedirects: 0,
-      [agentKey]: this.agent,
-    };
   }
 
   close(): void {
