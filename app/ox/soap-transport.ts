@@ -13,6 +13,7 @@ import { toOxError } from './faults.js';
 import { OxGate } from './ox-gate.js';
 import { wsdlDir } from '../util/paths.js';
 import { SoapHttpClient } from './soap-http.js';
+import { operationXml } from './wire-xml.js';
 
 export interface SoapTransportOptions {
   /** OX's SOAP base, e.g. https://ox.example.com/webservices/ */
@@ -73,7 +74,7 @@ export class SoapTransport {
     const name = `${service}.${operation}`;
     let outcome = 'ok';
     try {
-      const [result] = await method.call(client, asXmlText(args));
+      const [result] = await method.call(client, { _xml: operationXml(service, operation, args) });
       return result?.return ?? undefined;
     } catch (err) {
       const oxErr = toOxError(name, err);
@@ -89,20 +90,6 @@ export class SoapTransport {
   close(): void {
     this.agent.destroy();
   }
-}
-
-/**
- * node-soap escapes every string except one shaped like a CDATA section, which it writes as is:
- * such a value could close its element and add others. Encode those as a CDATA section of our own
- * (splitting any `]]>` inside), which every XML reader turns back into exactly the same text.
- */
-export function asXmlText(value: unknown): unknown {
-  if (typeof value === 'string') {
-    return value.startsWith('<![CDATA[') && value.endsWith(']]>') ? `<![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]>` : value;
-  }
-  if (Array.isArray(value)) return value.map(asXmlText);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asXmlText(v)]));
-  return value;
 }
 
 function normaliseBase(url: string): string {

@@ -1,5 +1,5 @@
-// Text from the controller must reach OX as text. node-soap passes a value shaped like a CDATA
-// section through unescaped, so a name such as `<![CDATA[x]]></…:display_name><…:mailenabled>…`
+// Text from the controller must reach OX as text. node-soap's own writer passes a value shaped
+// like a CDATA section through unescaped (ours, app/ox/wire-xml.ts, escapes every value), so a name such as `<![CDATA[x]]></…:display_name><…:mailenabled>…`
 // would become elements of the SOAP request. Checked on the wire, in the simulator's raw request.
 import t from 'tap';
 import { mailboxBody, startStack, uuid, type Stack } from '../helper.js';
