@@ -82,6 +82,9 @@ function httpMethod(verb: string, operation: string): HTTPMethods {
   return method;
 }
 
+/** How old the caller's instance record may be when a request is checked against it (as the services' cache, instance-env.ts). */
+const INSTANCE_MAX_AGE_MS = 2000;
+
 const ANSWERING: ReadonlySet<ApsOperation> = new Set(['provision', 'retrieve', 'configure']);
 
 /**
@@ -179,7 +182,8 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
       return send(reply, await createInstance({ ledger, services, config }, req, call));
     }
     if (!call.instanceId) throw badRequest('The APS-Instance-ID header is missing');
-    const instance = await ledger.getInstance(call.instanceId);
+    // Read at most INSTANCE_MAX_AGE_MS ago (by this process): a change through another replica counts from then.
+    const instance = await ledger.getInstance(call.instanceId, { maxAgeMs: INSTANCE_MAX_AGE_MS });
     // A repeated removal of an instance already removed is done (it changes nothing).
     if (!instance && type.serviceId === 'app' && route.operation === 'unprovision') return send(reply, { status: 204 });
     verifyController(req, call.instanceId, instance);

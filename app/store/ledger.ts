@@ -114,7 +114,11 @@ export interface SsoTokenRecord {
 export interface Ledger {
   readonly kind: 'sqlite' | 'postgres';
 
-  getInstance(id: string): Promise<InstanceRecord | undefined>;
+  /**
+   * The instance. With `maxAgeMs`, a record this process read or wrote that recently may answer
+   * (a change through another replica is then seen within that time).
+   */
+  getInstance(id: string, opts?: { maxAgeMs?: number }): Promise<InstanceRecord | undefined>;
   /** Inserts; false when the id exists (never overwrites). */
   createInstance(rec: InstanceRecord): Promise<boolean>;
   updateInstance(id: string, patch: Partial<Omit<InstanceRecord, 'id' | 'createdAt'>>): Promise<void>;

@@ -120,21 +120,32 @@ export abstract class SqlLedger implements Ledger {
 
   // ----- instances -----
 
-  async getInstance(id: string): Promise<InstanceRecord | undefined> {
+  // The instances this process read last: every request checks its caller against one.
+  private readonly recentInstances = new Map<string, { at: number; rec: InstanceRecord }>();
+
+  async getInstance(id: string, opts: { maxAgeMs?: number } = {}): Promise<InstanceRecord | undefined> {
+    const hit = this.recentInstances.get(id);
+    if (hit && opts.maxAgeMs && Date.now() - hit.at < opts.maxAgeMs) return hit.rec;
     const row = await this.one('SELECT * FROM instances WHERE id = ?', [id]);
-    return row && this.codec.fromRow<InstanceRecord>(INSTANCE_FIELDS, row);
+    const rec = row && this.codec.fromRow<InstanceRecord>(INSTANCE_FIELDS, row);
+    if (rec) this.recentInstances.set(id, { at: Date.now(), rec });
+    else this.recentInstances.delete(id);
+    return rec;
   }
 
   async createInstance(rec: InstanceRecord): Promise<boolean> {
+    this.recentInstances.delete(rec.id);
     return (await this.insert('instances', this.codec.toRow(INSTANCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1;
   }
 
   async updateInstance(id: string, patch: Partial<InstanceRecord>): Promise<void> {
+    this.recentInstances.delete(id);
     await this.update('instances', { id }, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() }));
   }
 
   /** Removes the instance and everything kept for it: resources, jobs, tokens, sequences. */
   async deleteInstance(id: string): Promise<void> {
+    this.recentInstances.delete(id);
     await this.transaction(async (run) => {
       for (const table of ['sso_tokens', 'jobs', 'resources', 'sequences']) await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
       await run('DELETE FROM instances WHERE id = ?', [id]);
@@ -153,8 +164,10 @@ export abstract class SqlLedger implements Ledger {
   }
 
   async claimResource(rec: ResourceRecord): Promise<{ record?: ResourceRecord; created: boolean }> {
-    const created = (await this.insert('resources', this.codec.toRow(RESOURCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1;
-    return { record: await this.getResource(rec.instanceId, rec.id), created };
+    const row = this.codec.toRow(RESOURCE_FIELDS, { ...rec });
+    const created = (await this.insert('resources', row, 'ON CONFLICT (id) DO NOTHING')) === 1;
+    // The row just written is the record (decoded as a read would): reading it back cost a statement per provision.
+    return { record: created ? this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, row) : await this.getResource(rec.instanceId, rec.id), created };
   }
 
   async updateResource(instanceId: string, id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>): Promise<void> {

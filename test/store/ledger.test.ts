@@ -28,9 +28,11 @@ const backends: Backend[] = [{
   open: () => SqliteLedger.open(sqliteFile, box),
   raw: async (sql) => {
     const { default: Database } = await import('better-sqlite3');
-    const db = new Database(sqliteFile, { readonly: true });
+    // A connection of its own, as another process (or replica) would have.
+    const db = new Database(sqliteFile);
     try {
-      return db.prepare(sql).all();
+      const statement = db.prepare(sql);
+      return statement.reader ? statement.all() : (statement.run(), []);
     } finally {
       db.close();
     }
@@ -75,6 +77,11 @@ for (const backend of backends) {
       t.same(got?.secrets, { masterPassword: SECRET });
       await ledger.updateInstance('i1', { settings: { a: 2 }, lastError: 'x' });
       t.same((await ledger.getInstance('i1'))?.settings, { a: 2 });
+      await backend.raw(`UPDATE instances SET controller_uri = 'https://elsewhere/' WHERE id = 'i1'`); // another replica's change
+      t.equal((await ledger.getInstance('i1', { maxAgeMs: 60_000 }))?.controllerUri, 'https://c/', 'a recent read answers within its age');
+      t.equal((await ledger.getInstance('i1'))?.controllerUri, 'https://elsewhere/', 'without an age, the ledger answers');
+      await ledger.updateInstance('i1', { controllerUri: 'https://c/' });
+      t.equal((await ledger.getInstance('i1', { maxAgeMs: 60_000 }))?.controllerUri, 'https://c/', 'this process\'s own change is seen at once');
       const raw = JSON.stringify(await backend.raw('SELECT * FROM instances'));
       t.notMatch(raw, SECRET, 'no secret in clear at rest');
     });
@@ -86,6 +93,8 @@ for (const backend of backends) {
       t.equal(first.created, true);
       t.equal(again.created, false);
       t.equal(again.record?.parentId, 'c1', 'the first claim wins');
+      const read = await ledger.getResource('i1', 'r1');
+      t.same({ ...first.record, secrets: first.record?.secrets }, { ...read, secrets: read?.secrets }, 'a new claim answers the record as a read gives it');
       const foreign = await ledger.claimResource({ ...base, instanceId: 'i2', id: 'r1' });
       t.same(foreign, { record: undefined, created: false }, 'another instance\'s id is not handed out');
       t.equal(await ledger.getResource('i2', 'r1'), undefined, 'nor read');
