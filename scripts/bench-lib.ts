@@ -9,6 +9,23 @@ export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 export const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 export const link = () => ({ aps: { id: randomUUID() } });
 
+/** How long each of `n` runs of `once`, one after another, took (ms). */
+export async function timedRuns(n: number, once: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await once();
+    times.push(ms(t0));
+  }
+  return times;
+}
+
+/** The user a mailbox provision creates, for the same call made directly. */
+export const directUser = (name: string) => ({
+  name, password: `Pw-${name}`, display_name: `User ${name}`, given_name: 'U', sur_name: 'B', primaryEmail: `${name}@bench.example`,
+  email1: `${name}@bench.example`, language: 'en_US', timezone: 'Europe/Berlin',
+});
+
 /** A controller's calls as one instance to the endpoint `url()` names (it may restart): the answer, or an error naming the call. */
 export function callerAs(controller: TestController, url: () => string, instanceId: string) {
   return async (method: string, path: string, body?: unknown) => {

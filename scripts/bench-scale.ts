@@ -14,7 +14,8 @@ import type { ResourceRecord } from '../app/store/ledger.js';
 import { mapLimited } from '../app/util/limited.js';
 import type { TestController } from '../tools/controller.js';
 import { EndpointProcess } from '../tools/endpoint-process.js';
-import { callerAs, cpuMs, link, pct, rssMb } from './bench-lib.js';
+import { OxConnections } from '../app/ox/connections.js';
+import { callerAs, cpuMs, directUser, link, pct, rssMb, timedRuns } from './bench-lib.js';
 
 export interface ScaleOptions {
   controller: TestController;
@@ -34,12 +35,32 @@ export interface ScaleFigures {
   ledgerBytesPerResource: number;
   pollP99Ms: number;
   provisionCpuMs: number;
+  /** One mailbox provision after another through the endpoint, and the same SOAP call made directly: p50 of each (ms). */
+  provisionP50Ms: number;
+  directP50Ms: number;
 }
 
 /** Provisions before measuring: a restarted process must have compiled its hot paths as the long-running one has. */
 const WARM_UP = Number(process.env.SCALE_WARM_UP ?? 2000);
+/** Provisions whose CPU is measured (at concurrency 16), and sequential ones whose latency is. */
+const PROVISIONS = 1000;
+const SEQUENTIAL = 200;
 const CONTEXT_TYPE = 'http://ox-connector.org/aps/contexts/1.0';
 const MAILBOX_TYPE = 'http://ox-connector.org/aps/mailboxes/1.0';
+
+/** The same user creations without the endpoint: our OX client straight to the simulator. */
+async function directProvisions(opts: ScaleOptions, oxContextId: number, n: number): Promise<number[]> {
+  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 1 << 24, logger: { debug: () => undefined } });
+  try {
+    const ox = await connections.client(opts.sim.soapUrl, { master: { login: 'oxadminmaster', password: opts.master }, masterAccountOverride: true });
+    const create = (i: number) => ox.createUser(oxContextId, { login: 'oxadmin', password: '' }, directUser(`d${i}-${randomUUID().slice(0, 8)}`), { combination: 'webmail' });
+    for (let i = 0; i < 20; i++) await create(i);
+    let i = 20;
+    return await timedRuns(n, () => create(i++));
+  } finally {
+    await connections.close();
+  }
+}
 
 function dirBytes(dir: string): number {
   return readdirSync(dir).filter((f) => f.startsWith('ledger.sqlite')).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
@@ -84,9 +105,10 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
     // The baseline, provisioned: OX answers at once while it is built.
     await opts.sim.setLatency(0);
     const base: string[] = [];
+    let oxContextId = 0;
     await mapLimited(Array.from({ length: opts.baseContexts }), 16, async () => {
       const id = randomUUID();
-      await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
+      oxContextId = (await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } })).contextId as number;
       for (let i = 0; i < perContext; i++) await mailbox(id);
       base.push(id);
     });
@@ -103,12 +125,15 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
         polls.push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
       const before = cpuMs(endpoint.pid!);
-      const targets = Array.from({ length: 200 }, (_v, i) => base[i % base.length]);
+      const targets = Array.from({ length: PROVISIONS }, (_v, i) => base[i % base.length]);
       await mapLimited(targets, 16, async (ctx) => void (await mailbox(ctx)));
       const provisionCpuMs = (cpuMs(endpoint.pid!) - before) / targets.length;
+      const sequential = await timedRuns(SEQUENTIAL, () => mailbox(base[0]));
+      const direct = await directProvisions(opts, oxContextId, SEQUENTIAL);
       return {
         resources, rssMb: rssMb(endpoint.pid!), ledgerBytesPerResource: Math.round((await ledgerBytes()) / resources),
         pollP99Ms: +pct(polls, 99).toFixed(2), provisionCpuMs: +provisionCpuMs.toFixed(2),
+        provisionP50Ms: +pct(sequential, 50).toFixed(2), directP50Ms: +pct(direct, 50).toFixed(2),
       };
     };
     const ledgerBytes = async () => {
@@ -122,7 +147,7 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
         await client.end();
       }
     };
-    const baseFigures = await measure(base.length * (1 + perContext) + WARM_UP + 200);
+    const baseFigures = await measure(base.length * (1 + perContext) + WARM_UP + PROVISIONS + SEQUENTIAL);
 
     // The bulk, written into the ledger as provisioning writes it.
     const fillStarted = Date.now();
@@ -161,7 +186,7 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
     await endpoint.waitReady();
     const coldStartMs = Date.now() - endpoint.spawnedAt;
     opts.controller.resetConnections();
-    const scaled = await measure(opts.contexts * (1 + perContext) + 2 * (WARM_UP + 200));
+    const scaled = await measure(opts.contexts * (1 + perContext) + 2 * (WARM_UP + PROVISIONS + SEQUENTIAL));
     return { base: baseFigures, scaled, coldStartMs, fillS };
   } finally {
     await endpoint.stop();

@@ -3,7 +3,7 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../app/util/limited.js';
-import { callerAs, cpuMs, link, ms, pct, peakRssMb, startSimulator } from './bench-lib.js';
+import { callerAs, cpuMs, directUser, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './bench-lib.js';
 import { scaleStage } from './bench-scale.js';
 import { TestPostgres, postgresAvailable } from '../tools/postgres-server.js';
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '20' }, json: { type: 'string' }, mailboxes: { type: 'string', default: '2000' },
     contexts: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, polled: { type: 'string', default: '1000' },
     sequential: { type: 'string', default: '200' }, 'no-build': { type: 'boolean', default: false },
-    'profile-mailboxes': { type: 'string', default: '1000' }, 'slow-latency': { type: 'string', default: '500' },
+    'profile-mailboxes': { type: 'string', default: '2000' }, 'slow-latency': { type: 'string', default: '500' },
     'job-concurrency': { type: 'string', default: '32' }, burst: { type: 'string', default: '200' },
     'reconcile-contexts': { type: 'string', default: '2000' }, 'reconcile-users': { type: 'string', default: '10' },
     'scale-contexts': { type: 'string', default: '10000' }, 'scale-mailboxes': { type: 'string', default: '200000' },
@@ -72,22 +72,13 @@ const warm = await newContext();
 for (let i = 0; i < 20; i++) await mailbox(warm.id);
 const seq = Number(values.sequential);
 const before = await sim.count();
-const viaEndpoint: number[] = [];
-for (let i = 0; i < seq; i++) {
-  const t0 = process.hrtime.bigint();
-  await mailbox(warm.id);
-  viaEndpoint.push(ms(t0));
-}
+const viaEndpoint = await timedRuns(seq, () => mailbox(warm.id));
 const soapPerProvision = ((await sim.count()) - before) / seq;
 const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 1 << 24, logger: { debug: () => undefined } });
 const ox = await connections.client(sim.soapUrl, { master: { login: 'oxadminmaster', password: MASTER }, masterAccountOverride: true });
-const direct: number[] = [];
-for (let i = 0; i < seq + 20; i++) {
-  const n = userSeq++;
-  const t0 = process.hrtime.bigint();
-  await ox.createUser(warm.oxId, { login: 'oxadmin', password: '' }, { name: `u${n}`, password: `Pw-${n}`, display_name: `User ${n}`, given_name: 'U', sur_name: 'B', primaryEmail: `u${n}@bench.example`, email1: `u${n}@bench.example`, language: 'en_US', timezone: 'Europe/Berlin' }, { combination: 'webmail' });
-  if (i >= 20) direct.push(ms(t0));
-}
+const createDirect = () => ox.createUser(warm.oxId, { login: 'oxadmin', password: '' }, directUser(`u${userSeq++}`), { combination: 'webmail' });
+for (let i = 0; i < 20; i++) await createDirect();
+const direct = await timedRuns(seq, createDirect);
 await connections.close();
 
 // 2. Throughput: many provisions over several contexts at a fixed concurrency.
@@ -113,7 +104,13 @@ await pool(polled, CONCURRENCY, async () => void pollContexts.push((await newCon
   await ledger.close();
 }
 const pollsBefore = await sim.count('OXContextService.getData');
-await pool([...pollContexts, ...pollContexts], CONCURRENCY, async (id) => void (await call('GET', `/contexts/${id}`)));
+// The first poll of a period asks OX (cold); the second is answered from the ledger (cached).
+const coldCpuBefore = cpuMs(endpoint.pid!);
+await pool(pollContexts, CONCURRENCY, async (id) => void (await call('GET', `/contexts/${id}`)));
+const coldPollCpuMs = (cpuMs(endpoint.pid!) - coldCpuBefore) / pollContexts.length;
+const cachedCpuBefore = cpuMs(endpoint.pid!);
+await pool(pollContexts, CONCURRENCY, async (id) => void (await call('GET', `/contexts/${id}`)));
+const cachedPollCpuMs = (cpuMs(endpoint.pid!) - cachedCpuBefore) / pollContexts.length;
 const retrieveSoapCallsPerPoll = ((await sim.count('OXContextService.getData')) - pollsBefore) / (2 * pollContexts.length);
 await pool(jobs.slice(0, 500), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
 
@@ -256,6 +253,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       [`${prefix}BaseBytesPerResource`]: r.base.ledgerBytesPerResource, [`${prefix}BytesPerResource`]: r.scaled.ledgerBytesPerResource,
       [`${prefix}BasePollP99Ms`]: r.base.pollP99Ms, [`${prefix}PollP99Ms`]: r.scaled.pollP99Ms,
       [`${prefix}BaseProvisionCpuMs`]: r.base.provisionCpuMs, [`${prefix}ProvisionCpuMs`]: r.scaled.provisionCpuMs,
+      [`${prefix}ProvisionP50Ms`]: r.base.provisionP50Ms, [`${prefix}DirectP50Ms`]: r.base.directP50Ms,
+      [`${prefix}OverheadRatioP50`]: +(r.base.provisionP50Ms / r.base.directP50Ms).toFixed(3),
       [`${prefix}PollGrowth`]: +(r.scaled.pollP99Ms / r.base.pollP99Ms).toFixed(3),
       [`${prefix}ProvisionCpuGrowth`]: +(r.scaled.provisionCpuMs / r.base.provisionCpuMs).toFixed(3),
       [`${prefix}ColdStartMs`]: r.coldStartMs,
@@ -276,6 +275,8 @@ const results = {
   throughputRatio: +(measured / ideal).toFixed(3),
   endpointCpuMsPerProvision: +endpointCpuMsPerProvision.toFixed(2),
   retrieveSoapCallsPerPoll,
+  coldPollCpuMs: +coldPollCpuMs.toFixed(3),
+  cachedPollCpuMs: +cachedPollCpuMs.toFixed(3),
   peakRssMb: rss,
   coldStartMs,
   idleCpuMsPerSecond: +idleCpuMsPerSecond.toFixed(2),
@@ -303,7 +304,9 @@ const results = {
   ...scale,
 };
 const targets: Record<string, [string, (v: number) => boolean]> = {
-  overheadRatioP50: ['≤ 1.15', (v) => v <= 1.15], throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
+  // Issue 20: the endpoint adds at most 5% to a provision's time (the SOAP client's own cost counts), and ≤ 1 ms of CPU on SQLite.
+  overheadRatioP50: ['≤ 1.05', (v) => v <= 1.05], throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
+  endpointCpuMsPerProvision: ['≤ 1', (v) => v <= 1],
   retrieveSoapCallsPerPoll: ['≤ 0.5', (v) => v <= 0.5], peakRssMb: ['< 200', (v) => v < 200], coldStartMs: ['< 1500', (v) => v < 1500],
   usersChanged: [`= ${values['profile-mailboxes']}`, (v) => v === Number(values['profile-mailboxes'])],
   mostChangesOfOneUser: ['= 1', (v) => v === 1],
@@ -315,7 +318,7 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   // README: "converges close to the ideal" — the job runner keeps JOB_CONCURRENCY calls busy.
   profileChangeRatio: ['≤ 1.1', (v) => v <= 1.1],
   // Issue 20: one bound towards OX for requests and jobs; the overflow is answered 503 + Retry-After.
-  bigContextPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
+  bigContextPollCpuMs: ['≤ 0.3', (v) => v <= 0.3], cachedPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
   idleCpuMsPerSecond: ['≤ 1', (v) => v <= 1],
   burstPeakAtOx: [`= ${BURST_BOUND} (OX_CONCURRENCY)`, (v) => v === BURST_BOUND],
   burstOk: [`= ${values.burst} - shed`, (v) => v + burstShed === burst.length],
@@ -328,6 +331,10 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   scaleSqlitePollGrowth: ['≤ 1.25', (v) => v <= 1.25], scalePostgresPollGrowth: ['≤ 1.25', (v) => v <= 1.25],
   scaleSqliteProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25], scalePostgresProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
   scaleSqliteColdStartMs: ['≤ 1500', (v) => v <= 1500], scalePostgresColdStartMs: ['≤ 1500', (v) => v <= 1500],
+  // Issue 20: CPU per provision ≤ 1 ms on SQLite and ≤ 1.5 ms on PostgreSQL; the time added ≤ 5% on both.
+  scaleSqliteBaseProvisionCpuMs: ['≤ 1', (v) => v <= 1], scaleSqliteProvisionCpuMs: ['≤ 1', (v) => v <= 1],
+  scalePostgresBaseProvisionCpuMs: ['≤ 1.5', (v) => v <= 1.5], scalePostgresProvisionCpuMs: ['≤ 1.5', (v) => v <= 1.5],
+  scaleSqliteOverheadRatioP50: ['≤ 1.05', (v) => v <= 1.05], scalePostgresOverheadRatioP50: ['≤ 1.05', (v) => v <= 1.05],
 };
 console.log(`\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}`);
 console.log(`profile change: ${values['profile-mailboxes']} mailboxes at ${values['slow-latency']} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}`);
