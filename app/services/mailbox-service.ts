@@ -119,6 +119,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     const claimed = newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } });
     const { record, created } = await claim(deps, claimed);
     if (record.state === 'ready' || record.state === 'disabled') return view(record);
+    // The subscription to the service user's changes goes out beside OX's calls (the controller
+    // takes it while the resource is provisioned), by the first attempt only: a retry would add a
+    // second one. It never fails the provision; it took a controller round trip after OX's before.
+    const subscribed = created && p.owner ? subscribeToServiceUser(deps, call, env.instance, record.id, p.owner.id) : undefined;
     const password = created ? wanted : record.secrets.password ?? wanted;
     if (!created && (record.login !== p.login || record.secrets.password !== password)) {
       await ledger.updateResource(call.instanceId, record.id, { login: p.login, secrets: { password } });
@@ -163,7 +167,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       mobilityEnabled: mobility, owner: p.owner, passwordGenerated: passwordKnown && typeof call.body.password !== 'string', aps: { type: deps.schemas.get(SERVICE)?.schema.id },
     };
     await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
-    if (p.owner) await subscribeToServiceUser(deps, call, env.instance, record.id, p.owner.id);
+    await subscribed;
     return view({ ...record, login: p.login, oxUserId: userId, props });
   }
 

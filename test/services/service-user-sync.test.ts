@@ -65,3 +65,19 @@ t.test('where OX refuses the new address, the mailbox keeps it, takes the rest, 
   t.equal(shown.displayName, 'Gil Renamed');
   t.match(stack.logText(), /OX refused the service user's changes/);
 });
+
+t.test('the subscription goes out once, beside OX\'s calls, even when OX fails the first attempt', async (t) => {
+  const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '500' } });
+  const { ctx, profile } = await stack.withContext();
+  const serviceUser = uuid();
+  stack.controller.resources.set(serviceUser, { login: 'hal', email: 'hal@x.example', displayName: 'Hal' });
+  const id = uuid();
+  const body = { ...mailboxBody(id, ctx, profile), user: { aps: { id: serviceUser } } };
+  stack.sim.failNext(1, { mode: 'http503', operation: 'OXUserService.createByModuleAccessName' });
+  const first = await stack.call('POST', '/mailboxes', { body });
+  t.equal(first.status, 202, 'OX failed the first attempt: the job retries');
+  const { final } = await stack.settle('POST', '/mailboxes', { body, phase: 'async' });
+  t.equal(final.status, 200, final.json?.message);
+  t.equal(stack.controller.subscriptions.filter((s) => s.subscriber === id).length, 1, 'one subscription for the attempts');
+  t.equal([...stack.sim.model.contexts.get(100)!.users.values()].filter((u) => u.name === 'hal').length, 1, 'one user in OX');
+});
