@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { OxConnections } from '../app/ox/connections.js';
 import { projectRoot } from '../app/util/paths.js';
 import type { TestController } from '../tools/controller.js';
 
@@ -21,10 +22,27 @@ export async function timedRuns(n: number, once: () => Promise<unknown>): Promis
 }
 
 /** The user a mailbox provision creates, for the same call made directly. */
-export const directUser = (name: string) => ({
+const directUser = (name: string) => ({
   name, password: `Pw-${name}`, display_name: `User ${name}`, given_name: 'U', sur_name: 'B', primaryEmail: `${name}@bench.example`,
   email1: `${name}@bench.example`, language: 'en_US', timezone: 'Europe/Berlin',
 });
+
+/**
+ * A mailbox provision's SOAP call made without the endpoint (our OX client straight to the
+ * simulator), `n` times one after another after 20 unmeasured: how long each took (ms).
+ */
+export async function directProvisionTimes(soapUrl: string, master: string, oxContextId: number, n: number): Promise<number[]> {
+  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 1 << 24, logger: { debug: () => undefined } });
+  try {
+    const ox = await connections.client(soapUrl, { master: { login: 'oxadminmaster', password: master }, masterAccountOverride: true });
+    let i = 0;
+    const create = () => ox.createUser(oxContextId, { login: 'oxadmin', password: '' }, directUser(`d${i++}-${randomUUID().slice(0, 8)}`), { combination: 'webmail' });
+    for (let w = 0; w < 20; w++) await create();
+    return await timedRuns(n, create);
+  } finally {
+    await connections.close();
+  }
+}
 
 /** A controller's calls as one instance to the endpoint `url()` names (it may restart): the answer, or an error naming the call. */
 export function callerAs(controller: TestController, url: () => string, instanceId: string) {

@@ -14,8 +14,7 @@ import type { ResourceRecord } from '../app/store/ledger.js';
 import { mapLimited } from '../app/util/limited.js';
 import type { TestController } from '../tools/controller.js';
 import { EndpointProcess } from '../tools/endpoint-process.js';
-import { OxConnections } from '../app/ox/connections.js';
-import { callerAs, cpuMs, directUser, link, pct, rssMb, timedRuns } from './bench-lib.js';
+import { callerAs, cpuMs, directProvisionTimes, link, pct, rssMb, timedRuns } from './bench-lib.js';
 
 export interface ScaleOptions {
   controller: TestController;
@@ -47,20 +46,6 @@ const PROVISIONS = 1000;
 const SEQUENTIAL = 200;
 const CONTEXT_TYPE = 'http://ox-connector.org/aps/contexts/1.0';
 const MAILBOX_TYPE = 'http://ox-connector.org/aps/mailboxes/1.0';
-
-/** The same user creations without the endpoint: our OX client straight to the simulator. */
-async function directProvisions(opts: ScaleOptions, oxContextId: number, n: number): Promise<number[]> {
-  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 1 << 24, logger: { debug: () => undefined } });
-  try {
-    const ox = await connections.client(opts.sim.soapUrl, { master: { login: 'oxadminmaster', password: opts.master }, masterAccountOverride: true });
-    const create = (i: number) => ox.createUser(oxContextId, { login: 'oxadmin', password: '' }, directUser(`d${i}-${randomUUID().slice(0, 8)}`), { combination: 'webmail' });
-    for (let i = 0; i < 20; i++) await create(i);
-    let i = 20;
-    return await timedRuns(n, () => create(i++));
-  } finally {
-    await connections.close();
-  }
-}
 
 function dirBytes(dir: string): number {
   return readdirSync(dir).filter((f) => f.startsWith('ledger.sqlite')).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
@@ -129,7 +114,7 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
       await mapLimited(targets, 16, async (ctx) => void (await mailbox(ctx)));
       const provisionCpuMs = (cpuMs(endpoint.pid!) - before) / targets.length;
       const sequential = await timedRuns(SEQUENTIAL, () => mailbox(base[0]));
-      const direct = await directProvisions(opts, oxContextId, SEQUENTIAL);
+      const direct = await directProvisionTimes(opts.sim.soapUrl, opts.master, oxContextId, SEQUENTIAL);
       return {
         resources, rssMb: rssMb(endpoint.pid!), ledgerBytesPerResource: Math.round((await ledgerBytes()) / resources),
         pollP99Ms: +pct(polls, 99).toFixed(2), provisionCpuMs: +provisionCpuMs.toFixed(2),

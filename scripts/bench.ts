@@ -3,7 +3,7 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../app/util/limited.js';
-import { callerAs, cpuMs, directUser, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './bench-lib.js';
+import { callerAs, cpuMs, directProvisionTimes, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './bench-lib.js';
 import { scaleStage } from './bench-scale.js';
 import { TestPostgres, postgresAvailable } from '../tools/postgres-server.js';
 import { execFileSync } from 'node:child_process';
@@ -76,12 +76,7 @@ const seq = Number(values.sequential);
 const before = await sim.count();
 const viaEndpoint = await timedRuns(seq, () => mailbox(warm.id));
 const soapPerProvision = ((await sim.count()) - before) / seq;
-const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 1 << 24, logger: { debug: () => undefined } });
-const ox = await connections.client(sim.soapUrl, { master: { login: 'oxadminmaster', password: MASTER }, masterAccountOverride: true });
-const createDirect = () => ox.createUser(warm.oxId, { login: 'oxadmin', password: '' }, directUser(`u${userSeq++}`), { combination: 'webmail' });
-for (let i = 0; i < 20; i++) await createDirect();
-const direct = await timedRuns(seq, createDirect);
-await connections.close();
+const direct = await directProvisionTimes(sim.soapUrl, MASTER, warm.oxId, seq);
 
 // 2. Throughput: many provisions over several contexts at a fixed concurrency.
 const contexts = await Promise.all(Array.from({ length: Number(values.contexts) }, () => newContext()));

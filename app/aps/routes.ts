@@ -13,6 +13,7 @@ import { bodyValidator, validatorOf, type ServiceType } from './schema-registry.
 import { verifyController } from './trust.js';
 import { isOAuthSigned } from './oauth.js';
 import type { ApsCall, ApsOperation, Outcome } from './types.js';
+import { INSTANCE_MAX_AGE_MS } from '../store/ledger.js';
 
 const SUSPENDABLE = 'http://aps-standard.org/types/core/suspendable/1.0';
 const APPLICATION = 'http://aps-standard.org/types/core/application/1.0';
@@ -81,9 +82,6 @@ function httpMethod(verb: string, operation: string): HTTPMethods {
   if (!method) throw new Error(`operation ${operation}: verb ${verb} is not GET, POST, PUT or DELETE`);
   return method;
 }
-
-/** How old the caller's instance record may be when a request is checked against it (as the services' cache, instance-env.ts). */
-const INSTANCE_MAX_AGE_MS = 2000;
 
 const ANSWERING: ReadonlySet<ApsOperation> = new Set(['provision', 'retrieve', 'configure']);
 
@@ -182,7 +180,6 @@ export default fp(async function apsRoutes(fastify: FastifyInstance) {
       return send(reply, await createInstance({ ledger, services, config }, req, call));
     }
     if (!call.instanceId) throw badRequest('The APS-Instance-ID header is missing');
-    // Read at most INSTANCE_MAX_AGE_MS ago (by this process): a change through another replica counts from then.
     const instance = await ledger.getInstance(call.instanceId, { maxAgeMs: INSTANCE_MAX_AGE_MS });
     // A repeated removal of an instance already removed is done (it changes nothing).
     if (!instance && type.serviceId === 'app' && route.operation === 'unprovision') return send(reply, { status: 204 });

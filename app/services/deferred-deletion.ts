@@ -38,13 +38,13 @@ export function pendingDeletions(deps: Pick<ServiceDeps, 'ledger'>, instanceId?:
   return deps.ledger.listResources({ instanceId, states: ['pending-deletion'] });
 }
 
-/**
- * Deletes in OX what is due: contexts whole, and users of contexts still in service (a user of a
- * context that waits itself goes with it). Answers how many were deleted.
- */
 /** The waiting records whose time has come. */
 export const dueOf = (pending: ResourceRecord[], now = Date.now()) => pending.filter((r) => (deleteAfterOf(r) ?? 0) <= now);
 
+/**
+ * Deletes in OX what is due (`due`, or read now): contexts whole, and users of contexts still in
+ * service (a user of a context that waits itself goes with it). Answers how many were deleted.
+ */
 export async function sweepDeletions(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, due?: ResourceRecord[]): Promise<number> {
   due ??= dueOf(await pendingDeletions(deps));
   const clients = new Map<string, Promise<OxClient | undefined>>(); // one per instance, read once

@@ -27,7 +27,6 @@ export interface ImportPlanOptions {
 
 const TYPES = { contexts: 'http://ox-connector.org/aps/contexts/1.0', mailboxes: 'http://ox-connector.org/aps/mailboxes/1.0' };
 
-
 /** The first ready tier whose rights equal the user's (mobility aside: that is the add-on). */
 function matchTier(profiles: ResourceRecord[], access: ModuleAccess): ResourceRecord | undefined {
   return profiles.find((p) => {
@@ -59,7 +58,7 @@ export async function importPlan(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'
   const oxCtx = await findOxContext(ox, opts.context);
   if (!oxCtx) throw new Error(`OX has no context "${opts.context}"`);
   const admin = opts.admin ?? { login: 'oxadmin', password: '' };
-  const profiles = (await deps.ledger.listResources({ instanceId: instance.id, kind: 'profiles', states: ['ready'] }));
+  const profiles = await deps.ledger.listResources({ instanceId: instance.id, kind: 'profiles', states: ['ready'] });
   const plan: ImportPlan = {
     context: {
       aps: { type: TYPES.contexts },

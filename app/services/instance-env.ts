@@ -4,7 +4,7 @@ import type { ControllerClient } from '../aps/controller-client.js';
 import type { ApsCall } from '../aps/types.js';
 import type { OxClient, OxTraceEntry } from '../ox/ox-client.js';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { InstanceRecord } from '../store/ledger.js';
+import { INSTANCE_MAX_AGE_MS, type InstanceRecord } from '../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { settingsOf, type AppSettings } from './instance-settings.js';
 import { apsError } from './ox-errors.js';
@@ -15,9 +15,8 @@ export interface InstanceEnv {
   ox: OxClient;
 }
 
-// Instances are read on every request and change rarely: keep each for a moment. A change made
-// through this process is seen at once; one made through another replica within INSTANCE_TTL_MS.
-const INSTANCE_TTL_MS = 2000;
+// Instances are read on every request and change rarely: each environment is kept as long as its
+// record may be used (INSTANCE_MAX_AGE_MS); a change through this process is seen at once.
 const instanceCache = new WeakMap<ServiceDeps, Map<string, { at: number; env: Promise<InstanceEnv> }>>();
 
 export function forgetInstance(deps: ServiceDeps, instanceId: string): void {
@@ -28,7 +27,7 @@ export function instanceEnv(deps: ServiceDeps, instanceId: string): Promise<Inst
   let cache = instanceCache.get(deps);
   if (!cache) instanceCache.set(deps, (cache = new Map()));
   const hit = cache.get(instanceId);
-  if (hit && Date.now() - hit.at < INSTANCE_TTL_MS) return hit.env;
+  if (hit && Date.now() - hit.at < INSTANCE_MAX_AGE_MS) return hit.env;
   const env = loadInstanceEnv(deps, instanceId);
   cache.set(instanceId, { at: Date.now(), env });
   env.catch(() => cache.delete(instanceId));

@@ -4,7 +4,7 @@
 // mailbox holds. A resource gone from OX is marked failed in the ledger, so that the controller's
 // next provision of it creates it again.
 import { OxFault, isGone } from '../ox/faults.js';
-import type { OxClient, OxUser } from '../ox/ox-client.js';
+import type { Credentials, OxClient, OxUser } from '../ox/ox-client.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import { mapLimited } from '../util/limited.js';
 import { applyAccess, grantsMobility, tierDrift, type ProfileProps } from './access.js';
@@ -13,6 +13,7 @@ import type { ServiceDeps } from './deps.js';
 import { oxClientOf } from './instance-env.js';
 import { settingsOf, type AppSettings } from './instance-settings.js';
 import { contextAdmin, contextProps, mailboxProps, tierOf } from './stored.js';
+import { oxUserOf } from './resources.js';
 
 export type DriftKind = 'missing-in-ox' | 'unknown-in-ox' | 'attribute';
 
@@ -140,14 +141,19 @@ async function reconcileContext(deps: Deps, scope: Scope, ctx: ResourceRecord, o
   // OX answers nothing about the users of a disabled context: they are checked once it is enabled.
   const enabledNow = opts.repair ? expected.enabled : oxCtx.enabled !== false;
   if (!enabledNow) return;
-  await reconcileUsers(deps, scope, ctx, opts, report);
+  await reconcileUsers(deps, scope, ctx, { id, admin: contextAdmin(ctx) }, opts, report);
+}
+
+/** The OX context a context record names, and its administrator as the ledger keeps it. */
+interface OxTarget {
+  id: number;
+  admin: Credentials;
 }
 
 /** The context's users in OX against its mailboxes in the ledger: two calls for all users, then rights per mailbox. */
-async function reconcileUsers(deps: Deps, scope: Scope, ctx: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
-  const id = ctx.oxContextId ?? 0;
-  const admin = contextAdmin(ctx);
-  const listed = await usersOf(scope, ctx, opts, report);
+async function reconcileUsers(deps: Deps, scope: Scope, ctx: ResourceRecord, at: OxTarget, opts: ReconcileOptions, report: ReconcileReport): Promise<void> {
+  const { id, admin } = at;
+  const listed = await usersOf(scope, ctx, at, opts, report);
   if (!listed) return;
   const users = new Map(listed.map((u) => [u.id, u]));
   const mailboxes = await deps.ledger.listResources({ instanceId: scope.instance.id, kind: 'mailboxes', parentId: ctx.id });
@@ -155,7 +161,7 @@ async function reconcileUsers(deps: Deps, scope: Scope, ctx: ResourceRecord, opt
     const user = users.get(mailbox.oxUserId ?? undefined);
     const base = { instance: scope.instance.id, resource: mailbox.id, oxContextId: id, oxUserId: mailbox.oxUserId ?? null };
     if (!user) await missing(deps, report, opts, mailbox, { ...base, kind: 'missing-in-ox', field: null, ledger: mailbox.state, ox: null });
-    else await reconcileMailbox(scope, ctx, mailbox, user, opts, report);
+    else await reconcileMailbox(scope, at, mailbox, user, opts, report);
   }
   // Users no mailbox holds (in any state), but the context's administrator.
   const held = new Set(mailboxes.map((m) => m.oxUserId));
@@ -177,9 +183,8 @@ async function reconcileUsers(deps: Deps, scope: Scope, ctx: ResourceRecord, opt
  * separately and repaired by giving the administrator the ledger's password again; otherwise a
  * refusal is reported (it cannot be repaired without the password) and the users are not read.
  */
-async function usersOf(scope: Scope, ctx: ResourceRecord, opts: ReconcileOptions, report: ReconcileReport): Promise<OxUser[] | undefined> {
-  const id = ctx.oxContextId ?? 0;
-  const admin = contextAdmin(ctx);
+async function usersOf(scope: Scope, ctx: ResourceRecord, at: OxTarget, opts: ReconcileOptions, report: ReconcileReport): Promise<OxUser[] | undefined> {
+  const { id, admin } = at;
   const drift: Drift = { kind: 'attribute', instance: scope.instance.id, resource: ctx.id, oxContextId: id, oxUserId: null, field: 'admin', ledger: admin.login, ox: 'refused' };
   if (!scope.settings.masterAccountOverride) {
     try {
@@ -209,12 +214,11 @@ function addresses(primary: string | undefined, aliases: unknown): string[] {
 const differ = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
 
 async function reconcileMailbox(
-  scope: Scope, ctx: ResourceRecord, mailbox: ResourceRecord, user: OxUser, opts: ReconcileOptions, report: ReconcileReport,
+  scope: Scope, at: OxTarget, mailbox: ResourceRecord, user: OxUser, opts: ReconcileOptions, report: ReconcileReport,
 ): Promise<void> {
-  const ctxId = ctx.oxContextId ?? 0;
-  const userId = mailbox.oxUserId ?? 0;
+  const { id: ctxId, admin } = at;
+  const userId = oxUserOf(mailbox);
   const base = { instance: scope.instance.id, resource: mailbox.id, oxContextId: ctxId, oxUserId: userId };
-  const admin = contextAdmin(ctx);
   const p = mailboxProps(mailbox);
   const suspended = mailbox.state === 'disabled';
   const pairs: Array<[string, unknown, unknown]> = [
@@ -227,7 +231,7 @@ async function reconcileMailbox(
   const fields = pairs.filter(([, mine, theirs]) => mine !== undefined && theirs !== undefined && differ(mine, theirs))
     .map(([field, mine, theirs]): Drift => ({ ...base, kind: 'attribute', field, ledger: mine, ox: theirs }));
   const profile = mailbox.profileId ? scope.profiles.get(mailbox.profileId) : undefined;
-  const rights = suspended || !profile ? [] : await rightsDrift(scope.ox, ctx, mailbox, profile, base);
+  const rights = suspended || !profile ? [] : await rightsDrift(scope.ox, at, mailbox, profile, base);
   report.drift.push(...fields, ...rights);
   if (!opts.repair) return;
   if (fields.length) {
@@ -250,11 +254,10 @@ async function reconcileMailbox(
  * mobility (USM and ActiveSync as the ledger has them) and the tier's capabilities.
  */
 async function rightsDrift(
-  ox: OxClient, ctx: ResourceRecord, mailbox: ResourceRecord, profile: ProfileProps, base: Omit<Drift, 'kind' | 'field' | 'ledger' | 'ox'>,
+  ox: OxClient, at: OxTarget, mailbox: ResourceRecord, profile: ProfileProps, base: Omit<Drift, 'kind' | 'field' | 'ledger' | 'ox'>,
 ): Promise<Drift[]> {
-  const ctxId = ctx.oxContextId ?? 0;
-  const userId = mailbox.oxUserId ?? 0;
-  const admin = contextAdmin(ctx);
+  const { id: ctxId, admin } = at;
+  const userId = oxUserOf(mailbox);
   const out: Drift[] = [];
   const actual = await ox.getUserAccess(ctxId, admin, userId);
   const mobility = mailboxProps(mailbox).mobilityEnabled === true;

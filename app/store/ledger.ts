@@ -111,6 +111,13 @@ export interface SsoTokenRecord {
   issuedTo?: string | null;
 }
 
+/**
+ * How old an instance record may be when a request uses it (the caller's check, the services'
+ * environment): a change through another replica is seen within this time, one through this
+ * process at once.
+ */
+export const INSTANCE_MAX_AGE_MS = 2000;
+
 export interface Ledger {
   readonly kind: 'sqlite' | 'postgres';
 
