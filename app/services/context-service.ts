@@ -92,11 +92,15 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, call: ApsCall<Con
 export function contextService(deps: ServiceDeps): ResourceService<ContextsProvision, ContextsProperties> {
   const { ledger } = deps;
 
-  /** Counted in the ledger: a usage poll reads no mailbox record (nor decrypts any password). */
+  /** From the ledger's tallies: a usage poll reads no mailbox record (nor decrypts any password), at any context size. */
   async function counts(ctx: ResourceRecord) {
-    const q = { instanceId: ctx.instanceId, kind: 'mailboxes', parentId: ctx.id, states: COUNTED_STATES };
-    const [mailboxes, mobility] = await Promise.all([ledger.countResources(q), ledger.countResources({ ...q, propertyTrue: 'mobilityEnabled' })]);
-    return { mailboxes, mobility };
+    const counts = { mailboxes: 0, mobility: 0 };
+    for (const t of await ledger.tallyChildren(ctx.instanceId, ctx.id, 'mailboxes')) {
+      if (!COUNTED_STATES.includes(t.state)) continue;
+      counts.mailboxes += t.count;
+      counts.mobility += t.mobility;
+    }
+    return counts;
   }
 
   async function view(rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {

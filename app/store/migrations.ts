@@ -3,10 +3,20 @@
 
 export interface Migration {
   version: number;
-  sql: string;
+  /** Statements separated by `;`, or a list of statements where a body holds `;` itself (a trigger). */
+  sql: string | string[];
   /** PostgreSQL's SQL where it differs (an expression over jsonb where SQLite uses json_extract). */
-  postgres?: string;
+  postgres?: string | string[];
 }
+
+/** The migration's statements, one by one. */
+export function statementsOf(sql: string | string[]): string[] {
+  return (typeof sql === 'string' ? sql.split(';') : sql).map((s) => s.trim()).filter(Boolean);
+}
+
+// SQL that is 1 when a row's props hold mobilityEnabled: true, else 0 (`row` is NEW or OLD).
+const sqliteMobile = (row: string) => `coalesce(json_extract(${row}.props, '$.mobilityEnabled') = 1, 0)`;
+const TALLY_KEY = 'parent_id, kind, state, instance_id';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -132,5 +142,91 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX resources_ox_context ON resources (ox_context_id) WHERE ox_context_id IS NOT NULL;
       DROP INDEX resources_parent
     `,
+  },
+  {
+    // A usage poll reads its context's mailbox counts from resource_tallies: per parent, kind and
+    // state, how many records and how many of them with mobility. Triggers keep it on every write,
+    // so that a poll costs the same at 20 mailboxes and at 20,000 (counting the index did not).
+    // resources_parent_counts goes with the counting: a partial index on parent_id serves lookups.
+    version: 8,
+    sql: [
+      `CREATE TABLE resource_tallies (
+        parent_id TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, instance_id TEXT NOT NULL,
+        n BIGINT NOT NULL, mobility BIGINT NOT NULL,
+        PRIMARY KEY (${TALLY_KEY}))`,
+      `INSERT INTO resource_tallies (${TALLY_KEY}, n, mobility)
+        SELECT ${TALLY_KEY}, COUNT(*), SUM(${sqliteMobile('resources')}) FROM resources WHERE parent_id IS NOT NULL GROUP BY ${TALLY_KEY}`,
+      `CREATE TRIGGER resources_tally_insert AFTER INSERT ON resources WHEN NEW.parent_id IS NOT NULL BEGIN
+        INSERT INTO resource_tallies (${TALLY_KEY}, n, mobility) VALUES (NEW.parent_id, NEW.kind, NEW.state, NEW.instance_id, 1, ${sqliteMobile('NEW')})
+        ON CONFLICT (${TALLY_KEY}) DO UPDATE SET n = n + 1, mobility = mobility + excluded.mobility;
+      END`,
+      `CREATE TRIGGER resources_tally_delete AFTER DELETE ON resources WHEN OLD.parent_id IS NOT NULL BEGIN
+        UPDATE resource_tallies SET n = n - 1, mobility = mobility - ${sqliteMobile('OLD')}
+        WHERE parent_id = OLD.parent_id AND kind = OLD.kind AND state = OLD.state AND instance_id = OLD.instance_id;
+      END`,
+      `CREATE TRIGGER resources_tally_update AFTER UPDATE OF parent_id, kind, state, instance_id, props ON resources
+      WHEN OLD.parent_id IS NOT NEW.parent_id OR OLD.kind <> NEW.kind OR OLD.state <> NEW.state OR OLD.instance_id <> NEW.instance_id
+        OR ${sqliteMobile('OLD')} <> ${sqliteMobile('NEW')} BEGIN
+        UPDATE resource_tallies SET n = n - 1, mobility = mobility - ${sqliteMobile('OLD')}
+        WHERE parent_id = OLD.parent_id AND kind = OLD.kind AND state = OLD.state AND instance_id = OLD.instance_id;
+        INSERT INTO resource_tallies (${TALLY_KEY}, n, mobility) SELECT NEW.parent_id, NEW.kind, NEW.state, NEW.instance_id, 1, ${sqliteMobile('NEW')}
+        WHERE NEW.parent_id IS NOT NULL
+        ON CONFLICT (${TALLY_KEY}) DO UPDATE SET n = n + 1, mobility = mobility + excluded.mobility;
+      END`,
+      'DROP INDEX resources_parent_counts',
+      'CREATE INDEX resources_parent ON resources (parent_id) WHERE parent_id IS NOT NULL',
+    ],
+    postgres: [
+      `CREATE TABLE resource_tallies (
+        parent_id TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, instance_id TEXT NOT NULL,
+        n BIGINT NOT NULL, mobility BIGINT NOT NULL,
+        PRIMARY KEY (${TALLY_KEY}))`,
+      `INSERT INTO resource_tallies (${TALLY_KEY}, n, mobility)
+        SELECT ${TALLY_KEY}, COUNT(*), SUM(CASE WHEN (props::jsonb ->> 'mobilityEnabled') = 'true' THEN 1 ELSE 0 END)
+        FROM resources WHERE parent_id IS NOT NULL GROUP BY ${TALLY_KEY}`,
+      // A record that moves between two tallies changes both in one statement, in key order: two
+      // writers moving records in opposite directions then lock them in the same order (no deadlock).
+      `CREATE FUNCTION resources_tally() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        was_mobile BIGINT := 0;
+        is_mobile BIGINT := 0;
+      BEGIN
+        IF TG_OP <> 'INSERT' THEN
+          was_mobile := CASE WHEN (OLD.props::jsonb ->> 'mobilityEnabled') = 'true' THEN 1 ELSE 0 END;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          is_mobile := CASE WHEN (NEW.props::jsonb ->> 'mobilityEnabled') = 'true' THEN 1 ELSE 0 END;
+        END IF;
+        IF TG_OP = 'INSERT' THEN
+          IF NEW.parent_id IS NOT NULL THEN
+            INSERT INTO resource_tallies AS t (${TALLY_KEY}, n, mobility) VALUES (NEW.parent_id, NEW.kind, NEW.state, NEW.instance_id, 1, is_mobile)
+            ON CONFLICT (${TALLY_KEY}) DO UPDATE SET n = t.n + 1, mobility = t.mobility + excluded.mobility;
+          END IF;
+        ELSIF TG_OP = 'DELETE' THEN
+          UPDATE resource_tallies SET n = n - 1, mobility = mobility - was_mobile
+          WHERE parent_id = OLD.parent_id AND kind = OLD.kind AND state = OLD.state AND instance_id = OLD.instance_id;
+        ELSIF OLD.parent_id IS NOT DISTINCT FROM NEW.parent_id AND OLD.kind = NEW.kind AND OLD.state = NEW.state AND OLD.instance_id = NEW.instance_id THEN
+          IF was_mobile <> is_mobile THEN
+            UPDATE resource_tallies SET mobility = mobility + is_mobile - was_mobile
+            WHERE parent_id = OLD.parent_id AND kind = OLD.kind AND state = OLD.state AND instance_id = OLD.instance_id;
+          END IF;
+        ELSE
+          INSERT INTO resource_tallies AS t (${TALLY_KEY}, n, mobility)
+          SELECT c.parent_id, c.kind, c.state, c.instance_id, c.n, c.mobility FROM (
+            SELECT OLD.parent_id, OLD.kind, OLD.state, OLD.instance_id, -1::BIGINT, -was_mobile WHERE OLD.parent_id IS NOT NULL
+            UNION ALL
+            SELECT NEW.parent_id, NEW.kind, NEW.state, NEW.instance_id, 1::BIGINT, is_mobile WHERE NEW.parent_id IS NOT NULL
+          ) AS c (parent_id, kind, state, instance_id, n, mobility)
+          ORDER BY c.parent_id, c.kind, c.state, c.instance_id
+          ON CONFLICT (${TALLY_KEY}) DO UPDATE SET n = t.n + excluded.n, mobility = t.mobility + excluded.mobility;
+        END IF;
+        RETURN NULL;
+      END
+      $$`,
+      `CREATE TRIGGER resources_tally AFTER INSERT OR DELETE OR UPDATE OF parent_id, kind, state, instance_id, props ON resources
+        FOR EACH ROW EXECUTE FUNCTION resources_tally()`,
+      'DROP INDEX resources_parent_counts',
+      'CREATE INDEX resources_parent ON resources (parent_id) WHERE parent_id IS NOT NULL',
+    ],
   },
 ];

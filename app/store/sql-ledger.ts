@@ -4,9 +4,9 @@ import type { SecretBox } from '../util/secret-box.js';
 import { SecretKeyMismatchError } from './ledger.js';
 import { INSTANCE_FIELDS, JOB_FIELDS, RESOURCE_FIELDS, RowCodec } from './codec.js';
 import type {
-  InstanceRecord, JobRecord, JobScope, JobState, Ledger, ResourceQuery, ResourceRecord, SsoTokenRecord,
+  ChildTally, InstanceRecord, ResourceState, JobRecord, JobScope, JobState, Ledger, ResourceQuery, ResourceRecord, SsoTokenRecord,
 } from './ledger.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, statementsOf } from './migrations.js';
 
 export type Row = Record<string, unknown>;
 
@@ -43,8 +43,7 @@ export abstract class SqlLedger implements Ledger {
       const done = new Set((await run('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
-        const sql = this.kind === 'postgres' && m.postgres ? m.postgres : m.sql;
-        for (const statement of sql.split(';').map((s) => s.trim()).filter(Boolean)) await run(statement);
+        for (const statement of statementsOf(this.kind === 'postgres' && m.postgres ? m.postgres : m.sql)) await run(statement);
         await run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [m.version, Date.now()]);
       }
     });
@@ -147,7 +146,7 @@ export abstract class SqlLedger implements Ledger {
   async deleteInstance(id: string): Promise<void> {
     this.recentInstances.delete(id);
     await this.transaction(async (run) => {
-      for (const table of ['sso_tokens', 'jobs', 'resources', 'sequences']) await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
+      for (const table of ['sso_tokens', 'jobs', 'resources', 'resource_tallies', 'sequences']) await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
       await run('DELETE FROM instances WHERE id = ?', [id]);
     });
   }
@@ -217,6 +216,11 @@ export abstract class SqlLedger implements Ledger {
   async countResources(q: ResourceQuery): Promise<number> {
     const { sql, args } = this.where(q);
     return Number((await this.one(`SELECT COUNT(*) AS n FROM resources ${sql}`, args))?.n ?? 0);
+  }
+
+  async tallyChildren(instanceId: string, parentId: string, kind: string): Promise<ChildTally[]> {
+    const { rows } = await this.run('SELECT state, n, mobility FROM resource_tallies WHERE parent_id = ? AND kind = ? AND instance_id = ? AND n > 0', [parentId, kind, instanceId]);
+    return rows.map((r) => ({ state: String(r.state) as ResourceState, count: Number(r.n), mobility: Number(r.mobility) }));
   }
 
   async nextSequence(instanceId: string, name: string, start: number): Promise<number> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { SecretKeyMismatchError, type Ledger } from '../../app/store/ledger.js';
-import { MIGRATIONS } from '../../app/store/migrations.js';
+import { MIGRATIONS, statementsOf } from '../../app/store/migrations.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
@@ -131,6 +131,72 @@ for (const backend of backends) {
       t.equal(await ledger.getResource('i1', 'r3'), undefined);
     });
 
+    t.test('tallies: a parent\'s counts per state and with mobility follow every write', async (t) => {
+      const parents = ['tc1', 'tc2'];
+      const states = ['provisioning', 'ready', 'disabled', 'pending-deletion'] as const;
+      // What counting the records gives: the tally must say the same after each step.
+      const check = async (step: string) => {
+        for (const instanceId of ['ti1', 'ti2']) {
+          for (const parentId of parents) {
+            const want: Record<string, [number, number]> = {};
+            for (const state of states) {
+              const q = { instanceId, kind: 'mailboxes', parentId, states: [state] };
+              const n = await ledger.countResources(q);
+              if (n) want[state] = [n, await ledger.countResources({ ...q, propertyTrue: 'mobilityEnabled' })];
+            }
+            const got = Object.fromEntries((await ledger.tallyChildren(instanceId, parentId, 'mailboxes')).map((x) => [x.state, [x.count, x.mobility]]));
+            if (JSON.stringify(got, Object.keys(got).sort()) !== JSON.stringify(want, Object.keys(want).sort())) {
+              t.fail(`${step}: ${instanceId}/${parentId}`, { got, want });
+              return false;
+            }
+          }
+        }
+        return true;
+      };
+      let seed = 7;
+      const rnd = (n: number) => { // xorshift32: repeatable, and every operation comes up
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return (seed >>> 0) % n;
+      };
+      const base = { kind: 'mailboxes', props: {}, secrets: {}, createdAt: now, updatedAt: now };
+      const live = new Map<string, string>(); // id → instance
+      let ok = true;
+      for (let i = 0; i < 300 && ok; i++) {
+        const ids = [...live.keys()];
+        const id = ids[rnd(Math.max(ids.length, 1))];
+        const op = ids.length ? rnd(6) : 0;
+        if (op === 0) {
+          const instanceId = rnd(2) ? 'ti1' : 'ti2';
+          const rid = `tm${i}`;
+          const props = { mobilityEnabled: rnd(2) === 1 };
+          await ledger.claimResource({ ...base, id: rid, instanceId, parentId: parents[rnd(2)], state: states[rnd(4)], props });
+          live.set(rid, instanceId);
+        } else if (op === 1) await ledger.updateResource(live.get(id)!, id, { state: states[rnd(4)] });
+        else if (op === 2) await ledger.updateResource(live.get(id)!, id, { props: { mobilityEnabled: rnd(2) === 1, other: i } });
+        else if (op === 3) await ledger.updateResource(live.get(id)!, id, { parentId: parents[rnd(2)], state: states[rnd(4)] });
+        else if (op === 4) await ledger.updateResource(live.get(id)!, id, { oxUserId: i, usage: { diskspace: i } });
+        else {
+          await ledger.deleteResource(live.get(id)!, id);
+          live.delete(id);
+        }
+        ok = await check(`step ${i} (operation ${op})`);
+      }
+      t.ok(ok, 'the tallies agree with counting after 300 random claims, moves, mobility changes and deletions');
+      t.same(await ledger.tallyChildren('ti2', 'tc1', 'contexts'), [], 'another kind has none');
+
+      // Two writers moving records between the same two states in opposite directions, at once.
+      const many = Array.from({ length: 40 }, (_, i) => `tx${i}`);
+      for (const [i, id] of many.entries()) await ledger.claimResource({ ...base, id, instanceId: 'ti1', parentId: 'tc3', state: i % 2 ? 'ready' : 'disabled' });
+      await Promise.all(many.map((id, i) => ledger.updateResource('ti1', id, { state: i % 2 ? 'disabled' : 'ready' })));
+      const moved = Object.fromEntries((await ledger.tallyChildren('ti1', 'tc3', 'mailboxes')).map((x) => [x.state, x.count]));
+      t.same(moved, { ready: 20, disabled: 20 }, 'opposite moves at once: each counted, none lost');
+      await ledger.deleteInstance('ti1');
+      await ledger.deleteInstance('ti2');
+      t.same(await backend.raw(`SELECT * FROM resource_tallies WHERE instance_id IN ('ti1', 'ti2')`), [], 'an instance\'s deletion leaves no tally behind');
+    });
+
     t.test('sequences: unique under concurrency, never below the start', async (t) => {
       const ids = await Promise.all(Array.from({ length: 40 }, () => ledger.nextSequence('i1', 'context', 1000)));
       t.equal(new Set(ids).size, 40);
@@ -212,6 +278,42 @@ for (const backend of backends) {
     });
   });
 }
+
+t.test('the tallies of a ledger from before them are counted from its records once, when it migrates', async (t) => {
+  // A ledger at version 7 (as the release before wrote it), with mailboxes in two contexts.
+  const rows = [['m1', 'c1', 'ready', true], ['m2', 'c1', 'ready', false], ['m3', 'c1', 'failed', true], ['m4', 'c2', 'disabled', true], ['x1', null, 'ready', false]] as const;
+  const insert = rows.map(([id, parent, state, mobility]) => `INSERT INTO resources (id, instance_id, kind, parent_id, state, props, created_at, updated_at)
+    VALUES ('${id}', 'i7', '${parent ? 'mailboxes' : 'contexts'}', ${parent ? `'${parent}'` : 'NULL'}, '${state}', '${JSON.stringify({ mobilityEnabled: mobility })}', 1, 1)`);
+  const want = { c1: [{ state: 'failed', count: 1, mobility: 1 }, { state: 'ready', count: 2, mobility: 1 }], c2: [{ state: 'disabled', count: 1, mobility: 1 }] };
+  const older = MIGRATIONS.filter((m) => m.version <= 7);
+  const tallies = async (ledger: Ledger) => ({
+    c1: (await ledger.tallyChildren('i7', 'c1', 'mailboxes')).sort((a, b) => a.state.localeCompare(b.state)),
+    c2: await ledger.tallyChildren('i7', 'c2', 'mailboxes'),
+  });
+
+  const file = join(mkdtempSync(join(tmpdir(), 'v7-')), 'ledger.sqlite');
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(file);
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+  for (const m of older) for (const sql of [...statementsOf(m.sql), `INSERT INTO schema_migrations VALUES (${m.version}, 1)`]) db.exec(sql);
+  for (const sql of insert) db.exec(sql);
+  db.close();
+  const sqlite = await SqliteLedger.open(file, box);
+  t.same(await tallies(sqlite), want, 'SQLite');
+  await sqlite.close();
+
+  if (!server) return;
+  const url = await server.database('ledger_v7');
+  const client = new pg.Client(url);
+  await client.connect();
+  await client.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+  for (const m of older) for (const sql of [...statementsOf(m.postgres ?? m.sql), `INSERT INTO schema_migrations VALUES (${m.version}, 1)`]) await client.query(sql);
+  for (const sql of insert) await client.query(sql);
+  await client.end();
+  const postgres = await PostgresLedger.connect(url, box);
+  t.same(await tallies(postgres), want, 'PostgreSQL');
+  await postgres.close();
+});
 
 t.test('a ledger opened with another secret key refuses to start, also one older than the key check', async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'keycheck-')), 'ledger.sqlite');
