@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { OxConnections } from '../app/ox/connections.js';
+import http from 'node:http';
 import { projectRoot } from '../app/util/paths.js';
 import type { TestController } from '../tools/controller.js';
 
@@ -21,26 +21,34 @@ export async function timedRuns(n: number, once: () => Promise<unknown>): Promis
   return times;
 }
 
-/** The user a mailbox provision creates, for the same call made directly. */
-const directUser = (name: string) => ({
-  name, password: `Pw-${name}`, display_name: `User ${name}`, given_name: 'U', sur_name: 'B', primaryEmail: `${name}@bench.example`,
-  email1: `${name}@bench.example`, language: 'en_US', timezone: 'Europe/Berlin',
-});
-
 /**
- * A mailbox provision's SOAP call made without the endpoint (our OX client straight to the
- * simulator), `n` times one after another after 20 unmeasured: how long each took (ms).
+ * The SOAP request the endpoint sent last (the simulator keeps it), posted again `n` times one
+ * after another, each time for a new login, after 20 unmeasured: how long each took (ms). Plain
+ * node:http with keep-alive, nothing of our stack: so that the SOAP client's own cost counts
+ * against the endpoint.
  */
-export async function directProvisionTimes(soapUrl: string, master: string, oxContextId: number, n: number): Promise<number[]> {
-  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 1 << 24, logger: { debug: () => undefined } });
+export async function replayLastRequest(sim: Simulator, n: number): Promise<number[]> {
+  const last = (await sim.calls()).at(-1);
+  const login = last && /<(?:\w+:)?name\b[^>]*>([^<]+)</.exec(last.xml)?.[1];
+  if (!last || !login) throw new Error('the simulator kept no request to replay (start it with --keep-calls)');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(`${sim.soapUrl}${last.service}`);
+  const loginAt = new RegExp(`\\b${login}\\b`, 'g');
+  let i = 0;
+  const post = () => new Promise<void>((resolve, reject) => {
+    const body = last.xml.replace(loginAt, `r${i++}${login}`);
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`replayed ${last.operation}: HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
   try {
-    const ox = await connections.client(soapUrl, { master: { login: 'oxadminmaster', password: master }, masterAccountOverride: true });
-    let i = 0;
-    const create = () => ox.createUser(oxContextId, { login: 'oxadmin', password: '' }, directUser(`d${i++}-${randomUUID().slice(0, 8)}`), { combination: 'webmail' });
-    for (let w = 0; w < 20; w++) await create();
-    return await timedRuns(n, create);
+    for (let w = 0; w < 20; w++) await post();
+    return await timedRuns(n, post);
   } finally {
-    await connections.close();
+    agent.destroy();
   }
 }
 
@@ -70,9 +78,11 @@ export const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
 export const rssMb = (pid: number) => statusMb(pid, 'VmRSS');
 
 /** The simulator in a process of its own, so that OX's side does not share a core with the load. */
+export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
 export async function startSimulator(master: string, latencyMs: number) {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/ox-sim.ts', '--master-password', master, '--latency', String(latencyMs),
-    '--master-account-override', '--allow-duplicate-display-names', '--keep-calls', '0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    '--master-account-override', '--allow-duplicate-display-names', '--keep-calls', '1'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout.on('data', (c: Buffer) => {
       const m = /listening on (\S+)/.exec(String(c));
@@ -84,6 +94,8 @@ export async function startSimulator(master: string, latencyMs: number) {
     (await (await fetch(`${url}/__sim/${action}`, { method: body ? 'POST' : 'GET', body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
   const counts = () => control<Record<string, number>>('counts');
   return {
+    /** The SOAP calls it keeps (the last one). */
+    calls: () => control<Array<{ service: string; operation: string; xml: string }>>('calls'),
     soapUrl: `${url}/webservices/`, url,
     setLatency: (ms: number) => control('latency', { ms }),
     load: (reset = false) => control<{ active: number; peak: number; usersChanged: number; mostChangesOfOneUser: number }>('load', reset ? { reset } : undefined),

@@ -14,11 +14,11 @@ import type { ResourceRecord } from '../app/store/ledger.js';
 import { mapLimited } from '../app/util/limited.js';
 import type { TestController } from '../tools/controller.js';
 import { EndpointProcess } from '../tools/endpoint-process.js';
-import { callerAs, cpuMs, directProvisionTimes, link, pct, rssMb, timedRuns } from './bench-lib.js';
+import { callerAs, cpuMs, replayLastRequest, link, pct, rssMb, timedRuns, type Simulator } from './bench-lib.js';
 
 export interface ScaleOptions {
   controller: TestController;
-  sim: { soapUrl: string; url: string; setLatency(ms: number): Promise<unknown> };
+  sim: Simulator;
   master: string;
   latencyMs: number;
   /** PostgreSQL URL; SQLite in a fresh DATA_DIR without it. */
@@ -90,10 +90,9 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
     // The baseline, provisioned: OX answers at once while it is built.
     await opts.sim.setLatency(0);
     const base: string[] = [];
-    let oxContextId = 0;
     await mapLimited(Array.from({ length: opts.baseContexts }), 16, async () => {
       const id = randomUUID();
-      oxContextId = (await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } })).contextId as number;
+      await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
       for (let i = 0; i < perContext; i++) await mailbox(id);
       base.push(id);
     });
@@ -114,7 +113,7 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
       await mapLimited(targets, 16, async (ctx) => void (await mailbox(ctx)));
       const provisionCpuMs = (cpuMs(endpoint.pid!) - before) / targets.length;
       const sequential = await timedRuns(SEQUENTIAL, () => mailbox(base[0]));
-      const direct = await directProvisionTimes(opts.sim.soapUrl, opts.master, oxContextId, SEQUENTIAL);
+      const direct = await replayLastRequest(opts.sim, SEQUENTIAL);
       return {
         resources, rssMb: rssMb(endpoint.pid!), ledgerBytesPerResource: Math.round((await ledgerBytes()) / resources),
         pollP99Ms: +pct(polls, 99).toFixed(2), provisionCpuMs: +provisionCpuMs.toFixed(2),

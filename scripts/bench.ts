@@ -3,7 +3,7 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../app/util/limited.js';
-import { callerAs, cpuMs, directProvisionTimes, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './bench-lib.js';
+import { callerAs, cpuMs, replayLastRequest, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './bench-lib.js';
 import { scaleStage } from './bench-scale.js';
 import { TestPostgres, postgresAvailable } from '../tools/postgres-server.js';
 import { execFileSync } from 'node:child_process';
@@ -59,8 +59,8 @@ const profile = randomUUID();
 await call('POST', '/profiles', { aps: { id: profile }, app: { aps: { id: inst.id } }, title: 'Webmail', accessCombination: 'webmail' });
 const newContext = async () => {
   const id = randomUUID();
-  const ctx = await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
-  return { id, oxId: ctx.contextId as number };
+  await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
+  return { id };
 };
 let userSeq = 0;
 const mailbox = (ctxId: string, profileId = profile) => {
@@ -68,7 +68,7 @@ const mailbox = (ctxId: string, profileId = profile) => {
   return call('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id: ctxId } }, profile: { aps: { id: profileId } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}`, password: `Pw-${n}-bench` });
 };
 
-// 1. Latency of one mailbox provision, through the endpoint and as the same SOAP calls made directly,
+// 1. Latency of one mailbox provision, through the endpoint and as its SOAP request posted again directly,
 // after 2,000 unmeasured provisions (as the scale stage: the process compiles its hot paths first).
 const warm = await newContext();
 await pool(Array.from({ length: WARM_UP }, () => warm.id), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
@@ -76,7 +76,7 @@ const seq = Number(values.sequential);
 const before = await sim.count();
 const viaEndpoint = await timedRuns(seq, () => mailbox(warm.id));
 const soapPerProvision = ((await sim.count()) - before) / seq;
-const direct = await directProvisionTimes(sim.soapUrl, MASTER, warm.oxId, seq);
+const direct = await replayLastRequest(sim, seq);
 
 // 2. Throughput: many provisions over several contexts at a fixed concurrency.
 const contexts = await Promise.all(Array.from({ length: Number(values.contexts) }, () => newContext()));

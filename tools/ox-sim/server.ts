@@ -224,6 +224,7 @@ export class OxSimulator {
     switch (action) {
       case 'state': return sendJson(res, this.snapshot());
       case 'counts': return sendJson(res, Object.fromEntries(this.callCounts));
+      case 'calls': return sendJson(res, this.calls);
       case 'load': {
         const changes = [...this.userChanges.values()];
         const answer = { ...this.load, usersChanged: changes.length, mostChangesOfOneUser: Math.max(0, ...changes) };
