@@ -22,13 +22,26 @@ export function peerCertificate(req: FastifyRequest): Buffer | undefined {
   return der ?? undefined;
 }
 
-export function sameCertificate(der: Buffer | undefined, pem: string): boolean {
-  if (!der) return false;
+// The instance certificates' DER, decoded once each: every request compares its peer's with one.
+const derByPem = new Map<string, Buffer | null>();
+const MAX_DECODED = 1000;
+
+function derOf(pem: string): Buffer | null {
+  let der = derByPem.get(pem);
+  if (der !== undefined) return der;
   try {
-    return der.equals(pemToDer(pem));
+    der = pemToDer(pem);
   } catch {
-    return false;
+    der = null;
   }
+  if (derByPem.size >= MAX_DECODED) derByPem.clear();
+  derByPem.set(pem, der);
+  return der;
+}
+
+export function sameCertificate(der: Buffer | undefined, pem: string): boolean {
+  const expected = der && derOf(pem);
+  return Boolean(expected && der.equals(expected));
 }
 
 /**

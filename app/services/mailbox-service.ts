@@ -11,7 +11,7 @@ import type { ModuleAccess } from '../ox/module-access.js';
 import { contextAdmin } from './stored.js';
 import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv, type InstanceEnv } from './instance-env.js';
-import { claim, isReleased, recordOfCall, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, reread, requireResource, resourceToDelete, resourceView } from './resources.js';
+import { claim, isReleased, recordOfCall, generatePassword, linkId, newRecord, ownProperties, oxContextOf, oxUserOf, recordingFailures, relatedRecord, reread, requireResource, requireResources, resourceToDelete, resourceView } from './resources.js';
 import { clientSettings } from './client-settings.js';
 import { deferMailboxDeletion, forgetRecord } from './deferred-deletion.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from './ox-errors.js';
@@ -81,11 +81,14 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
   }
 
   async function parents(call: ApsCall, mailbox?: ResourceRecord) {
-    const ctx = await requireResource(deps, call, mailbox?.parentId ?? linkId(call.body, 'context'), 'contexts');
+    // One read for both (a statement, or a round trip to PostgreSQL, fewer per provision).
+    const [ctx, profile] = await requireResources(deps, call, [
+      [mailbox?.parentId ?? linkId(call.body, 'context'), 'contexts'],
+      [linkId(call.body, 'profile') ?? mailbox?.profileId ?? undefined, 'profiles'],
+    ]);
     if (ctx.state === 'provisioning') {
       throw apsError(409, 'ContextNotReady', `Context ${ctx.id} is still being provisioned; the mailbox waits for it`, true);
     }
-    const profile = await requireResource(deps, call, linkId(call.body, 'profile') ?? mailbox?.profileId ?? undefined, 'profiles');
     return { ctx, profile };
   }
 

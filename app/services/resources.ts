@@ -60,6 +60,17 @@ export async function requireResource(deps: ServiceDeps, call: ApsCall, id: stri
   return rec;
 }
 
+/** The calling instance's resources named by [id, kind] pairs, read at once; each as requireResource checks it. */
+export async function requireResources(deps: ServiceDeps, call: ApsCall, wanted: Array<[string | undefined, string]>): Promise<ResourceRecord[]> {
+  const ids = [...new Set(wanted.flatMap(([id]) => (id ? [id] : [])))];
+  const found = new Map((await deps.ledger.getResources(call.instanceId, ids)).map((r) => [r.id, r]));
+  return wanted.map(([id, kind]) => {
+    const rec = id ? found.get(id) : undefined;
+    if (!rec || rec.kind !== kind || isReleased(rec)) throw unknownResource(kind, id);
+    return rec;
+  });
+}
+
 /**
  * The resource a delete names, or undefined when it is already gone (a delete then succeeds).
  * An id that another instance holds is 404: it was never this instance's to delete.

@@ -142,6 +142,8 @@ export interface Ledger {
 
   // Every lookup by resource id is scoped to one instance: another instance's id is not there.
   getResource(instanceId: string, id: string): Promise<ResourceRecord | undefined>;
+  /** Several records in one read (those the instance holds; absent ids are left out). */
+  getResources(instanceId: string, ids: string[]): Promise<ResourceRecord[]>;
   /**
    * Inserts unless the id exists; returns the stored row and whether this call created it.
    * `record` is undefined when another instance holds the id (nothing is changed then).

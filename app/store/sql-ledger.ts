@@ -162,6 +162,12 @@ export abstract class SqlLedger implements Ledger {
     return row && this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, row);
   }
 
+  async getResources(instanceId: string, ids: string[]): Promise<ResourceRecord[]> {
+    if (!ids.length) return [];
+    const { rows } = await this.run(`SELECT * FROM resources WHERE instance_id = ? AND id IN (${ids.map(() => '?').join(', ')})`, [instanceId, ...ids]);
+    return rows.map((r) => this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, r));
+  }
+
   async claimResource(rec: ResourceRecord): Promise<{ record?: ResourceRecord; created: boolean }> {
     const row = this.codec.toRow(RESOURCE_FIELDS, { ...rec });
     const created = (await this.insert('resources', row, 'ON CONFLICT (id) DO NOTHING')) === 1;

@@ -116,6 +116,9 @@ for (const backend of backends) {
       t.same(r1?.usage, { diskspace: 5 });
       t.same(r1?.secrets, { password: SECRET });
       t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', states: ['ready'] }), 2);
+      t.same((await ledger.getResources('i1', ['r2', 'nope', 'r1'])).map((r) => r.id).sort(), ['r1', 'r2'], 'several at once; an unknown id is left out');
+      t.same(await ledger.getResources('i2', ['r1', 'r2']), [], 'another instance\'s are not read');
+      t.same(await ledger.getResources('i1', []), []);
       await ledger.updateResource('i1', 'r2', { props: { mobilityEnabled: true, note: 'mobilityEnabled' } });
       await ledger.updateResource('i1', 'r1', { props: { mobilityEnabled: false } });
       t.equal(await ledger.countResources({ instanceId: 'i1', parentId: 'c1', propertyTrue: 'mobilityEnabled' }), 1, 'counted by a property that is true');
