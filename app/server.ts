@@ -7,7 +7,7 @@ import { loadConfig, type Config } from './config.js';
 import { ConfigError, readSettingFile } from './util/setting-files.js';
 import { loadTlsIdentity } from './util/tls.js';
 import { errorCode, errorField, errorMessage } from './util/errors.js';
-import { loggerOptions, requestId } from './logging.js';
+import { RequestLog, loggerOptions, requestId } from './logging.js';
 import app, { ssoRoutesOptions } from './app.js';
 import ssoRoutes from './routes/sso.js';
 import type { DestinationStream } from 'pino';
@@ -25,6 +25,7 @@ export async function buildServer({ config, logStream }: ServerOptions): Promise
   const fastify = Fastify({
     ...(tls ? { https: { cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false } } : {}),
     logger,
+    logController: new RequestLog(),
     genReqId: requestId,
     bodyLimit: config.BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true },
@@ -59,6 +60,7 @@ async function buildPublicServer(config: Config, app: FastifyInstance): Promise<
   const publicServer = Fastify({
     ...(tls ? { https: tls } : {}),
     loggerInstance: app.log.child({ listener: 'sso' }),
+    logController: new RequestLog(),
     genReqId: requestId,
     bodyLimit: 1024,
     connectionTimeout: 30_000,

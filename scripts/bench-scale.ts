@@ -70,7 +70,7 @@ function progress(label: string, done: number, total: number): void {
 export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigures; scaled: ScaleFigures; coldStartMs: number; fillS: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-scale-'));
   const env: Record<string, string> = {
-    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SECRET_KEY: randomBytes(32).toString('hex'),
     // Cached polls throughout: the bulk's usage figures were written at fill time.
     USAGE_CACHE_SECONDS: '86400', MAX_EVENT_LOOP_DELAY_MS: '0', ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
   };

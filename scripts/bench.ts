@@ -46,9 +46,10 @@ const pool = <T>(items: T[], n: number, fn: (item: T) => Promise<void>) => mapLi
 if (!values['no-build']) execFileSync('npm', ['run', '-s', 'build'], { cwd: projectRoot, stdio: 'inherit' });
 const sim = await startSimulator(MASTER, LATENCY);
 const controller = await new TestController().start();
+// LOG_LEVEL stays at its default (info), as `npm start` runs: the log's cost counts.
 const env: Record<string, string> = {
   DATA_DIR: mkdtempSync(join(tmpdir(), 'ox-aps-bench-')), PORT: '0', HOST: '127.0.0.1',
-  SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', SYNC_BUDGET_MS: '60000', USAGE_CACHE_SECONDS: '170', MAX_EVENT_LOOP_DELAY_MS: '0',
+  SECRET_KEY: randomBytes(32).toString('hex'), SYNC_BUDGET_MS: '60000', USAGE_CACHE_SECONDS: '170', MAX_EVENT_LOOP_DELAY_MS: '0',
   JOB_CONCURRENCY: String(JOB_CONCURRENCY), OX_CONCURRENCY: String(OX_CONCURRENCY),
 };
 let endpoint = await new EndpointProcess(env, true).start();

@@ -5,6 +5,8 @@ import https from 'node:https';
 import { projectRoot } from '../app/util/paths.js';
 import { freePort } from './net.js';
 
+const MAX_CHUNKS = 2000;
+
 export class EndpointProcess {
   private proc?: ChildProcess;
   /** When the process was spawned (Date.now()). */
@@ -50,8 +52,13 @@ export class EndpointProcess {
     this.proc = spawn(process.execPath, args, {
       cwd: projectRoot, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.proc.stdout!.on('data', (c: Buffer) => this.output.push(String(c)));
-    this.proc.stderr!.on('data', (c: Buffer) => this.output.push(String(c)));
+    // The last chunks only: a bench at the default log level writes a line per change.
+    const keep = (c: Buffer) => {
+      this.output.push(String(c));
+      if (this.output.length > MAX_CHUNKS) this.output.shift();
+    };
+    this.proc.stdout!.on('data', keep);
+    this.proc.stderr!.on('data', keep);
     for (let i = 0; i < 750; i++) {
       if (this.proc.exitCode !== null) throw new Error(`endpoint exited: ${this.output.join('')}`);
       if (await this.answers('healthz')) return this;
