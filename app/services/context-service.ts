@@ -94,13 +94,13 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
 
   /** From the ledger's tallies: a usage poll reads no mailbox record (nor decrypts any password), at any context size. */
   async function counts(ctx: ResourceRecord) {
-    const counts = { mailboxes: 0, mobility: 0 };
+    const total = { mailboxes: 0, mobility: 0 };
     for (const t of await ledger.tallyChildren(ctx.instanceId, ctx.id, 'mailboxes')) {
       if (!COUNTED_STATES.includes(t.state)) continue;
-      counts.mailboxes += t.count;
-      counts.mobility += t.mobility;
+      total.mailboxes += t.count;
+      total.mobility += t.mobility;
     }
-    return counts;
+    return total;
   }
 
   async function view(rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {

@@ -54,8 +54,11 @@ export const isReleased = (rec: ResourceRecord) => rec.state === 'pending-deleti
 
 /** The calling instance's resource of this kind; any other id (another instance's included) is 404. */
 export async function requireResource(deps: ServiceDeps, call: ApsCall, id: string | undefined, kind: string): Promise<ResourceRecord> {
-  const rec = id ? await deps.ledger.getResource(call.instanceId, id) : undefined;
-  // One cancelled with a grace period is no longer the controller's.
+  return mustBeLive(id ? await deps.ledger.getResource(call.instanceId, id) : undefined, kind, id);
+}
+
+/** The record, if it is of this kind and still the controller's (not cancelled with a grace period); else 404. */
+function mustBeLive(rec: ResourceRecord | undefined, kind: string, id: string | undefined): ResourceRecord {
   if (!rec || rec.kind !== kind || isReleased(rec)) throw unknownResource(kind, id);
   return rec;
 }
@@ -64,11 +67,7 @@ export async function requireResource(deps: ServiceDeps, call: ApsCall, id: stri
 export async function requireResources(deps: ServiceDeps, call: ApsCall, wanted: Array<[string | undefined, string]>): Promise<ResourceRecord[]> {
   const ids = [...new Set(wanted.flatMap(([id]) => (id ? [id] : [])))];
   const found = new Map((await deps.ledger.getResources(call.instanceId, ids)).map((r) => [r.id, r]));
-  return wanted.map(([id, kind]) => {
-    const rec = id ? found.get(id) : undefined;
-    if (!rec || rec.kind !== kind || isReleased(rec)) throw unknownResource(kind, id);
-    return rec;
-  });
+  return wanted.map(([id, kind]) => mustBeLive(id ? found.get(id) : undefined, kind, id));
 }
 
 /**
