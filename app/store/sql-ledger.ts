@@ -226,6 +226,7 @@ export abstract class SqlLedger implements Ledger {
 
   async tallyChildren(instanceId: string, parentId: string, kind: string): Promise<ChildTally[]> {
     const { rows } = await this.run('SELECT state, n, mobility FROM resource_tallies WHERE parent_id = ? AND kind = ? AND instance_id = ? AND n > 0', [parentId, kind, instanceId]);
+    // The triggers copy `state` from resources.state, which only ever holds a ResourceState.
     return rows.map((r) => ({ state: String(r.state) as ResourceState, count: Number(r.n), mobility: Number(r.mobility) }));
   }
 
