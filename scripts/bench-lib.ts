@@ -10,12 +10,12 @@ export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 export const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 export const link = () => ({ aps: { id: randomUUID() } });
 
-/** How long each of `n` runs of `once`, one after another, took (ms). */
-export async function timedRuns(n: number, once: () => Promise<unknown>): Promise<number[]> {
+/** How long each of `n` runs of `once` (given its run's number), one after another, took (ms). */
+export async function timedRuns(n: number, once: (i: number) => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
-    await once();
+    await once(i);
     times.push(ms(t0));
   }
   return times;

@@ -34,7 +34,7 @@ export interface ScaleFigures {
   ledgerBytesPerResource: number;
   pollP99Ms: number;
   provisionCpuMs: number;
-  /** One mailbox provision after another through the endpoint, and the same SOAP call made directly: p50 of each (ms). */
+  /** One mailbox provision after another through the endpoint, and its SOAP request posted again directly: p50 of each (ms). */
   provisionP50Ms: number;
   directP50Ms: number;
 }
@@ -102,12 +102,7 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
       // Warm: the same work once unmeasured (a restarted process compiles its hot paths first).
       for (const id of base) await call('GET', `/contexts/${id}`);
       await mapLimited(Array.from({ length: WARM_UP }, (_v, i) => base[i % base.length]), 16, async (ctx) => void (await mailbox(ctx)));
-      const polls: number[] = [];
-      for (let i = 0; i < 1000; i++) {
-        const t0 = process.hrtime.bigint();
-        await call('GET', `/contexts/${base[i % base.length]}`);
-        polls.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
+      const polls = await timedRuns(1000, (i) => call('GET', `/contexts/${base[i % base.length]}`));
       const before = cpuMs(endpoint.pid!);
       const targets = Array.from({ length: PROVISIONS }, (_v, i) => base[i % base.length]);
       await mapLimited(targets, 16, async (ctx) => void (await mailbox(ctx)));

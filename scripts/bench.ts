@@ -144,13 +144,8 @@ await sim.setLatency(LATENCY);
 // 5b. Usage polls of that big context, inside the cache period: their cost must not grow with it.
 await call('GET', `/contexts/${big.id}`);
 await new Promise((r) => setTimeout(r, 2000)); // the change's last jobs are pruned meanwhile
-const bigPolls: number[] = [];
 const pollCpuBefore = cpuMs(endpoint.pid!);
-for (let i = 0; i < 1000; i++) {
-  const p0 = process.hrtime.bigint();
-  await call('GET', `/contexts/${big.id}`);
-  bigPolls.push(ms(p0));
-}
+const bigPolls = await timedRuns(1000, () => call('GET', `/contexts/${big.id}`));
 const bigContextPollCpuMs = (cpuMs(endpoint.pid!) - pollCpuBefore) / bigPolls.length;
 
 // 6. Peak RSS of the one process that ran every phase above.

@@ -31,7 +31,6 @@ export abstract class SqlLedger implements Ledger {
   protected abstract transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T>;
   abstract claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]>;
   abstract close(): Promise<void>;
-  /** SQL that is true when the props JSON holds the property named by one `?` argument as true. */
   /** SQL that is true when the JSON props hold `true` under this (checked) property name. */
   protected abstract propsPropertyIsTrue(name: string): string;
 
@@ -117,6 +116,10 @@ export abstract class SqlLedger implements Ledger {
     return this.codec.fromRow<JobRecord>(JOB_FIELDS, row);
   }
 
+  private resource(row: Row): ResourceRecord {
+    return this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, row);
+  }
+
   // ----- instances -----
 
   // The instances this process read last: every request checks its caller against one.
@@ -159,20 +162,20 @@ export abstract class SqlLedger implements Ledger {
 
   async getResource(instanceId: string, id: string): Promise<ResourceRecord | undefined> {
     const row = await this.one('SELECT * FROM resources WHERE id = ? AND instance_id = ?', [id, instanceId]);
-    return row && this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, row);
+    return row && this.resource(row);
   }
 
   async getResources(instanceId: string, ids: string[]): Promise<ResourceRecord[]> {
     if (!ids.length) return [];
     const { rows } = await this.run(`SELECT * FROM resources WHERE instance_id = ? AND id IN (${ids.map(() => '?').join(', ')})`, [instanceId, ...ids]);
-    return rows.map((r) => this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, r));
+    return rows.map((r) => this.resource(r));
   }
 
   async claimResource(rec: ResourceRecord): Promise<{ record?: ResourceRecord; created: boolean }> {
     const row = this.codec.toRow(RESOURCE_FIELDS, { ...rec });
     const created = (await this.insert('resources', row, 'ON CONFLICT (id) DO NOTHING')) === 1;
     // The row just written is the record (decoded as a read would): reading it back cost a statement per provision.
-    return { record: created ? this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, row) : await this.getResource(rec.instanceId, rec.id), created };
+    return { record: created ? this.resource(row) : await this.getResource(rec.instanceId, rec.id), created };
   }
 
   async updateResource(instanceId: string, id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>): Promise<void> {
@@ -216,7 +219,7 @@ export abstract class SqlLedger implements Ledger {
   async listResources(q: ResourceQuery): Promise<ResourceRecord[]> {
     const { sql, args } = this.where(q);
     return (await this.run(`SELECT * FROM resources ${sql} ORDER BY created_at, id`, args)).rows
-      .map((r) => this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, r));
+      .map((r) => this.resource(r));
   }
 
   async countResources(q: ResourceQuery): Promise<number> {
