@@ -15,6 +15,7 @@ const schema = {
     DATA_DIR: { type: 'string', minLength: 1, default: './data' },
     PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' },
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
+    LOG_FORMAT: { type: 'string', enum: ['auto', 'json', 'pretty'], default: 'auto' },
     APS_ALLOW_FROM: { type: 'string' },
     SECRET_KEY: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$' },
     SECRET_KEY_FILE: { type: 'string', minLength: 1 },
@@ -59,6 +60,8 @@ export interface Config {
   DATA_DIR: string;
   PUBLIC_URL: string;
   LOG_LEVEL: string;
+  /** auto: readable lines on a terminal, JSON lines otherwise (a log collector). */
+  LOG_FORMAT: 'auto' | 'json' | 'pretty';
   APS_ALLOW_FROM?: string;
   SECRET_KEY?: string;
   SECRET_KEY_FILE?: string;

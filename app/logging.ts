@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
-import { levels, type LoggerOptions } from 'pino';
+import { levels, type DestinationStream, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 const SECRET_KEYS = [
   'password', 'masterPassword', 'adminPassword', 'oldPassword', 'newPassword', 'secret', 'secrets', 'key',
@@ -29,6 +30,16 @@ export function loggerOptions(level: string): LoggerOptions {
       }),
     },
   };
+}
+
+/**
+ * Where log lines go: pino's JSON lines on stdout for a log collector, or readable coloured lines
+ * when a person watches a terminal (LOG_FORMAT=auto). Redaction happens before either. The pretty
+ * stream writes synchronously, in the process (no worker thread), so no line is lost at exit.
+ */
+export function logDestination(format: 'auto' | 'json' | 'pretty', terminal: boolean, out: NodeJS.WritableStream = process.stdout): DestinationStream | undefined {
+  if (format === 'json' || (format === 'auto' && !terminal)) return undefined;
+  return pinoPretty({ destination: out, sync: true, colorize: terminal, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }
 
 const TRANSACTION_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from './config.js';
 import { ConfigError, readSettingFile } from './util/setting-files.js';
 import { loadTlsIdentity } from './util/tls.js';
 import { errorCode, errorField, errorMessage } from './util/errors.js';
-import { RequestLog, loggerOptions, requestId } from './logging.js';
+import { RequestLog, logDestination, loggerOptions, requestId } from './logging.js';
 import app, { ssoRoutesOptions } from './app.js';
 import ssoRoutes from './routes/sso.js';
 import type { DestinationStream } from 'pino';
@@ -21,7 +21,8 @@ export interface ServerOptions {
 export async function buildServer({ config, logStream }: ServerOptions): Promise<FastifyInstance> {
   // APS_PLAIN_HTTP: TLS ends at the provider's ingress (APS Connect instances only).
   const tls = config.APS_PLAIN_HTTP ? undefined : loadTlsIdentity({ ...config, hostname: new URL(config.PUBLIC_URL).hostname || hostname() });
-  const logger = logStream ? { ...loggerOptions(config.LOG_LEVEL), stream: logStream } : loggerOptions(config.LOG_LEVEL);
+  const stream = logStream ?? logDestination(config.LOG_FORMAT, process.stdout.isTTY === true);
+  const logger = stream ? { ...loggerOptions(config.LOG_LEVEL), stream } : loggerOptions(config.LOG_LEVEL);
   const fastify = Fastify({
     ...(tls ? { https: { cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false } } : {}),
     logger,

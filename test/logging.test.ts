@@ -1,6 +1,9 @@
 // Request logging at the default level: one line per change or refusal, none for a read that
 // succeeds (the controller's usage polls); at debug every request, start and end.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import t from 'tap';
+import { logDestination, loggerOptions } from '../app/logging.js';
 import { mailboxBody, startStack, uuid, type Stack } from './helper.js';
 
 interface Line { msg?: string; level?: number; req?: { method?: string; url?: string }; res?: { statusCode?: number }; responseTime?: number }
@@ -38,4 +41,28 @@ t.test('at debug: every request, when it comes and when it is answered', async (
     { msg: 'request received', level: 20, req: { method: 'GET' } },
     { msg: 'request completed', level: 20, res: { statusCode: 200 } },
   ]);
+});
+
+t.test('LOG_FORMAT: JSON lines for a collector, readable lines on a terminal, secrets redacted in both', async (t) => {
+  t.equal(logDestination('auto', false), undefined, 'auto, not a terminal: pino writes JSON to stdout');
+  t.equal(logDestination('json', true), undefined, 'json, even on a terminal');
+  const written = (format: 'auto' | 'pretty', terminal: boolean): string => {
+    let out = '';
+    const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
+    const log = pino(loggerOptions('info'), logDestination(format, terminal, sink));
+    log.info({ req: { method: 'POST', url: '/mailboxes?x=1' }, body: { password: 'Hunter-2-secret' }, responseTime: 3.4 }, 'request completed');
+    log.debug('not at info');
+    return out;
+  };
+  const plain = written('pretty', false);
+  t.match(plain, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: request completed\n/, 'time, level and message first');
+  t.match(plain, /"url": "\/mailboxes"/, 'with its fields');
+  t.notMatch(plain, 'Hunter-2-secret', 'the password is redacted');
+  t.match(plain, '[redacted]');
+  t.notMatch(plain, 'not at info', 'the level still applies');
+  t.notMatch(plain, '\u001b[', 'no colours when the output is not a terminal');
+  t.throws(() => JSON.parse(plain.split('\n')[0]), 'not JSON');
+  const coloured = written('auto', true);
+  t.match(coloured, '\u001b[', 'auto on a terminal: coloured');
+  t.notMatch(coloured, 'Hunter-2-secret');
 });
