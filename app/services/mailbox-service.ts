@@ -122,10 +122,12 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     const claimed = newRecord(call, SERVICE, { parentId: ctx.id, profileId: profile.id, login: p.login, secrets: { password: wanted } });
     const { record, created } = await claim(deps, claimed);
     if (record.state === 'ready' || record.state === 'disabled') return view(record);
-    // The subscription to the service user's changes goes out beside OX's calls (the controller
-    // takes it while the resource is provisioned), by the first attempt only: a retry would add a
-    // second one. It never fails the provision; it took a controller round trip after OX's before.
-    const subscribed = created && p.owner ? subscribeToServiceUser(deps, call, env.instance, record.id, p.owner.id) : undefined;
+    // The subscription to the service user's changes goes out while OX creates the user (the
+    // controller takes it while the resource is provisioned), by the first attempt only: a retry
+    // would add a second one. It never fails the provision.
+    const owner = created ? p.owner : undefined;
+    const subscribe = owner && (() => subscribeToServiceUser(deps, call, env.instance, record.id, owner.id));
+    let subscribed: Promise<boolean> | undefined;
     const password = created ? wanted : record.secrets.password ?? wanted;
     if (!created && (record.login !== p.login || record.secrets.password !== password)) {
       await ledger.updateResource(call.instanceId, record.id, { login: p.login, secrets: { password } });
@@ -145,7 +147,11 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     let userId: number;
     let existed = false;
     try {
-      userId = (await env.ox.createUser(ctxId, admin, user, profileAccess(profileProps))).id;
+      const creating = env.ox.createUser(ctxId, admin, user, profileAccess(profileProps));
+      // Sent once OX has its request (the next turn of the event loop): its work then overlaps
+      // OX's time instead of delaying OX's request.
+      subscribed = subscribe && new Promise((resolve) => setImmediate(() => resolve(subscribe())));
+      userId = (await creating).id;
     } catch (err) {
       // Our login in our context: a retry after OX created the user but before we recorded it, or
       // a user taken over (a migrated context, a mailbox cancelled within its grace period).
