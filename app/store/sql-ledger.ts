@@ -135,14 +135,19 @@ export abstract class SqlLedger implements Ledger {
     return rec;
   }
 
+  // The cached copy goes before and after each write: a read while the write waits for its commit
+  // (SQLite's group commit) would otherwise cache the old row.
   async createInstance(rec: InstanceRecord): Promise<boolean> {
     this.recentInstances.delete(rec.id);
-    return (await this.insert('instances', this.codec.toRow(INSTANCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1;
+    const created = (await this.insert('instances', this.codec.toRow(INSTANCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1;
+    this.recentInstances.delete(rec.id);
+    return created;
   }
 
   async updateInstance(id: string, patch: Partial<InstanceRecord>): Promise<void> {
     this.recentInstances.delete(id);
     await this.update('instances', { id }, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() }));
+    this.recentInstances.delete(id);
   }
 
   /** Removes the instance and everything kept for it: resources, jobs, tokens, sequences. */
@@ -152,6 +157,7 @@ export abstract class SqlLedger implements Ledger {
       for (const table of ['sso_tokens', 'jobs', 'resources', 'resource_tallies', 'sequences']) await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
       await run('DELETE FROM instances WHERE id = ?', [id]);
     });
+    this.recentInstances.delete(id);
   }
 
   async listInstances(): Promise<InstanceRecord[]> {
