@@ -41,6 +41,7 @@ const schema = {
     JOB_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
     OX_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     RECONCILE_INTERVAL: { type: 'integer', minimum: 0, maximum: 2592000, default: 0 },
+    DELETION_SWEEP_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
     OX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },
     OX_QUEUE: { type: 'integer', minimum: 0, maximum: 100000, default: 64 },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
@@ -94,6 +95,8 @@ export interface Config {
   OX_TIMEOUT_MS: number;
   /** Seconds between report-only reconcile runs (0: off); each run is spread over the interval. */
   RECONCILE_INTERVAL: number;
+  /** How often what is due after its grace period (deleteGraceDays) is looked for and deleted in OX. */
+  DELETION_SWEEP_SECONDS: number;
   /** SOAP calls in flight towards one OX from this process, requests and jobs together. */
   OX_CONCURRENCY: number;
   /** Calls that may wait for a slot; beyond, requests get 503 with Retry-After. */

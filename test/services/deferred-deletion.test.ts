@@ -86,3 +86,26 @@ t.test('a context already gone from OX is simply forgotten, grace period or not'
   t.equal((await stack.call('DELETE', `/contexts/${ctx}`)).status, 204);
   t.equal(await stack.endpoint.ledger.getResource(stack.instanceId, ctx), undefined, 'nothing waits for a deletion');
 });
+
+t.test('the sweep deletes by itself what has become due (DELETION_SWEEP_SECONDS)', async (t) => {
+  const stack = await startStack(t, { env: { DELETION_SWEEP_SECONDS: '1' } });
+  const { ctx, profile } = await stack.withContext({ deleteGraceDays: 1 });
+  const oxCtx = stack.sim.model.contexts.get(100)!;
+  const userOf = (login: string) => [...oxCtx.users.values()].find((u) => u.name === login);
+  const ids = { carol: uuid(), dave: uuid() };
+  for (const [login, id] of Object.entries(ids)) {
+    t.equal((await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctx, profile, { login, email: `${login}@x.example`, displayName: login }) })).status, 200);
+    t.equal((await stack.call('DELETE', `/mailboxes/${id}`)).status, 204);
+  }
+  const ledger = stack.endpoint.ledger;
+  const carol = await ledger.getResource(stack.instanceId, ids.carol);
+  t.equal(carol?.state, 'pending-deletion');
+  // carol's grace period has run out; dave's has not.
+  await ledger.updateResource(stack.instanceId, ids.carol, { props: { ...carol!.props, deleteAfter: Date.now() - 1 } });
+  for (let i = 0; i < 100 && userOf('carol'); i++) await new Promise((r) => setTimeout(r, 50));
+  t.notOk(userOf('carol'), 'deleted in OX within a few seconds, by no request');
+  t.equal(await ledger.getResource(stack.instanceId, ids.carol), undefined, 'and forgotten');
+  t.ok(userOf('dave'), 'the one still in its grace period is kept');
+  t.equal((await ledger.getResource(stack.instanceId, ids.dave))?.state, 'pending-deletion');
+  t.match(stack.logText(), /"deleted":1,.*"msg":"deleted in OX after the grace period"/);
+});
