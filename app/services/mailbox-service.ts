@@ -380,10 +380,10 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
        */
       async revealPassword(call) {
         const rec = await requireResource(deps, call, call.resourceId, SERVICE);
-        if (rec.props.passwordGenerated !== true) {
+        // Taken in one conditional write: of two reveals at once (or on two replicas) one shows it.
+        if (rec.props.passwordGenerated !== true || !(await ledger.takeTrueProperty(call.instanceId, rec.id, 'passwordGenerated'))) {
           throw apsError(409, 'PasswordNotRevealable', 'This mailbox\'s password was set by the panel or was revealed already: set a new password to see one again');
         }
-        await ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, passwordGenerated: false } });
         call.log.info({ audit: 'password-revealed', who: call.identityId ?? null, resource: rec.id, as: rec.login }, 'mailbox password revealed');
         return { login: rec.login, password: rec.secrets.password };
       },

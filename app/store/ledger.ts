@@ -150,6 +150,12 @@ export interface Ledger {
    */
   claimResource(rec: ResourceRecord): Promise<{ record?: ResourceRecord; created: boolean }>;
   updateResource(instanceId: string, id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>): Promise<void>;
+  /**
+   * Sets the record's property `name` from true to false, once: true for the one call that changed
+   * it, false for every other (at the same time, or on another replica). For what may happen only
+   * once, such as showing a generated password.
+   */
+  takeTrueProperty(instanceId: string, id: string, name: string): Promise<boolean>;
   deleteResource(instanceId: string, id: string): Promise<void>;
   /** Whether some instance holds this id (to tell "already gone" from "someone else's"). */
   resourceIdTaken(id: string): Promise<boolean>;

@@ -96,6 +96,10 @@ export class PostgresLedger extends SqlLedger {
     return rows.map((r) => this.job(r));
   }
 
+  protected propsWithPropertyFalse(name: string): string {
+    return `(props::jsonb || jsonb_build_object('${name}', false))::text`;
+  }
+
   protected propsPropertyIsTrue(name: string): string {
     return `(props::jsonb ->> '${name}') = 'true'`;
   }

@@ -16,6 +16,12 @@ export interface SqlResult {
 }
 
 const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A property name checked before it is written into SQL. */
+function propertyName(name: string): string {
+  if (!PROPERTY_NAME.test(name)) throw new Error(`not a property name: ${name}`);
+  return name;
+}
 const STATE_NAME = /^[a-z][a-z-]*$/;
 
 export abstract class SqlLedger implements Ledger {
@@ -33,6 +39,8 @@ export abstract class SqlLedger implements Ledger {
   abstract close(): Promise<void>;
   /** SQL that is true when the JSON props hold `true` under this (checked) property name. */
   protected abstract propsPropertyIsTrue(name: string): string;
+  /** SQL for the JSON props with this (checked) property name set to false. */
+  protected abstract propsWithPropertyFalse(name: string): string;
 
   protected async migrate(): Promise<void> {
     await this.transaction(async (run) => {
@@ -188,6 +196,13 @@ export abstract class SqlLedger implements Ledger {
     await this.update('resources', { id, instance_id: instanceId }, this.codec.toRow(RESOURCE_FIELDS, { ...patch, updatedAt: Date.now() }));
   }
 
+  async takeTrueProperty(instanceId: string, id: string, name: string): Promise<boolean> {
+    const { changes } = await this.run(
+      `UPDATE resources SET props = ${this.propsWithPropertyFalse(propertyName(name))}, updated_at = ? WHERE id = ? AND instance_id = ? AND ${this.propsPropertyIsTrue(name)}`,
+      [Date.now(), id, instanceId]);
+    return changes === 1;
+  }
+
   async deleteResource(instanceId: string, id: string): Promise<void> {
     await this.run('DELETE FROM resources WHERE id = ? AND instance_id = ?', [id, instanceId]);
   }
@@ -216,8 +231,7 @@ export abstract class SqlLedger implements Ledger {
     }
     if (q.propertyTrue !== undefined) {
       // Written into the SQL (a checked name), so that the index over this very expression serves it.
-      if (!PROPERTY_NAME.test(q.propertyTrue)) throw new Error(`not a property name: ${q.propertyTrue}`);
-      parts.push(this.propsPropertyIsTrue(q.propertyTrue));
+      parts.push(this.propsPropertyIsTrue(propertyName(q.propertyTrue)));
     }
     return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
   }

@@ -83,6 +83,10 @@ export class SqliteLedger extends SqlLedger {
     return claim().map((r) => this.job(r));
   }
 
+  protected propsWithPropertyFalse(name: string): string {
+    return `json_set(props, '$.${name}', json('false'))`;
+  }
+
   protected propsPropertyIsTrue(name: string): string {
     return `json_extract(props, '$.${name}') = 1`;
   }

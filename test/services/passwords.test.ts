@@ -3,6 +3,7 @@
 // generated password can be revealed once.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
+import type { ApsCall } from '../../app/aps/types.js';
 import { mailboxBody, profileBody, startStack, uuid, type Stack } from '../helper.js';
 
 const user = (stack: Stack, login: string) => [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === login)!;
@@ -55,6 +56,20 @@ t.test('the panel sets a new password: OX and the ledger; a generated one is rev
   t.equal(again.status, 409, 'only once');
   t.equal(again.json.error, 'PasswordNotRevealable');
   t.notOk(again.text.includes(revealed.json.password as string));
+
+  // Two panels (or a double click) at once: one of them sees the password. The service is called
+  // twice in the same tick, so both read the record before either writes.
+  const hal = uuid();
+  t.equal((await stack.call('POST', '/mailboxes', { body: mailboxBody(hal, ctx, profile, { login: 'hal', email: 'hal@x.example', displayName: 'Hal' }) })).status, 200);
+  const reveal = stack.endpoint.apsServices.mailboxes.operations?.revealPassword;
+  const call: ApsCall = {
+    service: 'mailboxes', operation: 'custom', name: 'revealPassword', resourceId: hal, instanceId: stack.instanceId, body: {}, query: {}, params: {},
+    transactionId: uuid(), phase: 'sync', controllerUri: 'https://controller.invalid/', log: stack.endpoint.log,
+  };
+  const both = await Promise.allSettled([reveal!(call), reveal!(call)]);
+  for (const r of both) if (r.status === 'fulfilled') stack.secrets.add(String(r.value?.password));
+  t.same(both.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'revealed once');
+  t.match(both.find((r) => r.status === 'rejected'), { reason: { status: 409, error: 'PasswordNotRevealable' } });
 
   const next = 'Gus-New-Pass-77';
   stack.secrets.add(next);

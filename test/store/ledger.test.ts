@@ -200,6 +200,21 @@ for (const backend of backends) {
       t.same(await backend.raw(`SELECT * FROM resource_tallies WHERE instance_id IN ('ti1', 'ti2')`), [], 'an instance\'s deletion leaves no tally behind');
     });
 
+    t.test('a true property taken once: one of many callers at once, the rest of the props kept', async (t) => {
+      const rec = { id: 'reveal-1', instanceId: 'i1', kind: 'mailboxes', state: 'ready' as const, props: { passwordGenerated: true, email: 'a@b.example', n: 2 }, secrets: {}, createdAt: now, updatedAt: now };
+      await ledger.claimResource(rec);
+      const takes = await Promise.all(Array.from({ length: 8 }, () => ledger.takeTrueProperty('i1', 'reveal-1', 'passwordGenerated')));
+      t.same(takes.filter(Boolean).length, 1, 'exactly one caller took it');
+      t.same((await ledger.getResource('i1', 'reveal-1'))?.props, { passwordGenerated: false, email: 'a@b.example', n: 2 });
+      t.equal(await ledger.takeTrueProperty('i1', 'reveal-1', 'passwordGenerated'), false, 'not again');
+      t.equal(await ledger.takeTrueProperty('i1', 'reveal-1', 'email'), false, 'a property that is not true is not taken');
+      t.equal(await ledger.takeTrueProperty('i1', 'reveal-1', 'absent'), false);
+      t.equal(await ledger.takeTrueProperty('i2', 'reveal-1', 'passwordGenerated'), false, 'another instance\'s call changes nothing');
+      t.equal(await ledger.takeTrueProperty('i1', 'missing', 'passwordGenerated'), false);
+      await t.rejects(ledger.takeTrueProperty('i1', 'reveal-1', "x') OR 1=1 --"), /not a property name/);
+      await ledger.deleteResource('i1', 'reveal-1');
+    });
+
     t.test('sequences: unique under concurrency, never below the start', async (t) => {
       const ids = await Promise.all(Array.from({ length: 40 }, () => ledger.nextSequence('i1', 'context', 1000)));
       t.equal(new Set(ids).size, 40);
