@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { mapLimited } from '../app/util/limited.js';
 import { projectRoot } from '../app/util/paths.js';
 import type { TestController } from '../tools/controller.js';
 
@@ -10,14 +11,14 @@ export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 export const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 export const link = () => ({ aps: { id: randomUUID() } });
 
-/** How long each of `n` runs of `once` (given its run's number), one after another, took (ms). */
-export async function timedRuns(n: number, once: (i: number) => Promise<unknown>): Promise<number[]> {
+/** How long each of `n` runs of `once` (given its run's number) took (ms): one after another, or `concurrency` at a time. */
+export async function timedRuns(n: number, once: (i: number) => Promise<unknown>, concurrency = 1): Promise<number[]> {
   const times: number[] = [];
-  for (let i = 0; i < n; i++) {
+  await mapLimited(Array.from({ length: n }, (_v, i) => i), concurrency, async (i) => {
     const t0 = process.hrtime.bigint();
     await once(i);
     times.push(ms(t0));
-  }
+  });
   return times;
 }
 

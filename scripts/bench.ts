@@ -149,12 +149,7 @@ await call('GET', `/contexts/${big.id}`);
 await new Promise((r) => setTimeout(r, 2000)); // the change's last jobs are pruned meanwhile
 const cpuPerCall = async (n: number, concurrency: number, path: string) => {
   const before = cpuMs(endpoint.pid!);
-  const times: number[] = [];
-  await pool(Array.from({ length: n }, () => path), concurrency, async (p) => {
-    const t = process.hrtime.bigint();
-    await call('GET', p);
-    times.push(ms(t));
-  });
+  const times = await timedRuns(n, () => call('GET', path), concurrency);
   return { cpuMs: (cpuMs(endpoint.pid!) - before) / n, times };
 };
 const bigPath = `/contexts/${big.id}`;

@@ -126,7 +126,6 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     // controller takes it while the resource is provisioned), by the first attempt only: a retry
     // would add a second one. It never fails the provision.
     const owner = created ? p.owner : undefined;
-    const subscribe = owner && (() => subscribeToServiceUser(deps, call, env.instance, record.id, owner.id));
     let subscribed: Promise<boolean> | undefined;
     const password = created ? wanted : record.secrets.password ?? wanted;
     if (!created && (record.login !== p.login || record.secrets.password !== password)) {
@@ -150,7 +149,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       const creating = env.ox.createUser(ctxId, admin, user, profileAccess(profileProps));
       // Sent once OX has its request (the next turn of the event loop): its work then overlaps
       // OX's time instead of delaying OX's request.
-      subscribed = subscribe && new Promise((resolve) => setImmediate(() => resolve(subscribe())));
+      if (owner) subscribed = new Promise((resolve) => setImmediate(() => resolve(subscribeToServiceUser(deps, call, env.instance, record.id, owner.id))));
       userId = (await creating).id;
     } catch (err) {
       // Our login in our context: a retry after OX created the user but before we recorded it, or

@@ -22,6 +22,7 @@ function propertyName(name: string): string {
   if (!PROPERTY_NAME.test(name)) throw new Error(`not a property name: ${name}`);
   return name;
 }
+
 const STATE_NAME = /^[a-z][a-z-]*$/;
 
 export abstract class SqlLedger implements Ledger {
@@ -143,29 +144,33 @@ export abstract class SqlLedger implements Ledger {
     return rec;
   }
 
-  // The cached copy goes before and after each write: a read while the write waits for its commit
-  // (SQLite's group commit) would otherwise cache the old row.
+  /**
+   * A write of an instance, with its cached copy dropped before and after: a read while the write
+   * waits for its commit (SQLite's group commit, a PostgreSQL transaction) would cache the old row.
+   */
+  private async writingInstance<T>(id: string, write: () => Promise<T>): Promise<T> {
+    this.recentInstances.delete(id);
+    try {
+      return await write();
+    } finally {
+      this.recentInstances.delete(id);
+    }
+  }
+
   async createInstance(rec: InstanceRecord): Promise<boolean> {
-    this.recentInstances.delete(rec.id);
-    const created = (await this.insert('instances', this.codec.toRow(INSTANCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1;
-    this.recentInstances.delete(rec.id);
-    return created;
+    return this.writingInstance(rec.id, async () => (await this.insert('instances', this.codec.toRow(INSTANCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1);
   }
 
   async updateInstance(id: string, patch: Partial<InstanceRecord>): Promise<void> {
-    this.recentInstances.delete(id);
-    await this.update('instances', { id }, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() }));
-    this.recentInstances.delete(id);
+    await this.writingInstance(id, () => this.update('instances', { id }, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() })));
   }
 
   /** Removes the instance and everything kept for it: resources, jobs, tokens, sequences. */
   async deleteInstance(id: string): Promise<void> {
-    this.recentInstances.delete(id);
-    await this.transaction(async (run) => {
+    await this.writingInstance(id, () => this.transaction(async (run) => {
       for (const table of ['sso_tokens', 'jobs', 'resources', 'resource_tallies', 'sequences']) await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
       await run('DELETE FROM instances WHERE id = ?', [id]);
-    });
-    this.recentInstances.delete(id);
+    }));
   }
 
   async listInstances(): Promise<InstanceRecord[]> {
