@@ -5,21 +5,21 @@ import type { IncomingMessage } from 'node:http';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { levels, type DestinationStream, type LoggerOptions } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { JsonRedactor } from './util/redact-json.js';
 
-const SECRET_KEYS = [
+/** Members whose values never reach a log line, at any depth (headers included). */
+export const SECRET_KEYS = [
   'password', 'masterPassword', 'adminPassword', 'oldPassword', 'newPassword', 'secret', 'secrets', 'key',
-  'privateKey', 'instanceKey', 'token', 'x509', 'self', 'cert', 'auth', 'authorization', 'cookie',
+  'privateKey', 'instanceKey', 'token', 'x509', 'self', 'cert', 'auth', 'authorization', 'cookie', 'set-cookie',
 ];
 
-export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
-  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
-];
+const secrets = new JsonRedactor(SECRET_KEYS);
 
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // On the finished line: bindings, serialised errors and every depth alike.
+    hooks: { streamWrite: (line) => secrets.redact(line) },
     serializers: {
       req: (req: { method?: string; url?: string; headers?: Record<string, string>; socket?: { remoteAddress?: string } }) => ({
         method: req.method,
