@@ -9,7 +9,7 @@
 // profile change over thousands of mailboxes neither floods OX nor the event loop.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { InstanceRecord, JobRecord, JobScope, Ledger } from '../store/ledger.js';
+import { isUnfinished, type InstanceRecord, type JobRecord, type JobScope, type Ledger } from '../store/ledger.js';
 import { isRecord } from '../util/errors.js';
 import { ApsError, errorBody, isRetryable, isShed } from './errors.js';
 import type { Outcome } from './types.js';
@@ -84,16 +84,22 @@ export class AsyncProtocol {
 
   /** Runs one request under the protocol; `key` names the request (instance, method, resource). */
   async handle(key: string, meta: { instanceId: string; resourceId?: string; phase: 'sync' | 'async'; input: Record<string, unknown> }, run: () => Promise<Outcome>): Promise<Outcome | Accepted> {
-    const existing = await this.ledger.getJob(key);
-    if (existing) {
-      if (existing.state === 'running' || existing.state === 'waiting') return this.accepted(existing);
-      if (meta.phase === 'async') return finalAnswer(existing);
-      await this.ledger.deleteJob(key); // a new request after the last one finished
+    // Replicas: the request's lock comes with its job (one round trip), unless this process runs it.
+    const { job: existing, locked } = this.crossProcess && !this.inflight.has(key)
+      ? await this.ledger.getJobAndLock(key, this.owner, this.opts.leaseMs)
+      : { job: await this.ledger.getJob(key), locked: false };
+    if (existing && isUnfinished(existing)) return this.accepted(existing);
+    if (existing && meta.phase === 'async') {
+      if (locked) await this.ledger.unlock(key, this.owner); // not needed: the final answer is stored
+      return finalAnswer(existing);
     }
+    if (existing) await this.ledger.deleteJob(key); // a new request after the last one finished
     let flight = this.inflight.get(key);
+    // A flight that started meanwhile takes the lock over (it renews and releases it).
+    if (flight && locked) flight.locked = true;
     if (!flight) {
       // Another replica (or an earlier process whose lease has not run out) is on it: wait.
-      if (this.crossProcess && !(await this.ledger.tryLock(key, this.owner, this.opts.leaseMs))) {
+      if (this.crossProcess && !locked) {
         return { accepted: true, retryTimeout: this.opts.retryTimeoutS, info: 'Another endpoint replica is working on this request.' };
       }
       flight = { promise: run(), persisted: false, locked: this.crossProcess };

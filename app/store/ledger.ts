@@ -84,6 +84,9 @@ export interface JobRecord {
   updatedAt: number;
 }
 
+/** A job the controller is told to wait for (202): it runs, or waits for its next attempt. */
+export const isUnfinished = (job: JobRecord): boolean => job.state === 'running' || job.state === 'waiting';
+
 export interface ResourceQuery {
   /** Always given by the services; `undefined` (every instance) is for the operator's tool only. */
   instanceId: string | undefined;
@@ -171,6 +174,11 @@ export interface Ledger {
   nextSequence(instanceId: string, name: string, start: number): Promise<number>;
 
   getJob(key: string): Promise<JobRecord | undefined>;
+  /**
+   * The request's job and, unless that job is running or waiting, the request's lock (tryLock) for
+   * `owner`: one statement on PostgreSQL, where every mutating request asks for both.
+   */
+  getJobAndLock(key: string, owner: string, ttlMs: number): Promise<{ job?: JobRecord; locked: boolean }>;
   saveJob(job: JobRecord): Promise<void>;
   updateJob(key: string, patch: Partial<Omit<JobRecord, 'key' | 'createdAt'>>): Promise<void>;
   deleteJob(key: string): Promise<void>;

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import type { SecretBox } from '../util/secret-box.js';
 import { LedgerUnavailableError, type JobRecord, type JobScope } from './ledger.js';
-import { SqlLedger, type Row, type SqlResult } from './sql-ledger.js';
+import { SqlLedger, TAKE_EXPIRED_LOCK, type Row, type SqlResult } from './sql-ledger.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 
 const MIGRATION_LOCK = 0x6f78617073; // "oxaps"
@@ -94,6 +94,23 @@ export class PostgresLedger extends SqlLedger {
        WHERE key IN (SELECT key FROM jobs WHERE ${due.where} ORDER BY next_retry_at LIMIT ? FOR UPDATE SKIP LOCKED)
        RETURNING *`, [now + leaseMs, owner, now, ...due.args, limit]);
     return rows.map((r) => this.job(r));
+  }
+
+  /**
+   * One round trip instead of two: the job is read and the lock taken in one statement, the lock
+   * only where no unfinished job exists (the job's snapshot is the statement's own).
+   */
+  override async getJobAndLock(key: string, owner: string, ttlMs: number): Promise<{ job?: JobRecord; locked: boolean }> {
+    const now = Date.now();
+    const row = await this.one(
+      `WITH job AS (SELECT * FROM jobs WHERE key = ?),
+       taken AS (
+         INSERT INTO locks (key, owner, expires_at) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM job WHERE state IN ('running', 'waiting'))
+         ${TAKE_EXPIRED_LOCK} RETURNING owner)
+       SELECT job.*, (SELECT count(*) FROM taken) AS lock_taken FROM (SELECT 1) AS one LEFT JOIN job ON true`,
+      [key, key, owner, now + ttlMs, now]);
+    const { lock_taken: taken, ...job } = row ?? {};
+    return { job: job.key == null ? undefined : this.job(job), locked: Number(taken) === 1 };
   }
 
   protected propsWithPropertyFalse(name: string): string {

@@ -1,7 +1,7 @@
 // The ledger over SQL, shared by SQLite and PostgreSQL: the drivers differ only in how they run
 // a statement, open a transaction and lease due jobs. Statements use `?` placeholders.
 import type { SecretBox } from '../util/secret-box.js';
-import { SecretKeyMismatchError } from './ledger.js';
+import { SecretKeyMismatchError, isUnfinished } from './ledger.js';
 import { INSTANCE_FIELDS, JOB_FIELDS, RESOURCE_FIELDS, RowCodec } from './codec.js';
 import type {
   ChildTally, InstanceRecord, ResourceState, JobRecord, JobScope, JobState, Ledger, ResourceQuery, ResourceRecord, SsoTokenRecord,
@@ -24,6 +24,9 @@ function propertyName(name: string): string {
 }
 
 const STATE_NAME = /^[a-z][a-z-]*$/;
+
+/** A lock row that exists is taken over only once it has expired (the statement's last argument is now). */
+export const TAKE_EXPIRED_LOCK = 'ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.expires_at < ?';
 
 export abstract class SqlLedger implements Ledger {
   abstract readonly kind: 'sqlite' | 'postgres';
@@ -275,6 +278,12 @@ export abstract class SqlLedger implements Ledger {
     return row && this.job(row);
   }
 
+  async getJobAndLock(key: string, owner: string, ttlMs: number): Promise<{ job?: JobRecord; locked: boolean }> {
+    const job = await this.getJob(key);
+    if (job && isUnfinished(job)) return { job, locked: false };
+    return { job, locked: await this.tryLock(key, owner, ttlMs) };
+  }
+
   async saveJob(job: JobRecord): Promise<void> {
     const row = this.codec.toRow(JOB_FIELDS, { ...job });
     const cols = Object.keys(row).filter((c) => c !== 'key');
@@ -314,10 +323,7 @@ export abstract class SqlLedger implements Ledger {
 
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
-    const row = await this.one(
-      `INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.expires_at < ?
-       RETURNING owner`, [key, owner, now + ttlMs, now]);
+    const row = await this.one(`INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?) ${TAKE_EXPIRED_LOCK} RETURNING owner`, [key, owner, now + ttlMs, now]);
     return row?.owner === owner;
   }
 

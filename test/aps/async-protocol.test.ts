@@ -188,3 +188,23 @@ t.test('replicas on PostgreSQL: a request that runs longer than its lock keeps i
   t.same(await first, { status: 200, body: { ok: true } });
   t.equal(request.runs, 1, 'the request ran once');
 });
+
+t.test('replicas on PostgreSQL: the stored answer of a finished request leaves no lock behind', { skip: needsPostgres() }, async (t) => {
+  const server = await new TestPostgres().start();
+  t.teardown(() => server.stop());
+  const url = await server.database('answers');
+  const key = randomBytes(32);
+  const [a, b] = await Promise.all([0, 1].map(() => PostgresLedger.connect(url, new SecretBox(key))));
+  t.teardown(() => Promise.all([a.close(), b.close()]));
+  const [replicaA, replicaB] = [a, b].map((ledger) => new AsyncProtocol(ledger, OPTIONS, async () => ({ status: 204 }), log));
+  const request = counted(300, { status: 200, body: { ok: true } });
+  const meta = { instanceId: 'i1', phase: 'sync' as const, input: {} };
+  t.match(await replicaA.handle('slow-request', meta, request.run), { accepted: true }, 'past the sync budget: 202');
+  t.match(await replicaB.handle('slow-request', { ...meta, phase: 'async' }, request.run), { accepted: true }, 'the other replica: still running');
+  await finishedWith(t, a, 'slow-request', { status: 200, body: { ok: true } });
+  t.same(await replicaB.handle('slow-request', { ...meta, phase: 'async' }, request.run), { status: 200, body: { ok: true } }, 'then the final answer');
+  t.equal(await b.tryLock('slow-request', 'probe', 1000), true, 'and no lock is left behind (the lookup took one to no use)');
+  await b.unlock('slow-request', 'probe');
+  t.same(await replicaB.handle('slow-request', meta, counted(0, { status: 204 }).run), { status: 204 }, 'a new request of the same key runs at once');
+  t.equal(request.runs, 1, 'the slow request ran once');
+});

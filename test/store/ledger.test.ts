@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SecretKeyMismatchError, type Ledger } from '../../app/store/ledger.js';
+import { SecretKeyMismatchError, type JobState, type Ledger } from '../../app/store/ledger.js';
 import { MIGRATIONS, statementsOf } from '../../app/store/migrations.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
@@ -271,6 +271,26 @@ for (const backend of backends) {
       t.equal(await ledger.takeSsoToken('h1', Date.now()), undefined, 'single use');
       await ledger.saveSsoToken({ hash: 'h2', instanceId: 'i1', resourceId: 'r1', expiresAt: Date.now() - 1 });
       t.equal(await ledger.takeSsoToken('h2', Date.now()), undefined, 'expired');
+    });
+
+    t.test('a request\'s job and its lock in one call: the lock only where no unfinished job is', async (t) => {
+      const job = (key: string, state: JobState) => ({ key, instanceId: 'i1', resourceId: null, state, attempts: 0, nextRetryAt: now, leaseUntil: 0, deadline: now + 60_000, input: {}, createdAt: now, updatedAt: now });
+      t.same(await ledger.getJobAndLock('R1', 'A', 10_000), { job: undefined, locked: true }, 'no job: the lock');
+      t.same(await ledger.getJobAndLock('R1', 'B', 10_000), { job: undefined, locked: false }, 'not while another holds it');
+      t.same(await ledger.getJobAndLock('R1', 'A', 10_000), { job: undefined, locked: false }, 'nor twice by its owner');
+      for (const state of ['running', 'waiting'] as const) {
+        await ledger.saveJob(job(`R-${state}`, state));
+        const got = await ledger.getJobAndLock(`R-${state}`, 'A', 10_000);
+        t.equal(got.job?.state, state, `a ${state} job is read`);
+        t.equal(got.locked, false, 'and its request is not locked');
+        t.equal(await ledger.tryLock(`R-${state}`, 'B', 10_000), true, 'no lock was left behind');
+      }
+      await ledger.saveJob(job('R-done', 'done'));
+      const done = await ledger.getJobAndLock('R-done', 'A', 10_000);
+      t.match(done, { job: { key: 'R-done', state: 'done', input: {} }, locked: true }, 'a finished job is read, and the lock taken');
+      t.equal(await ledger.getJobAndLock('R-expired', 'A', -1).then((r) => r.locked), true);
+      t.equal(await ledger.getJobAndLock('R-expired', 'B', 10_000).then((r) => r.locked), true, 'an expired lock is taken over');
+      for (const key of ['R-running', 'R-waiting', 'R-done']) await ledger.deleteJob(key);
     });
 
     t.test('OAuth: an instance keeps its consumer key; each nonce is taken once until it expires', async (t) => {
