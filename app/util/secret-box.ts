@@ -7,6 +7,29 @@ import { ConfigError, ensureDataDir, readSettingFile } from './setting-files.js'
 import { errorMessage } from './errors.js';
 
 const VERSION = 'v1';
+const IV_BYTES = 12;
+const IVS_PER_DRAW = 256;
+
+/**
+ * Random IVs drawn from the CSPRNG 256 at a time: a draw of 12 bytes cost more than the encryption
+ * itself (OpenSSL's RAND_bytes per call). A used IV is never handed out again (each draw is a new
+ * buffer), and they are as random as before.
+ */
+class IvSource {
+  private drawn = Buffer.alloc(0);
+  private next = 0;
+
+  take(): Buffer {
+    if (this.next + IV_BYTES > this.drawn.length) {
+      this.drawn = randomBytes(IV_BYTES * IVS_PER_DRAW);
+      this.next = 0;
+    }
+    this.next += IV_BYTES;
+    return this.drawn.subarray(this.next - IV_BYTES, this.next);
+  }
+}
+
+const ivs = new IvSource();
 
 export class SecretBox {
   private openedCount = 0;
@@ -16,7 +39,7 @@ export class SecretBox {
   }
 
   seal(plain: string): string {
-    const iv = randomBytes(12);
+    const iv = ivs.take();
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     return [VERSION, iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join(':');
