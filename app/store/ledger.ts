@@ -84,8 +84,10 @@ export interface JobRecord {
   updatedAt: number;
 }
 
-/** A job the controller is told to wait for (202): it runs, or waits for its next attempt. */
-export const isUnfinished = (job: JobRecord): boolean => job.state === 'running' || job.state === 'waiting';
+/** The states of a job the controller is told to wait for (202): it runs, or waits for its next attempt. */
+export const UNFINISHED_JOB_STATES: readonly JobState[] = ['running', 'waiting'];
+
+export const isUnfinished = (job: JobRecord): boolean => UNFINISHED_JOB_STATES.includes(job.state);
 
 export interface ResourceQuery {
   /** Always given by the services; `undefined` (every instance) is for the operator's tool only. */

@@ -2,7 +2,7 @@
 // are leased with FOR UPDATE SKIP LOCKED, migrations run under an advisory lock.
 import pg from 'pg';
 import type { SecretBox } from '../util/secret-box.js';
-import { LedgerUnavailableError, type JobRecord, type JobScope } from './ledger.js';
+import { LedgerUnavailableError, UNFINISHED_JOB_STATES, type JobRecord, type JobScope } from './ledger.js';
 import { SqlLedger, TAKE_EXPIRED_LOCK, type Row, type SqlResult } from './sql-ledger.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 
@@ -105,7 +105,7 @@ export class PostgresLedger extends SqlLedger {
     const row = await this.one(
       `WITH job AS (SELECT * FROM jobs WHERE key = ?),
        taken AS (
-         INSERT INTO locks (key, owner, expires_at) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM job WHERE state IN ('running', 'waiting'))
+         INSERT INTO locks (key, owner, expires_at) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM job WHERE state IN (${UNFINISHED_JOB_STATES.map((state) => `'${state}'`).join(', ')}))
          ${TAKE_EXPIRED_LOCK} RETURNING owner)
        SELECT job.*, (SELECT count(*) FROM taken) AS lock_taken FROM (SELECT 1) AS one LEFT JOIN job ON true`,
       [key, key, owner, now + ttlMs, now]);

@@ -205,8 +205,9 @@ export abstract class SqlLedger implements Ledger {
   }
 
   async takeTrueProperty(instanceId: string, id: string, name: string): Promise<boolean> {
+    const prop = propertyName(name);
     const { changes } = await this.run(
-      `UPDATE resources SET props = ${this.propsWithPropertyFalse(propertyName(name))}, updated_at = ? WHERE id = ? AND instance_id = ? AND ${this.propsPropertyIsTrue(name)}`,
+      `UPDATE resources SET props = ${this.propsWithPropertyFalse(prop)}, updated_at = ? WHERE id = ? AND instance_id = ? AND ${this.propsPropertyIsTrue(prop)}`,
       [Date.now(), id, instanceId]);
     return changes === 1;
   }
