@@ -4,6 +4,7 @@
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../app/util/limited.js';
 import { callerAs, cpuMs, replayLastRequest, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './bench-lib.js';
+import { floorStage } from './bench-floor.js';
 import { scaleStage } from './bench-scale.js';
 import { TestPostgres, postgresAvailable } from '../tools/postgres-server.js';
 import { execFileSync } from 'node:child_process';
@@ -89,6 +90,12 @@ const elapsedS = ms(t0) / 1000;
 const endpointCpuMsPerProvision = (cpuMs(endpoint.pid!) - cpuBefore) / jobs.length;
 const measured = jobs.length / elapsedS;
 const ideal = CONCURRENCY / (soapPerProvision * (LATENCY / 1000));
+
+// 2b. The stack's floor: stages 1 and 2's load against a process running only what the endpoint
+// is built on (TLS, Fastify, a request line, two SQLite writes, node-soap, the controller call).
+const floor = await floorStage({
+  controller, sim, master: MASTER, contextId: 900_000, warmUp: WARM_UP, provisions: jobs.length, concurrency: CONCURRENCY, sequential: seq,
+});
 
 // 3. Usage polls: many contexts, each polled twice inside the cache period (first poll of a period).
 // The ledger is opened beside the running endpoint (SQLite WAL) to start a new cache period, so
@@ -286,6 +293,9 @@ const results = {
   provisionsPerSecond: +measured.toFixed(1), idealPerSecond: +ideal.toFixed(1),
   throughputRatio: +(measured / ideal).toFixed(3),
   endpointCpuMsPerProvision: +endpointCpuMsPerProvision.toFixed(2),
+  // The stack alone (no target): what of the two figures above is not ours.
+  floorCpuMsPerProvision: floor.cpuMsPerProvision, floorOverheadRatioP50: floor.overheadRatioP50,
+  endpointCpuAboveFloorMs: +(endpointCpuMsPerProvision - floor.cpuMsPerProvision).toFixed(2),
   retrieveSoapCallsPerPoll,
   coldPollCpuMs: +coldPollCpuMs.toFixed(3),
   cachedPollCpuMs: +cachedPollCpuMs.toFixed(3),

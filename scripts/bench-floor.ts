@@ -1,0 +1,83 @@
+// The bench's stack floor (scripts/bench-floor-server.ts): the same load as the main stage's
+// provisions against a process that runs only the parts the endpoint is built on. Its figures say
+// what of the endpoint's cost is the stack's and what is ours; they have no target of their own.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { OxConnections } from '../app/ox/connections.js';
+import { mapLimited } from '../app/util/limited.js';
+import { projectRoot } from '../app/util/paths.js';
+import type { TestController } from '../tools/controller.js';
+import { cpuMs, pct, replayLastRequest, timedRuns, type Simulator } from './bench-lib.js';
+
+export interface FloorOptions {
+  controller: TestController;
+  sim: Simulator;
+  master: string;
+  /** An OX context id the floor's users go into (created here). */
+  contextId: number;
+  warmUp: number;
+  provisions: number;
+  concurrency: number;
+  sequential: number;
+}
+
+export interface FloorFigures {
+  cpuMsPerProvision: number;
+  provisionP50Ms: number;
+  directP50Ms: number;
+  overheadRatioP50: number;
+}
+
+export async function floorStage(opts: FloorOptions): Promise<FloorFigures> {
+  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 16 * 1024 * 1024, logger: { debug: () => undefined } });
+  const ox = await connections.client(opts.sim.soapUrl, { master: { login: 'oxadminmaster', password: opts.master }, masterAccountOverride: true });
+  const admin = { name: 'floor-admin', password: `Floor-${randomUUID()}`, display_name: 'Floor', given_name: 'Floor', sur_name: 'Admin', primaryEmail: 'admin@floor.example', email1: 'admin@floor.example' };
+  await ox.createContext({ id: opts.contextId, name: `floor-${opts.contextId}`, maxQuota: 1024 }, admin, { combination: 'webmail' });
+  await connections.close();
+
+  const instance = opts.controller.newInstance();
+  const dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-bench-floor-'));
+  const config = {
+    soapUrl: opts.sim.soapUrl, master: opts.master, contextId: opts.contextId, controllerUrl: opts.controller.uri,
+    cert: instance.cert.cert, key: instance.cert.key, dataDir,
+  };
+  const proc = spawn(process.execPath, ['dist/scripts/bench-floor-server.js'], {
+    cwd: projectRoot, env: { ...process.env, BENCH_FLOOR: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.resume();
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      proc.stderr.on('data', (c: Buffer) => {
+        const m = /listening on (\d+)/.exec(String(c));
+        if (m) resolve(m[1]);
+      });
+      proc.on('exit', (code) => reject(new Error(`the bench floor exited (${code})`)));
+    });
+    const url = `https://127.0.0.1:${port}/`;
+    let seq = 0;
+    const provision = async () => {
+      const n = seq++;
+      const body = { aps: { id: randomUUID() }, login: `f${n}`, email: `f${n}@floor.example`, displayName: `Floor ${n}`, password: `Pw-${n}-floor` };
+      const res = await opts.controller.call(url, 'POST', '/mailboxes', { instanceId: instance.id, body });
+      if (res.status !== 200) throw new Error(`bench floor: ${res.status} ${res.text}`);
+    };
+    await mapLimited(Array.from({ length: opts.warmUp }), opts.concurrency, provision);
+    const before = cpuMs(proc.pid!);
+    await mapLimited(Array.from({ length: opts.provisions }), opts.concurrency, provision);
+    const cpuMsPerProvision = (cpuMs(proc.pid!) - before) / opts.provisions;
+    const via = await timedRuns(opts.sequential, provision);
+    const direct = await replayLastRequest(opts.sim, opts.sequential);
+    return {
+      cpuMsPerProvision: +cpuMsPerProvision.toFixed(2),
+      provisionP50Ms: +pct(via, 50).toFixed(2), directP50Ms: +pct(direct, 50).toFixed(2),
+      overheadRatioP50: +(pct(via, 50) / pct(direct, 50)).toFixed(3),
+    };
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((resolve) => (proc.exitCode === null ? proc.once('exit', resolve) : resolve(undefined)));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
