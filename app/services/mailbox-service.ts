@@ -93,7 +93,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
   }
 
   // The route's answer schema leaves out what the record keeps for itself (owner, suspend state).
-  function view(rec: ResourceRecord): Record<string, unknown> {
+  // Named fields, not the whole record: spreading a record would open its sealed secrets.
+  function view(rec: Pick<ResourceRecord, 'id' | 'props' | 'login' | 'oxUserId'>): Record<string, unknown> {
     return resourceView(deps, SERVICE, rec.id, { ...rec.props, login: rec.login, oxUserId: rec.oxUserId });
   }
 
@@ -176,7 +177,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     };
     await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
     await subscribed;
-    return view({ ...record, login: p.login, oxUserId: userId, props });
+    return view({ id: record.id, login: p.login, oxUserId: userId, props });
   }
 
   /** An existing user made this mailbox's: mail on, the tier's rights (a cancelled user was shut out), the password when known. */

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import type { ApsCall } from '../../app/aps/types.js';
+import { SecretBox } from '../../app/util/secret-box.js';
 import { mailboxBody, profileBody, startStack, uuid, type Stack } from '../helper.js';
 
 const user = (stack: Stack, login: string) => [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === login)!;
@@ -78,4 +79,21 @@ t.test('the panel sets a new password: OX and the ledger; a generated one is rev
   t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.secrets.password, next, 'the ledger\'s copy is the new one');
   t.equal((await stack.call('POST', `/mailboxes/${id}/revealPassword`)).status, 409, 'a password the panel set is not revealed');
   t.notOk(stack.logText().includes(next), 'no password in the log');
+});
+
+t.test('a mailbox provision decrypts only the secret it sends to OX (the context administrator\'s password)', async (t) => {
+  const stack = await startStack(t);
+  const { ctx, profile } = await stack.withContext();
+  const provision = (login: string) => stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctx, profile, { login, email: `${login}@x.example`, displayName: login, password: `Pw-${login}-1x` }) });
+  t.equal((await provision('first')).status, 200, 'the first one loads the instance (its master password)');
+  const opened: string[] = [];
+  const openJson = SecretBox.prototype.openJson;
+  t.teardown(() => void (SecretBox.prototype.openJson = openJson));
+  SecretBox.prototype.openJson = function <T>(this: SecretBox, sealed: string | null | undefined, fallback: T): T {
+    const value = openJson.call(this, sealed, fallback);
+    opened.push(Object.keys(value ?? {}).join(','));
+    return value;
+  };
+  t.equal((await provision('second')).status, 200);
+  t.same(opened, ['adminPassword'], 'the new mailbox\'s own password is sealed, never opened again');
 });
