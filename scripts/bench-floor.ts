@@ -1,6 +1,7 @@
 // The bench's stack floor (scripts/bench-floor-server.ts): the same load as the main stage's
 // provisions against a process that runs only the parts the endpoint is built on. Its figures say
 // what of the endpoint's cost is the stack's and what is ours; they have no target of their own.
+// It has a simulator of its own, so that the later stages find OX as the earlier ones left it.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,14 +11,12 @@ import { OxConnections } from '../app/ox/connections.js';
 import { mapLimited } from '../app/util/limited.js';
 import { projectRoot } from '../app/util/paths.js';
 import type { TestController } from '../tools/controller.js';
-import { cpuMs, pct, replayLastRequest, timedRuns, type Simulator } from './bench-lib.js';
+import { cpuMs, pct, replayLastRequest, startSimulator, timedRuns, type Simulator } from './bench-lib.js';
 
 export interface FloorOptions {
   controller: TestController;
-  sim: Simulator;
-  master: string;
-  /** An OX context id the floor's users go into (created here). */
-  contextId: number;
+  /** OX's time per SOAP call (ms). */
+  latencyMs: number;
   warmUp: number;
   provisions: number;
   concurrency: number;
@@ -32,16 +31,27 @@ export interface FloorFigures {
 }
 
 export async function floorStage(opts: FloorOptions): Promise<FloorFigures> {
+  const master = `floor-${randomUUID()}`;
+  const sim = await startSimulator(master, opts.latencyMs);
+  try {
+    return await measureFloor(opts, sim, master);
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function measureFloor(opts: FloorOptions, sim: Simulator, master: string): Promise<FloorFigures> {
+  const contextId = 1;
   const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 16 * 1024 * 1024, logger: { debug: () => undefined } });
-  const ox = await connections.client(opts.sim.soapUrl, { master: { login: 'oxadminmaster', password: opts.master }, masterAccountOverride: true });
+  const ox = await connections.client(sim.soapUrl, { master: { login: 'oxadminmaster', password: master }, masterAccountOverride: true });
   const admin = { name: 'floor-admin', password: `Floor-${randomUUID()}`, display_name: 'Floor', given_name: 'Floor', sur_name: 'Admin', primaryEmail: 'admin@floor.example', email1: 'admin@floor.example' };
-  await ox.createContext({ id: opts.contextId, name: `floor-${opts.contextId}`, maxQuota: 1024 }, admin, { combination: 'webmail' });
+  await ox.createContext({ id: contextId, name: 'floor', maxQuota: 1024 }, admin, { combination: 'webmail' });
   await connections.close();
 
   const instance = opts.controller.newInstance();
   const dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-bench-floor-'));
   const config = {
-    soapUrl: opts.sim.soapUrl, master: opts.master, contextId: opts.contextId, controllerUrl: opts.controller.uri,
+    soapUrl: sim.soapUrl, master, contextId, controllerUrl: opts.controller.uri,
     cert: instance.cert.cert, key: instance.cert.key, dataDir,
   };
   const proc = spawn(process.execPath, ['dist/scripts/bench-floor-server.js'], {
@@ -69,7 +79,7 @@ export async function floorStage(opts: FloorOptions): Promise<FloorFigures> {
     await mapLimited(Array.from({ length: opts.provisions }), opts.concurrency, provision);
     const cpuMsPerProvision = (cpuMs(proc.pid!) - before) / opts.provisions;
     const via = await timedRuns(opts.sequential, provision);
-    const direct = await replayLastRequest(opts.sim, opts.sequential);
+    const direct = await replayLastRequest(sim, opts.sequential);
     return {
       cpuMsPerProvision: +cpuMsPerProvision.toFixed(2),
       provisionP50Ms: +pct(via, 50).toFixed(2), directP50Ms: +pct(direct, 50).toFixed(2),
