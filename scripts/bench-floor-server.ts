@@ -8,7 +8,8 @@ import https from 'node:https';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
-import { OxConnections } from '../app/ox/connections.js';
+import { CHANGED_EVENT, HANDLER } from '../app/services/service-user-sync.js';
+import { benchOxConnections } from './bench-lib.js';
 
 interface FloorConfig {
   soapUrl: string;
@@ -29,7 +30,7 @@ interface MailboxBody {
 }
 
 const config = JSON.parse(process.env.BENCH_FLOOR ?? '{}') as FloorConfig;
-const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 16 * 1024 * 1024, logger: { debug: () => undefined } });
+const connections = benchOxConnections();
 const ox = await connections.client(config.soapUrl, { master: { login: 'oxadminmaster', password: config.master }, masterAccountOverride: true });
 const controllerAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, cert: config.cert, key: config.key });
 
@@ -41,7 +42,7 @@ const claim = db.prepare('INSERT INTO mailbox (id, state, data) VALUES (?, \'pro
 const finish = db.prepare('UPDATE mailbox SET state = \'ready\', data = ? WHERE id = ?');
 
 function subscribe(id: string): Promise<void> {
-  const body = JSON.stringify({ event: 'http://aps-standard.org/core/events/changed', source: { id }, handler: 'onServiceUserChange' });
+  const body = JSON.stringify({ event: CHANGED_EVENT, source: { id }, handler: HANDLER });
   return new Promise((resolve, reject) => {
     const url = new URL(`aps/2/resources/${encodeURIComponent(id)}/aps/subscriptions`, config.controllerUrl);
     const req = https.request(url, { method: 'POST', agent: controllerAgent, headers: { 'content-type': 'application/json' } }, (res) => {
@@ -64,7 +65,8 @@ server.addHook('onResponse', async (request, reply) => {
 server.post<{ Body: MailboxBody }>('/mailboxes', async (request) => {
   const body = request.body;
   claim.run(body.aps.id, JSON.stringify({ login: body.login }));
-  const creating = ox.createUser(config.contextId, { login: 'admin', password: body.password }, {
+  // Under master account override OX takes the master's credentials, not these.
+  const creating = ox.createUser(config.contextId, { login: 'floor-admin', password: '' }, {
     name: body.login, password: body.password, display_name: body.displayName, given_name: 'Bench', sur_name: body.login,
     primaryEmail: body.email, email1: body.email, imapLogin: body.email, language: 'en_US', timezone: 'Europe/Berlin',
   }, { combination: 'webmail' });

@@ -7,11 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { OxConnections } from '../app/ox/connections.js';
 import { mapLimited } from '../app/util/limited.js';
 import { projectRoot } from '../app/util/paths.js';
 import type { TestController } from '../tools/controller.js';
-import { cpuMs, pct, replayLastRequest, startSimulator, timedRuns, type Simulator } from './bench-lib.js';
+import { benchOxConnections, cpuMs, pct, replayLastRequest, startSimulator, timedRuns, type Simulator } from './bench-lib.js';
 
 export interface FloorOptions {
   controller: TestController;
@@ -42,7 +41,7 @@ export async function floorStage(opts: FloorOptions): Promise<FloorFigures> {
 
 async function measureFloor(opts: FloorOptions, sim: Simulator, master: string): Promise<FloorFigures> {
   const contextId = 1;
-  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 16 * 1024 * 1024, logger: { debug: () => undefined } });
+  const connections = benchOxConnections();
   const ox = await connections.client(sim.soapUrl, { master: { login: 'oxadminmaster', password: master }, masterAccountOverride: true });
   const admin = { name: 'floor-admin', password: `Floor-${randomUUID()}`, display_name: 'Floor', given_name: 'Floor', sur_name: 'Admin', primaryEmail: 'admin@floor.example', email1: 'admin@floor.example' };
   await ox.createContext({ id: contextId, name: 'floor', maxQuota: 1024 }, admin, { combination: 'webmail' });
