@@ -8,8 +8,8 @@ import https from 'node:https';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
+import { OxConnections } from '../app/ox/connections.js';
 import { CHANGED_EVENT, HANDLER } from '../app/services/service-user-sync.js';
-import { benchOxConnections } from './bench-lib.js';
 
 interface FloorConfig {
   soapUrl: string;
@@ -30,7 +30,7 @@ interface MailboxBody {
 }
 
 const config = JSON.parse(process.env.BENCH_FLOOR ?? '{}') as FloorConfig;
-const connections = benchOxConnections();
+const connections = OxConnections.forTool();
 const ox = await connections.client(config.soapUrl, { master: { login: 'oxadminmaster', password: config.master }, masterAccountOverride: true });
 const controllerAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, cert: config.cert, key: config.key });
 

@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { OxConnections } from '../app/ox/connections.js';
 import { mapLimited } from '../app/util/limited.js';
 import { projectRoot } from '../app/util/paths.js';
 import type { TestController } from '../tools/controller.js';
-import { benchOxConnections, cpuMs, pct, replayLastRequest, startSimulator, timedRuns, type Simulator } from './bench-lib.js';
+import { cpuMs, pct, replayLastRequest, startSimulator, timedRuns, type Simulator } from './bench-lib.js';
 
 export interface FloorOptions {
   controller: TestController;
@@ -24,8 +25,6 @@ export interface FloorOptions {
 
 export interface FloorFigures {
   cpuMsPerProvision: number;
-  provisionP50Ms: number;
-  directP50Ms: number;
   overheadRatioP50: number;
 }
 
@@ -41,7 +40,7 @@ export async function floorStage(opts: FloorOptions): Promise<FloorFigures> {
 
 async function measureFloor(opts: FloorOptions, sim: Simulator, master: string): Promise<FloorFigures> {
   const contextId = 1;
-  const connections = benchOxConnections();
+  const connections = OxConnections.forTool();
   const ox = await connections.client(sim.soapUrl, { master: { login: 'oxadminmaster', password: master }, masterAccountOverride: true });
   const admin = { name: 'floor-admin', password: `Floor-${randomUUID()}`, display_name: 'Floor', given_name: 'Floor', sur_name: 'Admin', primaryEmail: 'admin@floor.example', email1: 'admin@floor.example' };
   await ox.createContext({ id: contextId, name: 'floor', maxQuota: 1024 }, admin, { combination: 'webmail' });
@@ -81,7 +80,6 @@ async function measureFloor(opts: FloorOptions, sim: Simulator, master: string):
     const direct = await replayLastRequest(sim, opts.sequential);
     return {
       cpuMsPerProvision: +cpuMsPerProvision.toFixed(2),
-      provisionP50Ms: +pct(via, 50).toFixed(2), directP50Ms: +pct(direct, 50).toFixed(2),
       overheadRatioP50: +(pct(via, 50) / pct(direct, 50)).toFixed(3),
     };
   } finally {

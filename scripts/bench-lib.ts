@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { OxConnections } from '../app/ox/connections.js';
 import { mapLimited } from '../app/util/limited.js';
 import { projectRoot } from '../app/util/paths.js';
 import type { TestController } from '../tools/controller.js';
@@ -90,11 +89,6 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 export const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
 /** The memory it holds now. */
 export const rssMb = (pid: number) => statusMb(pid, 'VmRSS');
-
-/** SOAP connections for the bench's own calls to OX: no bound, no debug lines, answers up to 64 MB (a reconcile's lists). */
-export function benchOxConnections(): OxConnections {
-  return new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
-}
 
 /** The simulator in a process of its own, so that OX's side does not share a core with the load. */
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>;

@@ -3,7 +3,7 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../app/util/limited.js';
-import { benchOxConnections, callerAs, cpuMs, replayLastRequest, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './bench-lib.js';
+import { callerAs, cpuMs, replayLastRequest, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './bench-lib.js';
 import { floorStage } from './bench-floor.js';
 import { scaleStage } from './bench-scale.js';
 import { TestPostgres, postgresAvailable } from '../tools/postgres-server.js';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../app/config.js';
+import { OxConnections } from '../app/ox/connections.js';
 import { openLedger } from '../app/store/open-ledger.js';
 import { projectRoot } from '../app/util/paths.js';
 import { TestController } from '../tools/controller.js';
@@ -230,7 +231,7 @@ const reconcileStarted = Date.now();
 const reconcileReport = await (async () => {
   const { reconcile } = await import('../app/services/reconcile.js');
   const { ledger } = await openLedger(loadConfig(env), { existing: true });
-  const ox = benchOxConnections();
+  const ox = OxConnections.forTool();
   try {
     return await reconcile({ ledger, ox }, { instanceId: second.id, concurrency: JOB_CONCURRENCY });
   } finally {

@@ -91,7 +91,7 @@ async function check(args: string[]): Promise<void> {
   console.log(`Checking OX SOAP at ${values.url}`);
   const { OxConnections } = await import('../app/ox/connections.js');
   const { OxFault, OxTransportError } = await import('../app/ox/faults.js');
-  const connections = new OxConnections({ timeoutMs: 15_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
+  const connections = OxConnections.forTool(15_000);
   try {
     const started = Date.now();
     const ox = await connections.client(values.url, { master: { login: values.login!, password }, masterAccountOverride: false });
@@ -206,7 +206,7 @@ async function restoreCommand(args: string[]): Promise<void> {
 /** The ledger and OX connections for a command, closed after it. */
 async function withOx<T>(fn: (ledger: Ledger, ox: import('../app/ox/connections.js').OxConnections, config: Config) => Promise<T>): Promise<T> {
   const { OxConnections } = await import('../app/ox/connections.js');
-  const connections = new OxConnections({ timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
+  const connections = OxConnections.forTool();
   try {
     return await withLedger((ledger, config) => fn(ledger, connections, config));
   } catch (err) {

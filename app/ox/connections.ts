@@ -10,6 +10,11 @@ export class OxConnections {
 
   constructor(private readonly defaults: Omit<SoapTransportOptions, 'baseUrl' | 'logger'> & { logger: DebugLogger }) {}
 
+  /** For a command-line tool or the bench: no bound towards OX, no debug lines, answers up to 64 MB (a reconcile's lists). */
+  static forTool(timeoutMs = 30_000): OxConnections {
+    return new OxConnections({ timeoutMs, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
+  }
+
   transport(baseUrl: string): Promise<SoapTransport> {
     let pending = this.transports.get(baseUrl);
     if (!pending) {

@@ -7,6 +7,13 @@ import { SqlLedger, TAKE_EXPIRED_LOCK, type Row, type SqlResult } from './sql-le
 import { errorCode, errorMessage } from '../util/errors.js';
 
 const MIGRATION_LOCK = 0x6f78617073; // "oxaps"
+
+/** getJobAndLock's statement (written once): the job, and the lock where no unfinished job exists. */
+const JOB_AND_LOCK = `WITH job AS (SELECT * FROM jobs WHERE key = ?),
+  taken AS (
+    INSERT INTO locks (key, owner, expires_at) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM job WHERE state IN (${UNFINISHED_JOB_STATES.map((state) => `'${state}'`).join(', ')}))
+    ${TAKE_EXPIRED_LOCK} RETURNING owner)
+  SELECT job.*, (SELECT count(*) FROM taken) AS lock_taken FROM (SELECT 1) AS one LEFT JOIN job ON true`;
 const INT8 = 20;
 
 // Connection-level failures (server gone, shutting down, unreachable): the pool reconnects later.
@@ -102,13 +109,7 @@ export class PostgresLedger extends SqlLedger {
    */
   override async getJobAndLock(key: string, owner: string, ttlMs: number): Promise<{ job?: JobRecord; locked: boolean }> {
     const now = Date.now();
-    const row = await this.one(
-      `WITH job AS (SELECT * FROM jobs WHERE key = ?),
-       taken AS (
-         INSERT INTO locks (key, owner, expires_at) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM job WHERE state IN (${UNFINISHED_JOB_STATES.map((state) => `'${state}'`).join(', ')}))
-         ${TAKE_EXPIRED_LOCK} RETURNING owner)
-       SELECT job.*, (SELECT count(*) FROM taken) AS lock_taken FROM (SELECT 1) AS one LEFT JOIN job ON true`,
-      [key, key, owner, now + ttlMs, now]);
+    const row = await this.one(JOB_AND_LOCK, [key, key, owner, now + ttlMs, now]);
     const { lock_taken: taken, ...job } = row ?? {};
     return { job: job.key == null ? undefined : this.job(job), locked: Number(taken) === 1 };
   }
