@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test as Tap } from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { OxSimulator } from '../../tools/ox-sim/server.js';
 import { authorizationHeader } from '../../app/aps/oauth.js';
 import { MASTER_PASSWORD, contextBody, startStack, uuid } from '../helper.js';
 import { runCli } from '../support/cli.js';
+import { freePort } from '../../tools/net.js';
 
 const cli = runCli;
 
@@ -89,21 +90,31 @@ t.test('instances, resources and retry read the endpoint ledger', async (t) => {
   t.ok(job && job.attempts <= 1, 're-queued with a fresh attempt count (the running endpoint may already have picked it up)');
 });
 
+/**
+ * The demo on a free port: it must know its port before it listens (its public URL names it), so
+ * another process may take the port meanwhile; then it is started again on another.
+ */
+async function startDemo(t: Tap) {
+  for (let attempt = 1; ; attempt++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--port', String(await freePort())], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const run = { child, out: '', exited: new Promise<number | null>((r) => child.on('exit', (code) => r(code))) };
+    child.stdout.on('data', (c) => (run.out += c));
+    child.stderr.on('data', (c) => (run.out += c));
+    t.teardown(() => child.kill('SIGKILL'));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 300 && !re.test(run.out); i++) await new Promise((r) => setTimeout(r, 100));
+      return re.exec(run.out);
+    };
+    const first = await waitFor(/Login URL \(alice, webmail\): (\S+)|EADDRINUSE/);
+    if (first?.[0] !== 'EADDRINUSE' || attempt === 3) return { run, waitFor, first: first?.[1] ? first : null };
+    child.kill('SIGKILL');
+  }
+}
+
 t.test('npm run demo walks the flow, prints working one-time links, stops cleanly', async (t) => {
-  const port = String(20000 + Math.floor(Math.random() * 20000));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--port', port], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (c) => (out += c));
-  child.stderr.on('data', (c) => (out += c));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  t.teardown(() => child.kill('SIGKILL'));
-  const waitFor = async (re: RegExp) => {
-    for (let i = 0; i < 300 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-    return re.exec(out);
-  };
-  const first = await waitFor(/Login URL \(alice, webmail\): (\S+)/);
-  t.ok(first, out);
-  for (const step of ['1. Application instance created', '3. Context 100', '5. Mobility (ActiveSync) for alice', '6. Usage poll: 2 mailboxes, 1 with mobility']) t.match(out, step);
+  const { run, waitFor, first } = await startDemo(t);
+  t.ok(first, run.out);
+  for (const step of ['1. Application instance created', '3. Context 100', '5. Mobility (ActiveSync) for alice', '6. Usage poll: 2 mailboxes, 1 with mobility']) t.match(run.out, step);
   const { request } = await import('node:https');
   const answer = await new Promise<{ status: number; location: string }>((resolve) => request(first![1], { rejectUnauthorized: false }, (res) => {
     res.resume();
@@ -111,13 +122,13 @@ t.test('npm run demo walks the flow, prints working one-time links, stops cleanl
   }).end());
   t.equal(answer.status, 302, 'the login link logs in at OX (token login) and sends the browser there');
   t.match(answer.location, /^https:\/\/127\.0\.0\.1:\d+\/appsuite\/#jsessionid=\w+&serverToken=\w+&.*&clientToken=/);
-  const before = (out.match(/Login URL \(alice/g) ?? []).length;
-  child.stdin.write('\n');
+  const before = (run.out.match(/Login URL \(alice/g) ?? []).length;
+  run.child.stdin.write('\n');
   await waitFor(new RegExp(`(Login URL \\(alice[\\s\\S]*){${before + 1}}`));
-  t.equal((out.match(/Login URL \(alice/g) ?? []).length, before + 1, 'Enter prints fresh links');
-  child.kill('SIGINT');
-  t.equal(await exited, 0);
-  t.match(out, /Demo stopped\./);
+  t.equal((run.out.match(/Login URL \(alice/g) ?? []).length, before + 1, 'Enter prints fresh links');
+  run.child.kill('SIGINT');
+  t.equal(await run.exited, 0);
+  t.match(run.out, /Demo stopped\./);
 });
 
 t.test('oauth: keys for APS Connect instances, added without a restart, never removed from under an instance', async (t) => {
