@@ -6,8 +6,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts=false --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY app ./app
-COPY scripts ./scripts
-COPY tools ./tools
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 # Runtime stage: no compiler, non-root, tini as PID 1.

@@ -12,7 +12,8 @@ import errorHandler from './plugins/error-handler.js';
 import servicesPlugin from './plugins/services.js';
 import reconcilePlugin from './plugins/reconcile.js';
 import deletionsPlugin from './plugins/deletions.js';
-import apsRoutes from './aps/routes.js';
+import asyncProtocolPlugin from './plugins/async-protocol.js';
+import apsRoutes from './routes/aps.js';
 import healthRoutes from './routes/health.js';
 import ssoPlugin from './plugins/sso.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -54,6 +55,7 @@ export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts)
   await fastify.register(servicesPlugin);
   await fastify.register(reconcilePlugin);
   await fastify.register(deletionsPlugin);
+  await fastify.register(asyncProtocolPlugin);
   await fastify.register(apsRoutes);
   await fastify.register(healthRoutes);
   // With SSO_PORT the single sign-on pages have a listener of their own (server.ts) instead.

@@ -12,8 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../app/config.js';
 import { buildServer } from '../app/server.js';
 import { selfSignedCertificate } from '../app/util/tls.js';
-import { OxSimulator } from '../tools/ox-sim/server.js';
-import { TestController } from '../tools/controller.js';
+import { OxSimulator } from './ox-sim/server.js';
+import { TestController } from './stand-ins/controller.js';
 
 const MASTER = `demo-${randomUUID().slice(0, 8)}`;
 

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../app/config.js';
 import { buildServer } from '../app/server.js';
-import { OxSimulator, type SimulatorOptions } from '../tools/ox-sim/server.js';
-import { TestController, type CallOptions, type CallResult, type Signer } from '../tools/controller.js';
+import { OxSimulator, type SimulatorOptions } from '../scripts/ox-sim/server.js';
+import { TestController, type CallOptions, type CallResult, type Signer } from '../scripts/stand-ins/controller.js';
 
 export const MASTER_PASSWORD = 'Master-Pass-4711';
 

@@ -1,6 +1,6 @@
 // OX's SOAP wire contract for the operations this product uses: namespaces, data objects and
 // operation signatures, with OX's element names (shared/spec/ox-soap.md §2–§6). The WSDL files
-// in ./wsdl are generated from this table (scripts/gen-wsdl.ts).
+// in ./wsdl are generated from this table (scripts/codegen/gen-wsdl.ts).
 
 export const NS = {
   soapenv: 'http://schemas.xmlsoap.org/soap/envelope/',

@@ -1,7 +1,7 @@
 // OX SOAP transports, shared by every instance that points at the same OX; closed on shutdown.
 import fp from 'fastify-plugin';
 import { OxConnections } from '../ox/connections.js';
-import { oxServerOf } from '../services/instance-settings.js';
+import { oxServerOf } from '../resources/shared/instance-settings.js';
 
 export default fp(async (fastify) => {
   const connections = new OxConnections({

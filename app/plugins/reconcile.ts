@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
-import { reconcile, type DriftKind } from '../services/reconcile.js';
+import { reconcile, type DriftKind } from '../ops/reconcile.js';
 import { errorMessage } from '../util/errors.js';
 
 const KINDS: DriftKind[] = ['missing-in-ox', 'unknown-in-ox', 'attribute'];

@@ -2,13 +2,13 @@
 import fp from 'fastify-plugin';
 import type { ResourceServices } from '../aps/types.js';
 import { enqueueJob } from '../aps/async-protocol.js';
-import { appService } from '../services/app-service.js';
-import { contextService } from '../services/context-service.js';
-import { mailboxService } from '../services/mailbox-service.js';
-import { mobilityService } from '../services/mobility-service.js';
-import { profileService } from '../services/profile-service.js';
-import type { ServiceDeps } from '../services/deps.js';
-import { oxServerOf } from '../services/instance-settings.js';
+import { appService } from '../resources/app/service.js';
+import { contextService } from '../resources/contexts/service.js';
+import { mailboxService } from '../resources/mailboxes/service.js';
+import { mobilityService } from '../resources/mobility/service.js';
+import { profileService } from '../resources/profiles/service.js';
+import type { ServiceDeps } from '../resources/shared/deps.js';
+import { oxServerOf } from '../resources/shared/instance-settings.js';
 import type { InstanceRecord } from '../store/ledger.js';
 
 export default fp(async (fastify) => {

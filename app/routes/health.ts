@@ -2,7 +2,7 @@
 // SOAP clients of every instance's OX are built; the last OX error per instance).
 import type { FastifyInstance } from 'fastify';
 import { certificateStates } from '../plugins/certificates.js';
-import { oxServerOf } from '../services/instance-settings.js';
+import { oxServerOf } from '../resources/shared/instance-settings.js';
 import { LedgerUnavailableError } from '../store/ledger.js';
 import { errorMessage } from '../util/errors.js';
 

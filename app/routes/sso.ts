@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tokenLogin } from '../ox/http-login.js';
-import type { ServiceDeps } from '../services/deps.js';
-import { loginTargetFor, type LoginTarget } from '../services/sso-login.js';
+import type { ServiceDeps } from '../resources/shared/deps.js';
+import { loginTargetFor, type LoginTarget } from '../resources/shared/sso-login.js';
 import type { SsoTokenRecord } from '../store/ledger.js';
 import type { SsoTokens } from '../sso/tokens.js';
 import { REDIRECT_HEADERS, renderInvalidPage, renderLoginPage, renderProblemPage, type RenderedPage } from '../sso/login-page.js';

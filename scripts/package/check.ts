@@ -2,7 +2,7 @@
 import { SchemaRegistry, bodySchema, validatorOf, type ApsSchema } from '../../app/aps/schema-registry.js';
 import { schemasDir } from '../../app/util/paths.js';
 import { errorMessage } from '../../app/util/errors.js';
-import { parseXml, type XmlNode } from '../../tools/ox-sim/xml.js';
+import { parseXml, type XmlNode } from '../ox-sim/xml.js';
 import { metaStrings, parsePo, translationFiles, uiStrings } from './i18n.js';
 import { packageInfo } from './contents.js';
 import { APP_LIST, checkAppList } from './manifest.js';

@@ -1,7 +1,7 @@
 // APP-LIST.xml: the manifest package builders write at the root of an APS package, one
 // <file name size sha256/> per packaged file, which a controller may check at import.
 import { createHash } from 'node:crypto';
-import { parseXml } from '../../tools/ox-sim/xml.js';
+import { parseXml } from '../ox-sim/xml.js';
 
 export const APP_LIST = 'APP-LIST.xml';
 const LIST_NS = 'http://apstandard.com/ns/1';

@@ -2,7 +2,7 @@
 // sees), and the checks of each view's script against it: every `aps.context.vars.x` it reads
 // needs a <var name="x"> on the view or above it, every handler (onSubmit, onCancel…) its button in
 // <controls>, every gotoView target must exist, and our own var types must be the package's.
-import type { XmlNode } from '../../tools/ox-sim/xml.js';
+import type { XmlNode } from '../ox-sim/xml.js';
 
 const VAR_READ = /\baps\.context\.vars\.([A-Za-z_$][\w$]*)/g;
 const GOTO_VIEW = /\baps\.apsc\.gotoView\(\s*'([^']+)'/g;

@@ -12,7 +12,7 @@ import type { Ledger } from '../../app/store/ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
-import { TestPostgres } from '../../tools/postgres-server.js';
+import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
 
 const log = pino({ level: 'silent' });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MASTER_PASSWORD, contextBody, mailboxBody, startStack, uuid } from '../helper.js';
-import { TestController } from '../../tools/controller.js';
+import { TestController } from '../../scripts/stand-ins/controller.js';
 
 t.test('instance creation stores the certificates, encrypted key, and trusts only that controller', async (t) => {
   const stack = await startStack(t);

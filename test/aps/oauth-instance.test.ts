@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import OAuth from 'oauth-1.0a';
 import { contextBody, mailboxBody, profileBody, ssoFormLogin, startStack, uuid } from '../helper.js';
-import type { Signer } from '../../tools/controller.js';
+import type { Signer } from '../../scripts/stand-ins/controller.js';
 
 const KEY = 'apsconnect-3f1c0b6e9d2a4b7c8e5f1a2b3c4d5e6f';
 const SECRET = '9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e';

@@ -2,9 +2,9 @@
 // must be exactly what `npm run types` writes now.
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
-import { renderSchemaTypes, SCHEMA_TYPES_FILE } from '../../scripts/schema-types.js';
+import { renderSchemaTypes, SCHEMA_TYPES_FILE } from '../../scripts/codegen/schema-types.js';
 
-t.test('app/aps/schema-types.ts is what the schemas give (run npm run types after a schema change)', async (t) => {
+t.test('app/aps/generated/schema-types.ts is what the schemas give (run npm run types after a schema change)', async (t) => {
   const fresh = await renderSchemaTypes();
   t.equal(readFileSync(SCHEMA_TYPES_FILE, 'utf8'), fresh);
   for (const file of readdirSync('schemas').filter((f) => f.endsWith('.schema'))) {

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contextBody, mailboxBody, startStack, uuid } from '../helper.js';
-import { TestCa } from '../../tools/pki.js';
+import { TestCa } from '../../scripts/stand-ins/pki.js';
 
 t.test('a permanent OX refusal after a 202: the poll answers it with the message, the resource is failed', async (t) => {
   const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '300' } });

@@ -25,7 +25,7 @@ t.test('the guide lists every error the code can answer with', async (t) => {
     for (const m of src.matchAll(/(?:apsError|new ApsError|errorBody)\([^,]+, '(\w+)'/g)) codes.add(m[1]);
   }
   for (const m of readFileSync('app/plugins/error-handler.ts', 'utf8').matchAll(/\[\s*'(\w+)', '[^']*'\]/g)) codes.add(m[1]);
-  const catalogue = readFileSync('app/services/ox-errors.ts', 'utf8').match(/^ {2}(\w+): '/gm) ?? [];
+  const catalogue = readFileSync('app/resources/shared/errors.ts', 'utf8').match(/^ {2}(\w+): '/gm) ?? [];
   for (const c of catalogue) codes.add(c.trim().replace(/: '$/, ''));
   t.ok(codes.size >= 25, `found ${codes.size} codes`);
   for (const code of codes) t.match(guide, new RegExp(`\\| \`${code}\` \\| \\d{3} \\|`), `error ${code}`);

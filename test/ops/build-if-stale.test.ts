@@ -4,16 +4,16 @@
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { OxSimulator } from '../../tools/ox-sim/server.js';
+import { OxSimulator } from '../../scripts/ox-sim/server.js';
 import { MASTER_PASSWORD } from '../helper.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const run = (root: string) => spawnSync(process.execPath, ['scripts/build-if-stale.mjs', root], { encoding: 'utf8' });
+const run = (root: string) => spawnSync(process.execPath, ['scripts/hooks/build-if-stale.mjs', root], { encoding: 'utf8' });
 
 t.test('builds once, then only after a source changes', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'build-'));
-  for (const p of ['app', 'scripts', 'tools', 'schemas', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(p, join(root, p), { recursive: true });
+  for (const p of ['app', 'scripts', 'schemas', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(p, join(root, p), { recursive: true });
   const withTypescript = join(root, 'node_modules');
   symlinkSync(resolve('node_modules'), withTypescript, 'dir');
 

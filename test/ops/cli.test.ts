@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OxSimulator } from '../../tools/ox-sim/server.js';
+import { OxSimulator } from '../../scripts/ox-sim/server.js';
 import { authorizationHeader } from '../../app/aps/oauth.js';
 import { MASTER_PASSWORD, contextBody, startStack, uuid } from '../helper.js';
 import { runCli } from '../support/cli.js';
-import { freePort } from '../../tools/net.js';
+import { freePort } from '../../scripts/stand-ins/net.js';
 
 const cli = runCli;
 

@@ -59,7 +59,10 @@ t.test('every file the runtime reads is copied', async (t) => {
   }
 });
 
-t.test('the image is built without test code', async (t) => {
+t.test('the image is built from app/ only, without tests or developer tools', async (t) => {
   t.notOk(lines.some((l) => /^COPY\s+test\b/.test(l)), 'test/ is never copied');
-  t.ok(lines.some((l) => /^COPY tools /.test(l)), 'the product tools (simulator, controller) are');
+  t.notOk(lines.some((l) => /^COPY\s+(scripts|tools)\b/.test(l)), 'scripts/ (simulator, bench, package builder) is never copied');
+  t.ok(lines.some((l) => /^COPY app /.test(l)), 'app/ is');
+  const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { include: string[] };
+  t.same(build.include, ['app/**/*.ts'], 'the build compiles app/ only');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { freePort } from '../../tools/net.js';
+import { freePort } from '../../scripts/stand-ins/net.js';
 import { contextBody, startStack, uuid } from '../helper.js';
 
 

@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { OxSimulator } from '../../tools/ox-sim/server.js';
-import { TestController, type CallResult } from '../../tools/controller.js';
-import { EndpointProcess } from '../../tools/endpoint-process.js';
-import { TestPostgres } from '../../tools/postgres-server.js';
+import { OxSimulator } from '../../scripts/ox-sim/server.js';
+import { TestController, type CallResult } from '../../scripts/stand-ins/controller.js';
+import { EndpointProcess } from '../../scripts/stand-ins/endpoint-process.js';
+import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
 import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '../helper.js';
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../tools/net.js';
+import { freePort } from '../../scripts/stand-ins/net.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
 

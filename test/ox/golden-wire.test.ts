@@ -3,7 +3,7 @@
 // After a deliberate change: UPDATE_GOLDEN=1 npx tap test/ox/golden-wire.test.ts, and review the diff.
 import t from 'tap';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { OxSimulator } from '../../tools/ox-sim/server.js';
+import { OxSimulator } from '../../scripts/ox-sim/server.js';
 import { OxConnections } from '../../app/ox/connections.js';
 import { SERVICES, SERVICE_NAMES } from '../../app/ox/contract.js';
 import type { OxClient } from '../../app/ox/ox-client.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { OxSimulator } from '../../tools/ox-sim/server.js';
+import { OxSimulator } from '../../scripts/ox-sim/server.js';
 import { OxConnections } from '../../app/ox/connections.js';
 import { OxFault, OxTransportError } from '../../app/ox/faults.js';
 import { MODULE_ACCESS_FLAGS } from '../../app/ox/contract.js';
@@ -206,7 +206,7 @@ t.test('transports are built once per OX and reused; logs carry no credentials',
 
 t.test('npm run ox-sim starts a standalone simulator that says where it listens', async (t) => {
   const { spawn } = await import('node:child_process');
-  const { freePort } = await import('../../tools/net.js');
+  const { freePort } = await import('../../scripts/stand-ins/net.js');
   const port = await freePort();
   const child = spawn('npm', ['run', '-s', 'ox-sim', '--', '--port', String(port), '--master-password', 'p4ss-word'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise((r) => child.on('exit', r));

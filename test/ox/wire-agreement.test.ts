@@ -1,13 +1,13 @@
 // The endpoint's OX contract (app/ox/contract.ts) against the simulator's own transcription of
-// OX's wire format (tools/ox-sim/wire.ts, from the spec): every operation, parameter, type and
+// OX's wire format (scripts/ox-sim/wire.ts, from the spec): every operation, parameter, type and
 // namespace the client sends must be one OX knows, in the order OX's schema lists them.
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATA_TYPES, NS, SERVICES, SERVICE_NAMES, type FieldSpec } from '../../app/ox/contract.js';
 import { wsdlDir } from '../../app/util/paths.js';
-import { OX_NS, OX_OPERATIONS, OX_TYPES, type WireField } from '../../tools/ox-sim/wire.js';
-import { pinnedWsdl } from '../../scripts/gen-wsdl.js';
+import { OX_NS, OX_OPERATIONS, OX_TYPES, type WireField } from '../../scripts/ox-sim/wire.js';
+import { pinnedWsdl } from '../../scripts/codegen/gen-wsdl.js';
 
 const describe = (f: FieldSpec | WireField | undefined) => (f ? `${f.name}:${f.type}${f.many ? '[]' : ''}` : 'none');
 

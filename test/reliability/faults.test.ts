@@ -1,6 +1,6 @@
 import t from 'tap';
 import { contextBody, mailboxBody, profileBody, startStack, uuid } from '../helper.js';
-import type { FailureSpec } from '../../tools/ox-sim/server.js';
+import type { FailureSpec } from '../../scripts/ox-sim/server.js';
 
 t.test('each OX trouble gives 202 and then success, never a duplicate', async (t) => {
   const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '400', OX_TIMEOUT_MS: '1000' } });

@@ -3,7 +3,7 @@
 // would become elements of the SOAP request. Checked on the wire, in the simulator's raw request.
 import t from 'tap';
 import { mailboxBody, startStack, uuid, type Stack } from '../helper.js';
-import { parseXml, type XmlNode } from '../../tools/ox-sim/xml.js';
+import { parseXml, type XmlNode } from '../../scripts/ox-sim/xml.js';
 
 const DATA_NS = 'http://dataobjects.soap.admin.openexchange.com/xsd';
 const close = (name: string) => `]]></ns4:${name}>`;

@@ -9,7 +9,7 @@ import { browserGet, contextBody, mailboxBody, profileBody, startStack, uuid, ty
 import { selfSignedCertificate } from '../../app/util/tls.js';
 import { hashToken } from '../../app/sso/tokens.js';
 import { CHROMIUM, needsChromium } from '../support/requirements.js';
-import { freePort } from '../../tools/net.js';
+import { freePort } from '../../scripts/stand-ins/net.js';
 
 const PASSWORD = 'Mailbox-Pass-2024!';
 const LOGIN = 'alice';

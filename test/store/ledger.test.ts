@@ -9,7 +9,7 @@ import { MIGRATIONS, statementsOf } from '../../app/store/migrations.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
-import { TestPostgres } from '../../tools/postgres-server.js';
+import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { runPostgres } from '../support/requirements.js';
 
 const box = new SecretBox(randomBytes(32));

@@ -2,7 +2,7 @@
 // says why, and once the database is back the endpoint carries on by itself.
 import t from 'tap';
 import { contextBody, startStack, uuid } from '../helper.js';
-import { TestPostgres } from '../../tools/postgres-server.js';
+import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
 
 t.test('the endpoint survives a PostgreSQL restart', { skip: needsPostgres() }, async (t) => {

@@ -1,4 +1,4 @@
-// Runs the operator's tool (scripts/cli.ts) as an operator would: a child process with its own
+// Runs the operator's tool (app/cli/ox-aps.ts) as an operator would: a child process with its own
 // environment; answers its exit code and what it printed.
 import { spawn } from 'node:child_process';
 
@@ -12,7 +12,7 @@ export interface CliResult {
 
 export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli/ox-aps.ts', ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const result: CliResult = { code: null, out: '', stdout: '', stderr: '' };
     child.stdout.on('data', (c) => {
       result.out += c;

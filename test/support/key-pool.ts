@@ -1,10 +1,10 @@
-// tap's `before`: fills the pool of test RSA keys once per machine (tools/pki.ts says why), in
+// tap's `before`: fills the pool of test RSA keys once per machine (scripts/stand-ins/pki.ts says why), in
 // parallel on the crypto thread pool. Later runs find it full and return at once.
 import { generateKeyPair } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { KEY_POOL_FILE } from '../../tools/pki.js';
+import { KEY_POOL_FILE } from '../../scripts/stand-ins/pki.js';
 
 /** More than the busiest test file uses (crash and replica tests start several stacks). */
 export const POOL_SIZE = 48;

@@ -2,7 +2,7 @@
 // machine without it, but never in CI (CI=true): there a missing program fails the run, so that a
 // green CI always means those tests ran.
 import { existsSync } from 'node:fs';
-import { postgresAvailable } from '../../tools/postgres-server.js';
+import { postgresAvailable } from '../../scripts/stand-ins/postgres-server.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const inCi = process.env.CI === 'true' || process.env.CI === '1';

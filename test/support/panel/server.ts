@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { packageEntries } from '../../../scripts/package/contents.js';
 import { navigationModel, type ViewDecl } from '../../../scripts/package/navigation.js';
-import { parseXml } from '../../../tools/ox-sim/xml.js';
+import { parseXml } from '../../../scripts/ox-sim/xml.js';
 import { projectRoot } from '../../../app/util/paths.js';
 
 const RUNTIME = join(dirname(fileURLToPath(import.meta.url)), 'runtime');

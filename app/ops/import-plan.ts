@@ -1,0 +1,82 @@
+// A migration plan from OX: what the provider creates in the controller to bring an existing OX
+// context under this application — the context resource with its takeover fields and one mailbox
+// resource per user, each with the tier whose rights match the user's — and the users no tier fits.
+import type { Credentials, OxUser } from '../ox/ox-client.js';
+import type { ModuleAccess } from '../ox/module-access.js';
+import type { ResourceRecord } from '../store/ledger.js';
+import { grantsMobility, tierDrift } from '../resources/shared/access.js';
+import { findOxContext } from '../resources/contexts/adoption.js';
+import type { ServiceDeps } from '../resources/shared/deps.js';
+import { oxClientOf } from '../resources/shared/instance-env.js';
+import { settingsOf } from '../resources/shared/instance-settings.js';
+import { tierOf } from '../resources/shared/stored.js';
+
+export interface ImportPlan {
+  context: Record<string, unknown>;
+  mailboxes: Array<{ resource: Record<string, unknown>; mobility: boolean }>;
+  unmatched: Array<{ login: string; oxUserId: number; reason: string; moduleAccess: string[] }>;
+}
+
+export interface ImportPlanOptions {
+  instanceId: string;
+  /** The OX context's id or name. */
+  context: string;
+  /** Its administrator; without them the master acts (MASTER_ACCOUNT_OVERRIDE). */
+  admin?: Credentials;
+}
+
+const TYPES = { contexts: 'http://ox-connector.org/aps/contexts/1.0', mailboxes: 'http://ox-connector.org/aps/mailboxes/1.0' };
+
+/** The first ready tier whose rights equal the user's (mobility aside: that is the add-on). */
+function matchTier(profiles: ResourceRecord[], access: ModuleAccess): ResourceRecord | undefined {
+  return profiles.find((p) => {
+    const drift = tierDrift(tierOf(p), access);
+    return drift !== undefined && Object.keys(drift.tier).length === 0;
+  });
+}
+
+function mailboxResource(user: OxUser, tier: ResourceRecord): Record<string, unknown> {
+  const primary = user.primaryEmail?.toLowerCase();
+  const aliases = (user.aliases ?? []).map((a) => a.toLowerCase()).filter((a) => a !== primary);
+  return {
+    aps: { type: TYPES.mailboxes },
+    login: user.name, email: user.primaryEmail, displayName: user.display_name, givenName: user.given_name, familyName: user.sur_name,
+    ...(user.language ? { language: user.language } : {}), ...(user.timezone ? { timezone: user.timezone } : {}),
+    ...(aliases.length ? { aliases } : {}),
+    profile: { aps: { id: tier.id } },
+  };
+}
+
+export async function importPlan(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, opts: ImportPlanOptions): Promise<ImportPlan> {
+  const instance = await deps.ledger.getInstance(opts.instanceId);
+  if (!instance) throw new Error(`no application instance ${opts.instanceId} in the ledger`);
+  const settings = settingsOf(instance);
+  if (!opts.admin && !settings.masterAccountOverride) {
+    throw new Error('name the context administrator (--admin-login, --admin-password-file), or set masterAccountOverride with OX\'s MASTER_ACCOUNT_OVERRIDE');
+  }
+  const ox = await oxClientOf(deps, instance);
+  const oxCtx = await findOxContext(ox, opts.context);
+  if (!oxCtx) throw new Error(`OX has no context "${opts.context}"`);
+  const admin = opts.admin ?? { login: 'oxadmin', password: '' };
+  const profiles = await deps.ledger.listResources({ instanceId: instance.id, kind: 'profiles', states: ['ready'] });
+  const plan: ImportPlan = {
+    context: {
+      aps: { type: TYPES.contexts },
+      adopt: { context: String(oxCtx.id), ...(opts.admin ? { adminLogin: opts.admin.login } : {}) },
+      ...(oxCtx.maxQuota !== undefined ? { diskspace: { limit: oxCtx.maxQuota } } : {}),
+    },
+    mailboxes: [],
+    unmatched: [],
+  };
+  for (const user of await ox.listUsers(oxCtx.id, admin)) {
+    if (user.id === undefined || !user.name || user.contextadmin === true || user.name === admin.login) continue;
+    const access = await ox.getUserAccess(oxCtx.id, admin, user.id);
+    const tier = matchTier(profiles, access);
+    if (tier) plan.mailboxes.push({ resource: mailboxResource(user, tier), mobility: grantsMobility(access) });
+    else {
+      const granted = Object.entries(access).filter(([, on]) => on).map(([flag]) => flag).sort();
+      plan.unmatched.push({ login: user.name, oxUserId: user.id, reason: 'its rights match no tier of this instance', moduleAccess: granted });
+    }
+  }
+  return plan;
+}

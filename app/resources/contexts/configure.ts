@@ -1,0 +1,45 @@
+// A context changed: quota, theme and domain (login mappings) go to OX in one call; the
+// administrator's rename, which OX refuses by default, after the rest is recorded.
+import { contextAdmin, contextProps } from '../shared/stored.js';
+import type { ContextsProperties } from '../../aps/generated/schema-types.js';
+import type { ApsCall } from '../../aps/types.js';
+import type { OxContext } from '../../ox/ox-client.js';
+import type { ServiceDeps } from '../shared/deps.js';
+import { instanceEnv } from '../shared/instance-env.js';
+import { ownProperties, oxContextOf, requireResource, reread } from '../shared/records.js';
+import { withOx } from '../shared/errors.js';
+import { checkTimeZone } from '../shared/time-zones.js';
+import { SERVICE, contextDomain, contextName, loginMappings, quotaFrom, themeAttributes, view } from './common.js';
+
+export async function configure(deps: ServiceDeps, call: ApsCall<ContextsProperties>) {
+  checkTimeZone('timezone', call.body.timezone);
+  contextDomain(call.body);
+  const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+  const { ox, settings } = await instanceEnv(deps, call.instanceId);
+  const before = contextProps(rec);
+  const { adopt: _adopt, ...sent } = ownProperties(deps, SERVICE, call.body); // the takeover is read once, at provisioning
+  const after = { ...sent, ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}) };
+  const id = oxContextOf(rec);
+  const change: OxContext = { id };
+  const newQuota = quotaFrom(call.body, settings);
+  if (newQuota !== quotaFrom(before, settings)) change.maxQuota = newQuota;
+  if (after.theme !== undefined && after.theme !== before.theme) change.userAttributes = themeAttributes(after.theme);
+  if (after.domain !== undefined && after.domain !== before.domain) {
+    change.loginMappings = loginMappings(id, String(before.contextName ?? contextName(call)), after.domain);
+  }
+  const errCtx = { doing: `changing context ${id}`, domain: after.domain };
+  if (Object.keys(change).length > 1) await withOx(errCtx, () => ox.changeContext(change));
+  // What OX took is recorded before the rename, which OX refuses by default: the ledger then
+  // keeps the old login (and says so) while the other changes stand.
+  const { adminLogin: wantedLogin, ...rest } = after;
+  await deps.ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...rest } });
+  if (typeof wantedLogin === 'string' && wantedLogin !== rec.login) {
+    const admin = contextAdmin(rec);
+    await withOx({ doing: `renaming the administrator of context ${id} to "${wantedLogin}"`, credentials: 'context admin' }, async () => {
+      const current = await ox.findUser(id, admin, admin.login);
+      if (current?.id) await ox.changeUser(id, admin, { id: current.id, name: wantedLogin });
+    });
+    await deps.ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...rest, adminLogin: wantedLogin }, login: wantedLogin });
+  }
+  return view(deps, await reread(deps, rec));
+}

@@ -1,0 +1,61 @@
+// The mailbox's custom operations: device settings, the service user's change notification, the
+// generated password shown once, and the profile re-apply job.
+import { mailboxProps, tierOf } from '../shared/stored.js';
+import type { ApsCall } from '../../aps/types.js';
+import type { ServiceDeps } from '../shared/deps.js';
+import { instanceEnv } from '../shared/instance-env.js';
+import { relatedRecord, requireResource } from '../shared/records.js';
+import { apsError, withOx, type OxErrorContext } from '../shared/errors.js';
+import { clientSettings } from './client-settings.js';
+import { followServiceUser } from './service-user-sync.js';
+import { SERVICE } from './common.js';
+import { switchProfile } from './tiers.js';
+
+/** How the mailbox's user connects a phone or mail program (no secret in it). */
+export async function deviceSettings(deps: ServiceDeps, call: ApsCall) {
+  const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+  const { settings } = await instanceEnv(deps, call.instanceId);
+  const { email = '', mobilityEnabled } = mailboxProps(rec);
+  return clientSettings(settings, { login: rec.login ?? '', email, mobility: mobilityEnabled === true });
+}
+
+/** The controller's notification that the linked service user changed. */
+export async function onServiceUserChange(deps: ServiceDeps, call: ApsCall) {
+  const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+  if (rec.state !== 'ready' && rec.state !== 'disabled') return { followed: false, reason: `mailbox ${rec.state}` };
+  const env = await instanceEnv(deps, call.instanceId);
+  const ctx = await relatedRecord(deps, rec, 'parentId');
+  return followServiceUser(deps, call, env, rec, ctx);
+}
+
+/**
+ * The password the endpoint generated, once, for setting up mail programs and phones; then
+ * never again (set a new one with a PUT to see one again).
+ */
+export async function revealPassword(deps: ServiceDeps, call: ApsCall) {
+  const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+  // Taken in one conditional write: of two reveals at once (or on two replicas) one shows it.
+  if (rec.props.passwordGenerated !== true || !(await deps.ledger.takeTrueProperty(call.instanceId, rec.id, 'passwordGenerated'))) {
+    throw apsError(409, 'PasswordNotRevealable', 'This mailbox\'s password was set by the panel or was revealed already: set a new password to see one again');
+  }
+  call.log.info({ audit: 'password-revealed', who: call.identityId ?? null, resource: rec.id, as: rec.login }, 'mailbox password revealed');
+  return { login: rec.login, password: rec.secrets.password };
+}
+
+/** Internal (background job after a profile change): re-applies the mailbox's profile. */
+export async function applyProfile(deps: ServiceDeps, call: ApsCall) {
+  const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
+  if (!rec || rec.state !== 'ready' && rec.state !== 'disabled' || !rec.profileId) return undefined;
+  const env = await instanceEnv(deps, call.instanceId);
+  const ctx = await relatedRecord(deps, rec, 'parentId');
+  const profile = await relatedRecord(deps, rec, 'profileId');
+  const to = tierOf(profile);
+  const previous = call.body.previousCapabilities;
+  const from = { ...to, capabilities: Array.isArray(previous) ? previous.map(String) : to.capabilities };
+  const errCtx: OxErrorContext = { doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' };
+  const mobility = await withOx(errCtx, () => switchProfile(deps, env, rec, ctx, profile, from));
+  if (mobility !== (rec.props.mobilityEnabled === true)) {
+    await deps.ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, mobilityEnabled: mobility } });
+  }
+  return {};
+}

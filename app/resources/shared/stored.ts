@@ -1,0 +1,45 @@
+// What the ledger keeps of contexts, mailboxes and profiles: the validated properties of their schemas
+// (generated types) and what the endpoint learned beside them. The ledger stores props as JSON,
+// so these readers are where that is said.
+import type { ContextsProperties, MailboxesProperties } from '../../aps/generated/schema-types.js';
+import type { KnownProperties } from '../../aps/types.js';
+import type { ModuleAccess } from '../../ox/module-access.js';
+import type { Credentials } from '../../ox/ox-client.js';
+import type { ResourceRecord } from '../../store/ledger.js';
+import type { ProfileProps } from './access.js';
+
+export type ContextProps = Partial<KnownProperties<ContextsProperties>>;
+
+/** The service user a mailbox belongs to (its APS id, and the platform user id when known). */
+export interface MailboxOwner {
+  id: string;
+  userId?: string;
+}
+
+export type MailboxProps = Partial<KnownProperties<MailboxesProperties>> & {
+  owner?: MailboxOwner;
+  /** The endpoint generated the password and has not revealed it yet. */
+  passwordGenerated?: boolean;
+  /** A mobility add-on resource asks for ActiveSync. */
+  mobilityAddon?: boolean;
+  /** What a suspend changed, for the resume to restore. */
+  savedAccess?: Partial<ModuleAccess>;
+  savedMailEnabled?: boolean;
+};
+
+/** The one place that says what a record's props hold: the readers below pick the type by kind. */
+function storedProps<P>(rec: ResourceRecord): P {
+  return rec.props as P;
+}
+
+export const contextProps = (ctx: ResourceRecord) => storedProps<ContextProps>(ctx);
+
+export const mailboxProps = (mailbox: ResourceRecord) => storedProps<MailboxProps>(mailbox);
+
+/** A profile record's tier (with what OX showed of its combination). */
+export const tierOf = (profile: ResourceRecord) => storedProps<ProfileProps>(profile);
+
+/** A context's administrator as the ledger keeps it. */
+export function contextAdmin(ctx: ResourceRecord): Credentials {
+  return { login: ctx.login ?? 'oxadmin', password: ctx.secrets.adminPassword ?? '' };
+}

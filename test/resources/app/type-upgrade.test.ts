@@ -1,0 +1,55 @@
+// An upgrade moves the controller's resources from older minor versions of our types to the
+// current ones: paged, only what is still on an old id, nothing twice.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { ControllerClients } from '../../../app/aps/controller-client.js';
+import { moveToCurrentTypes, olderTypeIds } from '../../../app/resources/app/type-upgrade.js';
+import { TestController } from '../../../scripts/stand-ins/controller.js';
+import { startStack } from '../../helper.js';
+
+const BASE = 'http://ox-connector.org/aps/contexts';
+
+t.test('older ids of a type: the lower minors of its major', async (t) => {
+  t.same(olderTypeIds(`${BASE}/1.2`), [`${BASE}/1.0`, `${BASE}/1.1`]);
+  t.same(olderTypeIds(`${BASE}/1.0`), []);
+  t.same(olderTypeIds('not-a-type-id'), []);
+});
+
+t.test('resources on older versions move, in pages, once', async (t) => {
+  const controller = await new TestController().start();
+  t.teardown(() => controller.stop());
+  const seed = (type: string, n: number) => {
+    for (let i = 0; i < n; i++) controller.resources.set(randomUUID(), { aps: { type }, contextId: i });
+  };
+  seed(`${BASE}/1.0`, 1500); // two pages
+  seed(`${BASE}/1.1`, 20);
+  seed(`${BASE}/1.2`, 5); // current already
+  seed('http://ox-connector.org/aps/mailboxes/1.0', 7); // another type, current
+  const inst = controller.newInstance();
+  const clients = new ControllerClients({ timeoutMs: 5000, log: pino({ level: 'silent' }) });
+  t.teardown(() => clients.close());
+  const client = clients.for({ instanceId: inst.id, controllerUri: controller.uri, cert: inst.cert.cert, key: inst.cert.key });
+  const currentIds = [`${BASE}/1.2`, 'http://ox-connector.org/aps/mailboxes/1.0'];
+
+  const moved = await moveToCurrentTypes(client, currentIds);
+  t.same(moved, { [`${BASE}/1.2`]: 1520 });
+  const types = [...controller.resources.values()].map((r) => (r.aps as { type: string }).type);
+  t.equal(types.filter((x) => x === `${BASE}/1.2`).length, 1525, 'every context resource is on 1.2');
+  t.equal(types.filter((x) => x.includes('mailboxes')).length, 7, 'other types untouched');
+  t.equal(controller.updates.length, 1520, 'one PUT per moved resource');
+  t.ok(controller.updates.every((u) => JSON.stringify(u.patch) === JSON.stringify({ aps: { type: `${BASE}/1.2` } })), 'each PUT changes the type only');
+  const pages = controller.received.filter((r) => r.method === 'GET' && r.url.includes('implementing'));
+  t.same(pages.map((r) => decodeURIComponent(r.url).replace(/^.*limit/, 'limit')), ['limit(0,1000)', 'limit(1000,1000)', 'limit(0,1000)'], 'pages of 1,000');
+
+  t.same(await moveToCurrentTypes(client, currentIds), {}, 'run again: nothing left to move');
+  t.equal(controller.updates.length, 1520);
+});
+
+t.test('the upgrade operation rewrites the ledger and asks the controller', async (t) => {
+  const stack = await startStack(t);
+  await stack.createInstance();
+  const upgrade = await stack.call('POST', `/app/${stack.instanceId}/upgrade?version=1.0-1`);
+  t.equal(upgrade.status, 200, upgrade.text);
+  t.same(upgrade.json.moved, {}, 'our types are all x.0 today: nothing older to move');
+});
