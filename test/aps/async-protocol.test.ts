@@ -119,8 +119,8 @@ t.test('an idle runner looks for work less and less often, and at the base inter
   });
   // Wrapped before the first tick is due (50 ms after start).
   const ticks: number[] = [];
-  const tick = protocol.tick.bind(protocol);
-  protocol.tick = async () => {
+  const tick = protocol.runner.tick.bind(protocol.runner);
+  protocol.runner.tick = async () => {
     ticks.push(Date.now());
     return tick();
   };
