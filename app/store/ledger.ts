@@ -130,9 +130,10 @@ export interface ChildTally {
   mobility: number;
 }
 
-export interface Ledger {
-  readonly kind: 'sqlite' | 'postgres';
+// The ledger in parts: a consumer that needs one part takes that part (or a Pick<> of it).
 
+/** Application instances: controller, certificates, settings. */
+export interface InstanceStore {
   /**
    * The instance. With `maxAgeMs`, a record this process read or wrote that recently may answer
    * (a change through another replica is then seen within that time).
@@ -144,7 +145,10 @@ export interface Ledger {
   /** Deletes the instance with its resources, jobs, tokens and sequences. */
   deleteInstance(id: string): Promise<void>;
   listInstances(): Promise<InstanceRecord[]>;
+}
 
+/** Resources (contexts, mailboxes, profiles…), their tallies and the per-instance sequences. */
+export interface ResourceStore {
   // Every lookup by resource id is scoped to one instance: another instance's id is not there.
   getResource(instanceId: string, id: string): Promise<ResourceRecord | undefined>;
   /** Several records in one read (those the instance holds; absent ids are left out). */
@@ -174,7 +178,10 @@ export interface Ledger {
 
   /** Next number of a per-instance sequence (context ids), never below `start`. */
   nextSequence(instanceId: string, name: string, start: number): Promise<number>;
+}
 
+/** The async protocol's jobs and the request locks that keep replicas from running one request twice. */
+export interface JobStore {
   getJob(key: string): Promise<JobRecord | undefined>;
   /**
    * The request's job and, unless that job is running or waiting, the request's lock (tryLock) for
@@ -200,7 +207,10 @@ export interface Ledger {
   /** Extends `owner`'s lock while its request runs; false when it is no longer its own. */
   renewLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   unlock(key: string, owner: string): Promise<void>;
+}
 
+/** Single-use secrets: single sign-on tokens and signed requests' nonces. */
+export interface TokenStore {
   saveSsoToken(token: SsoTokenRecord): Promise<void>;
   /** Deletes and returns the token if it exists and has not expired (single use). */
   takeSsoToken(hash: string, now: number): Promise<SsoTokenRecord | undefined>;
@@ -211,6 +221,9 @@ export interface Ledger {
    */
   useNonce(id: string, expiresAt: number): Promise<boolean>;
   pruneNonces(now: number): Promise<number>;
+}
 
+export interface Ledger extends InstanceStore, ResourceStore, JobStore, TokenStore {
+  readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

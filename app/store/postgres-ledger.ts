@@ -3,7 +3,7 @@
 import pg from 'pg';
 import type { SecretBox } from '../util/secret-box.js';
 import { LedgerUnavailableError, UNFINISHED_JOB_STATES, type JobRecord, type JobScope } from './ledger.js';
-import { SqlLedger, TAKE_EXPIRED_LOCK, type Row, type SqlResult } from './sql-ledger.js';
+import { SqlLedger, TAKE_EXPIRED_LOCK, type Row, type SqlResult } from './sql/ledger.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 
 const MIGRATION_LOCK = 0x6f78617073; // "oxaps"

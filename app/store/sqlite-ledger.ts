@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { SecretBox } from '../util/secret-box.js';
 import { GroupCommit } from './group-commit.js';
 import type { JobRecord, JobScope } from './ledger.js';
-import { SqlLedger, type Row, type SqlResult } from './sql-ledger.js';
+import { SqlLedger, type Row, type SqlResult } from './sql/ledger.js';
 
 export class SqliteLedger extends SqlLedger {
   readonly kind = 'sqlite' as const;
