@@ -29,6 +29,26 @@ export async function dispatch(services: ResourceServices, call: ApsCall): Promi
   return { status: 200, body: result };
 }
 
+/**
+ * Work the endpoint queues for itself (a profile re-apply, ready tiers, a recreation): a custom
+ * operation by its name, or with no name a provision. Stored as a call like any accepted request.
+ */
+export interface QueuedCall {
+  service: string;
+  name?: string;
+  resourceId: string;
+  instanceId: string;
+  body: Record<string, unknown>;
+  controllerUri: string;
+  /** The controller transaction the work belongs to, where there is one. */
+  transactionId?: string;
+}
+
+export function storedCall(q: QueuedCall): StoredCall {
+  const { name, transactionId = '', ...rest } = q;
+  return { ...rest, operation: name ? 'custom' : 'provision', ...(name ? { name } : {}), query: {}, params: {}, transactionId };
+}
+
 export function toStored(call: ApsCall): StoredCall {
   const { log: _log, phase: _phase, ...stored } = call;
   return stored;

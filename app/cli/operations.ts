@@ -36,7 +36,8 @@ export async function recreate(ledger: Ledger, config: Config, id: string): Prom
   const call = instance && recreateCall(instance, rec);
   if (!call) fail(`no failed job for ${id}, and a ${rec.kind} resource cannot be provisioned again from the ledger`);
   const { enqueueJob } = await import('../aps/async-protocol.js');
-  await enqueueJob(ledger, `${rec.instanceId} RECREATE ${rec.kind}/${id}/${Date.now()}`, rec.instanceId, id, call, config.JOB_DEADLINE);
+  const { storedCall } = await import('../aps/dispatch.js');
+  await enqueueJob(ledger, `${rec.instanceId} RECREATE ${rec.kind}/${id}/${Date.now()}`, rec.instanceId, id, storedCall(call), config.JOB_DEADLINE);
   console.log(`queued the provisioning of ${rec.kind} ${id} again (${rec.lastError ?? 'failed'}); a running endpoint performs it within 30 seconds`);
 }
 

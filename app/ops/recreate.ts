@@ -1,7 +1,7 @@
 // `ox-aps retry` for a resource reconcile found gone from OX: its provisioning, rebuilt from what
 // the ledger recorded, for the job runner to perform (the password stays in the ledger's record,
 // where provisioning reuses it; the job holds none).
-import type { StoredCall } from '../aps/dispatch.js';
+import type { QueuedCall } from '../aps/dispatch.js';
 import type { InstanceRecord, ResourceRecord } from '../store/ledger.js';
 import { isRecord } from '../util/errors.js';
 import { contextProps, mailboxProps } from '../resources/shared/stored.js';
@@ -14,7 +14,7 @@ const KEPT = {
 const link = (id: string | null | undefined) => (id ? { aps: { id } } : undefined);
 
 /** The provision call that creates the resource again, or undefined for a kind that cannot be. */
-export function recreateCall(instance: InstanceRecord, rec: ResourceRecord): StoredCall | undefined {
+export function recreateCall(instance: InstanceRecord, rec: ResourceRecord): QueuedCall | undefined {
   if (rec.kind !== 'contexts' && rec.kind !== 'mailboxes') return undefined;
   const type = isRecord(rec.props.aps) && typeof rec.props.aps.type === 'string' ? rec.props.aps.type : undefined;
   const body: Record<string, unknown> = {};
@@ -30,8 +30,5 @@ export function recreateCall(instance: InstanceRecord, rec: ResourceRecord): Sto
     body.profile = link(rec.profileId);
     body.user = link(mailboxProps(rec).owner?.id);
   }
-  return {
-    service: rec.kind, operation: 'provision', resourceId: rec.id, instanceId: rec.instanceId, body, query: {}, params: {},
-    transactionId: '', controllerUri: instance.controllerUri,
-  };
+  return { service: rec.kind, resourceId: rec.id, instanceId: rec.instanceId, body, controllerUri: instance.controllerUri };
 }

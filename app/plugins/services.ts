@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin';
 import type { ResourceServices } from '../aps/types.js';
 import { enqueueJob } from '../aps/async-protocol.js';
+import { storedCall } from '../aps/dispatch.js';
 import { appService } from '../resources/app/service.js';
 import { contextService } from '../resources/contexts/service.js';
 import { mailboxService } from '../resources/mailboxes/service.js';
@@ -21,8 +22,8 @@ export default fp(async (fastify) => {
     sso: fastify.sso,
     log: fastify.log.child({ component: 'ox-trace' }),
     jobs: {
-      enqueue: (key, call, delayMs) => enqueueJob(
-        fastify.ledger, key, call.instanceId, call.resourceId, call, fastify.config.JOB_DEADLINE, delayMs,
+      enqueue: ({ key, delayMs, ...call }) => enqueueJob(
+        fastify.ledger, key, call.instanceId, call.resourceId, storedCall(call), fastify.config.JOB_DEADLINE, delayMs,
       ),
     },
   };

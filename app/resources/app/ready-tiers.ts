@@ -21,10 +21,10 @@ export const READY_TIERS_OPERATION = 'readyTiers';
 export async function queueReadyTiers(deps: ServiceDeps, call: ApsCall, settings: Partial<AppSettings>): Promise<void> {
   if (settings.readyTiers === false) return;
   if (await deps.ledger.countResources({ instanceId: call.instanceId, kind: 'profiles' })) return;
-  await deps.jobs.enqueue(`${call.instanceId} READY-TIERS`, {
-    service: 'app', operation: 'custom', name: READY_TIERS_OPERATION, resourceId: call.resourceId, instanceId: call.instanceId,
-    body: {}, query: {}, params: {}, transactionId: '', controllerUri: call.controllerUri,
-  }, deps.config.READY_TIERS_DELAY * 1000);
+  await deps.jobs.enqueue({
+    key: `${call.instanceId} READY-TIERS`, service: 'app', name: READY_TIERS_OPERATION, resourceId: call.resourceId,
+    instanceId: call.instanceId, body: {}, controllerUri: call.controllerUri, delayMs: deps.config.READY_TIERS_DELAY * 1000,
+  });
 }
 
 /** The background job: creates the missing tiers in the controller, which provisions them here. */

@@ -26,9 +26,9 @@ export function profileService(deps: ServiceDeps): ResourceService<ProfilesProvi
     const mailboxes = await ledger.listResources({ instanceId: call.instanceId, kind: 'mailboxes', profileId: call.resourceId, states: ['ready', 'disabled'] });
     const stamp = Date.now();
     for (const m of mailboxes) {
-      await deps.jobs.enqueue(`${call.instanceId} PROFILE mailboxes/${m.id}/applyProfile/${stamp}`, {
-        service: 'mailboxes', operation: 'custom', name: 'applyProfile', resourceId: m.id, instanceId: call.instanceId,
-        body: { previousCapabilities: previous.capabilities ?? [] }, query: {}, params: {},
+      await deps.jobs.enqueue({
+        key: `${call.instanceId} PROFILE mailboxes/${m.id}/applyProfile/${stamp}`, service: 'mailboxes', name: 'applyProfile',
+        resourceId: m.id, instanceId: call.instanceId, body: { previousCapabilities: previous.capabilities ?? [] },
         transactionId: call.transactionId, controllerUri: call.controllerUri,
       });
     }

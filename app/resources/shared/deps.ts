@@ -6,13 +6,13 @@ import type { SchemaRegistry } from '../../aps/schema-registry.js';
 import type { OxConnections } from '../../ox/connections.js';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Ledger } from '../../store/ledger.js';
-import type { StoredCall } from '../../aps/dispatch.js';
+import type { QueuedCall } from '../../aps/dispatch.js';
 import type { SsoTokens } from '../../sso/tokens.js';
 
 /** Background work that runs through the async protocol's job runner. */
 export interface JobQueue {
-  /** `delayMs`: not before then. */
-  enqueue(key: string, call: StoredCall, delayMs?: number): Promise<void>;
+  /** `key` names the job (a repeat of the same work is the same job); `delayMs`: not before then. */
+  enqueue(job: QueuedCall & { key: string; delayMs?: number }): Promise<void>;
 }
 
 export interface ServiceDeps {
