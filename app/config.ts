@@ -17,6 +17,7 @@ const schema = {
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
     LOG_FORMAT: { type: 'string', enum: ['auto', 'json', 'pretty'], default: 'auto' },
     APS_ALLOW_FROM: { type: 'string' },
+    HEALTH_ALLOW_FROM: { type: 'string', default: '127.0.0.1, ::1' },
     SECRET_KEY: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$' },
     SECRET_KEY_FILE: { type: 'string', minLength: 1 },
     DATABASE_URL: { type: 'string', pattern: '^(postgres(ql)?|sqlite)://' },
@@ -64,6 +65,8 @@ export interface Config {
   /** auto: readable lines on a terminal, JSON lines otherwise (a log collector). */
   LOG_FORMAT: 'auto' | 'json' | 'pretty';
   APS_ALLOW_FROM?: string;
+  /** Addresses that see /readyz's details (instances, last OX errors, certificates); others its status only. */
+  HEALTH_ALLOW_FROM: string;
   SECRET_KEY?: string;
   SECRET_KEY_FILE?: string;
   DATABASE_URL?: string;
@@ -110,6 +113,8 @@ export interface Config {
   MAX_HEAP_MB: number;
   /** Parsed APS_ALLOW_FROM; undefined = any address may create instances. */
   allowFrom?: BlockList;
+  /** Parsed HEALTH_ALLOW_FROM. */
+  healthAllowFrom?: BlockList;
 }
 
 
@@ -148,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   parsed.PUBLIC_URL = (parsed.PUBLIC_URL ?? `https://localhost:${parsed.PORT}`).replace(/\/+$/, '');
   if (parsed.APS_ALLOW_FROM) parsed.allowFrom = parseAllowFrom(parsed.APS_ALLOW_FROM);
   if (parsed.TRUST_PROXY) parseAllowFrom(parsed.TRUST_PROXY, 'TRUST_PROXY');
+  parsed.healthAllowFrom = parseAllowFrom(parsed.HEALTH_ALLOW_FROM, 'HEALTH_ALLOW_FROM');
   if (Boolean(parsed.SSO_TLS_CERT_FILE) !== Boolean(parsed.SSO_TLS_KEY_FILE)) {
     throw new ConfigError('SSO_TLS_CERT_FILE and SSO_TLS_KEY_FILE go together: set both (HTTPS) or neither (plain HTTP behind a proxy)');
   }

@@ -1,6 +1,8 @@
 // Liveness (/healthz and the root URL: the process answers) and readiness (/readyz: the ledger answers and the
-// SOAP clients of every instance's OX are built; the last OX error per instance).
+// SOAP clients of every instance's OX are built). /readyz answers its status to anyone; its details (instance
+// ids, the last OX error per instance, certificate days) only to HEALTH_ALLOW_FROM addresses (loopback by default).
 import type { FastifyInstance } from 'fastify';
+import { isAllowed } from '../config.js';
 import { certificateStates } from '../plugins/certificates.js';
 import { oxServerOf } from '../resources/shared/instance-settings.js';
 import { LedgerUnavailableError } from '../store/ledger.js';
@@ -13,7 +15,8 @@ export default async function healthRoutes(fastify: FastifyInstance) {
   // The connector's root URL: APS Connect ingresses probe it as the health check, unsigned; it
   // answers 200 and says nothing more.
   fastify.get('/', { config: NEVER_UNDER_PRESSURE, logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  fastify.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
+  fastify.get('/readyz', { logLevel: 'warn' }, async (req, reply) => {
+    const details = isAllowed(fastify.config.healthAllowFrom, req.socket.remoteAddress);
     try {
       const warnings: string[] = [];
       const instances = (await fastify.ledger.listInstances()).map((i) => {
@@ -26,11 +29,13 @@ export default async function healthRoutes(fastify: FastifyInstance) {
       });
       const ready = instances.every((i) => i.soapClients === 'ready');
       if (!ready) reply.code(503).header('Retry-After', '5');
+      const status = ready ? 'ready' : 'starting';
+      if (!details) return { status };
       // Certificates running out warn here; they do not make the endpoint unready.
-      return { status: ready ? 'ready' : 'starting', ledger: fastify.ledger.kind, instances, ...(warnings.length ? { warnings } : {}) };
+      return { status, ledger: fastify.ledger.kind, instances, ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       const reason = err instanceof LedgerUnavailableError ? err.message : `ledger: ${errorMessage(err)}`;
-      return reply.code(503).header('Retry-After', '5').send({ status: 'not ready', reason });
+      return reply.code(503).header('Retry-After', '5').send({ status: 'not ready', ...(details ? { reason } : {}) });
     }
   });
 }

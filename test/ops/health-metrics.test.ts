@@ -32,6 +32,17 @@ t.test('readiness waits for SOAP clients and reports the last OX error; metrics 
   t.match(metrics, /process_resident_memory_bytes/);
 });
 
+t.test('/readyz tells its details only to HEALTH_ALLOW_FROM addresses; others get the status alone', async (t) => {
+  // The tests reach the endpoint from loopback: a list without loopback makes the test a stranger.
+  const stack = await startStack(t, { env: { HEALTH_ALLOW_FROM: '192.0.2.0/24' } });
+  await stack.createInstance();
+  await stack.call('POST', '/contexts', { body: contextBody(uuid()) });
+  const res = await stack.call('GET', '/readyz', { as: 'none' });
+  t.equal(res.status, 200);
+  t.same(res.json, { status: 'ready' }, 'no instance ids, OX errors or certificates');
+  t.notMatch(res.text, new RegExp(stack.instanceId), 'the instance id is not in the answer');
+});
+
 t.test('overload answers 503 with Retry-After and the APS error body; liveness still answers', async (t) => {
   // Heap pressure rather than a blocked event loop: a busy-wait depends on the sampler's timing
   // under load, while a heap above the bound is seen by the next sample whatever the load.
