@@ -5,7 +5,7 @@ import { ApsError } from './errors.js';
 import type { ApsCall, ApsOperation, Handler, Outcome, ResourceServices } from './types.js';
 
 /** The parts of a call that are stored with a job so it can be run again. */
-export type StoredCall = Omit<ApsCall, 'log' | 'phase'>;
+export type StoredCall = Omit<ApsCall, 'log' | 'phase' | 'instance'>;
 
 const NO_CONTENT: ReadonlySet<ApsOperation> = new Set(['unprovision', 'enable', 'disable']);
 const EMPTY_OK: ReadonlySet<ApsOperation> = new Set(['link', 'unlink', 'upgrade']);
@@ -50,7 +50,7 @@ export function storedCall(q: QueuedCall): StoredCall {
 }
 
 export function toStored(call: ApsCall): StoredCall {
-  const { log: _log, phase: _phase, ...stored } = call;
+  const { log: _log, phase: _phase, instance: _instance, ...stored } = call;
   return stored;
 }
 

@@ -1,5 +1,6 @@
 // What the APS layer hands to the services, and what it expects back. Knows nothing of OX.
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { InstanceRecord } from '../store/ledger.js';
 
 export type ApsOperation =
   | 'provision' | 'retrieve' | 'configure' | 'unprovision' | 'enable' | 'disable'
@@ -26,6 +27,8 @@ export type ApsCall<B = Record<string, unknown>> = {
   identityId?: string;
   /** A provider's staff member acting as that user (APS-Original-Identity-ID). */
   originalIdentityId?: string;
+  /** The calling instance as the route resolved it for this request (never stored with a job). */
+  instance?: InstanceRecord;
   log: Logger;
 };
 

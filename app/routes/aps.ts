@@ -164,6 +164,7 @@ async function acceptCaller(fastify: FastifyInstance, req: ApsRequest, call: Aps
     await ledger.updateInstance(call.instanceId, { controllerUri: call.controllerUri });
   }
   call.controllerUri ||= instance.controllerUri;
+  call.instance = instance;
 }
 
 /** A change runs under the async protocol: answered with its outcome, or 202 while it goes on. */

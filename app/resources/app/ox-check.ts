@@ -34,7 +34,7 @@ async function probeOx(connect: () => Promise<{ ox: OxClient; settings: AppSetti
 
 /** Connects with the stored master credentials: reachability and authentication in one cheap call. */
 function checkOx(deps: ServiceDeps, instanceId: string): Promise<OxCheck> {
-  return probeOx(() => instanceEnv(deps, instanceId));
+  return probeOx(() => instanceEnv(deps, { instanceId }));
 }
 
 /** A change of OX or its credentials is kept only once OX accepts it; otherwise the old ones stay. */

@@ -3,7 +3,7 @@ import type { AppProperties, AppProvision } from '../../aps/generated/schema-typ
 import { createReadyTiers, queueReadyTiers, READY_TIERS_OPERATION } from './ready-tiers.js';
 import type { ApsCall, ResourceService } from '../../aps/types.js';
 import type { ServiceDeps } from '../shared/deps.js';
-import { controllerFor, forgetInstance } from '../shared/instance-env.js';
+import { controllerFor } from '../shared/instance-env.js';
 import { settingsOf, type AppSettings } from '../shared/instance-settings.js';
 import { callingInstance, ownProperties, resourceView } from '../shared/records.js';
 import { moveToCurrentTypes } from './type-upgrade.js';
@@ -40,7 +40,6 @@ async function store(deps: ServiceDeps, call: ApsCall<AppProperties>, merge: boo
   // checkSettings above refused settings that lack what a connection needs.
   if (verified) await refuseUnverified(deps, settings as AppSettings, secrets.masterPassword);
   await deps.ledger.updateInstance(call.instanceId, { settings, secrets, ...(verified ? { lastError: null } : {}) });
-  forgetInstance(deps, call.instanceId);
   return { settings, verified };
 }
 
@@ -65,7 +64,6 @@ async function configure(deps: ServiceDeps, call: ApsCall<AppProperties>) {
 }
 
 async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined> {
-  forgetInstance(deps, call.instanceId);
   for (const rec of await deps.ledger.listResources({ instanceId: call.instanceId })) await deps.ledger.deleteResource(call.instanceId, rec.id);
   return undefined;
 }

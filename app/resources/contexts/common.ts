@@ -64,7 +64,7 @@ export async function view(deps: ServiceDeps, rec: ResourceRecord, usedMb?: numb
   const p = contextProps(rec);
   const limit = (name: 'diskspace' | 'mailboxCount' | 'mobilityCount') => p[name]?.limit ?? null;
   // The disk space limit is the quota OX enforces: an absent or unlimited one is defaultQuotaMb.
-  const { settings } = await instanceEnv(deps, rec.instanceId);
+  const { settings } = await instanceEnv(deps, rec);
   return resourceView(deps, SERVICE, rec.id, {
     ...p,
     contextId: rec.oxContextId, contextName: p.contextName, adminLogin: rec.login,

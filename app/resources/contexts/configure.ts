@@ -15,7 +15,7 @@ export async function configure(deps: ServiceDeps, call: ApsCall<ContextsPropert
   checkTimeZone('timezone', call.body.timezone);
   contextDomain(call.body);
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
-  const { ox, settings } = await instanceEnv(deps, call.instanceId);
+  const { ox, settings } = await instanceEnv(deps, call);
   const before = contextProps(rec);
   const { adopt: _adopt, ...sent } = ownProperties(deps, SERVICE, call.body); // the takeover is read once, at provisioning
   const after = { ...sent, ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}) };

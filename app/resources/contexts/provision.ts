@@ -73,7 +73,7 @@ export async function provision(deps: ServiceDeps, call: ApsCall<ContextsProvisi
   const { ledger } = deps;
   checkTimeZone('timezone', call.body.timezone);
   contextDomain(call.body); // refused before anything is claimed
-  const env = await instanceEnv(deps, call.instanceId);
+  const env = await instanceEnv(deps, call);
   const { record } = await claim(deps, newRecord(call, SERVICE, {
     login: call.body.adminLogin ?? 'oxadmin',
     secrets: { adminPassword: generatePassword() },

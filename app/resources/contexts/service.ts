@@ -21,7 +21,7 @@ async function retrieve(deps: ServiceDeps, call: ApsCall) {
   const fresh = rec.usageAt && Date.now() - rec.usageAt < deps.config.USAGE_CACHE_SECONDS * 1000;
   if (fresh || rec.state !== 'ready' && rec.state !== 'disabled') return view(deps, rec);
   try {
-    const { ox } = await instanceEnv(deps, call.instanceId);
+    const { ox } = await instanceEnv(deps, call);
     const ctx = await ox.getContext(oxContextOf(rec));
     const usedMb = ctx.usedQuota ?? 0;
     await deps.ledger.updateResource(call.instanceId, rec.id, { usage: { diskspace: usedMb }, usageAt: Date.now() });
@@ -36,7 +36,7 @@ async function retrieve(deps: ServiceDeps, call: ApsCall) {
 /** Suspend or resume: OX keeps the data, its users cannot log in while disabled. */
 async function setEnabled(deps: ServiceDeps, call: ApsCall, enabled: boolean): Promise<undefined> {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
-  const { ox } = await instanceEnv(deps, call.instanceId);
+  const { ox } = await instanceEnv(deps, call);
   const id = oxContextOf(rec);
   await withOx({ doing: `${enabled ? 'enabling' : 'disabling'} context ${id}` }, () => (enabled ? ox.enableContext(id) : ox.disableContext(id)));
   await deps.ledger.updateResource(call.instanceId, rec.id, { state: enabled ? 'ready' : 'disabled' });
@@ -48,7 +48,7 @@ async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined>
   const rec = await resourceToDelete(deps, call, SERVICE);
   if (!rec || isReleased(rec)) return undefined; // already gone, or cancelled with a grace period
   if (rec.oxContextId == null) return void (await forgetContext(deps, rec));
-  const { ox, settings } = await instanceEnv(deps, call.instanceId);
+  const { ox, settings } = await instanceEnv(deps, call);
   const id = oxContextOf(rec);
   // A context taken over is left disabled in OX unless the instance says to delete it.
   const leave = contextProps(rec).adopt !== undefined && settings.adoptedUnprovision !== 'delete';

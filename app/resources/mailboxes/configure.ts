@@ -36,7 +36,7 @@ function userChange(id: number, before: Props, after: Partial<MailboxesPropertie
 export async function configure(deps: ServiceDeps, call: ApsCall<MailboxesProperties>) {
   checkTimeZone('timezone', call.body.timezone);
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
-  const env = await instanceEnv(deps, call.instanceId);
+  const env = await instanceEnv(deps, call);
   const { ctx, profile } = await parents(deps, call, rec);
   const before = mailboxProps(rec);
   const after = ownProperties(deps, SERVICE, call.body);

@@ -14,7 +14,7 @@ import { switchProfile } from './tiers.js';
 /** How the mailbox's user connects a phone or mail program (no secret in it). */
 export async function deviceSettings(deps: ServiceDeps, call: ApsCall) {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
-  const { settings } = await instanceEnv(deps, call.instanceId);
+  const { settings } = await instanceEnv(deps, call);
   const { email = '', mobilityEnabled } = mailboxProps(rec);
   return clientSettings(settings, { login: rec.login ?? '', email, mobility: mobilityEnabled === true });
 }
@@ -23,7 +23,7 @@ export async function deviceSettings(deps: ServiceDeps, call: ApsCall) {
 export async function onServiceUserChange(deps: ServiceDeps, call: ApsCall) {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   if (rec.state !== 'ready' && rec.state !== 'disabled') return { followed: false, reason: `mailbox ${rec.state}` };
-  const env = await instanceEnv(deps, call.instanceId);
+  const env = await instanceEnv(deps, call);
   const ctx = await relatedRecord(deps, rec, 'parentId');
   return followServiceUser(deps, call, env, rec, ctx);
 }
@@ -46,7 +46,7 @@ export async function revealPassword(deps: ServiceDeps, call: ApsCall) {
 export async function applyProfile(deps: ServiceDeps, call: ApsCall) {
   const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
   if (!rec || rec.state !== 'ready' && rec.state !== 'disabled' || !rec.profileId) return undefined;
-  const env = await instanceEnv(deps, call.instanceId);
+  const env = await instanceEnv(deps, call);
   const ctx = await relatedRecord(deps, rec, 'parentId');
   const profile = await relatedRecord(deps, rec, 'profileId');
   const to = tierOf(profile);

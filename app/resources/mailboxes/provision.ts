@@ -109,7 +109,7 @@ async function createOrFind(
 export async function provision(deps: ServiceDeps, call: ApsCall<MailboxesProvision>) {
   const { ledger } = deps;
   checkTimeZone('timezone', call.body.timezone);
-  const env = await instanceEnv(deps, call.instanceId);
+  const env = await instanceEnv(deps, call);
   const { ctx, profile } = await parents(deps, call);
   const p = await person(deps, call, env);
   checkDomains(env, ctx, [p.email, ...(asciiAliases(call.body.aliases) ?? [])]);

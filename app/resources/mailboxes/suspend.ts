@@ -13,7 +13,7 @@ import { applyTier } from './tiers.js';
 export async function disable(deps: ServiceDeps, call: ApsCall): Promise<undefined> {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   if (rec.state === 'disabled') return undefined;
-  const env = await instanceEnv(deps, call.instanceId);
+  const env = await instanceEnv(deps, call);
   const { ctx } = await parents(deps, call, rec);
   const admin = contextAdmin(ctx);
   await withOx({ doing: `disabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
@@ -29,7 +29,7 @@ export async function disable(deps: ServiceDeps, call: ApsCall): Promise<undefin
 export async function enable(deps: ServiceDeps, call: ApsCall): Promise<undefined> {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   if (rec.state !== 'disabled') return undefined;
-  const env = await instanceEnv(deps, call.instanceId);
+  const env = await instanceEnv(deps, call);
   const { ctx, profile } = await parents(deps, call, rec);
   const admin = contextAdmin(ctx);
   // The tier the mailbox has now (it may have changed while suspended), not the rights it had.

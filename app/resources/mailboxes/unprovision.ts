@@ -28,7 +28,7 @@ export async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<und
   if (!rec || isReleased(rec)) return undefined;
   const ctx = rec.parentId ? await deps.ledger.getResource(call.instanceId, rec.parentId) : undefined;
   if (ctx?.oxContextId != null && rec.oxUserId != null) {
-    const env = await instanceEnv(deps, call.instanceId);
+    const env = await instanceEnv(deps, call);
     // A taken-over context keeps its users (shut out) unless the instance deletes what it took
     // over; with a grace period the user is shut out now and deleted when it is over.
     const leave = contextProps(ctx).adopt !== undefined && env.settings.adoptedUnprovision !== 'delete';

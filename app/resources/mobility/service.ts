@@ -18,7 +18,7 @@ export function mobilityService(deps: ServiceDeps): ResourceService {
 
   /** Records the add-on on the mailbox and brings OX in line with it. */
   async function setAddon(call: ApsCall, mailbox: ResourceRecord, addon: boolean): Promise<void> {
-    const env = await instanceEnv(deps, call.instanceId);
+    const env = await instanceEnv(deps, call);
     const ctx = await relatedRecord(deps, mailbox, 'parentId');
     const profile = tierOf(await relatedRecord(deps, mailbox, 'profileId'));
     const updated = { ...mailbox, props: { ...mailbox.props, mobilityAddon: addon } };

@@ -1,5 +1,5 @@
-// The per-instance environment the services work in: the instance, its settings and its OX client
-// (cached for a moment), and its client for the controller's REST API.
+// The per-instance environment the services work in: the instance, its settings and its OX client,
+// and its client for the controller's REST API.
 import type { ControllerClient } from '../../aps/controller-client.js';
 import type { ApsCall } from '../../aps/types.js';
 import type { OxClient, OxTraceEntry } from '../../ox/ox-client.js';
@@ -15,30 +15,24 @@ export interface InstanceEnv {
   ox: OxClient;
 }
 
-// Instances are read on every request and change rarely: each environment is kept as long as its
-// record may be used (INSTANCE_MAX_AGE_MS); a change through this process is seen at once.
-const instanceCache = new WeakMap<ServiceDeps, Map<string, { at: number; env: Promise<InstanceEnv> }>>();
+// One instance cache, the ledger's (a record is reused for INSTANCE_MAX_AGE_MS; a write through
+// this process drops it): the environment built from a record is kept with that record.
+const envs = new WeakMap<InstanceRecord, Promise<InstanceEnv>>();
 
-export function forgetInstance(deps: ServiceDeps, instanceId: string): void {
-  instanceCache.get(deps)?.delete(instanceId);
-}
-
-export function instanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
-  let cache = instanceCache.get(deps);
-  if (!cache) instanceCache.set(deps, (cache = new Map()));
-  const hit = cache.get(instanceId);
-  if (hit && Date.now() - hit.at < INSTANCE_MAX_AGE_MS) return hit.env;
-  const env = loadInstanceEnv(deps, instanceId);
-  cache.set(instanceId, { at: Date.now(), env });
-  env.catch(() => cache.delete(instanceId));
+/**
+ * The environment of a call's instance: the record the route resolved for this request
+ * (`call.instance`), else the ledger's (a background job, a record's own instance).
+ */
+export async function instanceEnv(deps: ServiceDeps, of: { instanceId: string; instance?: InstanceRecord }): Promise<InstanceEnv> {
+  const instance = of.instance ?? (await deps.ledger.getInstance(of.instanceId, { maxAgeMs: INSTANCE_MAX_AGE_MS }));
+  if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${of.instanceId}`);
+  let env = envs.get(instance);
+  if (!env) {
+    env = oxClientOf(deps, instance).then((ox) => ({ instance, settings: settingsOf(instance), ox }));
+    envs.set(instance, env);
+    env.catch(() => envs.delete(instance));
+  }
   return env;
-}
-
-async function loadInstanceEnv(deps: ServiceDeps, instanceId: string): Promise<InstanceEnv> {
-  const instance = await deps.ledger.getInstance(instanceId);
-  if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${instanceId}`);
-  const settings = settingsOf(instance);
-  return { instance, settings, ox: await oxClientOf(deps, instance) };
 }
 
 /** The OX client of an instance as stored: its settings and master password. */

@@ -139,7 +139,7 @@ export async function reread(deps: ServiceDeps, rec: ResourceRecord): Promise<Re
 
 /** The calling instance's record (the route verified the caller against it: it is there). */
 export async function callingInstance(deps: ServiceDeps, call: ApsCall): Promise<InstanceRecord> {
-  return (await deps.ledger.getInstance(call.instanceId)) ?? inconsistent(`application instance ${call.instanceId}`);
+  return call.instance ?? (await deps.ledger.getInstance(call.instanceId)) ?? inconsistent(`application instance ${call.instanceId}`);
 }
 
 /** A record's parent or profile, which the ledger keeps with it. */

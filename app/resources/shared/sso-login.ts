@@ -75,7 +75,7 @@ export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'con
   if (kind === 'mailboxes' && !rec.secrets.password) {
     throw apsError(409, 'PasswordUnknown', 'This mailbox took over an existing OX user whose password this application does not know: set a password for it first');
   }
-  const { instance } = await instanceEnv(deps, call.instanceId); // cached, and 404 for an unknown one
+  const { instance } = await instanceEnv(deps, call); // cached, and 404 for an unknown one
   const role = kind === 'mailboxes' ? await mailboxLoginRole(deps, call, rec, instance) : 'context administrator';
   const token = await deps.sso.issue(call.instanceId, rec.id, call.identityId);
   call.log.info({
