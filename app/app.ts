@@ -28,40 +28,43 @@ export interface AppOptions {
   config: Config;
 }
 
-export default fp<AppOptions>(async function app(fastify: FastifyInstance, opts) {
-  // The controller may send Content-Type: application/json with an empty body (DELETE, PUT /enable).
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.decorateRequest('rawBody', null);
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '' || typeof body !== 'string') return done(null, undefined);
-    req.rawBody = body; // an OAuth signature may cover these bytes (oauth_body_hash)
-    void parseJson(req, body, done);
-  });
-  fastify.addHook('onRequest', async (req, reply) => {
-    reply.header('APS-Transaction-ID', req.id);
-  });
+export default fp<AppOptions>(
+  async function app(fastify: FastifyInstance, opts) {
+    // The controller may send Content-Type: application/json with an empty body (DELETE, PUT /enable).
+    const parseJson = fastify.getDefaultJsonParser('error', 'error');
+    fastify.decorateRequest('rawBody', null);
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      if (body === '' || typeof body !== 'string') return done(null, undefined);
+      req.rawBody = body; // an OAuth signature may cover these bytes (oauth_body_hash)
+      void parseJson(req, body, done);
+    });
+    fastify.addHook('onRequest', async (req, reply) => {
+      reply.header('APS-Transaction-ID', req.id);
+    });
 
-  await fastify.register(configPlugin, { config: opts.config });
-  await fastify.register(errorHandler);
-  await fastify.register(pressurePlugin);
-  await fastify.register(ledgerPlugin);
-  await fastify.register(metricsPlugin);
-  await fastify.register(oauthPlugin);
-  await fastify.register(certificatesPlugin);
-  await fastify.register(schemasPlugin);
-  await fastify.register(oxPlugin);
-  await fastify.register(controllersPlugin);
-  await fastify.register(ssoPlugin);
-  await fastify.register(servicesPlugin);
-  await fastify.register(reconcilePlugin);
-  await fastify.register(deletionsPlugin);
-  await fastify.register(asyncProtocolPlugin);
-  await fastify.register(apsRoutes);
-  await fastify.register(healthRoutes);
-  // With SSO_PORT the single sign-on pages have a listener of their own (server.ts) instead.
-  if (opts.config.SSO_PORT === undefined) await fastify.register(ssoRoutes, ssoRoutesOptions(fastify));
-  else await fastify.register(ssoElsewhere);
-}, { name: 'ox-aps-app' });
+    await fastify.register(configPlugin, { config: opts.config });
+    await fastify.register(errorHandler);
+    await fastify.register(pressurePlugin);
+    await fastify.register(ledgerPlugin);
+    await fastify.register(metricsPlugin);
+    await fastify.register(oauthPlugin);
+    await fastify.register(certificatesPlugin);
+    await fastify.register(schemasPlugin);
+    await fastify.register(oxPlugin);
+    await fastify.register(controllersPlugin);
+    await fastify.register(ssoPlugin);
+    await fastify.register(servicesPlugin);
+    await fastify.register(reconcilePlugin);
+    await fastify.register(deletionsPlugin);
+    await fastify.register(asyncProtocolPlugin);
+    await fastify.register(apsRoutes);
+    await fastify.register(healthRoutes);
+    // With SSO_PORT the single sign-on pages have a listener of their own (server.ts) instead.
+    if (opts.config.SSO_PORT === undefined) await fastify.register(ssoRoutes, ssoRoutesOptions(fastify));
+    else await fastify.register(ssoElsewhere);
+  },
+  { name: 'ox-aps-app' },
+);
 
 /** The APS port when login pages have their own listener: a token is never logged, nor used. */
 async function ssoElsewhere(fastify: FastifyInstance) {
@@ -75,7 +78,10 @@ async function ssoElsewhere(fastify: FastifyInstance) {
 export function ssoRoutesOptions(fastify: FastifyInstance): SsoRoutesOptions {
   const { config } = fastify;
   return {
-    deps: fastify.serviceDeps, tokens: fastify.sso, countLogin: (outcome) => fastify.metrics.ssoLogin(outcome),
-    oxCa: config.OX_CA_FILE ? readSettingFile('OX_CA_FILE', config.OX_CA_FILE) : undefined, oxTimeoutMs: config.OX_TIMEOUT_MS,
+    deps: fastify.serviceDeps,
+    tokens: fastify.sso,
+    countLogin: (outcome) => fastify.metrics.ssoLogin(outcome),
+    oxCa: config.OX_CA_FILE ? readSettingFile('OX_CA_FILE', config.OX_CA_FILE) : undefined,
+    oxTimeoutMs: config.OX_TIMEOUT_MS,
   };
 }

@@ -117,7 +117,6 @@ export interface Config {
   healthAllowFrom?: BlockList;
 }
 
-
 interface AjvLikeError {
   instancePath: string;
   message?: string;
@@ -131,13 +130,13 @@ function describe(err: AjvLikeError, env: Record<string, unknown>): string {
   const name = err.instancePath.replace(/^\//, '');
   const values = err.params?.allowedValues;
   const allowed = Array.isArray(values) ? ` (one of ${values.join(', ')})` : '';
-  const got = SECRET_SETTINGS.has(name) ? `a value of ${String(env[name]).length} characters (not shown)` : JSON.stringify(env[name]);
+  const got = SECRET_SETTINGS.has(name)
+    ? `a value of ${String(env[name]).length} characters (not shown)`
+    : JSON.stringify(env[name]);
   return `${name} ${err.message ?? 'is invalid'}${allowed}; got ${got}`;
 }
 
-
 /** Reads a file a setting names; a failure is a ConfigError naming the setting (never the content). */
-
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty variables count as unset, as a shell user would expect.
@@ -155,27 +154,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.TRUST_PROXY) parseAllowFrom(parsed.TRUST_PROXY, 'TRUST_PROXY');
   parsed.healthAllowFrom = parseAllowFrom(parsed.HEALTH_ALLOW_FROM, 'HEALTH_ALLOW_FROM');
   if (Boolean(parsed.SSO_TLS_CERT_FILE) !== Boolean(parsed.SSO_TLS_KEY_FILE)) {
-    throw new ConfigError('SSO_TLS_CERT_FILE and SSO_TLS_KEY_FILE go together: set both (HTTPS) or neither (plain HTTP behind a proxy)');
+    throw new ConfigError(
+      'SSO_TLS_CERT_FILE and SSO_TLS_KEY_FILE go together: set both (HTTPS) or neither (plain HTTP behind a proxy)',
+    );
   }
   if (parsed.APS_PLAIN_HTTP && !parsed.OAUTH_CLIENTS_FILE) {
-    throw new ConfigError('APS_PLAIN_HTTP serves APS Connect (OAuth) instances only: set OAUTH_CLIENTS_FILE too (certificate instances need TLS end to end)');
+    throw new ConfigError(
+      'APS_PLAIN_HTTP serves APS Connect (OAuth) instances only: set OAUTH_CLIENTS_FILE too (certificate instances need TLS end to end)',
+    );
   }
   if (parsed.OAUTH_SIGNED_URL === 'forwarded' && !parsed.TRUST_PROXY) {
-    throw new ConfigError('OAUTH_SIGNED_URL=forwarded reads X-Forwarded-Proto and X-Forwarded-Host from TRUST_PROXY addresses only: set TRUST_PROXY to the ingress');
+    throw new ConfigError(
+      'OAUTH_SIGNED_URL=forwarded reads X-Forwarded-Proto and X-Forwarded-Host from TRUST_PROXY addresses only: set TRUST_PROXY to the ingress',
+    );
   }
-  if (parsed.SSO_PORT !== undefined && parsed.SSO_PORT !== 0 && parsed.SSO_PORT === parsed.PORT) throw new ConfigError('SSO_PORT must differ from PORT');
+  if (parsed.SSO_PORT !== undefined && parsed.SSO_PORT !== 0 && parsed.SSO_PORT === parsed.PORT)
+    throw new ConfigError('SSO_PORT must differ from PORT');
   return parsed;
 }
 
 /** "10.0.0.0/8, 192.0.2.7, ::1" → BlockList; a bad entry names itself and its setting. */
 export function parseAllowFrom(value: string, setting = 'APS_ALLOW_FROM'): BlockList {
   const list = new BlockList();
-  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address, bits] = raw.split('/');
     const family = isIP(address);
     const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
     const max = family === 6 ? 128 : 32;
-    if (!family || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) {
+    if (
+      !family ||
+      !Number.isInteger(prefix) ||
+      prefix < 0 ||
+      prefix > max ||
+      (bits !== undefined && !/^\d+$/.test(bits))
+    ) {
       throw new ConfigError(`${setting} has an entry that is not an address or CIDR: ${JSON.stringify(raw)}`);
     }
     list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');

@@ -9,8 +9,24 @@ import { JsonRedactor } from './util/redact-json.js';
 
 /** Members whose values never reach a log line, at any depth (headers included). */
 export const SECRET_KEYS = [
-  'password', 'masterPassword', 'adminPassword', 'oldPassword', 'newPassword', 'secret', 'secrets', 'key',
-  'privateKey', 'instanceKey', 'token', 'x509', 'self', 'cert', 'auth', 'authorization', 'cookie', 'set-cookie',
+  'password',
+  'masterPassword',
+  'adminPassword',
+  'oldPassword',
+  'newPassword',
+  'secret',
+  'secrets',
+  'key',
+  'privateKey',
+  'instanceKey',
+  'token',
+  'x509',
+  'self',
+  'cert',
+  'auth',
+  'authorization',
+  'cookie',
+  'set-cookie',
 ];
 
 const secrets = new JsonRedactor(SECRET_KEYS);
@@ -21,7 +37,12 @@ export function loggerOptions(level: string): LoggerOptions {
     // On the finished line: bindings, serialised errors and every depth alike.
     hooks: { streamWrite: (line) => secrets.redact(line) },
     serializers: {
-      req: (req: { method?: string; url?: string; headers?: Record<string, string>; socket?: { remoteAddress?: string } }) => ({
+      req: (req: {
+        method?: string;
+        url?: string;
+        headers?: Record<string, string>;
+        socket?: { remoteAddress?: string };
+      }) => ({
         method: req.method,
         url: req.url?.split('?')[0],
         instance: req.headers?.['aps-instance-id'],
@@ -37,9 +58,19 @@ export function loggerOptions(level: string): LoggerOptions {
  * when a person watches a terminal (LOG_FORMAT=auto). Redaction happens before either. The pretty
  * stream writes synchronously, in the process (no worker thread), so no line is lost at exit.
  */
-export function logDestination(format: 'auto' | 'json' | 'pretty', terminal: boolean, out: NodeJS.WritableStream = process.stdout): DestinationStream | undefined {
+export function logDestination(
+  format: 'auto' | 'json' | 'pretty',
+  terminal: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+): DestinationStream | undefined {
   if (format === 'json' || (format === 'auto' && !terminal)) return undefined;
-  return pinoPretty({ destination: out, sync: true, colorize: terminal, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  return pinoPretty({
+    destination: out,
+    sync: true,
+    colorize: terminal,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
 }
 
 const TRANSACTION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -50,7 +81,8 @@ export function requestId(req: IncomingMessage): string {
   return value && TRANSACTION_ID.test(value) ? value : randomUUID();
 }
 
-const enabled = (log: FastifyBaseLogger, level: 'debug' | 'info') => levels.values[level] >= (levels.values[log.level] ?? Infinity);
+const enabled = (log: FastifyBaseLogger, level: 'debug' | 'info') =>
+  levels.values[level] >= (levels.values[log.level] ?? Infinity);
 
 /**
  * Fastify's request lines, one per finished request: a change (POST, PUT, DELETE) or a refusal

@@ -20,7 +20,9 @@ export interface ServerOptions {
 
 export async function buildServer({ config, logStream }: ServerOptions): Promise<FastifyInstance> {
   // APS_PLAIN_HTTP: TLS ends at the provider's ingress (APS Connect instances only).
-  const tls = config.APS_PLAIN_HTTP ? undefined : loadTlsIdentity({ ...config, hostname: new URL(config.PUBLIC_URL).hostname || hostname() });
+  const tls = config.APS_PLAIN_HTTP
+    ? undefined
+    : loadTlsIdentity({ ...config, hostname: new URL(config.PUBLIC_URL).hostname || hostname() });
   const stream = logStream ?? logDestination(config.LOG_FORMAT, process.stdout.isTTY === true);
   const logger = stream ? { ...loggerOptions(config.LOG_LEVEL), stream } : loggerOptions(config.LOG_LEVEL);
   const fastify = Fastify({
@@ -38,7 +40,11 @@ export async function buildServer({ config, logStream }: ServerOptions): Promise
     trustProxy: config.TRUST_PROXY || false,
   });
   if (!tls) fastify.log.warn('APS_PLAIN_HTTP: listening in plain HTTP; terminate TLS in front of the endpoint');
-  if (tls?.generated) fastify.log.warn({ dir: config.DATA_DIR }, 'Generated a self-signed TLS certificate; set TLS_CERT_FILE and TLS_KEY_FILE for production');
+  if (tls?.generated)
+    fastify.log.warn(
+      { dir: config.DATA_DIR },
+      'Generated a self-signed TLS certificate; set TLS_CERT_FILE and TLS_KEY_FILE for production',
+    );
   if (!config.allowFrom) fastify.log.warn('APS_ALLOW_FROM is not set: any address may create application instances');
   await fastify.register(app, { config });
   if (config.SSO_PORT !== undefined) {
@@ -55,9 +61,13 @@ export async function buildServer({ config, logStream }: ServerOptions): Promise
  * HTTPS with its own certificate.
  */
 async function buildPublicServer(config: Config, app: FastifyInstance): Promise<FastifyInstance> {
-  const tls = config.SSO_TLS_CERT_FILE && config.SSO_TLS_KEY_FILE
-    ? { cert: readSettingFile('SSO_TLS_CERT_FILE', config.SSO_TLS_CERT_FILE), key: readSettingFile('SSO_TLS_KEY_FILE', config.SSO_TLS_KEY_FILE) }
-    : undefined;
+  const tls =
+    config.SSO_TLS_CERT_FILE && config.SSO_TLS_KEY_FILE
+      ? {
+          cert: readSettingFile('SSO_TLS_CERT_FILE', config.SSO_TLS_CERT_FILE),
+          key: readSettingFile('SSO_TLS_KEY_FILE', config.SSO_TLS_KEY_FILE),
+        }
+      : undefined;
   const publicServer = Fastify({
     ...(tls ? { https: tls } : {}),
     loggerInstance: app.log.child({ listener: 'sso' }),
@@ -76,7 +86,8 @@ async function buildPublicServer(config: Config, app: FastifyInstance): Promise<
 /** Listens on PORT, and on SSO_PORT when the single sign-on pages have their own listener. */
 export async function listen(server: FastifyInstance, config: Config): Promise<void> {
   await server.listen({ port: config.PORT, host: config.HOST });
-  if (server.publicServer) await server.publicServer.listen({ port: config.SSO_PORT, host: config.SSO_HOST ?? config.HOST });
+  if (server.publicServer)
+    await server.publicServer.listen({ port: config.SSO_PORT, host: config.SSO_HOST ?? config.HOST });
 }
 
 /** One line for a start that cannot succeed: the setting to fix, no stack, no secret. */

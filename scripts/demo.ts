@@ -25,7 +25,16 @@ export async function runDemo(args: string[] = []): Promise<void> {
   // The endpoint logs in at the simulator's HTTPS side itself (token login): trust its certificate.
   const oxCaFile = join(dataDir, 'ox-ca.pem');
   writeFileSync(oxCaFile, oxTls.cert);
-  const config = loadConfig({ ...process.env, OX_CA_FILE: oxCaFile, DATA_DIR: dataDir, PORT: values.port, HOST: '127.0.0.1', PUBLIC_URL: `https://127.0.0.1:${values.port}`, LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: process.env.MAX_EVENT_LOOP_DELAY_MS ?? '0' });
+  const config = loadConfig({
+    ...process.env,
+    OX_CA_FILE: oxCaFile,
+    DATA_DIR: dataDir,
+    PORT: values.port,
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `https://127.0.0.1:${values.port}`,
+    LOG_LEVEL: 'warn',
+    MAX_EVENT_LOOP_DELAY_MS: process.env.MAX_EVENT_LOOP_DELAY_MS ?? '0',
+  });
   const endpoint = await buildServer({ config });
   await endpoint.listen({ port: config.PORT, host: config.HOST });
   const controller = await new TestController().start();
@@ -51,31 +60,77 @@ export async function runDemo(args: string[] = []): Promise<void> {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
     return res.json;
   };
-  await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.httpsUrl, masterPassword: MASTER, contextIdStart: 100 });
+  await call('POST', '/app', {
+    aps: { id: inst.id, x509: inst.x509 },
+    oxSoapUrl: sim.soapUrl,
+    oxPublicUrl: sim.httpsUrl,
+    masterPassword: MASTER,
+    contextIdStart: 100,
+  });
   say('1. Application instance created (certificates stored, OX checked)');
   const webmail = randomUUID();
   const groupware = randomUUID();
-  await call('POST', '/profiles', { aps: { id: webmail }, app: { aps: { id: inst.id } }, title: 'Webmail', accessCombination: 'webmail' });
-  await call('POST', '/profiles', { aps: { id: groupware }, app: { aps: { id: inst.id } }, title: 'Groupware', accessCombination: 'groupware_standard', capabilities: ['mobile_mail_app'] });
+  await call('POST', '/profiles', {
+    aps: { id: webmail },
+    app: { aps: { id: inst.id } },
+    title: 'Webmail',
+    accessCombination: 'webmail',
+  });
+  await call('POST', '/profiles', {
+    aps: { id: groupware },
+    app: { aps: { id: inst.id } },
+    title: 'Groupware',
+    accessCombination: 'groupware_standard',
+    capabilities: ['mobile_mail_app'],
+  });
   say('2. Profiles: Webmail, Groupware');
   const ctx = randomUUID();
   const link = () => ({ aps: { id: randomUUID() } });
-  const context = await call('POST', '/contexts', { aps: { id: ctx, subscription: randomUUID() }, app: { aps: { id: inst.id } }, subscription: link(), account: link(), domain: 'demo.example', diskspace: { limit: 2048 } });
+  const context = await call('POST', '/contexts', {
+    aps: { id: ctx, subscription: randomUUID() },
+    app: { aps: { id: inst.id } },
+    subscription: link(),
+    account: link(),
+    domain: 'demo.example',
+    diskspace: { limit: 2048 },
+  });
   say(`3. Context ${context.contextId} for the subscription (2048 MB)`);
   const alice = randomUUID();
   const aliceUser = randomUUID(); // her service user: the panel sends it as APS-Identity-ID
-  await call('POST', '/mailboxes', { aps: { id: alice }, context: { aps: { id: ctx } }, profile: { aps: { id: groupware } }, user: { aps: { id: aliceUser } }, login: 'alice', email: 'alice@demo.example', displayName: 'Alice Example' });
-  await call('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id: ctx } }, profile: { aps: { id: webmail } }, user: link(), login: 'bob', email: 'bob@demo.example', displayName: 'Bob Example' });
+  await call('POST', '/mailboxes', {
+    aps: { id: alice },
+    context: { aps: { id: ctx } },
+    profile: { aps: { id: groupware } },
+    user: { aps: { id: aliceUser } },
+    login: 'alice',
+    email: 'alice@demo.example',
+    displayName: 'Alice Example',
+  });
+  await call('POST', '/mailboxes', {
+    aps: { id: randomUUID() },
+    context: { aps: { id: ctx } },
+    profile: { aps: { id: webmail } },
+    user: link(),
+    login: 'bob',
+    email: 'bob@demo.example',
+    displayName: 'Bob Example',
+  });
   say('4. Mailboxes alice (Groupware) and bob (Webmail)');
   await call('POST', '/mobility', { aps: { id: randomUUID() }, mailbox: { aps: { id: alice } } });
   say('5. Mobility (ActiveSync) for alice');
   const usage = await call('GET', `/contexts/${ctx}`);
-  say(`6. Usage poll: ${usage.mailboxCount.usage} mailboxes, ${usage.mobilityCount.usage} with mobility, ${usage.diskspace.usage} of ${usage.diskspace.limit} MB`);
+  say(
+    `6. Usage poll: ${usage.mailboxCount.usage} mailboxes, ${usage.mobilityCount.usage} with mobility, ${usage.diskspace.usage} of ${usage.diskspace.limit} MB`,
+  );
 
   const links = async () => {
-    say(`Login URL (alice, webmail): ${(await call('GET', `/mailboxes/${alice}/login`, undefined, { 'APS-Identity-ID': aliceUser })).url}`);
+    say(
+      `Login URL (alice, webmail): ${(await call('GET', `/mailboxes/${alice}/login`, undefined, { 'APS-Identity-ID': aliceUser })).url}`,
+    );
     say(`Login URL (context administrator): ${(await call('GET', `/contexts/${ctx}/adminLogin`)).url}`);
-    say('Each link works once, for 60 s; accept the self-signed certificates. Press Enter for fresh links, Ctrl-C to stop.');
+    say(
+      'Each link works once, for 60 s; accept the self-signed certificates. Press Enter for fresh links, Ctrl-C to stop.',
+    );
   };
   await links();
   createInterface({ input: process.stdin }).on('line', () => void links());

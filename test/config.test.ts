@@ -18,11 +18,17 @@ t.test('defaults, and one clear line naming the bad variable', async (t) => {
   const bad: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'abc' }, /^PORT must be integer; got "abc"$/],
     [{ PORT: '70000' }, /^PORT must be <= 65535/],
-    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be equal to one of the allowed values \(one of fatal, error, warn, info, debug, trace, silent\)/],
+    [
+      { LOG_LEVEL: 'loud' },
+      /^LOG_LEVEL must be equal to one of the allowed values \(one of fatal, error, warn, info, debug, trace, silent\)/,
+    ],
     [{ PUBLIC_URL: 'ftp://x' }, /^PUBLIC_URL must match pattern/],
     [{ SECRET_KEY: 'short' }, /^SECRET_KEY must match pattern/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must match pattern/],
-    [{ APS_ALLOW_FROM: '10.0.0.0/8, not-an-ip' }, /^APS_ALLOW_FROM has an entry that is not an address or CIDR: "not-an-ip"$/],
+    [
+      { APS_ALLOW_FROM: '10.0.0.0/8, not-an-ip' },
+      /^APS_ALLOW_FROM has an entry that is not an address or CIDR: "not-an-ip"$/,
+    ],
     [{ APS_ALLOW_FROM: '10.0.0.0/33' }, /APS_ALLOW_FROM .*"10\.0\.0\.0\/33"/],
   ];
   for (const [env, message] of bad) {
@@ -65,21 +71,25 @@ t.test('the secret key: configured, from a file, or generated once', async (t) =
 });
 
 t.test('npm start with a bad value exits 1 with one line', async (t) => {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'app/server.ts'], { env: { ...process.env, PORT: 'eighty', DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) }, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'app/server.ts'], {
+    env: { ...process.env, PORT: 'eighty', DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) },
+    encoding: 'utf8',
+  });
   t.equal(res.status, 1);
   t.equal(res.stderr.trim(), 'Configuration error: PORT must be integer; got "eighty"');
 });
 
 t.test('the generated TLS certificate is kept and served again after a restart', async (t) => {
   const stack = await startStack(t, { generatedTls: true });
-  const served = () => new Promise<string>((resolve, reject) => {
-    const { port } = new URL(stack.url);
-    const socket = tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false }, () => {
-      resolve(socket.getPeerCertificate().fingerprint256);
-      socket.end();
+  const served = () =>
+    new Promise<string>((resolve, reject) => {
+      const { port } = new URL(stack.url);
+      const socket = tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false }, () => {
+        resolve(socket.getPeerCertificate().fingerprint256);
+        socket.end();
+      });
+      socket.on('error', reject);
     });
-    socket.on('error', reject);
-  });
   const first = await served();
   const file = readFileSync(join(stack.dataDir, 'tls.crt'), 'utf8');
   await stack.restartEndpoint();

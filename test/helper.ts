@@ -53,15 +53,23 @@ export class Stack {
     if (!this.opts.generatedTls) this.provideTls();
     const { oauth } = this.opts;
     if (oauth) {
-      writeFileSync(join(this.dataDir, 'oauth-clients.json'), JSON.stringify({ [oauth.key]: oauth.secret }), { mode: 0o600 });
+      writeFileSync(join(this.dataDir, 'oauth-clients.json'), JSON.stringify({ [oauth.key]: oauth.secret }), {
+        mode: 0o600,
+      });
       this.controller.signer = oauth.signer;
       this.controller.oauthKeys.add(oauth.key);
       this.secrets.add(oauth.secret);
     }
     this.env = {
-      DATA_DIR: this.dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug',
+      DATA_DIR: this.dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
       ...(oauth ? { OAUTH_CLIENTS_FILE: join(this.dataDir, 'oauth-clients.json') } : {}),
-      SYNC_BUDGET_MS: '3000', APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', OX_TIMEOUT_MS: '2000',
+      SYNC_BUDGET_MS: '3000',
+      APS_RETRY_TIMEOUT: '1',
+      JOB_RETRY_MAX_DELAY: '1',
+      OX_TIMEOUT_MS: '2000',
       // Tests generate RSA keys synchronously in this process; only the overload test wants 503s.
       MAX_EVENT_LOOP_DELAY_MS: '0',
       ...this.opts.env,
@@ -129,7 +137,10 @@ export class Stack {
     await this.controller?.stop();
     await this.sim?.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
-    if (leaked.length) throw new Error(`${leaked.length} secret(s) appeared in the endpoint's log, e.g. one starting ${leaked[0].slice(0, 4)}…`);
+    if (leaked.length)
+      throw new Error(
+        `${leaked.length} secret(s) appeared in the endpoint's log, e.g. one starting ${leaked[0].slice(0, 4)}…`,
+      );
   }
 
   /** Secrets found in the endpoint's log lines (checked when the stack stops). */
@@ -151,15 +162,24 @@ export class Stack {
 
   async call(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
     this.remember(opts.body);
-    const res = await this.controller.call(this.url, method, path, { instanceId: this.instanceId || undefined, ...opts });
+    const res = await this.controller.call(this.url, method, path, {
+      instanceId: this.instanceId || undefined,
+      ...opts,
+    });
     this.remember(res.json);
     return res;
   }
 
   settings(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
-      oxSoapUrl: this.sim.soapUrl, oxPublicUrl: this.sim.url, masterPassword: MASTER_PASSWORD,
-      contextIdStart: 100, defaultQuotaMb: 500, readyTiers: false, ...this.opts.settings, ...extra,
+      oxSoapUrl: this.sim.soapUrl,
+      oxPublicUrl: this.sim.url,
+      masterPassword: MASTER_PASSWORD,
+      contextIdStart: 100,
+      defaultQuotaMb: 500,
+      readyTiers: false,
+      ...this.opts.settings,
+      ...extra,
     };
   }
 
@@ -169,7 +189,10 @@ export class Stack {
     const inst = this.opts.oauth ? { id: randomUUID(), x509: undefined } : this.controller.newInstance();
     const res = await this.call('POST', '/app', {
       instanceId: inst.id,
-      body: { aps: { id: inst.id, type: 'http://ox-connector.org/aps/app/1.0', status: 'aps:provisioning', x509: inst.x509 }, ...this.settings(extra) },
+      body: {
+        aps: { id: inst.id, type: 'http://ox-connector.org/aps/app/1.0', status: 'aps:provisioning', x509: inst.x509 },
+        ...this.settings(extra),
+      },
     });
     if (res.status === 200) this.instanceId = inst.id;
     return res;
@@ -186,7 +209,12 @@ export class Stack {
   }
 
   /** Repeats a request in the async phase until it stops answering 202 (bounded). */
-  async settle(method: string, path: string, opts: CallOptions = {}, first?: CallResult): Promise<{ final: CallResult; accepted: number }> {
+  async settle(
+    method: string,
+    path: string,
+    opts: CallOptions = {},
+    first?: CallResult,
+  ): Promise<{ final: CallResult; accepted: number }> {
     let res = first ?? (await this.call(method, path, opts));
     let accepted = 0;
     for (let i = 0; res.status === 202 && i < 200; i++) {
@@ -213,20 +241,37 @@ export const uuid = () => randomUUID();
 export function contextBody(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     aps: { id, type: 'http://ox-connector.org/aps/contexts/1.0', status: 'aps:provisioning', subscription: uuid() },
-    app: { aps: { id: uuid() } }, subscription: { aps: { id: uuid() } }, account: { aps: { id: uuid() } },
-    diskspace: { limit: 2048 }, mailboxCount: { limit: 10 }, mobilityCount: { limit: 5 },
+    app: { aps: { id: uuid() } },
+    subscription: { aps: { id: uuid() } },
+    account: { aps: { id: uuid() } },
+    diskspace: { limit: 2048 },
+    mailboxCount: { limit: 10 },
+    mobilityCount: { limit: 5 },
     ...extra,
   };
 }
 
 export function profileBody(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { aps: { id, type: 'http://ox-connector.org/aps/profiles/1.0' }, app: { aps: { id: uuid() } }, title: 'Webmail', accessCombination: 'webmail', ...extra };
+  return {
+    aps: { id, type: 'http://ox-connector.org/aps/profiles/1.0' },
+    app: { aps: { id: uuid() } },
+    title: 'Webmail',
+    accessCombination: 'webmail',
+    ...extra,
+  };
 }
 
-export function mailboxBody(id: string, ctx: string, profile: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function mailboxBody(
+  id: string,
+  ctx: string,
+  profile: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     aps: { id, type: 'http://ox-connector.org/aps/mailboxes/1.0' },
-    context: { aps: { id: ctx } }, profile: { aps: { id: profile } }, user: { aps: { id: uuid() } },
+    context: { aps: { id: ctx } },
+    profile: { aps: { id: profile } },
+    user: { aps: { id: uuid() } },
     ...extra,
   };
 }
@@ -244,28 +289,44 @@ export async function ssoFormLogin(url: string): Promise<{ status: number; locat
   if (!action) throw new Error(`no login form on the page (HTTP ${first.status})`);
   const form = new URLSearchParams();
   for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    form.set(m[1], m[2].replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'));
+    form.set(
+      m[1],
+      m[2].replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'),
+    );
   }
   return postInsecure(action, form.toString());
 }
 
 /** A browser-like GET (no client certificate, any server certificate): status, headers, body. */
-export function browserGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+export function browserGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const transport = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    transport.get(url, { rejectUnauthorized: false, headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    }).on('error', reject);
+    transport
+      .get(url, { rejectUnauthorized: false, headers }, (res) => {
+        let body = '';
+        res
+          .on('data', (c) => (body += c))
+          .on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      })
+      .on('error', reject);
   });
 }
 
 function postInsecure(url: string, body: string): Promise<{ status: number; location: string }> {
   const transport = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    const req = transport.request(url, { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
-      res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') }));
-    });
+    const req = transport.request(
+      url,
+      { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (res) => {
+        res
+          .resume()
+          .on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') }));
+      },
+    );
     req.on('error', reject).end(body);
   });
 }

@@ -6,10 +6,22 @@ import t from 'tap';
 import { logDestination, loggerOptions } from '../app/logging.js';
 import { mailboxBody, startStack, uuid, type Stack } from './helper.js';
 
-interface Line { msg?: string; level?: number; req?: { method?: string; url?: string }; res?: { statusCode?: number }; responseTime?: number }
+interface Line {
+  msg?: string;
+  level?: number;
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+}
 
-const requestLines = (stack: Stack, from: number): Line[] => stack.logLines.slice(from).join('').split('\n').filter(Boolean)
-  .map((l) => JSON.parse(l) as Line).filter((l) => l.msg === 'request completed' || l.msg === 'request received');
+const requestLines = (stack: Stack, from: number): Line[] =>
+  stack.logLines
+    .slice(from)
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line)
+    .filter((l) => l.msg === 'request completed' || l.msg === 'request received');
 
 /**
  * The request lines written since `from`, once every request answered so far has its line: a
@@ -21,7 +33,8 @@ async function linesSince(stack: Stack, from: number): Promise<Line[]> {
   if ((await stack.call('GET', marker)).status !== 404) throw new Error('the marker read was not refused');
   for (let i = 0; i < 300; i++) {
     const lines = requestLines(stack, from);
-    if (lines.some((l) => l.req?.url === marker && l.msg === 'request completed')) return lines.filter((l) => l.req?.url !== marker);
+    if (lines.some((l) => l.req?.url === marker && l.msg === 'request completed'))
+      return lines.filter((l) => l.req?.url !== marker);
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('the marker request was never logged');
@@ -42,7 +55,12 @@ t.test('at info: changes and refusals are logged once each, successful reads not
   t.equal((await stack.call('POST', '/mailboxes', { body: mailboxBody(mailbox, ctx, profile, person) })).status, 200);
   const [created, ...more] = await linesSince(stack, from);
   t.same(more, [], 'one line for the provision');
-  t.match(created, { msg: 'request completed', level: 30, req: { method: 'POST', url: '/mailboxes' }, res: { statusCode: 200 } });
+  t.match(created, {
+    msg: 'request completed',
+    level: 30,
+    req: { method: 'POST', url: '/mailboxes' },
+    res: { statusCode: 200 },
+  });
   t.type(created.responseTime, 'number', 'with its time');
 
   from = await settled(stack);
@@ -52,7 +70,11 @@ t.test('at info: changes and refusals are logged once each, successful reads not
   from = await settled(stack);
   const missing = `/mailboxes/${uuid()}`;
   t.equal((await stack.call('GET', missing)).status, 404);
-  t.match(await linesSince(stack, from), [{ msg: 'request completed', level: 30, req: { url: missing }, res: { statusCode: 404 } }], 'a refused read is logged');
+  t.match(
+    await linesSince(stack, from),
+    [{ msg: 'request completed', level: 30, req: { url: missing }, res: { statusCode: 404 } }],
+    'a refused read is logged',
+  );
 });
 
 t.test('at debug: every request, when it comes and when it is answered', async (t) => {
@@ -71,9 +93,17 @@ t.test('LOG_FORMAT: JSON lines for a collector, readable lines on a terminal, se
   t.equal(logDestination('json', true), undefined, 'json, even on a terminal');
   const written = (format: 'auto' | 'pretty', terminal: boolean): string => {
     let out = '';
-    const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        out += String(chunk);
+        done();
+      },
+    });
     const log = pino(loggerOptions('info'), logDestination(format, terminal, sink));
-    log.info({ req: { method: 'POST', url: '/mailboxes?x=1' }, body: { password: 'Hunter-2-secret' }, responseTime: 3.4 }, 'request completed');
+    log.info(
+      { req: { method: 'POST', url: '/mailboxes?x=1' }, body: { password: 'Hunter-2-secret' }, responseTime: 3.4 },
+      'request completed',
+    );
     log.debug('not at info');
     return out;
   };

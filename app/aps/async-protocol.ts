@@ -70,11 +70,16 @@ export class AsyncProtocol {
   }
 
   /** Runs one request under the protocol; `key` names the request (instance, method, resource). */
-  async handle(key: string, meta: { instanceId: string; resourceId?: string; phase: 'sync' | 'async'; input: Record<string, unknown> }, run: () => Promise<Outcome>): Promise<Outcome | Accepted> {
+  async handle(
+    key: string,
+    meta: { instanceId: string; resourceId?: string; phase: 'sync' | 'async'; input: Record<string, unknown> },
+    run: () => Promise<Outcome>,
+  ): Promise<Outcome | Accepted> {
     // Replicas: the request's lock comes with its job (one round trip), unless this process runs it.
-    const { job: existing, locked } = this.crossProcess && !this.flights.has(key)
-      ? await this.ledger.getJobAndLock(key, this.owner, this.opts.leaseMs)
-      : { job: await this.ledger.getJob(key), locked: false };
+    const { job: existing, locked } =
+      this.crossProcess && !this.flights.has(key)
+        ? await this.ledger.getJobAndLock(key, this.owner, this.opts.leaseMs)
+        : { job: await this.ledger.getJob(key), locked: false };
     if (existing && isUnfinished(existing)) return this.accepted(existing);
     if (existing && meta.phase === 'async') {
       if (locked) await this.ledger.unlock(key, this.owner); // not needed: the final answer is stored
@@ -87,7 +92,11 @@ export class AsyncProtocol {
     if (!flight) {
       // Another replica (or an earlier process whose lease has not run out) is on it: wait.
       if (this.crossProcess && !locked) {
-        return { accepted: true, retryTimeout: this.opts.retryTimeoutS, info: 'Another endpoint replica is working on this request.' };
+        return {
+          accepted: true,
+          retryTimeout: this.opts.retryTimeoutS,
+          info: 'Another endpoint replica is working on this request.',
+        };
       }
       flight = { promise: run(), persisted: false, locked: this.crossProcess };
       this.flights.track(key, flight);
@@ -103,21 +112,36 @@ export class AsyncProtocol {
     const timeout = new Promise<Settled>((resolve) => {
       timer = setTimeout(() => resolve({ timeout: true }), this.opts.syncBudgetMs);
     });
-    const settled = promise.then<Settled, Settled>((outcome) => ({ ok: true, outcome }), (error) => ({ ok: false, error }));
+    const settled = promise.then<Settled, Settled>(
+      (outcome) => ({ ok: true, outcome }),
+      (error) => ({ ok: false, error }),
+    );
     return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async goAsync(
-    key: string, meta: { instanceId: string; resourceId?: string; input: Record<string, unknown> }, flight: InFlight, settled: Settled,
+    key: string,
+    meta: { instanceId: string; resourceId?: string; input: Record<string, unknown> },
+    flight: InFlight,
+    settled: Settled,
   ): Promise<Accepted> {
     const now = Date.now();
     const persisted = flight.persisted ? await this.ledger.getJob(key) : undefined;
     if (persisted) return this.accepted(persisted);
     flight.persisted = true; // (again, should the job have gone: pruned, or the app deleted meanwhile)
     const job: JobRecord = {
-      key, instanceId: meta.instanceId, resourceId: meta.resourceId ?? null, state: 'running', attempts: 1,
-      nextRetryAt: now, leaseUntil: now + this.opts.leaseMs, leaseOwner: this.owner,
-      deadline: now + this.opts.deadlineS * 1000, input: meta.input, createdAt: now, updatedAt: now,
+      key,
+      instanceId: meta.instanceId,
+      resourceId: meta.resourceId ?? null,
+      state: 'running',
+      attempts: 1,
+      nextRetryAt: now,
+      leaseUntil: now + this.opts.leaseMs,
+      leaseOwner: this.owner,
+      deadline: now + this.opts.deadlineS * 1000,
+      input: meta.input,
+      createdAt: now,
+      updatedAt: now,
       info: `The operation is taking longer than ${Math.round(this.opts.syncBudgetMs / 1000)} s; it continues in the background.`,
     };
     if ('error' in settled) Object.assign(job, this.flights.retryPlan(job, settled.error, now));
@@ -129,7 +153,8 @@ export class AsyncProtocol {
 
   private accepted(job: JobRecord): Accepted {
     const untilRetry = Math.ceil((job.nextRetryAt - Date.now()) / 1000);
-    const retryTimeout = job.state === 'waiting' ? Math.max(1, Math.min(untilRetry, this.opts.maxRetryDelayS)) : this.opts.retryTimeoutS;
+    const retryTimeout =
+      job.state === 'waiting' ? Math.max(1, Math.min(untilRetry, this.opts.maxRetryDelayS)) : this.opts.retryTimeoutS;
     return { accepted: true, retryTimeout, info: job.info ?? 'The operation continues in the background.' };
   }
 }
@@ -147,11 +172,28 @@ export function isAccepted(value: Outcome | Accepted): value is Accepted {
 
 /** Queues background work that the job runner performs (and retries) like an accepted request. */
 export async function enqueueJob(
-  ledger: Ledger, key: string, instanceId: string, resourceId: string, input: Record<string, unknown>, deadlineS: number, delayMs = 0,
+  ledger: Ledger,
+  key: string,
+  instanceId: string,
+  resourceId: string,
+  input: Record<string, unknown>,
+  deadlineS: number,
+  delayMs = 0,
 ): Promise<void> {
   const now = Date.now();
   await ledger.saveJob({
-    key, instanceId, resourceId, state: 'waiting', attempts: 0, nextRetryAt: now + delayMs, leaseUntil: 0, leaseOwner: null,
-    deadline: now + deadlineS * 1000, input, info: 'Queued', createdAt: now, updatedAt: now,
+    key,
+    instanceId,
+    resourceId,
+    state: 'waiting',
+    attempts: 0,
+    nextRetryAt: now + delayMs,
+    leaseUntil: 0,
+    leaseOwner: null,
+    deadline: now + deadlineS * 1000,
+    input,
+    info: 'Queued',
+    createdAt: now,
+    updatedAt: now,
   });
 }

@@ -35,13 +35,23 @@ export class ControllerClients {
     if (!entry || entry.cert !== identity.cert) {
       entry?.agent.destroy();
       const agent = new https.Agent({
-        keepAlive: true, maxSockets: 16, cert: identity.cert || undefined, key: identity.key || undefined,
-        ca: this.opts.ca, rejectUnauthorized: Boolean(this.opts.ca),
+        keepAlive: true,
+        maxSockets: 16,
+        cert: identity.cert || undefined,
+        key: identity.key || undefined,
+        ca: this.opts.ca,
+        rejectUnauthorized: Boolean(this.opts.ca),
       });
       entry = { agent, cert: identity.cert };
       this.agents.set(identity.instanceId, entry);
     }
-    return new ControllerClient(identity.controllerUri, entry.agent, this.opts, transactionId, identity.oauthKey ?? undefined);
+    return new ControllerClient(
+      identity.controllerUri,
+      entry.agent,
+      this.opts,
+      transactionId,
+      identity.oauthKey ?? undefined,
+    );
   }
 
   /** Drops an instance's connections (the instance was deleted). */
@@ -83,7 +93,13 @@ export class ControllerClient {
     if (this.oauthKey) {
       const secret = this.opts.secretOf?.(this.oauthKey);
       if (!secret) {
-        return Promise.reject(new ApsError(502, 'OAuthKeyUnknown', `Cannot sign ${what}: the instance's consumer key ${this.oauthKey} is not in OAUTH_CLIENTS_FILE (ox-aps oauth add)`));
+        return Promise.reject(
+          new ApsError(
+            502,
+            'OAuthKeyUnknown',
+            `Cannot sign ${what}: the instance's consumer key ${this.oauthKey} is not in OAUTH_CLIENTS_FILE (ox-aps oauth add)`,
+          ),
+        );
       }
       headers.authorization = authorizationHeader(method, url.href, this.oauthKey, secret);
     }
@@ -99,17 +115,31 @@ export class ControllerClient {
               const answer: T = text ? JSON.parse(text) : undefined;
               resolve(answer);
             } catch {
-              reject(new ApsError(502, 'ControllerError', `The APS controller answered ${what} with a body that is not JSON`));
+              reject(
+                new ApsError(
+                  502,
+                  'ControllerError',
+                  `The APS controller answered ${what} with a body that is not JSON`,
+                ),
+              );
             }
             return;
           }
-          reject(new ApsError(502, 'ControllerError', `The APS controller answered ${what} with HTTP ${status}`, { retryable: status >= 500 || status === 429 }));
+          reject(
+            new ApsError(502, 'ControllerError', `The APS controller answered ${what} with HTTP ${status}`, {
+              retryable: status >= 500 || status === 429,
+            }),
+          );
         });
       });
       req.on('timeout', () => req.destroy(new Error(`timed out after ${this.opts.timeoutMs} ms`)));
       req.on('error', (err) => {
         this.opts.log.warn({ call: what, err: err.message }, 'APS controller call failed');
-        reject(new ApsError(502, 'ControllerUnreachable', `The APS controller did not answer ${what}: ${err.message}`, { retryable: true }));
+        reject(
+          new ApsError(502, 'ControllerUnreachable', `The APS controller did not answer ${what}: ${err.message}`, {
+            retryable: true,
+          }),
+        );
       });
       req.end(payload);
     });

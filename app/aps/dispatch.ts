@@ -46,7 +46,14 @@ export interface QueuedCall {
 
 export function storedCall(q: QueuedCall): StoredCall {
   const { name, transactionId = '', ...rest } = q;
-  return { ...rest, operation: name ? 'custom' : 'provision', ...(name ? { name } : {}), query: {}, params: {}, transactionId };
+  return {
+    ...rest,
+    operation: name ? 'custom' : 'provision',
+    ...(name ? { name } : {}),
+    query: {},
+    params: {},
+    transactionId,
+  };
 }
 
 export function toStored(call: ApsCall): StoredCall {
@@ -57,11 +64,17 @@ export function toStored(call: ApsCall): StoredCall {
 /** A job's stored request, checked before it runs again (a ledger from another version may hold it). */
 function isStoredCall(stored: Record<string, unknown>): stored is StoredCall {
   const strings = ['service', 'operation', 'resourceId', 'instanceId', 'transactionId', 'controllerUri'];
-  return strings.every((k) => typeof stored[k] === 'string') && isRecord(stored.body) && isRecord(stored.query) && isRecord(stored.params);
+  return (
+    strings.every((k) => typeof stored[k] === 'string') &&
+    isRecord(stored.body) &&
+    isRecord(stored.query) &&
+    isRecord(stored.params)
+  );
 }
 
 export function fromStored(stored: Record<string, unknown>, log: Logger): ApsCall {
-  if (!isStoredCall(stored)) throw new ApsError(500, 'LedgerInconsistent', 'A stored job holds no request this endpoint can run again');
+  if (!isStoredCall(stored))
+    throw new ApsError(500, 'LedgerInconsistent', 'A stored job holds no request this endpoint can run again');
   // A background run serves no controller request: its calls back carry no transaction id.
   return { ...stored, transactionId: '', phase: 'async', log };
 }

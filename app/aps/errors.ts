@@ -18,7 +18,9 @@ export class ApsError extends Error {
    */
   readonly retryAfterS?: number;
   constructor(
-    readonly status: number, readonly error: string, message: string,
+    readonly status: number,
+    readonly error: string,
+    message: string,
     opts: { retryable?: boolean; cause?: unknown; retryAfterS?: number } = {},
   ) {
     super(message, { cause: opts.cause });

@@ -51,7 +51,10 @@ export class Flights {
     const forget = () => {
       clearInterval(renewal);
       this.inflight.delete(key);
-      if (flight.locked) this.ledger.unlock(key, this.owner).catch((err) => this.log.warn({ err, key }, 'could not release a request lock'));
+      if (flight.locked)
+        this.ledger
+          .unlock(key, this.owner)
+          .catch((err) => this.log.warn({ err, key }, 'could not release a request lock'));
     };
     flight.promise.then(forget, forget);
   }
@@ -69,21 +72,32 @@ export class Flights {
 
   /** Records the outcome of a job's attempt once it settles. */
   follow(job: JobRecord, promise: Promise<Outcome>): Promise<void> {
-    return promise.then(
-      (outcome) => this.finish(job.key, { state: 'done', result: outcome, info: null }),
-      (error) => this.attemptFailed(job, error),
-    ).catch((err) => this.log.error({ err, job: job.key }, 'could not record a job outcome'));
+    return promise
+      .then(
+        (outcome) => this.finish(job.key, { state: 'done', result: outcome, info: null }),
+        (error) => this.attemptFailed(job, error),
+      )
+      .catch((err) => this.log.error({ err, job: job.key }, 'could not record a job outcome'));
   }
 
   retryPlan(job: JobRecord, error: unknown, now: number): Partial<JobRecord> {
     const delay = Math.min(this.opts.maxRetryDelayS, 2 ** Math.min(job.attempts, 10)) * 1000;
     const reason = error instanceof Error ? error.message : String(error);
-    return { state: 'waiting', nextRetryAt: now + delay, leaseUntil: 0, leaseOwner: null, info: `Waiting to retry (attempt ${job.attempts} failed): ${reason}` };
+    return {
+      state: 'waiting',
+      nextRetryAt: now + delay,
+      leaseUntil: 0,
+      leaseOwner: null,
+      info: `Waiting to retry (attempt ${job.attempts} failed): ${reason}`,
+    };
   }
 
   private async attemptFailed(job: JobRecord, error: unknown): Promise<void> {
     const now = Date.now();
-    if (job.resourceId) await this.ledger.updateResource(job.instanceId, job.resourceId, { lastError: error instanceof Error ? error.message : String(error) });
+    if (job.resourceId)
+      await this.ledger.updateResource(job.instanceId, job.resourceId, {
+        lastError: error instanceof Error ? error.message : String(error),
+      });
     if (isRetryable(error) && now < job.deadline) {
       const plan = this.retryPlan(job, error, now);
       await this.finish(job.key, plan);
@@ -91,9 +105,14 @@ export class Flights {
       return;
     }
     const reason = error instanceof Error ? error.message : String(error);
-    const body = error instanceof ApsError && !error.retryable
-      ? error.toBody()
-      : errorBody(500, 'DeadlineExceeded', `Gave up after ${job.attempts} attempt(s) over ${Math.round((now - job.createdAt) / 1000)} s: ${reason}`);
+    const body =
+      error instanceof ApsError && !error.retryable
+        ? error.toBody()
+        : errorBody(
+            500,
+            'DeadlineExceeded',
+            `Gave up after ${job.attempts} attempt(s) over ${Math.round((now - job.createdAt) / 1000)} s: ${reason}`,
+          );
     await this.finish(job.key, { state: 'failed', error: { status: body.code, body }, info: null });
   }
 

@@ -30,14 +30,18 @@ interface Credentials {
 function certificatesOf(x509: Record<string, unknown>): Credentials {
   const { self, controller } = x509;
   if (typeof self !== 'string' || typeof controller !== 'string' || !self || !controller) {
-    throw badRequest('Instance creation needs aps.x509.self and aps.x509.controller (certificate mode), or an OAuth signature (APS Connect)');
+    throw badRequest(
+      'Instance creation needs aps.x509.self and aps.x509.controller (certificate mode), or an OAuth signature (APS Connect)',
+    );
   }
   let identity: { cert: string; key: string };
   try {
     identity = splitCertAndKey(self);
     pemToDer(controller);
   } catch {
-    throw badRequest('aps.x509.self must hold a certificate and its private key, aps.x509.controller a certificate (PEM)');
+    throw badRequest(
+      'aps.x509.self must hold a certificate and its private key, aps.x509.controller a certificate (PEM)',
+    );
   }
   requireValidNow(controller, 'aps.x509.controller');
   requireValidNow(identity.cert, 'aps.x509.self');
@@ -55,37 +59,53 @@ function credentialsOf(req: FastifyRequest, aps: Record<string, unknown>): Crede
   }
   const creds = certificatesOf(x509 ?? {});
   const peer = peerCertificate(req);
-  if (peer && !sameCertificate(peer, creds.controllerCert)) throw forbidden('The client certificate is not the controller certificate in aps.x509.controller');
+  if (peer && !sameCertificate(peer, creds.controllerCert))
+    throw forbidden('The client certificate is not the controller certificate in aps.x509.controller');
   return creds;
 }
 
 /** Whether an existing instance was created by this same request (the controller repeats it). */
 function sameCreation(req: FastifyRequest, existing: InstanceRecord, creds: Credentials): boolean {
-  if (existing.oauthKey || creds.oauthKey) return existing.oauthKey === creds.oauthKey && existing.instanceCert === creds.instanceCert;
+  if (existing.oauthKey || creds.oauthKey)
+    return existing.oauthKey === creds.oauthKey && existing.instanceCert === creds.instanceCert;
   const peer = peerCertificate(req);
-  return Boolean(peer && sameCertificate(peer, existing.controllerCert) && existing.instanceCert === creds.instanceCert);
+  return Boolean(
+    peer && sameCertificate(peer, existing.controllerCert) && existing.instanceCert === creds.instanceCert,
+  );
 }
 
 export async function createInstance(deps: InstanceCreationDeps, req: FastifyRequest, call: ApsCall): Promise<Outcome> {
   const { ledger, services, config } = deps;
   const aps: Record<string, unknown> = isRecord(call.body.aps) ? call.body.aps : {};
   if (!isAllowed(config.allowFrom, req.socket.remoteAddress)) {
-    throw forbidden(`Application instances may not be created from ${req.socket.remoteAddress}: add the controller's address to APS_ALLOW_FROM`);
+    throw forbidden(
+      `Application instances may not be created from ${req.socket.remoteAddress}: add the controller's address to APS_ALLOW_FROM`,
+    );
   }
   if (config.APS_PLAIN_HTTP && !req.oauthKey) {
-    throw unauthorized('This endpoint listens in plain HTTP behind a proxy (APS_PLAIN_HTTP): only APS Connect instances, signed with OAuth, can be created here');
+    throw unauthorized(
+      'This endpoint listens in plain HTTP behind a proxy (APS_PLAIN_HTTP): only APS Connect instances, signed with OAuth, can be created here',
+    );
   }
   const creds = credentialsOf(req, aps);
   const existing = await ledger.getInstance(call.resourceId);
   if (existing) {
     // Only the same controller repeating the same creation gets an answer; nothing is overwritten.
-    if (sameCreation(req, existing, creds)) return { status: 200, body: { ...call.body, aps: { id: existing.id, type: aps.type } } };
+    if (sameCreation(req, existing, creds))
+      return { status: 200, body: { ...call.body, aps: { id: existing.id, type: aps.type } } };
     throw conflict(`Application instance ${call.resourceId} exists already; it is never overwritten`);
   }
   const now = Date.now();
   const created = await ledger.createInstance({
-    id: call.resourceId, controllerUri: call.controllerUri, controllerCert: creds.controllerCert, instanceCert: creds.instanceCert,
-    oauthKey: creds.oauthKey ?? null, secrets: creds.instanceKey ? { instanceKey: creds.instanceKey } : {}, settings: {}, createdAt: now, updatedAt: now,
+    id: call.resourceId,
+    controllerUri: call.controllerUri,
+    controllerCert: creds.controllerCert,
+    instanceCert: creds.instanceCert,
+    oauthKey: creds.oauthKey ?? null,
+    secrets: creds.instanceKey ? { instanceKey: creds.instanceKey } : {},
+    settings: {},
+    createdAt: now,
+    updatedAt: now,
   });
   if (!created) throw conflict(`Application instance ${call.resourceId} exists already; it is never overwritten`);
   try {

@@ -66,10 +66,13 @@ export class JobRunner {
   wakeAt(at: number): void {
     if (this.stopped || !this.timer || (this.wake && this.wake.at <= at)) return;
     clearTimeout(this.wake?.timer);
-    const timer = setTimeout(() => {
-      this.wake = undefined;
-      void this.tick();
-    }, Math.max(0, at - Date.now()) + 5);
+    const timer = setTimeout(
+      () => {
+        this.wake = undefined;
+        void this.tick();
+      },
+      Math.max(0, at - Date.now()) + 5,
+    );
     timer.unref();
     this.wake = { at, timer };
   }
@@ -145,7 +148,9 @@ export class JobRunner {
     this.running.set(lane, (this.running.get(lane) ?? 0) + 1);
     const attempt: JobRecord = { ...job, attempts: job.attempts + 1 };
     const log = this.log.child({ reqId: job.key.split(' ')[0], job: job.key });
-    const promise = this.ledger.updateJob(job.key, { attempts: attempt.attempts }).then(() => this.execute(job.input, log));
+    const promise = this.ledger
+      .updateJob(job.key, { attempts: attempt.attempts })
+      .then(() => this.execute(job.input, log));
     this.flights.track(job.key, { promise, persisted: true });
     void this.flights.follow(attempt, promise).finally(() => {
       this.running.set(lane, (this.running.get(lane) ?? 1) - 1);

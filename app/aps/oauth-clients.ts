@@ -18,11 +18,18 @@ export function readClientsFile(file: string): Map<string, string> {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`OAUTH_CLIENTS_FILE "${file}" is not JSON; it holds {"<consumer key>": "<secret>", …}`);
   }
-  if (!isRecord(parsed)) throw new ConfigError(`OAUTH_CLIENTS_FILE "${file}" must hold a JSON object of consumer key → secret`);
+  if (!isRecord(parsed))
+    throw new ConfigError(`OAUTH_CLIENTS_FILE "${file}" must hold a JSON object of consumer key → secret`);
   const clients = new Map<string, string>();
   for (const [key, secret] of Object.entries(parsed)) {
-    if (!KEY.test(key)) throw new ConfigError(`OAUTH_CLIENTS_FILE "${file}": the consumer key "${key.slice(0, 40)}" is empty, too long or not printable ASCII`);
-    if (typeof secret !== 'string' || !secret) throw new ConfigError(`OAUTH_CLIENTS_FILE "${file}": the secret of consumer key "${key}" must be a non-empty string`);
+    if (!KEY.test(key))
+      throw new ConfigError(
+        `OAUTH_CLIENTS_FILE "${file}": the consumer key "${key.slice(0, 40)}" is empty, too long or not printable ASCII`,
+      );
+    if (typeof secret !== 'string' || !secret)
+      throw new ConfigError(
+        `OAUTH_CLIENTS_FILE "${file}": the secret of consumer key "${key}" must be a non-empty string`,
+      );
     clients.set(key, secret);
   }
   return clients;

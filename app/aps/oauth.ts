@@ -14,9 +14,7 @@ export interface SignedRequest {
   body?: string;
 }
 
-export type OAuthCheck =
-  | { ok: true; key: string; nonce: string; timestamp: number }
-  | { ok: false; reason: string };
+export type OAuthCheck = { ok: true; key: string; nonce: string; timestamp: number } | { ok: false; reason: string };
 
 export const TIMESTAMP_WINDOW_S = 600;
 const REQUIRED = ['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce'];
@@ -59,7 +57,8 @@ export function parseAuthorization(header: string | undefined): Map<string, stri
 
 /** scheme://host[:port]/path, lower-case scheme and host, the default port left out. */
 function baseUri(url: URL): string {
-  const defaultPort = (url.protocol === 'http:' && url.port === '80') || (url.protocol === 'https:' && url.port === '443');
+  const defaultPort =
+    (url.protocol === 'http:' && url.port === '80') || (url.protocol === 'https:' && url.port === '443');
   const port = url.port && !defaultPort ? `:${url.port}` : '';
   return `${url.protocol.toLowerCase()}//${url.hostname.toLowerCase()}${port}${url.pathname}`;
 }
@@ -82,7 +81,9 @@ function compare(a: string, b: string): number {
 
 /** HMAC-SHA1 with the consumer secret and an empty token secret, base64. */
 export function signature(secret: string, base: string): string {
-  return createHmac('sha1', `${pct(secret)}&`).update(base).digest('base64');
+  return createHmac('sha1', `${pct(secret)}&`)
+    .update(base)
+    .digest('base64');
 }
 
 function sameSignature(a: string, b: string): boolean {
@@ -96,21 +97,30 @@ function sameSignature(a: string, b: string): boolean {
  * same way, after the same work) and, when present, oauth_body_hash against the body.
  * The replay check (each nonce once) and the key's binding to an instance are the caller's.
  */
-export function checkSignature(req: SignedRequest, secretOf: (key: string) => string | undefined, nowMs = Date.now()): OAuthCheck {
+export function checkSignature(
+  req: SignedRequest,
+  secretOf: (key: string) => string | undefined,
+  nowMs = Date.now(),
+): OAuthCheck {
   const params = parseAuthorization(req.authorization);
   if (typeof params === 'string') return { ok: false, reason: params };
   const missing = REQUIRED.filter((name) => !params.get(name));
   if (missing.length) return { ok: false, reason: `the OAuth parameters ${missing.join(', ')} are missing` };
-  if (params.has('oauth_token')) return { ok: false, reason: 'oauth_token is not used here: requests are signed with the consumer key alone' };
+  if (params.has('oauth_token'))
+    return { ok: false, reason: 'oauth_token is not used here: requests are signed with the consumer key alone' };
   const version = params.get('oauth_version');
-  if (version !== undefined && version !== '1.0') return { ok: false, reason: `oauth_version must be 1.0, not ${version}` };
+  if (version !== undefined && version !== '1.0')
+    return { ok: false, reason: `oauth_version must be 1.0, not ${version}` };
   const method = params.get('oauth_signature_method');
   if (method !== 'HMAC-SHA1') return { ok: false, reason: `the signature method must be HMAC-SHA1, not ${method}` };
   const ts = params.get('oauth_timestamp') ?? '';
   if (!TIMESTAMP.test(ts)) return { ok: false, reason: 'oauth_timestamp must be ten digits (seconds since 1970)' };
   const timestamp = Number(ts);
   if (Math.abs(nowMs / 1000 - timestamp) > TIMESTAMP_WINDOW_S) {
-    return { ok: false, reason: `the timestamp differs from the endpoint's clock by more than ${TIMESTAMP_WINDOW_S} s; check both clocks (NTP)` };
+    return {
+      ok: false,
+      reason: `the timestamp differs from the endpoint's clock by more than ${TIMESTAMP_WINDOW_S} s; check both clocks (NTP)`,
+    };
   }
   const nonce = params.get('oauth_nonce') ?? '';
   if (!NONCE.test(nonce)) return { ok: false, reason: 'oauth_nonce must be 16 to 50 letters and digits' };
@@ -124,17 +134,35 @@ export function checkSignature(req: SignedRequest, secretOf: (key: string) => st
   }
   const expected = signature(secret ?? DUMMY_SECRET, base);
   if (!sameSignature(expected, params.get('oauth_signature') ?? '') || secret === undefined) {
-    return { ok: false, reason: 'the OAuth signature does not match (unknown consumer key, wrong secret, or a URL other than the signed one)' };
+    return {
+      ok: false,
+      reason:
+        'the OAuth signature does not match (unknown consumer key, wrong secret, or a URL other than the signed one)',
+    };
   }
   const bodyHash = params.get('oauth_body_hash');
-  if (bodyHash !== undefined && !sameSignature(bodyHash, createHash('sha1').update(req.body ?? '').digest('base64'))) {
+  if (
+    bodyHash !== undefined &&
+    !sameSignature(
+      bodyHash,
+      createHash('sha1')
+        .update(req.body ?? '')
+        .digest('base64'),
+    )
+  ) {
     return { ok: false, reason: 'oauth_body_hash does not match the body' };
   }
   return { ok: true, key, nonce, timestamp };
 }
 
 /** The Authorization header of a call the endpoint signs (no body hash, as the APS samples sign). */
-export function authorizationHeader(method: string, url: string, key: string, secret: string, nowMs = Date.now()): string {
+export function authorizationHeader(
+  method: string,
+  url: string,
+  key: string,
+  secret: string,
+  nowMs = Date.now(),
+): string {
   const params = new Map<string, string>([
     ['oauth_consumer_key', key],
     ['oauth_nonce', randomBytes(16).toString('hex')],

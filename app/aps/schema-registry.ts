@@ -83,7 +83,18 @@ function propertySchema(p: ApsProperty, schema: ApsSchema, mode: Mode): object {
   if (structure && typeId === CORE_RESOURCE && CORE_STRUCTURES[structure]) return CORE_STRUCTURES[structure];
   if (schema.structures?.[p.type]) return propertySchema(schema.structures[p.type], schema, mode);
   const out: Record<string, unknown> = { type: p.type === 'integer' ? 'integer' : p.type };
-  for (const key of ['enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems', 'default'] as const) {
+  for (const key of [
+    'enum',
+    'pattern',
+    'minLength',
+    'maxLength',
+    'minimum',
+    'maximum',
+    'minItems',
+    'maxItems',
+    'uniqueItems',
+    'default',
+  ] as const) {
     if (p[key] !== undefined) out[key] = p[key];
   }
   if (p.type === 'array' && p.items) out.items = propertySchema(p.items, schema, mode);
@@ -98,11 +109,20 @@ function linkSchema(rel: ApsRelation, mode: Mode): object {
   if (rel.collection) return { type: ['object', 'array'] };
   const id = { type: 'string', pattern: UUID };
   // A link arrives as {aps:{id}} or {aps:{link,href,id}}; on configure it may be absent or null.
-  const aps = { type: 'object', properties: { id, link: { type: 'string' }, href: { type: 'string' } }, required: mode === 'provision' && rel.required ? ['id'] : [] };
+  const aps = {
+    type: 'object',
+    properties: { id, link: { type: 'string' }, href: { type: 'string' } },
+    required: mode === 'provision' && rel.required ? ['id'] : [],
+  };
   return { type: mode === 'configure' ? ['object', 'null'] : 'object', properties: { aps }, required: ['aps'] };
 }
 
-function objectSchema(props: Record<string, ApsProperty>, rels: Record<string, ApsRelation>, schema: ApsSchema, mode: Mode) {
+function objectSchema(
+  props: Record<string, ApsProperty>,
+  rels: Record<string, ApsRelation>,
+  schema: ApsSchema,
+  mode: Mode,
+) {
   const properties: Record<string, object> = {};
   const required: string[] = [];
   for (const [name, p] of Object.entries(props)) {
@@ -119,13 +139,29 @@ function objectSchema(props: Record<string, ApsProperty>, rels: Record<string, A
 /** The JSON Schema of a resource body; unknown properties are allowed and kept. */
 export function bodySchema(schema: ApsSchema, mode: Mode): object {
   const root = objectSchema(schema.properties ?? {}, schema.relations ?? {}, schema, mode);
-  root.properties.aps = { type: 'object', properties: { id: { type: 'string', pattern: UUID }, type: { type: 'string' } }, required: mode === 'provision' ? ['id'] : [] };
+  root.properties.aps = {
+    type: 'object',
+    properties: { id: { type: 'string', pattern: UUID }, type: { type: 'string' } },
+    required: mode === 'provision' ? ['id'] : [],
+  };
   if (mode === 'provision') root.required.unshift('aps');
   return root;
 }
 
 // Input constraints: an answer is what the resource holds, checked when it came in.
-const NOT_IN_ANSWERS = new Set(['default', 'required', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems']);
+const NOT_IN_ANSWERS = new Set([
+  'default',
+  'required',
+  'enum',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+]);
 
 /**
  * A body schema as an answer schema: what the resource holds, as it is. Defaults and required
@@ -139,7 +175,11 @@ function asAnswer(schema: unknown): unknown {
   for (const [key, value] of Object.entries(schema)) {
     if (NOT_IN_ANSWERS.has(key)) continue;
     if (key === 'type') out.type = [...new Set([value, 'null'].flat())];
-    else out[key] = key === 'properties' && isRecord(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asAnswer(v)])) : asAnswer(value);
+    else
+      out[key] =
+        key === 'properties' && isRecord(value)
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asAnswer(v)]))
+          : asAnswer(value);
   }
   return out;
 }
@@ -148,7 +188,9 @@ function asAnswer(schema: unknown): unknown {
 function withoutEncrypted(p: ApsProperty, schema: ApsSchema): ApsProperty {
   const resolved = schema.structures?.[p.type] ?? p;
   if (!resolved.properties) return p;
-  const kept = Object.entries(resolved.properties).filter(([, member]) => !member.encrypted).map(([n, member]) => [n, withoutEncrypted(member, schema)]);
+  const kept = Object.entries(resolved.properties)
+    .filter(([, member]) => !member.encrypted)
+    .map(([n, member]) => [n, withoutEncrypted(member, schema)]);
   return { ...resolved, properties: Object.fromEntries(kept) };
 }
 
@@ -190,7 +232,9 @@ export class SchemaRegistry {
   readonly types = new Map<string, ServiceType>();
 
   constructor(dir: string) {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.schema'))
+      .sort()) {
       const schema: ApsSchema = JSON.parse(readFileSync(join(dir, file), 'utf8'));
       this.add(basename(file, '.schema'), schema);
     }
@@ -203,7 +247,9 @@ export class SchemaRegistry {
     this.types.set(serviceId, {
       serviceId,
       schema,
-      answered: Object.entries(schema.properties ?? {}).filter(([, p]) => !p.encrypted).map(([n]) => n),
+      answered: Object.entries(schema.properties ?? {})
+        .filter(([, p]) => !p.encrypted)
+        .map(([n]) => n),
       bodies: { provision: bodySchema(schema, 'provision'), configure: bodySchema(schema, 'configure') },
       answer: answerSchema(schema),
     });
@@ -222,7 +268,11 @@ export function bodyValidator(serviceId: string, schema: object): (body: unknown
   const validate = validatorOf(schema);
   return (body) => {
     if (body !== null && body !== undefined && !isRecord(body)) return { error: NOT_AN_OBJECT() };
-    return validate(body ?? {}) || { error: validationError(`Invalid ${serviceId} resource: ${describe(validate.errors?.[0])}`) };
+    return (
+      validate(body ?? {}) || {
+        error: validationError(`Invalid ${serviceId} resource: ${describe(validate.errors?.[0])}`),
+      }
+    );
   };
 }
 

@@ -48,17 +48,29 @@ export function sameCertificate(der: Buffer | undefined, pem: string): boolean {
  * Throws unless the request comes from the instance's controller: 403 without its certificate;
  * for an OAuth instance, 401 unless signed (checked before) with the key it was created with.
  */
-export function verifyController(req: FastifyRequest, instanceId: string, instance: InstanceRecord | undefined): asserts instance {
+export function verifyController(
+  req: FastifyRequest,
+  instanceId: string,
+  instance: InstanceRecord | undefined,
+): asserts instance {
   if (!instance) throw forbidden(`Unknown application instance ${instanceId}: it was never created on this endpoint`);
   if (instance.oauthKey) {
-    if (!req.oauthKey) throw unauthorized(`Application instance ${instanceId} is an APS Connect (OAuth) instance: requests must be signed with its consumer key`);
-    if (req.oauthKey !== instance.oauthKey) throw unauthorized(`The request is signed with a consumer key other than the one application instance ${instanceId} was created with`);
+    if (!req.oauthKey)
+      throw unauthorized(
+        `Application instance ${instanceId} is an APS Connect (OAuth) instance: requests must be signed with its consumer key`,
+      );
+    if (req.oauthKey !== instance.oauthKey)
+      throw unauthorized(
+        `The request is signed with a consumer key other than the one application instance ${instanceId} was created with`,
+      );
     return;
   }
   const peer = peerCertificate(req);
   if (!peer) throw forbidden('A client certificate is required: present the APS controller certificate');
   if (!sameCertificate(peer, instance.controllerCert)) {
-    throw forbidden(`The client certificate is not the controller certificate stored for application instance ${instanceId}`);
+    throw forbidden(
+      `The client certificate is not the controller certificate stored for application instance ${instanceId}`,
+    );
   }
 }
 
@@ -74,9 +86,13 @@ export function requireValidNow(pem: string, field: string, now = Date.now()): v
   const to = new Date(cert.validTo);
   const day = (d: Date) => d.toISOString().slice(0, 10);
   if (now > to.getTime()) {
-    throw badRequest(`${field}: the certificate expired on ${day(to)} (${to.toISOString()}); renew it in the controller and create the instance again`);
+    throw badRequest(
+      `${field}: the certificate expired on ${day(to)} (${to.toISOString()}); renew it in the controller and create the instance again`,
+    );
   }
   if (now < from.getTime()) {
-    throw badRequest(`${field}: the certificate is not valid before ${day(from)} (${from.toISOString()}); check the clocks of the controller and the endpoint`);
+    throw badRequest(
+      `${field}: the certificate is not valid before ${day(from)} (${from.toISOString()}); check the clocks of the controller and the endpoint`,
+    );
   }
 }

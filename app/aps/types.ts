@@ -3,8 +3,16 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { InstanceRecord } from '../store/ledger.js';
 
 export type ApsOperation =
-  | 'provision' | 'retrieve' | 'configure' | 'unprovision' | 'enable' | 'disable'
-  | 'link' | 'unlink' | 'custom' | 'upgrade';
+  | 'provision'
+  | 'retrieve'
+  | 'configure'
+  | 'unprovision'
+  | 'enable'
+  | 'disable'
+  | 'link'
+  | 'unlink'
+  | 'custom'
+  | 'upgrade';
 
 /** A call; `B` is its validated body (the schema's generated type where a service names it). */
 // A type alias (not an interface) so that a stored call is a plain JSON object to the ledger.

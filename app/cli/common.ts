@@ -58,7 +58,11 @@ export function table(rows: Array<Record<string, unknown>>): void {
   if (!rows.length) return void console.log('(none)');
   const cols = Object.keys(rows[0]);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((s, i) => s.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   console.log(line(cols));
   for (const r of rows) console.log(line(cols.map((c) => String(r[c] ?? ''))));
 }
@@ -87,4 +91,3 @@ export async function withOx<T>(fn: (ledger: Ledger, ox: OxConnections, config: 
     await connections.close();
   }
 }
-

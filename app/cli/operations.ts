@@ -6,20 +6,43 @@ import { fail, options, table, usageError, withOx } from './common.js';
 
 export async function reconcileCommand(args: string[]): Promise<void> {
   const { values } = options('reconcile', args, {
-    instance: { type: 'string' }, context: { type: 'string' }, json: { type: 'boolean' }, repair: { type: 'boolean' }, 'delete-orphans': { type: 'boolean' },
+    instance: { type: 'string' },
+    context: { type: 'string' },
+    json: { type: 'boolean' },
+    repair: { type: 'boolean' },
+    'delete-orphans': { type: 'boolean' },
   });
   if (values['delete-orphans'] && !values.repair) usageError('ox-aps reconcile: --delete-orphans goes with --repair');
   const { reconcile } = await import('../ops/reconcile.js');
   const tty = process.stderr.isTTY && !values.json;
-  const report = await withOx((ledger, ox, config) => reconcile({ ledger, ox }, {
-    concurrency: config.JOB_CONCURRENCY, instanceId: values.instance, contextId: values.context,
-    repair: Boolean(values.repair), deleteOrphans: Boolean(values['delete-orphans']),
-    progress: tty ? (done, total) => void process.stderr.write(`\rcontexts ${done}/${total}`) : undefined,
-  }));
+  const report = await withOx((ledger, ox, config) =>
+    reconcile(
+      { ledger, ox },
+      {
+        concurrency: config.JOB_CONCURRENCY,
+        instanceId: values.instance,
+        contextId: values.context,
+        repair: Boolean(values.repair),
+        deleteOrphans: Boolean(values['delete-orphans']),
+        progress: tty ? (done, total) => void process.stderr.write(`\rcontexts ${done}/${total}`) : undefined,
+      },
+    ),
+  );
   if (tty) process.stderr.write('\n');
   if (values.json) console.log(JSON.stringify(report));
   else {
-    table(report.drift.map((d) => ({ kind: d.kind, instance: d.instance, resource: d.resource ?? '', context: d.oxContextId ?? '', user: d.oxUserId ?? '', field: d.field ?? '', ledger: d.ledger ?? '', ox: d.ox ?? '' })));
+    table(
+      report.drift.map((d) => ({
+        kind: d.kind,
+        instance: d.instance,
+        resource: d.resource ?? '',
+        context: d.oxContextId ?? '',
+        user: d.oxUserId ?? '',
+        field: d.field ?? '',
+        ledger: d.ledger ?? '',
+        ox: d.ox ?? '',
+      })),
+    );
     if (values.repair) console.log(`repaired ${report.repaired.length} of ${report.drift.length}`);
   }
   const left = report.drift.length - report.repaired.length;
@@ -37,22 +60,38 @@ export async function recreate(ledger: Ledger, config: Config, id: string): Prom
   if (!call) fail(`no failed job for ${id}, and a ${rec.kind} resource cannot be provisioned again from the ledger`);
   const { enqueueJob } = await import('../aps/async-protocol.js');
   const { storedCall } = await import('../aps/dispatch.js');
-  await enqueueJob(ledger, `${rec.instanceId} RECREATE ${rec.kind}/${id}/${Date.now()}`, rec.instanceId, id, storedCall(call), config.JOB_DEADLINE);
-  console.log(`queued the provisioning of ${rec.kind} ${id} again (${rec.lastError ?? 'failed'}); a running endpoint performs it within 30 seconds`);
+  await enqueueJob(
+    ledger,
+    `${rec.instanceId} RECREATE ${rec.kind}/${id}/${Date.now()}`,
+    rec.instanceId,
+    id,
+    storedCall(call),
+    config.JOB_DEADLINE,
+  );
+  console.log(
+    `queued the provisioning of ${rec.kind} ${id} again (${rec.lastError ?? 'failed'}); a running endpoint performs it within 30 seconds`,
+  );
 }
 
 export async function importPlanCommand(args: string[]): Promise<void> {
   const { values } = options('import-plan', args, {
-    instance: { type: 'string' }, context: { type: 'string' }, 'admin-login': { type: 'string' }, 'admin-password-file': { type: 'string' },
+    instance: { type: 'string' },
+    context: { type: 'string' },
+    'admin-login': { type: 'string' },
+    'admin-password-file': { type: 'string' },
   });
   const { instance, context, 'admin-login': login, 'admin-password-file': file } = values;
   if (!instance || !context) usageError('ox-aps import-plan: --instance and --context are required');
-  if (Boolean(file) !== Boolean(login)) usageError('ox-aps import-plan: --admin-login and --admin-password-file go together');
+  if (Boolean(file) !== Boolean(login))
+    usageError('ox-aps import-plan: --admin-login and --admin-password-file go together');
   const admin = file && login ? { login, password: readSettingFile('--admin-password-file', file).trim() } : undefined;
   const { importPlan } = await import('../ops/import-plan.js');
   const plan = await withOx((ledger, ox) => importPlan({ ledger, ox }, { instanceId: instance, context, admin }));
   console.log(JSON.stringify(plan, null, 2));
-  if (plan.unmatched.length) console.error(`${plan.unmatched.length} user(s) fit no tier: create a tier with their rights, or change their rights in OX, then plan again`);
+  if (plan.unmatched.length)
+    console.error(
+      `${plan.unmatched.length} user(s) fit no tier: create a tier with their rights, or change their rights in OX, then plan again`,
+    );
 }
 
 export async function deletionsCommand(args: string[]): Promise<void> {
@@ -61,10 +100,17 @@ export async function deletionsCommand(args: string[]): Promise<void> {
   await withOx(async (ledger, ox) => {
     if (values['purge-due']) console.log(`deleted ${await sweepDeletions({ ledger, ox })} in OX`);
     const pending = await pendingDeletions({ ledger }, values.instance);
-    table(pending.map((r) => ({
-      kind: r.kind, instance: r.instanceId, resource: r.id, context: r.oxContextId ?? '', user: r.oxUserId ?? '', login: r.login ?? '',
-      'delete after': new Date(deleteAfterOf(r) ?? 0).toISOString(),
-    })));
+    table(
+      pending.map((r) => ({
+        kind: r.kind,
+        instance: r.instanceId,
+        resource: r.id,
+        context: r.oxContextId ?? '',
+        user: r.oxUserId ?? '',
+        login: r.login ?? '',
+        'delete after': new Date(deleteAfterOf(r) ?? 0).toISOString(),
+      })),
+    );
   });
 }
 
@@ -74,6 +120,7 @@ export async function restoreCommand(args: string[]): Promise<void> {
   if (!instance || !context) usageError('ox-aps restore: --instance and --context are required');
   const { restoreContext } = await import('../resources/shared/deletions.js');
   const rec = await withOx((ledger, ox) => restoreContext({ ledger, ox }, instance, context));
-  console.log(`context ${rec.id} (OX context ${rec.oxContextId}) is enabled again and held for a takeover: create a context resource with adopt {"context":"${rec.oxContextId}"} (ox-aps import-plan prints it)`);
+  console.log(
+    `context ${rec.id} (OX context ${rec.oxContextId}) is enabled again and held for a takeover: create a context resource with adopt {"context":"${rec.oxContextId}"} (ox-aps import-plan prints it)`,
+  );
 }
-

@@ -31,16 +31,34 @@ async function main(): Promise<void> {
       return check(rest);
     case 'instances': {
       const { oxServerOf } = await import('../resources/shared/instance-settings.js');
-      return withLedger(async (ledger) => table((await ledger.listInstances()).map((i) => ({
-        id: i.id, controller: i.controllerUri, ox: oxServerOf(i) ?? '', created: new Date(i.createdAt).toISOString(), lastOxError: i.lastError ?? '',
-      }))));
+      return withLedger(async (ledger) =>
+        table(
+          (await ledger.listInstances()).map((i) => ({
+            id: i.id,
+            controller: i.controllerUri,
+            ox: oxServerOf(i) ?? '',
+            created: new Date(i.createdAt).toISOString(),
+            lastOxError: i.lastError ?? '',
+          })),
+        ),
+      );
     }
     case 'resources': {
       const { values } = options('resources', rest, { instance: { type: 'string' }, kind: { type: 'string' } });
       const filter = { instanceId: values.instance, kind: values.kind };
-      return withLedger(async (ledger) => table((await ledger.listResources(filter)).map((r) => ({
-        id: r.id, kind: r.kind, state: r.state, context: r.oxContextId ?? '', user: r.oxUserId ?? '', login: r.login ?? '', lastError: r.lastError ?? '',
-      }))));
+      return withLedger(async (ledger) =>
+        table(
+          (await ledger.listResources(filter)).map((r) => ({
+            id: r.id,
+            kind: r.kind,
+            state: r.state,
+            context: r.oxContextId ?? '',
+            user: r.oxUserId ?? '',
+            login: r.login ?? '',
+            lastError: r.lastError ?? '',
+          })),
+        ),
+      );
     }
     case 'retry': {
       const id = rest[0] ?? usageError('ox-aps retry: an APS resource id is required');
@@ -48,7 +66,15 @@ async function main(): Promise<void> {
         const failed = await ledger.listJobs({ resourceId: id, states: ['failed'] });
         if (!failed.length) return recreate(ledger, config, id);
         const deadline = Date.now() + config.JOB_DEADLINE * 1000;
-        for (const job of failed) await ledger.updateJob(job.key, { state: 'waiting', attempts: 0, nextRetryAt: Date.now(), deadline, error: null, info: 'Retried by an operator' });
+        for (const job of failed)
+          await ledger.updateJob(job.key, {
+            state: 'waiting',
+            attempts: 0,
+            nextRetryAt: Date.now(),
+            deadline,
+            error: null,
+            info: 'Retried by an operator',
+          });
         console.log(`queued ${failed.length} job(s) for ${id}; a running endpoint retries within 30 seconds`);
       });
     }
@@ -81,12 +107,17 @@ async function demoCommand(args: string[]): Promise<void> {
   } catch {
     runDemo = undefined;
   }
-  if (!runDemo) fail('ox-aps demo needs the development tools (scripts/ and the dev packages), which a production install does not ship: run `npm ci && npm run demo` in a checkout of the project');
+  if (!runDemo)
+    fail(
+      'ox-aps demo needs the development tools (scripts/ and the dev packages), which a production install does not ship: run `npm ci && npm run demo` in a checkout of the project',
+    );
   return runDemo(args);
 }
 
 try {
   await main();
 } catch (err) {
-  fail(err instanceof ConfigError ? `Configuration error: ${err.message}` : `ox-aps: ${errorMessage(err)}`.split('\n')[0]);
+  fail(
+    err instanceof ConfigError ? `Configuration error: ${err.message}` : `ox-aps: ${errorMessage(err)}`.split('\n')[0],
+  );
 }

@@ -25,7 +25,10 @@ export interface ImportPlanOptions {
   admin?: Credentials;
 }
 
-const TYPES = { contexts: 'http://ox-connector.org/aps/contexts/1.0', mailboxes: 'http://ox-connector.org/aps/mailboxes/1.0' };
+const TYPES = {
+  contexts: 'http://ox-connector.org/aps/contexts/1.0',
+  mailboxes: 'http://ox-connector.org/aps/mailboxes/1.0',
+};
 
 /** The first ready tier whose rights equal the user's (mobility aside: that is the add-on). */
 function matchTier(profiles: ResourceRecord[], access: ModuleAccess): ResourceRecord | undefined {
@@ -40,19 +43,29 @@ function mailboxResource(user: OxUser, tier: ResourceRecord): Record<string, unk
   const aliases = (user.aliases ?? []).map((a) => a.toLowerCase()).filter((a) => a !== primary);
   return {
     aps: { type: TYPES.mailboxes },
-    login: user.name, email: user.primaryEmail, displayName: user.display_name, givenName: user.given_name, familyName: user.sur_name,
-    ...(user.language ? { language: user.language } : {}), ...(user.timezone ? { timezone: user.timezone } : {}),
+    login: user.name,
+    email: user.primaryEmail,
+    displayName: user.display_name,
+    givenName: user.given_name,
+    familyName: user.sur_name,
+    ...(user.language ? { language: user.language } : {}),
+    ...(user.timezone ? { timezone: user.timezone } : {}),
     ...(aliases.length ? { aliases } : {}),
     profile: { aps: { id: tier.id } },
   };
 }
 
-export async function importPlan(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>, opts: ImportPlanOptions): Promise<ImportPlan> {
+export async function importPlan(
+  deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>,
+  opts: ImportPlanOptions,
+): Promise<ImportPlan> {
   const instance = await deps.ledger.getInstance(opts.instanceId);
   if (!instance) throw new Error(`no application instance ${opts.instanceId} in the ledger`);
   const settings = settingsOf(instance);
   if (!opts.admin && !settings.masterAccountOverride) {
-    throw new Error('name the context administrator (--admin-login, --admin-password-file), or set masterAccountOverride with OX\'s MASTER_ACCOUNT_OVERRIDE');
+    throw new Error(
+      "name the context administrator (--admin-login, --admin-password-file), or set masterAccountOverride with OX's MASTER_ACCOUNT_OVERRIDE",
+    );
   }
   const ox = await oxClientOf(deps, instance);
   const oxCtx = await findOxContext(ox, opts.context);
@@ -74,8 +87,16 @@ export async function importPlan(deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'
     const tier = matchTier(profiles, access);
     if (tier) plan.mailboxes.push({ resource: mailboxResource(user, tier), mobility: grantsMobility(access) });
     else {
-      const granted = Object.entries(access).filter(([, on]) => on).map(([flag]) => flag).sort();
-      plan.unmatched.push({ login: user.name, oxUserId: user.id, reason: 'its rights match no tier of this instance', moduleAccess: granted });
+      const granted = Object.entries(access)
+        .filter(([, on]) => on)
+        .map(([flag]) => flag)
+        .sort();
+      plan.unmatched.push({
+        login: user.name,
+        oxUserId: user.id,
+        reason: 'its rights match no tier of this instance',
+        moduleAccess: granted,
+      });
     }
   }
   return plan;

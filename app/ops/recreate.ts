@@ -30,5 +30,11 @@ export function recreateCall(instance: InstanceRecord, rec: ResourceRecord): Que
     body.profile = link(rec.profileId);
     body.user = link(mailboxProps(rec).owner?.id);
   }
-  return { service: rec.kind, resourceId: rec.id, instanceId: rec.instanceId, body, controllerUri: instance.controllerUri };
+  return {
+    service: rec.kind,
+    resourceId: rec.id,
+    instanceId: rec.instanceId,
+    body,
+    controllerUri: instance.controllerUri,
+  };
 }

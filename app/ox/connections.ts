@@ -10,7 +10,10 @@ export class OxConnections {
 
   constructor(private readonly defaults: Omit<SoapTransportOptions, 'baseUrl' | 'logger'> & { logger: DebugLogger }) {}
 
-  /** For a command-line tool or the bench: no bound towards OX, no debug lines, answers up to 64 MB (a reconcile's lists). */
+  /**
+   * For a command-line tool or the bench: no bound towards OX, no debug lines, answers up to 64 MB (a reconcile's
+   * lists).
+   */
   static forTool(timeoutMs = 30_000): OxConnections {
     return new OxConnections({ timeoutMs, maxResponseBytes: 64 * 1024 * 1024, logger: { debug: () => undefined } });
   }
@@ -20,7 +23,10 @@ export class OxConnections {
     if (!pending) {
       this.builds++;
       pending = SoapTransport.create({ ...this.defaults, baseUrl });
-      pending.then(() => this.built.add(baseUrl), () => this.transports.delete(baseUrl));
+      pending.then(
+        () => this.built.add(baseUrl),
+        () => this.transports.delete(baseUrl),
+      );
       this.transports.set(baseUrl, pending);
     }
     return pending;

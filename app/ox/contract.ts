@@ -29,17 +29,45 @@ const flags = (...names: string[]) => names.map((n) => f(n, 'boolean'));
 
 /** Every UserModuleAccess flag OX knows; the server treats an omitted flag as granted. */
 export const MODULE_ACCESS_FLAGS = [
-  'OLOX20', 'USM', 'activeSync', 'calendar', 'collectEmailAddresses', 'contacts', 'delegateTask',
-  'deniedPortal', 'editGroup', 'editPassword', 'editPublicFolders', 'editResource',
-  'globalAddressBookDisabled', 'ical', 'infostore', 'multipleMailAccounts', 'publicFolderEditable',
-  'publication', 'readCreateSharedFolders', 'subscription', 'syncml', 'tasks', 'vcard', 'webdav',
-  'webdavXml', 'webmail',
+  'OLOX20',
+  'USM',
+  'activeSync',
+  'calendar',
+  'collectEmailAddresses',
+  'contacts',
+  'delegateTask',
+  'deniedPortal',
+  'editGroup',
+  'editPassword',
+  'editPublicFolders',
+  'editResource',
+  'globalAddressBookDisabled',
+  'ical',
+  'infostore',
+  'multipleMailAccounts',
+  'publicFolderEditable',
+  'publication',
+  'readCreateSharedFolders',
+  'subscription',
+  'syncml',
+  'tasks',
+  'vcard',
+  'webdav',
+  'webdavXml',
+  'webmail',
 ] as const;
 export type ModuleAccessFlag = (typeof MODULE_ACCESS_FLAGS)[number];
 
 export type DataTypeName =
-  | 'Credentials' | 'Entry' | 'SOAPStringMap' | 'SOAPMapEntry' | 'SOAPStringMapMap' | 'Database'
-  | 'Context' | 'User' | 'UserModuleAccess';
+  | 'Credentials'
+  | 'Entry'
+  | 'SOAPStringMap'
+  | 'SOAPMapEntry'
+  | 'SOAPStringMapMap'
+  | 'Database'
+  | 'Context'
+  | 'User'
+  | 'UserModuleAccess';
 
 export const DATA_TYPES: Record<DataTypeName, DataTypeSpec> = {
   Credentials: { ns: 'rmi', fields: [f('login', 'string'), f('password', 'string')] },
@@ -51,23 +79,50 @@ export const DATA_TYPES: Record<DataTypeName, DataTypeSpec> = {
   Context: {
     ns: 'data',
     fields: [
-      f('average_size', 'long'), f('enabled', 'boolean'), f('filestoreId', 'int'),
-      f('filestore_name', 'string'), f('id', 'int'), f('loginMappings', 'string', true),
-      f('maxQuota', 'long'), f('name', 'string'), f('readDatabase', 'Database'),
-      f('usedQuota', 'long'), f('userAttributes', 'SOAPStringMapMap'), f('writeDatabase', 'Database'),
+      f('average_size', 'long'),
+      f('enabled', 'boolean'),
+      f('filestoreId', 'int'),
+      f('filestore_name', 'string'),
+      f('id', 'int'),
+      f('loginMappings', 'string', true),
+      f('maxQuota', 'long'),
+      f('name', 'string'),
+      f('readDatabase', 'Database'),
+      f('usedQuota', 'long'),
+      f('userAttributes', 'SOAPStringMapMap'),
+      f('writeDatabase', 'Database'),
     ],
   },
   User: {
     ns: 'data',
     fields: [
-      f('aliases', 'string', true), f('contextadmin', 'boolean'), f('defaultSenderAddress', 'string'),
-      f('display_name', 'string'), f('email1', 'string'), f('given_name', 'string'), f('id', 'int'),
-      f('imapLogin', 'string'), f('imapPort', 'int'), f('imapSchema', 'string'), f('imapServer', 'string'),
-      f('language', 'string'), f('mailenabled', 'boolean'), f('maxQuota', 'long'), f('name', 'string'),
-      f('password', 'string'), f('passwordMech', 'string'), f('primaryEmail', 'string'),
-      f('smtpPort', 'int'), f('smtpSchema', 'string'), f('smtpServer', 'string'), f('sur_name', 'string'),
-      f('timezone', 'string'), f('uploadFileSizeLimit', 'long'), f('uploadFileSizeLimitPerFile', 'long'),
-      f('usedQuota', 'long'), f('userAttributes', 'SOAPStringMapMap'),
+      f('aliases', 'string', true),
+      f('contextadmin', 'boolean'),
+      f('defaultSenderAddress', 'string'),
+      f('display_name', 'string'),
+      f('email1', 'string'),
+      f('given_name', 'string'),
+      f('id', 'int'),
+      f('imapLogin', 'string'),
+      f('imapPort', 'int'),
+      f('imapSchema', 'string'),
+      f('imapServer', 'string'),
+      f('language', 'string'),
+      f('mailenabled', 'boolean'),
+      f('maxQuota', 'long'),
+      f('name', 'string'),
+      f('password', 'string'),
+      f('passwordMech', 'string'),
+      f('primaryEmail', 'string'),
+      f('smtpPort', 'int'),
+      f('smtpSchema', 'string'),
+      f('smtpServer', 'string'),
+      f('sur_name', 'string'),
+      f('timezone', 'string'),
+      f('uploadFileSizeLimit', 'long'),
+      f('uploadFileSizeLimitPerFile', 'long'),
+      f('usedQuota', 'long'),
+      f('userAttributes', 'SOAPStringMapMap'),
     ],
   },
   UserModuleAccess: { ns: 'data', fields: flags(...MODULE_ACCESS_FLAGS) },
@@ -87,8 +142,14 @@ const caps = [f('capsToAdd', 'string'), f('capsToRemove', 'string'), f('capsToDr
 export const SERVICES = {
   OXContextService: {
     create: op([ctx, f('admin_user', 'User'), auth], f('return', 'Context')),
-    createModuleAccess: op([ctx, f('admin_user', 'User'), f('access', 'UserModuleAccess'), auth], f('return', 'Context')),
-    createModuleAccessByName: op([ctx, f('admin_user', 'User'), f('access_combination_name', 'string'), auth], f('return', 'Context')),
+    createModuleAccess: op(
+      [ctx, f('admin_user', 'User'), f('access', 'UserModuleAccess'), auth],
+      f('return', 'Context'),
+    ),
+    createModuleAccessByName: op(
+      [ctx, f('admin_user', 'User'), f('access_combination_name', 'string'), auth],
+      f('return', 'Context'),
+    ),
     change: op([ctx, auth]),
     changeModuleAccessByName: op([ctx, f('access_combination_name', 'string'), auth]),
     changeCapabilities: op([ctx, ...caps, auth]),
@@ -104,7 +165,10 @@ export const SERVICES = {
   OXUserService: {
     create: op([ctx, f('usrdata', 'User'), auth], f('return', 'User')),
     createByModuleAccess: op([ctx, f('usrdata', 'User'), f('access', 'UserModuleAccess'), auth], f('return', 'User')),
-    createByModuleAccessName: op([ctx, f('usrdata', 'User'), f('access_combination_name', 'string'), auth], f('return', 'User')),
+    createByModuleAccessName: op(
+      [ctx, f('usrdata', 'User'), f('access_combination_name', 'string'), auth],
+      f('return', 'User'),
+    ),
     change: op([ctx, f('usrdata', 'User'), auth]),
     changeByModuleAccess: op([ctx, user, f('moduleAccess', 'UserModuleAccess'), auth]),
     changeByModuleAccessName: op([ctx, user, f('access_combination_name', 'string'), auth]),

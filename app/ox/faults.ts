@@ -5,9 +5,21 @@ const EXCEPTION_ID = /;?\s*exceptionId\s+(-?[\w-]+)\s*$/;
 
 /** What a fault means for provisioning; OX messages vary by version, so match by pattern. */
 export type FaultKind =
-  | 'authentication' | 'context-exists' | 'no-such-context' | 'no-such-user' | 'user-exists'
-  | 'display-name-taken' | 'mail-taken' | 'mapping-taken' | 'already-disabled' | 'busy'
-  | 'no-such-access-combination' | 'username-unchangeable' | 'primary-mail-unchangeable' | 'invalid-data' | 'other';
+  | 'authentication'
+  | 'context-exists'
+  | 'no-such-context'
+  | 'no-such-user'
+  | 'user-exists'
+  | 'display-name-taken'
+  | 'mail-taken'
+  | 'mapping-taken'
+  | 'already-disabled'
+  | 'busy'
+  | 'no-such-access-combination'
+  | 'username-unchangeable'
+  | 'primary-mail-unchangeable'
+  | 'invalid-data'
+  | 'other';
 
 const KIND_PATTERNS: Array<[FaultKind, RegExp]> = [
   ['authentication', /^Authentication failed/i],
@@ -46,7 +58,11 @@ export class OxFault extends Error {
 
 export class OxTransportError extends Error {
   readonly retryable = true;
-  constructor(readonly operation: string, readonly reason: string, readonly httpStatus?: number) {
+  constructor(
+    readonly operation: string,
+    readonly reason: string,
+    readonly httpStatus?: number,
+  ) {
     super(`OX ${operation} did not answer: ${reason}`);
     this.name = 'OxTransportError';
   }
@@ -55,7 +71,11 @@ export class OxTransportError extends Error {
 /** The endpoint's own bound towards this OX is full: the call was not sent. */
 export class OxSaturated extends Error {
   readonly retryable = true;
-  constructor(readonly operation: string, readonly limit: number, readonly queue: number) {
+  constructor(
+    readonly operation: string,
+    readonly limit: number,
+    readonly queue: number,
+  ) {
     super(`OX ${operation} not sent: ${limit} calls are running towards this OX and ${queue} waiting`);
     this.name = 'OxSaturated';
   }
@@ -66,7 +86,10 @@ export function isGone(err: unknown): boolean {
   return err instanceof OxFault && (err.kind === 'no-such-context' || err.kind === 'no-such-user');
 }
 
-/** Runs an OX call; answers true when OX said its context or user is gone (nothing left to do), false when it succeeded. */
+/**
+ * Runs an OX call; answers true when OX said its context or user is gone (nothing left to do), false when it
+ * succeeded.
+ */
 export async function goneFromOx(call: Promise<unknown>): Promise<boolean> {
   try {
     await call;

@@ -36,9 +36,15 @@ export async function tokenLogin(req: TokenLoginRequest, opts: HttpLoginOptions)
   url.searchParams.set('action', 'tokenLogin');
   url.searchParams.set('authId', randomUUID());
   const form = new URLSearchParams({
-    login: req.login, password: req.password, client: req.client, version: 'OX APS connector',
-    clientToken: req.clientToken, clientIP: req.clientIp, clientUserAgent: req.clientUserAgent,
-    uiWebPath: req.uiWebPath, jsonResponse: 'true',
+    login: req.login,
+    password: req.password,
+    client: req.client,
+    version: 'OX APS connector',
+    clientToken: req.clientToken,
+    clientIP: req.clientIp,
+    clientUserAgent: req.clientUserAgent,
+    uiWebPath: req.uiWebPath,
+    jsonResponse: 'true',
   });
   let answer: { status: number; text: string };
   try {
@@ -53,7 +59,12 @@ export async function tokenLogin(req: TokenLoginRequest, opts: HttpLoginOptions)
     return { ok: false, reason: 'unreachable', message: `OX answered HTTP ${answer.status} without JSON` };
   }
   if (body.error || !body.serverToken || !body.url) {
-    return { ok: false, reason: 'refused', code: body.code ?? 'unknown', message: body.error ?? 'no server token in the answer' };
+    return {
+      ok: false,
+      reason: 'refused',
+      code: body.code ?? 'unknown',
+      message: body.error ?? 'no server token in the answer',
+    };
   }
   // `url` is a path with the fragment; OX leaves appending the client token to the caller.
   return { ok: true, redirect: `${new URL(body.url, base).href}&clientToken=${encodeURIComponent(req.clientToken)}` };
@@ -62,15 +73,21 @@ export async function tokenLogin(req: TokenLoginRequest, opts: HttpLoginOptions)
 function post(url: URL, body: string, opts: HttpLoginOptions): Promise<{ status: number; text: string }> {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = transport.request(url, {
-      method: 'POST', timeout: opts.timeoutMs, ...(opts.ca ? { ca: opts.ca } : {}),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = transport.request(
+      url,
+      {
+        method: 'POST',
+        timeout: opts.timeoutMs,
+        ...(opts.ca ? { ca: opts.ca } : {}),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);

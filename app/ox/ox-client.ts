@@ -3,7 +3,18 @@ import type { SoapTransport } from './soap-transport.js';
 import { completeAccess, type ModuleAccess } from './module-access.js';
 import { OxFault, OxTransportError } from './faults.js';
 import { errorMessage } from '../util/errors.js';
-import { asArray, asBoolean, asWire, contextFromWire, contextToWire, userFromWire, userToWire, type OxContext, type OxUser, type Wire } from './wire-mapping.js';
+import {
+  asArray,
+  asBoolean,
+  asWire,
+  contextFromWire,
+  contextToWire,
+  userFromWire,
+  userToWire,
+  type OxContext,
+  type OxUser,
+  type Wire,
+} from './wire-mapping.js';
 
 export type { Attributes, OxContext, OxUser } from './wire-mapping.js';
 
@@ -36,21 +47,25 @@ export interface OxTraceEntry {
 export function redactArgs(value: unknown, key = ''): unknown {
   if (/^(password|auth)$/i.test(key)) return '[redacted]';
   if (Array.isArray(value)) return value.map((v) => redactArgs(v));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactArgs(v, k)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactArgs(v, k)]));
   return value;
 }
 
-
 export class OxClient {
-  constructor(private readonly soap: SoapTransport, private readonly opts: OxClientOptions) {}
+  constructor(
+    private readonly soap: SoapTransport,
+    private readonly opts: OxClientOptions,
+  ) {}
 
   // ----- contexts (master admin) -----
 
   async createContext(ctx: OxContext, admin: OxUser, access: Access): Promise<OxContext> {
     const args = { ctx: contextToWire(ctx), admin_user: userToWire(admin) };
-    const result = 'combination' in access
-      ? await this.context('createModuleAccessByName', { ...args, access_combination_name: access.combination })
-      : await this.context('createModuleAccess', { ...args, access: completeAccess(access.flags) });
+    const result =
+      'combination' in access
+        ? await this.context('createModuleAccessByName', { ...args, access_combination_name: access.combination })
+        : await this.context('createModuleAccess', { ...args, access: completeAccess(access.flags) });
     return contextFromWire(asWire(result));
   }
 
@@ -94,12 +109,14 @@ export class OxClient {
   async createUser(ctxId: number, admin: Credentials, user: OxUser, access: Access): Promise<OxUser & { id: number }> {
     const args = { ctx: { id: ctxId }, usrdata: userToWire(user) };
     const operation = 'combination' in access ? 'createByModuleAccessName' : 'createByModuleAccess';
-    const result = 'combination' in access
-      ? await this.user(admin, operation, { ...args, access_combination_name: access.combination })
-      : await this.user(admin, operation, { ...args, access: completeAccess(access.flags) });
+    const result =
+      'combination' in access
+        ? await this.user(admin, operation, { ...args, access_combination_name: access.combination })
+        : await this.user(admin, operation, { ...args, access: completeAccess(access.flags) });
     const created = userFromWire(asWire(result));
     // Retryable: the retry finds the user by its login (user-exists) and adopts it.
-    if (created.id === undefined) throw new OxTransportError(`OXUserService.${operation}`, 'its answer holds no user id');
+    if (created.id === undefined)
+      throw new OxTransportError(`OXUserService.${operation}`, 'its answer holds no user id');
     return { ...created, id: created.id };
   }
 
@@ -122,10 +139,19 @@ export class OxClient {
     return completeAccess(Object.fromEntries(Object.entries(wire).map(([k, v]) => [k, asBoolean(v)])));
   }
 
-  async changeUserCapabilities(ctxId: number, admin: Credentials, userId: number, add: string[], remove: string[]): Promise<void> {
+  async changeUserCapabilities(
+    ctxId: number,
+    admin: Credentials,
+    userId: number,
+    add: string[],
+    remove: string[],
+  ): Promise<void> {
     await this.user(admin, 'changeCapabilities', {
-      ctx: { id: ctxId }, user: { id: userId },
-      capsToAdd: add.join(','), capsToRemove: remove.join(','), capsToDrop: '',
+      ctx: { id: ctxId },
+      user: { id: userId },
+      capsToAdd: add.join(','),
+      capsToRemove: remove.join(','),
+      capsToDrop: '',
     });
   }
 
@@ -149,16 +175,23 @@ export class OxClient {
 
   /** Every user of the context with its data: one call for the ids, one for their data. */
   async listUsers(ctxId: number, admin: Credentials): Promise<OxUser[]> {
-    const ids = asArray(await this.user(admin, 'list', { ctx: { id: ctxId }, search_pattern: '*' })).map((u) => userFromWire(asWire(u)).id);
+    const ids = asArray(await this.user(admin, 'list', { ctx: { id: ctxId }, search_pattern: '*' })).map(
+      (u) => userFromWire(asWire(u)).id,
+    );
     const refs = ids.filter((id): id is number => id !== undefined).map((id) => ({ id }));
     if (!refs.length) return [];
-    return asArray(await this.user(admin, 'getMultipleData', { ctx: { id: ctxId }, users: refs })).map((u) => userFromWire(asWire(u)));
+    return asArray(await this.user(admin, 'getMultipleData', { ctx: { id: ctxId }, users: refs })).map((u) =>
+      userFromWire(asWire(u)),
+    );
   }
 
   /** The user's capabilities as OX lists them. */
   async getUserCapabilities(ctxId: number, admin: Credentials, userId: number): Promise<string[]> {
     const list = await this.user(admin, 'getUserCapabilities', { ctx: { id: ctxId }, user: { id: userId } });
-    return String(list ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+    return String(list ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   }
 
   /** The user with this login, or undefined. */
@@ -190,7 +223,14 @@ export class OxClient {
       trace({ service, operation, args: redactArgs(args), ms: Date.now() - started, outcome: 'ok' });
       return result;
     } catch (err) {
-      trace({ service, operation, args: redactArgs(args), ms: Date.now() - started, outcome: 'failed', error: errorMessage(err) });
+      trace({
+        service,
+        operation,
+        args: redactArgs(args),
+        ms: Date.now() - started,
+        outcome: 'failed',
+        error: errorMessage(err),
+      });
       throw err;
     }
   }

@@ -24,7 +24,11 @@ export interface SoapHttpResponse {
 
 /** A failed call as node-soap and toOxError read it: a code, or the answer that was not 2xx. */
 export class SoapHttpError extends Error {
-  constructor(message: string, readonly code?: string, readonly response?: SoapHttpResponse) {
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly response?: SoapHttpResponse,
+  ) {
     super(message);
     this.name = 'SoapHttpError';
   }
@@ -52,7 +56,12 @@ export class SoapHttpClient {
     return target;
   }
 
-  private post(rurl: string, data: string, headers: Record<string, string>, done: (err: unknown, res?: SoapHttpResponse) => void): void {
+  private post(
+    rurl: string,
+    data: string,
+    headers: Record<string, string>,
+    done: (err: unknown, res?: SoapHttpResponse) => void,
+  ): void {
     const { url, send } = this.target(rurl);
     const body = Buffer.from(data, 'utf8');
     let settled = false;
@@ -61,26 +70,40 @@ export class SoapHttpClient {
       settled = true;
       done(err, res);
     };
-    const req = send(url, {
-      method: 'POST', agent: this.opts.agent,
-      headers: { ...headers, 'Content-Length': body.length, Accept: 'text/xml, application/soap+xml' },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (settled) return;
-        size += chunk.length;
-        if (size <= this.opts.maxResponseBytes) return void chunks.push(chunk);
-        finish(new SoapHttpError(`the answer is larger than ${this.opts.maxResponseBytes} bytes`, 'ERR_RESPONSE_TOO_LARGE'));
-        req.destroy();
-      });
-      res.on('error', (err) => finish(err));
-      res.on('end', () => {
-        const answer: SoapHttpResponse = { status: res.statusCode ?? 0, headers: res.headers, data: Buffer.concat(chunks, size).toString('utf8') };
-        if (answer.status >= 200 && answer.status < 300) finish(null, answer);
-        else finish(new SoapHttpError(`HTTP ${answer.status}`, undefined, answer));
-      });
-    });
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        agent: this.opts.agent,
+        headers: { ...headers, 'Content-Length': body.length, Accept: 'text/xml, application/soap+xml' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          size += chunk.length;
+          if (size <= this.opts.maxResponseBytes) return void chunks.push(chunk);
+          finish(
+            new SoapHttpError(
+              `the answer is larger than ${this.opts.maxResponseBytes} bytes`,
+              'ERR_RESPONSE_TOO_LARGE',
+            ),
+          );
+          req.destroy();
+        });
+        res.on('error', (err) => finish(err));
+        res.on('end', () => {
+          const answer: SoapHttpResponse = {
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            data: Buffer.concat(chunks, size).toString('utf8'),
+          };
+          if (answer.status >= 200 && answer.status < 300) finish(null, answer);
+          else finish(new SoapHttpError(`HTTP ${answer.status}`, undefined, answer));
+        });
+      },
+    );
     req.setTimeout(this.opts.timeoutMs, () => {
       finish(new SoapHttpError(`timeout of ${this.opts.timeoutMs} ms exceeded`, 'ETIMEDOUT'));
       req.destroy();

@@ -38,7 +38,11 @@ export class SoapTransport {
   private constructor(private readonly opts: SoapTransportOptions) {
     const AgentClass = opts.baseUrl.startsWith('https:') ? https.Agent : http.Agent;
     this.agent = new AgentClass({ keepAlive: true, maxSockets: opts.gate?.limit ?? 64 });
-    this.http = new SoapHttpClient({ agent: this.agent, timeoutMs: opts.timeoutMs, maxResponseBytes: opts.maxResponseBytes });
+    this.http = new SoapHttpClient({
+      agent: this.agent,
+      timeoutMs: opts.timeoutMs,
+      maxResponseBytes: opts.maxResponseBytes,
+    });
     if (opts.gate) this.gate = new OxGate({ ...opts.gate, maxWaitMs: opts.timeoutMs });
   }
 
@@ -60,9 +64,13 @@ export class SoapTransport {
     return this.opts.baseUrl;
   }
 
-  /** Calls one operation (within the bound towards OX); resolves to the `return` value (undefined for void operations). */
+  /**
+   * Calls one operation (within the bound towards OX); resolves to the `return` value (undefined for void operations).
+   */
   call(service: ServiceName, operation: string, args: Record<string, unknown>): Promise<unknown> {
-    return this.gate ? this.gate.run(`${service}.${operation}`, () => this.send(service, operation, args)) : this.send(service, operation, args);
+    return this.gate
+      ? this.gate.run(`${service}.${operation}`, () => this.send(service, operation, args))
+      : this.send(service, operation, args);
   }
 
   private async send(service: ServiceName, operation: string, args: Record<string, unknown>): Promise<unknown> {

@@ -44,9 +44,26 @@ export type OxUser = {
 
 const CONTEXT_ORDER = ['enabled', 'id', 'loginMappings', 'maxQuota', 'name', 'userAttributes'] as const;
 const USER_ORDER = [
-  'aliases', 'contextadmin', 'defaultSenderAddress', 'display_name', 'email1', 'given_name', 'id',
-  'imapLogin', 'imapServer', 'language', 'mailenabled', 'name', 'password', 'primaryEmail',
-  'smtpServer', 'sur_name', 'timezone', 'uploadFileSizeLimit', 'uploadFileSizeLimitPerFile', 'userAttributes',
+  'aliases',
+  'contextadmin',
+  'defaultSenderAddress',
+  'display_name',
+  'email1',
+  'given_name',
+  'id',
+  'imapLogin',
+  'imapServer',
+  'language',
+  'mailenabled',
+  'name',
+  'password',
+  'primaryEmail',
+  'smtpServer',
+  'sur_name',
+  'timezone',
+  'uploadFileSizeLimit',
+  'uploadFileSizeLimitPerFile',
+  'userAttributes',
 ] as const;
 
 function ordered(source: Record<string, unknown>, order: readonly string[]): Wire {

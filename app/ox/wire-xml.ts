@@ -7,7 +7,16 @@
 import { DATA_TYPES, NS, SERVICES, type DataTypeName, type FieldSpec, type ServiceName } from './contract.js';
 
 const PREFIX = { data: 'ns4', rmi: 'ns5' } as const;
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#x9;', '\r': '&#xD;', '\n': '&#xA;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\t': '&#x9;',
+  '\r': '&#xD;',
+  '\n': '&#xA;',
+};
 const ESCAPED = /[&<>"'\t\r\n]/g;
 const NEEDS_ESCAPING = /[&<>"'\t\r\n]/;
 

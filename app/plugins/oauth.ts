@@ -20,38 +20,53 @@ export interface OAuthGate {
 async function refuseCertificateInstances(ledger: Ledger): Promise<void> {
   const ids = (await ledger.listInstances()).filter((i) => !i.oauthKey).map((i) => i.id);
   if (ids.length) {
-    throw new ConfigError(`APS_PLAIN_HTTP: the ledger holds ${ids.length} certificate instance(s) (${ids.slice(0, 3).join(', ')}), which need TLS end to end; serve them over HTTPS`);
+    throw new ConfigError(
+      `APS_PLAIN_HTTP: the ledger holds ${ids.length} certificate instance(s) (${ids.slice(0, 3).join(', ')}), which need TLS end to end; serve them over HTTPS`,
+    );
   }
 }
 
-export default fp(async (fastify) => {
-  const { config, ledger } = fastify;
-  const clients = new OAuthClients(config.OAUTH_CLIENTS_FILE);
-  if (config.APS_PLAIN_HTTP) await refuseCertificateInstances(ledger);
-  // Behind an ingress that sets X-Forwarded-Proto and -Host (Fastify honours them from TRUST_PROXY
-  // addresses only), the controller's URL is rebuilt from them; PUBLIC_URL keeps its path prefix.
-  const prefix = new URL(config.PUBLIC_URL).pathname.replace(/\/$/, '');
-  const signedUrl = (req: FastifyRequest) => (config.OAUTH_SIGNED_URL === 'forwarded' ? `${req.protocol}://${req.host}${prefix}${req.url}` : `${config.PUBLIC_URL}${req.url}`);
-  const gate: OAuthGate = {
-    clients,
-    async verify(req) {
-      if (!clients.enabled) throw unauthorized('This endpoint serves no OAuth instances: set OAUTH_CLIENTS_FILE to serve APS Connect');
-      const check = checkSignature({
-        method: req.method, url: signedUrl(req), authorization: req.headers.authorization, body: req.rawBody ?? undefined,
-      }, (key) => clients.secretOf(key));
-      if (!check.ok) throw unauthorized(`OAuth: ${check.reason}`);
-      const id = createHash('sha256').update(`${check.key}\n${check.nonce}\n${check.timestamp}`).digest('base64url');
-      if (!await ledger.useNonce(id, (check.timestamp + TIMESTAMP_WINDOW_S + 1) * 1000)) {
-        throw unauthorized('OAuth: this nonce was used before (a replayed request); sign every request anew');
-      }
-      return check.key;
-    },
-  };
-  fastify.decorate('oauth', gate);
-  fastify.decorateRequest('oauthKey', null);
-  const stop = periodically(60_000, () => ledger.pruneNonces(Date.now()));
-  fastify.addHook('onClose', async () => stop());
-}, { name: 'oauth', dependencies: ['ledger', 'config'] });
+export default fp(
+  async (fastify) => {
+    const { config, ledger } = fastify;
+    const clients = new OAuthClients(config.OAUTH_CLIENTS_FILE);
+    if (config.APS_PLAIN_HTTP) await refuseCertificateInstances(ledger);
+    // Behind an ingress that sets X-Forwarded-Proto and -Host (Fastify honours them from TRUST_PROXY
+    // addresses only), the controller's URL is rebuilt from them; PUBLIC_URL keeps its path prefix.
+    const prefix = new URL(config.PUBLIC_URL).pathname.replace(/\/$/, '');
+    const signedUrl = (req: FastifyRequest) =>
+      config.OAUTH_SIGNED_URL === 'forwarded'
+        ? `${req.protocol}://${req.host}${prefix}${req.url}`
+        : `${config.PUBLIC_URL}${req.url}`;
+    const gate: OAuthGate = {
+      clients,
+      async verify(req) {
+        if (!clients.enabled)
+          throw unauthorized('This endpoint serves no OAuth instances: set OAUTH_CLIENTS_FILE to serve APS Connect');
+        const check = checkSignature(
+          {
+            method: req.method,
+            url: signedUrl(req),
+            authorization: req.headers.authorization,
+            body: req.rawBody ?? undefined,
+          },
+          (key) => clients.secretOf(key),
+        );
+        if (!check.ok) throw unauthorized(`OAuth: ${check.reason}`);
+        const id = createHash('sha256').update(`${check.key}\n${check.nonce}\n${check.timestamp}`).digest('base64url');
+        if (!(await ledger.useNonce(id, (check.timestamp + TIMESTAMP_WINDOW_S + 1) * 1000))) {
+          throw unauthorized('OAuth: this nonce was used before (a replayed request); sign every request anew');
+        }
+        return check.key;
+      },
+    };
+    fastify.decorate('oauth', gate);
+    fastify.decorateRequest('oauthKey', null);
+    const stop = periodically(60_000, () => ledger.pruneNonces(Date.now()));
+    fastify.addHook('onClose', async () => stop());
+  },
+  { name: 'oauth', dependencies: ['ledger', 'config'] },
+);
 
 declare module 'fastify' {
   interface FastifyInstance {

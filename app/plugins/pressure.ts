@@ -13,37 +13,46 @@ const RETRY_AFTER_S = 10;
 // refused, and an idle process then wakes for nothing (each wake cost ~0.8 ms of CPU here).
 const IDLE_STOP_MS = 10_000;
 
-export default fp(async (fastify) => {
-  const { config } = fastify;
-  const maxDelayMs = config.MAX_EVENT_LOOP_DELAY_MS;
-  const maxHeapBytes = config.MAX_HEAP_MB * 1024 * 1024;
-  let overloaded: string | undefined;
-  let due = 0;
-  let lastRequestAt = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (now: number) => {
-    due = now + SAMPLE_MS;
-    timer = setTimeout(sample, SAMPLE_MS);
-    timer.unref();
-  };
-  const sample = () => {
-    const now = Date.now();
-    const delayMs = now - due;
-    const heapBytes = getHeapStatistics().used_heap_size;
-    overloaded = maxDelayMs > 0 && delayMs > maxDelayMs ? `its event loop is ${delayMs} ms late`
-      : heapBytes > maxHeapBytes ? `its heap holds ${Math.round(heapBytes / 1048576)} MB (MAX_HEAP_MB ${config.MAX_HEAP_MB})` : undefined;
-    if (now - lastRequestAt < IDLE_STOP_MS) return arm(now);
-    timer = undefined;
-    overloaded = undefined;
-  };
-  fastify.addHook('onClose', async () => clearTimeout(timer));
-  fastify.addHook('onRequest', async (req) => {
-    lastRequestAt = Date.now();
-    if (!timer) arm(lastRequestAt);
-    if (!overloaded || req.routeOptions.config.exemptFromPressure) return;
-    throw new ApsError(503, 'Overloaded', `The endpoint is overloaded (${overloaded}); try again in a few seconds`, { retryAfterS: RETRY_AFTER_S });
-  });
-}, { name: 'pressure', dependencies: ['config'] });
+export default fp(
+  async (fastify) => {
+    const { config } = fastify;
+    const maxDelayMs = config.MAX_EVENT_LOOP_DELAY_MS;
+    const maxHeapBytes = config.MAX_HEAP_MB * 1024 * 1024;
+    let overloaded: string | undefined;
+    let due = 0;
+    let lastRequestAt = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (now: number) => {
+      due = now + SAMPLE_MS;
+      timer = setTimeout(sample, SAMPLE_MS);
+      timer.unref();
+    };
+    const sample = () => {
+      const now = Date.now();
+      const delayMs = now - due;
+      const heapBytes = getHeapStatistics().used_heap_size;
+      overloaded =
+        maxDelayMs > 0 && delayMs > maxDelayMs
+          ? `its event loop is ${delayMs} ms late`
+          : heapBytes > maxHeapBytes
+            ? `its heap holds ${Math.round(heapBytes / 1048576)} MB (MAX_HEAP_MB ${config.MAX_HEAP_MB})`
+            : undefined;
+      if (now - lastRequestAt < IDLE_STOP_MS) return arm(now);
+      timer = undefined;
+      overloaded = undefined;
+    };
+    fastify.addHook('onClose', async () => clearTimeout(timer));
+    fastify.addHook('onRequest', async (req) => {
+      lastRequestAt = Date.now();
+      if (!timer) arm(lastRequestAt);
+      if (!overloaded || req.routeOptions.config.exemptFromPressure) return;
+      throw new ApsError(503, 'Overloaded', `The endpoint is overloaded (${overloaded}); try again in a few seconds`, {
+        retryAfterS: RETRY_AFTER_S,
+      });
+    });
+  },
+  { name: 'pressure', dependencies: ['config'] },
+);
 
 declare module 'fastify' {
   interface FastifyContextConfig {

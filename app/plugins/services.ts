@@ -12,33 +12,43 @@ import type { ServiceDeps } from '../resources/shared/deps.js';
 import { oxServerOf } from '../resources/shared/instance-settings.js';
 import type { InstanceRecord } from '../store/ledger.js';
 
-export default fp(async (fastify) => {
-  const deps: ServiceDeps = {
-    ledger: fastify.ledger,
-    ox: fastify.ox,
-    controllers: fastify.controllers,
-    config: fastify.config,
-    schemas: fastify.apsSchemas,
-    sso: fastify.sso,
-    log: fastify.log.child({ component: 'ox-trace' }),
-    jobs: {
-      enqueue: ({ key, delayMs, ...call }) => enqueueJob(
-        fastify.ledger, key, call.instanceId, call.resourceId, storedCall(call), fastify.config.JOB_DEADLINE, delayMs,
-      ),
-    },
-  };
-  const services: ResourceServices = {
-    app: appService(deps),
-    contexts: contextService(deps),
-    profiles: profileService(deps),
-    mailboxes: mailboxService(deps),
-    mobility: mobilityService(deps),
-  };
-  fastify.decorate('apsServices', services);
-  fastify.decorate('serviceDeps', deps);
-  // Background jobs are bounded per OX server: instances that share an OX share its budget.
-  fastify.decorate('jobLane', (instance: InstanceRecord) => oxServerOf(instance) ?? instance.id);
-}, { name: 'aps-services', dependencies: ['ledger', 'ox', 'controllers', 'config', 'aps-schemas', 'sso'] });
+export default fp(
+  async (fastify) => {
+    const deps: ServiceDeps = {
+      ledger: fastify.ledger,
+      ox: fastify.ox,
+      controllers: fastify.controllers,
+      config: fastify.config,
+      schemas: fastify.apsSchemas,
+      sso: fastify.sso,
+      log: fastify.log.child({ component: 'ox-trace' }),
+      jobs: {
+        enqueue: ({ key, delayMs, ...call }) =>
+          enqueueJob(
+            fastify.ledger,
+            key,
+            call.instanceId,
+            call.resourceId,
+            storedCall(call),
+            fastify.config.JOB_DEADLINE,
+            delayMs,
+          ),
+      },
+    };
+    const services: ResourceServices = {
+      app: appService(deps),
+      contexts: contextService(deps),
+      profiles: profileService(deps),
+      mailboxes: mailboxService(deps),
+      mobility: mobilityService(deps),
+    };
+    fastify.decorate('apsServices', services);
+    fastify.decorate('serviceDeps', deps);
+    // Background jobs are bounded per OX server: instances that share an OX share its budget.
+    fastify.decorate('jobLane', (instance: InstanceRecord) => oxServerOf(instance) ?? instance.id);
+  },
+  { name: 'aps-services', dependencies: ['ledger', 'ox', 'controllers', 'config', 'aps-schemas', 'sso'] },
+);
 
 declare module 'fastify' {
   interface FastifyInstance {

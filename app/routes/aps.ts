@@ -2,7 +2,7 @@
 // unprovision, enable/disable (suspendable types), link/unlink per relation, declared custom
 // operations, and the application's upgrade. Every call passes trust, validation and (when it
 // changes something) the async protocol.
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isAccepted } from '../aps/async-protocol.js';
 import { dispatch, toStored } from '../aps/dispatch.js';
@@ -11,17 +11,20 @@ import { NOT_AN_OBJECT, badRequest, notFound } from '../aps/errors.js';
 import { createInstance } from '../aps/instance-creation.js';
 import { bodyValidator, validatorOf, type ServiceType } from '../aps/schema-registry.js';
 import { verifyController } from '../aps/trust.js';
+import { operationLabel, routesFor, schemaOf, type RouteSpec } from '../aps/route-table.js';
 import { isOAuthSigned } from '../aps/oauth.js';
 import type { ApsCall, ApsOperation, Outcome, ResourceServices } from '../aps/types.js';
 import { INSTANCE_MAX_AGE_MS, type InstanceRecord } from '../store/ledger.js';
 
-const SUSPENDABLE = 'http://aps-standard.org/types/core/suspendable/1.0';
-const APPLICATION = 'http://aps-standard.org/types/core/application/1.0';
-const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-// One schema object for every route that has it: ajv compiles an object once (by reference).
-const ID_PARAMS = { params: { type: 'object', properties: { id: { type: 'string', pattern: UUID } } } };
-const LINKED_PARAMS = { params: { type: 'object', properties: { id: { type: 'string', pattern: UUID }, linkedId: { type: 'string', pattern: UUID } } } };
-const MUTATING: ReadonlySet<ApsOperation> = new Set(['provision', 'configure', 'unprovision', 'enable', 'disable', 'upgrade', 'custom']);
+const MUTATING: ReadonlySet<ApsOperation> = new Set([
+  'provision',
+  'configure',
+  'unprovision',
+  'enable',
+  'disable',
+  'upgrade',
+  'custom',
+]);
 
 /** What the generated routes read from a request: path parameters and the query, as strings. */
 interface ApsRoute {
@@ -29,73 +32,6 @@ interface ApsRoute {
   Querystring: Record<string, string>;
 }
 type ApsRequest = FastifyRequest<ApsRoute>;
-
-interface RouteSpec {
-  operation: ApsOperation;
-  method: HTTPMethods;
-  url: string;
-  name?: string;
-  pathParams?: string[];
-}
-
-/** provision, configure…; a custom operation by its name; link and unlink with their relation. */
-function operationLabel(route: RouteSpec): string {
-  if (route.operation === 'custom') return route.name ?? 'custom';
-  return route.name ? `${route.operation} ${route.name}` : route.operation;
-}
-
-function routesFor(type: ServiceType): RouteSpec[] {
-  const svc = `/${type.serviceId}`;
-  const routes: RouteSpec[] = [
-    { operation: 'provision', method: 'POST', url: svc },
-    { operation: 'retrieve', method: 'GET', url: `${svc}/:id` },
-    { operation: 'configure', method: 'PUT', url: `${svc}/:id` },
-    { operation: 'unprovision', method: 'DELETE', url: `${svc}/:id` },
-  ];
-  const implementsTypes = type.schema.implements ?? [];
-  if (implementsTypes.includes(SUSPENDABLE)) {
-    routes.push({ operation: 'enable', method: 'PUT', url: `${svc}/:id/enable` }, { operation: 'disable', method: 'PUT', url: `${svc}/:id/disable` });
-  }
-  if (implementsTypes.includes(APPLICATION)) routes.push({ operation: 'upgrade', method: 'POST', url: `${svc}/:id/upgrade` });
-  for (const relation of Object.keys(type.schema.relations ?? {})) {
-    routes.push(
-      { operation: 'link', method: 'POST', url: `${svc}/:id/${relation}`, name: relation },
-      { operation: 'unlink', method: 'DELETE', url: `${svc}/:id/${relation}/:linkedId`, name: relation },
-    );
-  }
-  for (const [name, op] of Object.entries(type.schema.operations ?? {})) {
-    const pathParams: string[] = [];
-    const path = op.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, p: string) => {
-      pathParams.push(p);
-      return `:${p}`;
-    });
-    routes.push({ operation: 'custom', method: httpMethod(op.verb, name), url: `${svc}/:id${path.startsWith('/') ? path : `/${path}`}`, name, pathParams });
-  }
-  return routes;
-}
-
-const VERBS: Record<string, HTTPMethods> = { GET: 'GET', POST: 'POST', PUT: 'PUT', DELETE: 'DELETE' };
-
-/** A custom operation's verb as a route method (the schemas declare GET, POST, PUT or DELETE). */
-function httpMethod(verb: string, operation: string): HTTPMethods {
-  const method = VERBS[verb.toUpperCase()];
-  if (!method) throw new Error(`operation ${operation}: verb ${verb} is not GET, POST, PUT or DELETE`);
-  return method;
-}
-
-const ANSWERING: ReadonlySet<ApsOperation> = new Set(['provision', 'retrieve', 'configure']);
-
-/**
- * The route's schemas: its path parameters; the resource body it takes (provision, configure);
- * the resource it answers with, so the serializer writes declared properties only (no secret,
- * nothing internal a record holds), on 200 and on the 202 that echoes the body.
- */
-function schemaOf(route: RouteSpec, type: ServiceType): FastifySchema {
-  const params = route.url.includes(':linkedId') ? LINKED_PARAMS : route.url.includes(':id') ? ID_PARAMS : {};
-  if (!ANSWERING.has(route.operation)) return params;
-  const body = route.operation === 'retrieve' ? {} : { body: type.bodies[route.operation === 'provision' ? 'provision' : 'configure'] };
-  return { ...params, ...body, response: { 200: type.answer, 202: type.answer } };
-}
 
 /** Names one request to the resource: the controller repeats it with the same method and URL. */
 function jobKey(call: ApsCall, route: RouteSpec): string {
@@ -121,14 +57,23 @@ function jittered(seconds: number): number {
 
 function send(reply: FastifyReply, result: Outcome | ReturnType<typeof acceptedOf>): FastifyReply {
   if ('accepted' in result) {
-    return reply.code(202).header('APS-Retry-Timeout', String(jittered(result.retryTimeout))).header('APS-Info', result.info).send(result.body ?? {});
+    return reply
+      .code(202)
+      .header('APS-Retry-Timeout', String(jittered(result.retryTimeout)))
+      .header('APS-Info', result.info)
+      .send(result.body ?? {});
   }
   if (result.status === 204) return reply.code(204).send();
   return reply.code(result.status).send(result.body ?? {});
 }
 
 function acceptedOf(a: { retryTimeout: number; info: string }, body: unknown) {
-  return { accepted: true as const, retryTimeout: a.retryTimeout, info: a.info.replace(/[\r\n]+/g, ' ').slice(0, 500), body };
+  return {
+    accepted: true as const,
+    retryTimeout: a.retryTimeout,
+    info: a.info.replace(/[\r\n]+/g, ' ').slice(0, 500),
+    body,
+  };
 }
 
 /** What the ledger holds already of a resource answered with 202 (nothing when it cannot say). */
@@ -141,19 +86,37 @@ function buildCall(req: ApsRequest, route: RouteSpec, type: ServiceType): ApsCal
   const params = req.params;
   const body = asObject(req.body);
   const phase = header(req, 'aps-request-phase') === 'async' ? 'async' : 'sync';
-  const resourceId = route.operation === 'provision' ? String((isRecord(body.aps) ? body.aps.id : undefined) ?? '') : params.id ?? '';
+  const resourceId =
+    route.operation === 'provision' ? String((isRecord(body.aps) ? body.aps.id : undefined) ?? '') : (params.id ?? '');
   const pathParams = Object.fromEntries((route.pathParams ?? []).map((p) => [p, params[p] ?? '']));
   return {
-    service: type.serviceId, operation: route.operation, resourceId, name: route.name, linkedId: params.linkedId,
-    instanceId: header(req, 'aps-instance-id') ?? '', body, query: { ...req.query }, params: pathParams,
+    service: type.serviceId,
+    operation: route.operation,
+    resourceId,
+    name: route.name,
+    linkedId: params.linkedId,
+    instanceId: header(req, 'aps-instance-id') ?? '',
+    body,
+    query: { ...req.query },
+    params: pathParams,
     // Only a transaction the controller named: a call back then joins it.
-    transactionId: header(req, 'aps-transaction-id') ?? '', phase, controllerUri: header(req, 'aps-controller-uri') ?? '', log: req.log,
-    identityId: header(req, 'aps-identity-id'), originalIdentityId: header(req, 'aps-original-identity-id'),
+    transactionId: header(req, 'aps-transaction-id') ?? '',
+    phase,
+    controllerUri: header(req, 'aps-controller-uri') ?? '',
+    log: req.log,
+    identityId: header(req, 'aps-identity-id'),
+    originalIdentityId: header(req, 'aps-original-identity-id'),
   };
 }
 
 /** Verifies the calling instance's controller; the call then carries the controller's current address. */
-async function acceptCaller(fastify: FastifyInstance, req: ApsRequest, call: ApsCall, type: ServiceType, instance: InstanceRecord | undefined) {
+async function acceptCaller(
+  fastify: FastifyInstance,
+  req: ApsRequest,
+  call: ApsCall,
+  type: ServiceType,
+  instance: InstanceRecord | undefined,
+) {
   const { ledger } = fastify;
   verifyController(req, call.instanceId, instance);
   // An instance acts on itself only: /app/<another instance> is not its resource.
@@ -168,14 +131,25 @@ async function acceptCaller(fastify: FastifyInstance, req: ApsRequest, call: Aps
 }
 
 /** A change runs under the async protocol: answered with its outcome, or 202 while it goes on. */
-async function mutate(fastify: FastifyInstance, reply: FastifyReply, call: ApsCall, route: RouteSpec): Promise<FastifyReply> {
+async function mutate(
+  fastify: FastifyInstance,
+  reply: FastifyReply,
+  call: ApsCall,
+  route: RouteSpec,
+): Promise<FastifyReply> {
   const services = fastify.apsServices;
   const meta = { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) };
   const result = await fastify.apsAsync.handle(jobKey(call, route), meta, () => dispatch(services, call));
   if (isAccepted(result)) {
     // The request is answered: what still runs for it calls the controller outside its transaction.
     call.transactionId = '';
-    return send(reply, acceptedOf(result, route.operation === 'unprovision' ? {} : { ...call.body, ...await knownSoFar(services, call) }));
+    return send(
+      reply,
+      acceptedOf(
+        result,
+        route.operation === 'unprovision' ? {} : { ...call.body, ...(await knownSoFar(services, call)) },
+      ),
+    );
   }
   if (route.operation === 'unprovision' && call.service === 'app') {
     await fastify.ledger.deleteInstance(call.instanceId);
@@ -184,11 +158,18 @@ async function mutate(fastify: FastifyInstance, reply: FastifyReply, call: ApsCa
   return send(reply, result);
 }
 
-async function handle(fastify: FastifyInstance, req: ApsRequest, reply: FastifyReply, route: RouteSpec, type: ServiceType): Promise<FastifyReply> {
+async function handle(
+  fastify: FastifyInstance,
+  req: ApsRequest,
+  reply: FastifyReply,
+  route: RouteSpec,
+  type: ServiceType,
+): Promise<FastifyReply> {
   const { ledger, apsServices: services, config } = fastify;
   const call = buildCall(req, route, type);
   if (type.serviceId === 'app' && route.operation === 'provision') {
-    if (call.instanceId && call.instanceId !== call.resourceId) throw badRequest('APS-Instance-ID differs from the new application resource id');
+    if (call.instanceId && call.instanceId !== call.resourceId)
+      throw badRequest('APS-Instance-ID differs from the new application resource id');
     call.instanceId = call.resourceId;
     return send(reply, await createInstance({ ledger, services, config }, req, call));
   }
@@ -201,33 +182,42 @@ async function handle(fastify: FastifyInstance, req: ApsRequest, reply: FastifyR
     return send(reply, await dispatch(services, call));
   }
   if (header(req, 'aps-scheduled-on-date')) {
-    throw badRequest(`A scheduled operation (APS-Scheduled-On-Date) is not supported: ${route.method} ${type.serviceId} is applied when it arrives, so send it when it is due`);
+    throw badRequest(
+      `A scheduled operation (APS-Scheduled-On-Date) is not supported: ${route.method} ${type.serviceId} is applied when it arrives, so send it when it is due`,
+    );
   }
   return mutate(fastify, reply, call, route);
 }
 
-export default fp(async function apsRoutes(fastify: FastifyInstance) {
-  const schemas = fastify.apsSchemas;
-  async function checkSignature(req: FastifyRequest): Promise<void> {
-    if (isOAuthSigned(req.headers.authorization)) req.oauthKey = await fastify.oauth.verify(req);
-  }
-
-  for (const type of schemas.types.values()) {
-    for (const route of routesFor(type)) {
-      fastify.route<ApsRoute>({
-        method: route.method,
-        url: route.url,
-        schema: schemaOf(route, type),
-        validatorCompiler: ({ schema, httpPart }) => httpPart === 'body' ? bodyValidator(type.serviceId, schema) : validatorOf(schema),
-        // Metrics (and anything else that asks) read the APS service and operation from here.
-        config: { aps: { service: type.serviceId, operation: operationLabel(route) } },
-        // A signed request is checked before its body: a bad signature is 401 whatever it carries.
-        preValidation: checkSignature,
-        handler: (req, reply) => handle(fastify, req, reply, route, type),
-      });
+export default fp(
+  async function apsRoutes(fastify: FastifyInstance) {
+    const schemas = fastify.apsSchemas;
+    async function checkSignature(req: FastifyRequest): Promise<void> {
+      if (isOAuthSigned(req.headers.authorization)) req.oauthKey = await fastify.oauth.verify(req);
     }
-  }
-}, { name: 'aps-routes', dependencies: ['ledger', 'aps-services', 'aps-schemas', 'config', 'controllers', 'oauth', 'async-protocol'] });
+
+    for (const type of schemas.types.values()) {
+      for (const route of routesFor(type)) {
+        fastify.route<ApsRoute>({
+          method: route.method,
+          url: route.url,
+          schema: schemaOf(route, type),
+          validatorCompiler: ({ schema, httpPart }) =>
+            httpPart === 'body' ? bodyValidator(type.serviceId, schema) : validatorOf(schema),
+          // Metrics (and anything else that asks) read the APS service and operation from here.
+          config: { aps: { service: type.serviceId, operation: operationLabel(route) } },
+          // A signed request is checked before its body: a bad signature is 401 whatever it carries.
+          preValidation: checkSignature,
+          handler: (req, reply) => handle(fastify, req, reply, route, type),
+        });
+      }
+    }
+  },
+  {
+    name: 'aps-routes',
+    dependencies: ['ledger', 'aps-services', 'aps-schemas', 'config', 'controllers', 'oauth', 'async-protocol'],
+  },
+);
 
 declare module 'fastify' {
   interface FastifyContextConfig {

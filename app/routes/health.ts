@@ -25,7 +25,12 @@ export default async function healthRoutes(fastify: FastifyInstance) {
           if (warning) warnings.push(warning);
           return state;
         });
-        return { id: i.id, soapClients: url && fastify.ox.isReady(url) ? 'ready' : 'building', lastOxError: i.lastError ?? null, certificates };
+        return {
+          id: i.id,
+          soapClients: url && fastify.ox.isReady(url) ? 'ready' : 'building',
+          lastOxError: i.lastError ?? null,
+          certificates,
+        };
       });
       const ready = instances.every((i) => i.soapClients === 'ready');
       if (!ready) reply.code(503).header('Retry-After', '5');
@@ -35,7 +40,10 @@ export default async function healthRoutes(fastify: FastifyInstance) {
       return { status, ledger: fastify.ledger.kind, instances, ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       const reason = err instanceof LedgerUnavailableError ? err.message : `ledger: ${errorMessage(err)}`;
-      return reply.code(503).header('Retry-After', '5').send({ status: 'not ready', ...(details ? { reason } : {}) });
+      return reply
+        .code(503)
+        .header('Retry-After', '5')
+        .send({ status: 'not ready', ...(details ? { reason } : {}) });
     }
   });
 }

@@ -13,7 +13,8 @@ export interface FormLogin {
   productName: string;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 export function formLoginAction(oxPublicUrl: string): string {
   const url = new URL('ajax/login', oxPublicUrl.endsWith('/') ? oxPublicUrl : `${oxPublicUrl}/`);
@@ -42,8 +43,17 @@ function securityHeaders(nonce: string, formAction: string): Record<string, stri
 export function renderLoginPage(f: FormLogin): RenderedPage {
   const nonce = randomBytes(16).toString('base64');
   const action = formLoginAction(f.oxPublicUrl);
-  const fields: Record<string, string> = { login: f.login, password: f.password, client: f.client, version: 'OX APS connector', uiWebPath: f.uiWebPath, autologin: 'false' };
-  const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`).join('');
+  const fields: Record<string, string> = {
+    login: f.login,
+    password: f.password,
+    client: f.client,
+    version: 'OX APS connector',
+    uiWebPath: f.uiWebPath,
+    autologin: 'false',
+  };
+  const inputs = Object.entries(fields)
+    .map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`)
+    .join('');
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
 <title>Opening ${escapeHtml(f.productName)}…</title><style nonce="${nonce}">body{font-family:sans-serif;margin:3em;color:#333}</style></head>
 <body><form id="ox-login" method="post" action="${escapeHtml(action)}">${inputs}
@@ -63,7 +73,10 @@ export function renderProblemPage(title: string, text: string): RenderedPage {
 
 /** Headers for the redirect that carries OX's one-time tokens (in the URL fragment). */
 export const REDIRECT_HEADERS = {
-  'cache-control': 'no-store', pragma: 'no-cache', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
 } as const;
 
 export function renderInvalidPage(): RenderedPage {

@@ -10,12 +10,21 @@ export function hashToken(token: string): string {
 }
 
 export class SsoTokens {
-  constructor(private readonly ledger: Ledger, private readonly ttlSeconds: number) {}
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly ttlSeconds: number,
+  ) {}
 
   async issue(instanceId: string, resourceId: string, issuedTo?: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = Date.now() + this.ttlSeconds * 1000;
-    await this.ledger.saveSsoToken({ hash: hashToken(token), instanceId, resourceId, expiresAt, issuedTo: issuedTo ?? null });
+    await this.ledger.saveSsoToken({
+      hash: hashToken(token),
+      instanceId,
+      resourceId,
+      expiresAt,
+      issuedTo: issuedTo ?? null,
+    });
     return token;
   }
 

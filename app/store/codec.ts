@@ -59,7 +59,8 @@ export const JOB_FIELDS: FieldMap = {
  * usage poll, decrypts no password it does not use. Once read (or set) it is a plain property.
  */
 function openWhenRead(rec: Record<string, unknown>, field: string, open: () => unknown): void {
-  const settle = (value: unknown) => Object.defineProperty(rec, field, { value, writable: true, enumerable: true, configurable: true });
+  const settle = (value: unknown) =>
+    Object.defineProperty(rec, field, { value, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(rec, field, {
     enumerable: true,
     configurable: true,
@@ -82,7 +83,14 @@ export class RowCodec {
       const spec = fields[field];
       if (!spec || value === undefined) continue;
       const [column, codec] = spec;
-      row[column] = value === null ? null : codec === 'json' ? JSON.stringify(value) : codec === 'sealed' ? this.box.sealJson(value) : value;
+      row[column] =
+        value === null
+          ? null
+          : codec === 'json'
+            ? JSON.stringify(value)
+            : codec === 'sealed'
+              ? this.box.sealJson(value)
+              : value;
     }
     return row;
   }

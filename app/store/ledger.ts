@@ -23,7 +23,8 @@ export class SecretKeyMismatchError extends Error {
  * instance's grace period; `released`: taken back from pending deletion (ox-aps restore), held for
  * a takeover. Neither is the controller's any more.
  */
-export type ResourceState = 'provisioning' | 'ready' | 'disabled' | 'deleting' | 'deleted' | 'failed' | 'pending-deletion' | 'released';
+export type ResourceState =
+  'provisioning' | 'ready' | 'disabled' | 'deleting' | 'deleted' | 'failed' | 'pending-deletion' | 'released';
 
 export interface InstanceRecord {
   id: string;
@@ -158,7 +159,11 @@ export interface ResourceStore {
    * `record` is undefined when another instance holds the id (nothing is changed then).
    */
   claimResource(rec: ResourceRecord): Promise<{ record?: ResourceRecord; created: boolean }>;
-  updateResource(instanceId: string, id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>): Promise<void>;
+  updateResource(
+    instanceId: string,
+    id: string,
+    patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>,
+  ): Promise<void>;
   /**
    * Sets the record's property `name` from true to false, once: true for the one call that changed
    * it, false for every other (at the same time, or on another replica). For what may happen only

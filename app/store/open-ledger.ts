@@ -40,11 +40,15 @@ export async function openLedger(config: Config, opts: { existing?: boolean } = 
     return { ledger: await SqliteLedger.open(sqliteFile, box), box, generatedKeyFile: generated };
   } catch (err) {
     if (err instanceof SecretKeyMismatchError) throw keyMismatch();
-    throw new ConfigError(`${url ? 'DATABASE_URL' : 'DATA_DIR'}: cannot open the SQLite ledger ${sqliteFile} (${errorMessage(err)})`);
+    throw new ConfigError(
+      `${url ? 'DATABASE_URL' : 'DATA_DIR'}: cannot open the SQLite ledger ${sqliteFile} (${errorMessage(err)})`,
+    );
   }
 }
 
 function keyMismatch(): ConfigError {
-  return new ConfigError('SECRET_KEY / SECRET_KEY_FILE: this key does not open the ledger\'s secrets (they were sealed with another key); '
-    + 'give this endpoint the key the ledger was created with (every replica needs the same one, e.g. from the backup of DATA_DIR/secret.key)');
+  return new ConfigError(
+    "SECRET_KEY / SECRET_KEY_FILE: this key does not open the ledger's secrets (they were sealed with another key); " +
+      'give this endpoint the key the ledger was created with (every replica needs the same one, e.g. from the backup of DATA_DIR/secret.key)',
+  );
 }

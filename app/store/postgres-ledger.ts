@@ -17,11 +17,25 @@ const JOB_AND_LOCK = `WITH job AS (SELECT * FROM jobs WHERE key = ?),
 const INT8 = 20;
 
 // Connection-level failures (server gone, shutting down, unreachable): the pool reconnects later.
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
 
 function isConnectionError(err: unknown): boolean {
   const code = errorCode(err);
-  return CONNECTION_CODES.has(code) || code.startsWith('08') || /Connection terminated|timeout exceeded when trying to connect/i.test(errorMessage(err));
+  return (
+    CONNECTION_CODES.has(code) ||
+    code.startsWith('08') ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(errorMessage(err))
+  );
 }
 
 /** Runs a query; a lost connection becomes LedgerUnavailableError (503 to the controller). */
@@ -43,7 +57,10 @@ function numbered(sql: string): string {
 export class PostgresLedger extends SqlLedger {
   readonly kind = 'postgres' as const;
 
-  private constructor(private readonly pool: pg.Pool, box: SecretBox) {
+  private constructor(
+    private readonly pool: pg.Pool,
+    box: SecretBox,
+  ) {
     super(box);
   }
 
@@ -52,7 +69,14 @@ export class PostgresLedger extends SqlLedger {
       connectionString: url,
       max: 10,
       connectionTimeoutMillis: 5000,
-      types: { getTypeParser: (oid: number, format?: string) => (oid === INT8 ? (v: string) => Number(v) : (format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text'))) },
+      types: {
+        getTypeParser: (oid: number, format?: string) =>
+          oid === INT8
+            ? (v: string) => Number(v)
+            : format === 'binary'
+              ? pg.types.getTypeParser(oid, 'binary')
+              : pg.types.getTypeParser(oid, 'text'),
+      },
     });
     // An idle pooled connection that the server drops emits 'error' on the pool; unhandled, that
     // would end the process. The pool opens a new connection on the next query.
@@ -68,7 +92,9 @@ export class PostgresLedger extends SqlLedger {
     return { rows: res.rows, changes: res.rowCount ?? 0 };
   }
 
-  protected async transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T> {
+  protected async transaction<T>(
+    fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>,
+  ): Promise<T> {
     const client = await guarded(() => this.pool.connect());
     const run = async (sql: string, args: unknown[] = []) => {
       const res = await client.query<Row>(numbered(sql), args);
@@ -94,12 +120,20 @@ export class PostgresLedger extends SqlLedger {
     await run('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
   }
 
-  async claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]> {
+  async claimDueJobs(
+    now: number,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    scope?: JobScope,
+  ): Promise<JobRecord[]> {
     const due = this.dueJobs(now, scope);
     const { rows } = await this.run(
       `UPDATE jobs SET state = 'running', lease_until = ?, lease_owner = ?, updated_at = ?
        WHERE key IN (SELECT key FROM jobs WHERE ${due.where} ORDER BY next_retry_at LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING *`, [now + leaseMs, owner, now, ...due.args, limit]);
+       RETURNING *`,
+      [now + leaseMs, owner, now, ...due.args, limit],
+    );
     return rows.map((r) => this.job(r));
   }
 
@@ -107,7 +141,11 @@ export class PostgresLedger extends SqlLedger {
    * One round trip instead of two: the job is read and the lock taken in one statement, the lock
    * only where no unfinished job exists (the job's snapshot is the statement's own).
    */
-  override async getJobAndLock(key: string, owner: string, ttlMs: number): Promise<{ job?: JobRecord; locked: boolean }> {
+  override async getJobAndLock(
+    key: string,
+    owner: string,
+    ttlMs: number,
+  ): Promise<{ job?: JobRecord; locked: boolean }> {
     const now = Date.now();
     const row = await this.one(JOB_AND_LOCK, [key, key, owner, now + ttlMs, now]);
     const { lock_taken: taken, ...job } = row ?? {};

@@ -48,7 +48,10 @@ export class SqliteLedger extends SqlLedger {
     return { rows: [], changes: stmt.run(...args).changes };
   }
 
-  /** A plain write joins the group commit; a read runs at once; a write that returns rows runs after the pending writes. */
+  /**
+   * A plain write joins the group commit; a read runs at once; a write that returns rows runs after the pending
+   * writes.
+   */
   protected async run(sql: string, args: unknown[] = []): Promise<SqlResult> {
     const stmt = this.prepared(sql);
     if (!stmt.reader) return { rows: [], changes: await this.writes.add(stmt, args) };
@@ -56,7 +59,9 @@ export class SqliteLedger extends SqlLedger {
     return { rows: stmt.all(...args), changes: 0 };
   }
 
-  protected async transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T> {
+  protected async transaction<T>(
+    fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>,
+  ): Promise<T> {
     // better-sqlite3 is synchronous, and so is everything fn awaits here: BEGIN/COMMIT around it is safe.
     this.writes.flush();
     this.db.exec('BEGIN IMMEDIATE');
@@ -70,15 +75,27 @@ export class SqliteLedger extends SqlLedger {
     }
   }
 
-  async claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]> {
+  async claimDueJobs(
+    now: number,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    scope?: JobScope,
+  ): Promise<JobRecord[]> {
     const due = this.dueJobs(now, scope);
     this.writes.flush();
     const claim = this.db.transaction(() => {
-      const keys = this.runSync(`SELECT key FROM jobs WHERE ${due.where} ORDER BY next_retry_at LIMIT ?`, [...due.args, limit])
-        .rows.map((r) => String(r.key));
-      return keys.flatMap((key) => this.runSync(
-        `UPDATE jobs SET state = 'running', lease_until = ?, lease_owner = ?, updated_at = ? WHERE key = ? RETURNING *`,
-        [now + leaseMs, owner, now, key]).rows);
+      const keys = this.runSync(`SELECT key FROM jobs WHERE ${due.where} ORDER BY next_retry_at LIMIT ?`, [
+        ...due.args,
+        limit,
+      ]).rows.map((r) => String(r.key));
+      return keys.flatMap(
+        (key) =>
+          this.runSync(
+            `UPDATE jobs SET state = 'running', lease_until = ?, lease_owner = ?, updated_at = ? WHERE key = ? RETURNING *`,
+            [now + leaseMs, owner, now, key],
+          ).rows,
+      );
     });
     return claim().map((r) => this.job(r));
   }

@@ -51,7 +51,8 @@ export class JsonRedactor {
 
   constructor(names: readonly string[]) {
     const odd = names.find((n) => !/^[A-Za-z0-9_-]+$/.test(n));
-    if (odd !== undefined) throw new Error(`a secret's name of letters, digits, "_" and "-" only, not ${JSON.stringify(odd)}`);
+    if (odd !== undefined)
+      throw new Error(`a secret's name of letters, digits, "_" and "-" only, not ${JSON.stringify(odd)}`);
     this.names = new Set(names);
     this.mayHold = new RegExp(`"(?:${names.join('|')})"`);
   }

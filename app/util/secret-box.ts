@@ -95,10 +95,19 @@ export interface KeySource {
 /** Loads the key; creates DATA_DIR/secret.key when none is configured (`generated` tells the caller to warn). */
 export function loadSecretKey(src: KeySource, opts: { generate?: boolean } = {}): { key: Buffer; generated?: string } {
   if (src.SECRET_KEY) return { key: settingKey('SECRET_KEY', src.SECRET_KEY) };
-  if (src.SECRET_KEY_FILE) return { key: settingKey(`SECRET_KEY_FILE "${src.SECRET_KEY_FILE}"`, readSettingFile('SECRET_KEY_FILE', src.SECRET_KEY_FILE)) };
+  if (src.SECRET_KEY_FILE)
+    return {
+      key: settingKey(
+        `SECRET_KEY_FILE "${src.SECRET_KEY_FILE}"`,
+        readSettingFile('SECRET_KEY_FILE', src.SECRET_KEY_FILE),
+      ),
+    };
   const file = join(src.DATA_DIR, 'secret.key');
   if (existsSync(file)) return { key: settingKey(`DATA_DIR's key file "${file}"`, readSettingFile('DATA_DIR', file)) };
-  if (opts.generate === false) throw new ConfigError(`no secret key: set SECRET_KEY or SECRET_KEY_FILE to the endpoint's, or DATA_DIR to a directory holding secret.key`);
+  if (opts.generate === false)
+    throw new ConfigError(
+      `no secret key: set SECRET_KEY or SECRET_KEY_FILE to the endpoint's, or DATA_DIR to a directory holding secret.key`,
+    );
   ensureDataDir(src.DATA_DIR);
   const key = randomBytes(32);
   writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });

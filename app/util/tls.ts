@@ -20,7 +20,10 @@ export function selfSignedCertificate(commonName: string, altNames: string[] = [
   cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 825 * 24 * 3600 * 1000);
-  const subject = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'OX APS connector' }];
+  const subject = [
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'OX APS connector' },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   const names = [commonName, ...altNames];
@@ -28,15 +31,24 @@ export function selfSignedCertificate(commonName: string, altNames: string[] = [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-    { name: 'subjectAltName', altNames: names.map((n) => (/^[\d.]+$|:/.test(n) ? { type: 7, ip: n } : { type: 2, value: n })) },
+    {
+      name: 'subjectAltName',
+      altNames: names.map((n) => (/^[\d.]+$|:/.test(n) ? { type: 7, ip: n } : { type: 2, value: n })),
+    },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
   return { cert: forge.pki.certificateToPem(cert), key: keyPem };
 }
 
-export function loadTlsIdentity(opts: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: string; DATA_DIR: string; hostname: string }): TlsIdentity {
+export function loadTlsIdentity(opts: {
+  TLS_CERT_FILE?: string;
+  TLS_KEY_FILE?: string;
+  DATA_DIR: string;
+  hostname: string;
+}): TlsIdentity {
   if (opts.TLS_CERT_FILE || opts.TLS_KEY_FILE) {
-    if (!opts.TLS_CERT_FILE || !opts.TLS_KEY_FILE) throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE: set both, or neither');
+    if (!opts.TLS_CERT_FILE || !opts.TLS_KEY_FILE)
+      throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE: set both, or neither');
     const cert = readSettingFile('TLS_CERT_FILE', opts.TLS_CERT_FILE);
     const key = readSettingFile('TLS_KEY_FILE', opts.TLS_KEY_FILE);
     checkPem(() => new X509Certificate(cert), `TLS_CERT_FILE "${opts.TLS_CERT_FILE}" is not a PEM certificate`);

@@ -31,24 +31,38 @@ interface MailboxBody {
 
 const config = JSON.parse(process.env.BENCH_FLOOR ?? '{}') as FloorConfig;
 const connections = OxConnections.forTool();
-const ox = await connections.client(config.soapUrl, { master: { login: 'oxadminmaster', password: config.master }, masterAccountOverride: true });
-const controllerAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, cert: config.cert, key: config.key });
+const ox = await connections.client(config.soapUrl, {
+  master: { login: 'oxadminmaster', password: config.master },
+  masterAccountOverride: true,
+});
+const controllerAgent = new https.Agent({
+  keepAlive: true,
+  rejectUnauthorized: false,
+  cert: config.cert,
+  key: config.key,
+});
 
 const db = new Database(join(config.dataDir, 'floor.db'));
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.exec('CREATE TABLE IF NOT EXISTS mailbox (id TEXT PRIMARY KEY, state TEXT NOT NULL, data TEXT NOT NULL)');
-const claim = db.prepare('INSERT INTO mailbox (id, state, data) VALUES (?, \'provisioning\', ?) ON CONFLICT (id) DO NOTHING');
-const finish = db.prepare('UPDATE mailbox SET state = \'ready\', data = ? WHERE id = ?');
+const claim = db.prepare(
+  "INSERT INTO mailbox (id, state, data) VALUES (?, 'provisioning', ?) ON CONFLICT (id) DO NOTHING",
+);
+const finish = db.prepare("UPDATE mailbox SET state = 'ready', data = ? WHERE id = ?");
 
 function subscribe(id: string): Promise<void> {
   const body = JSON.stringify({ event: CHANGED_EVENT, source: { id }, handler: HANDLER });
   return new Promise((resolve, reject) => {
     const url = new URL(`aps/2/resources/${encodeURIComponent(id)}/aps/subscriptions`, config.controllerUrl);
-    const req = https.request(url, { method: 'POST', agent: controllerAgent, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-    });
+    const req = https.request(
+      url,
+      { method: 'POST', agent: controllerAgent, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -60,17 +74,35 @@ const server = Fastify({
   disableRequestLogging: true,
 });
 server.addHook('onResponse', async (request, reply) => {
-  request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
+  request.log.info(
+    { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime },
+    'request completed',
+  );
 });
 server.post<{ Body: MailboxBody }>('/mailboxes', async (request) => {
   const body = request.body;
   claim.run(body.aps.id, JSON.stringify({ login: body.login }));
   // Under master account override OX takes the master's credentials, not these.
-  const creating = ox.createUser(config.contextId, { login: 'floor-admin', password: '' }, {
-    name: body.login, password: body.password, display_name: body.displayName, given_name: 'Bench', sur_name: body.login,
-    primaryEmail: body.email, email1: body.email, imapLogin: body.email, language: 'en_US', timezone: 'Europe/Berlin',
-  }, { combination: 'webmail' });
-  const subscribed = new Promise<void>((resolve, reject) => setImmediate(() => subscribe(body.aps.id).then(resolve, reject)));
+  const creating = ox.createUser(
+    config.contextId,
+    { login: 'floor-admin', password: '' },
+    {
+      name: body.login,
+      password: body.password,
+      display_name: body.displayName,
+      given_name: 'Bench',
+      sur_name: body.login,
+      primaryEmail: body.email,
+      email1: body.email,
+      imapLogin: body.email,
+      language: 'en_US',
+      timezone: 'Europe/Berlin',
+    },
+    { combination: 'webmail' },
+  );
+  const subscribed = new Promise<void>((resolve, reject) =>
+    setImmediate(() => subscribe(body.aps.id).then(resolve, reject)),
+  );
   const user = await creating;
   finish.run(JSON.stringify({ login: body.login, email: body.email, oxUserId: user.id }), body.aps.id);
   await subscribed;
@@ -79,5 +111,9 @@ server.post<{ Body: MailboxBody }>('/mailboxes', async (request) => {
 await server.listen({ port: 0, host: '127.0.0.1' });
 const address = server.server.address();
 process.stderr.write(`bench floor listening on ${typeof address === 'object' && address ? address.port : ''}\n`);
-const stop = () => void server.close().then(() => connections.close()).then(() => process.exit(0));
+const stop = () =>
+  void server
+    .close()
+    .then(() => connections.close())
+    .then(() => process.exit(0));
 process.on('SIGTERM', stop);

@@ -41,19 +41,37 @@ export async function floorStage(opts: FloorOptions): Promise<FloorFigures> {
 async function measureFloor(opts: FloorOptions, sim: Simulator, master: string): Promise<FloorFigures> {
   const contextId = 1;
   const connections = OxConnections.forTool();
-  const ox = await connections.client(sim.soapUrl, { master: { login: 'oxadminmaster', password: master }, masterAccountOverride: true });
-  const admin = { name: 'floor-admin', password: `Floor-${randomUUID()}`, display_name: 'Floor', given_name: 'Floor', sur_name: 'Admin', primaryEmail: 'admin@floor.example', email1: 'admin@floor.example' };
+  const ox = await connections.client(sim.soapUrl, {
+    master: { login: 'oxadminmaster', password: master },
+    masterAccountOverride: true,
+  });
+  const admin = {
+    name: 'floor-admin',
+    password: `Floor-${randomUUID()}`,
+    display_name: 'Floor',
+    given_name: 'Floor',
+    sur_name: 'Admin',
+    primaryEmail: 'admin@floor.example',
+    email1: 'admin@floor.example',
+  };
   await ox.createContext({ id: contextId, name: 'floor', maxQuota: 1024 }, admin, { combination: 'webmail' });
   await connections.close();
 
   const instance = opts.controller.newInstance();
   const dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-bench-floor-'));
   const config = {
-    soapUrl: sim.soapUrl, master, contextId, controllerUrl: opts.controller.uri,
-    cert: instance.cert.cert, key: instance.cert.key, dataDir,
+    soapUrl: sim.soapUrl,
+    master,
+    contextId,
+    controllerUrl: opts.controller.uri,
+    cert: instance.cert.cert,
+    key: instance.cert.key,
+    dataDir,
   };
   const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/floor-server.ts'], {
-    cwd: projectRoot, env: { ...process.env, BENCH_FLOOR: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: projectRoot,
+    env: { ...process.env, BENCH_FLOOR: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout.resume();
   try {
@@ -68,7 +86,13 @@ async function measureFloor(opts: FloorOptions, sim: Simulator, master: string):
     let seq = 0;
     const provision = async () => {
       const n = seq++;
-      const body = { aps: { id: randomUUID() }, login: `f${n}`, email: `f${n}@floor.example`, displayName: `Floor ${n}`, password: `Pw-${n}-floor` };
+      const body = {
+        aps: { id: randomUUID() },
+        login: `f${n}`,
+        email: `f${n}@floor.example`,
+        displayName: `Floor ${n}`,
+        password: `Pw-${n}-floor`,
+      };
       const res = await opts.controller.call(url, 'POST', '/mailboxes', { instanceId: instance.id, body });
       if (res.status !== 200) throw new Error(`bench floor: ${res.status} ${res.text}`);
     };

@@ -7,18 +7,26 @@ import { mapLimited } from '../../app/util/limited.js';
 import { projectRoot } from '../../app/util/paths.js';
 import type { TestController } from '../stand-ins/controller.js';
 
-export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+export const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 export const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 export const link = () => ({ aps: { id: randomUUID() } });
 
-/** How long each of `n` runs of `once` (given its run's number) took (ms): one after another, or `concurrency` at a time. */
+/**
+ * How long each of `n` runs of `once` (given its run's number) took (ms): one after another, or `concurrency` at a
+ * time.
+ */
 export async function timedRuns(n: number, once: (i: number) => Promise<unknown>, concurrency = 1): Promise<number[]> {
   const times: number[] = [];
-  await mapLimited(Array.from({ length: n }, (_v, i) => i), concurrency, async (i) => {
-    const t0 = process.hrtime.bigint();
-    await once(i);
-    times.push(ms(t0));
-  });
+  await mapLimited(
+    Array.from({ length: n }, (_v, i) => i),
+    concurrency,
+    async (i) => {
+      const t0 = process.hrtime.bigint();
+      await once(i);
+      times.push(ms(t0));
+    },
+  );
   return times;
 }
 
@@ -36,15 +44,32 @@ export async function replayLastRequest(sim: Simulator, n: number): Promise<numb
   const url = new URL(`${sim.soapUrl}${last.service}`);
   const loginAt = new RegExp(`\\b${login}\\b`, 'g');
   let i = 0;
-  const post = () => new Promise<void>((resolve, reject) => {
-    const body = last.xml.replace(loginAt, `r${i++}${login}`);
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`replayed ${last.operation}: HTTP ${res.statusCode}`))));
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const body = last.xml.replace(loginAt, `r${i++}${login}`);
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'text/xml; charset=utf-8',
+            soapaction: '""',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve()
+              : reject(new Error(`replayed ${last.operation}: HTTP ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
   try {
     for (let w = 0; w < 20; w++) await post();
     return await timedRuns(n, post);
@@ -53,7 +78,10 @@ export async function replayLastRequest(sim: Simulator, n: number): Promise<numb
   }
 }
 
-/** A controller's calls as one instance to the endpoint `url()` names (it may restart): the answer, or an error naming the call. */
+/**
+ * A controller's calls as one instance to the endpoint `url()` names (it may restart): the answer, or an error naming
+ * the call.
+ */
 export function callerAs(controller: TestController, url: () => string, instanceId: string) {
   return async (method: string, path: string, body?: unknown) => {
     const res = await controller.call(url(), method, path, { instanceId, body });
@@ -94,8 +122,23 @@ export const rssMb = (pid: number) => statusMb(pid, 'VmRSS');
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 export async function startSimulator(master: string, latencyMs: number) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/ox-sim/main.ts', '--master-password', master, '--latency', String(latencyMs),
-    '--master-account-override', '--allow-duplicate-display-names', '--keep-calls', '1'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'scripts/ox-sim/main.ts',
+      '--master-password',
+      master,
+      '--latency',
+      String(latencyMs),
+      '--master-account-override',
+      '--allow-duplicate-display-names',
+      '--keep-calls',
+      '1',
+    ],
+    { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout.on('data', (c: Buffer) => {
       const m = /listening on (\S+)/.exec(String(c));
@@ -104,21 +147,32 @@ export async function startSimulator(master: string, latencyMs: number) {
     proc.on('exit', () => reject(new Error('the OX simulator exited')));
   });
   const control = async <T>(action: string, body?: unknown) =>
-    (await (await fetch(`${url}/__sim/${action}`, { method: body ? 'POST' : 'GET', body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
+    (await (
+      await fetch(`${url}/__sim/${action}`, {
+        method: body ? 'POST' : 'GET',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json()) as T;
   const counts = () => control<Record<string, number>>('counts');
   return {
     /** The SOAP calls it keeps (the last one). */
     calls: () => control<Array<{ service: string; operation: string; xml: string }>>('calls'),
-    soapUrl: `${url}/webservices/`, url,
+    soapUrl: `${url}/webservices/`,
+    url,
     setLatency: (ms: number) => control('latency', { ms }),
-    load: (reset = false) => control<{ active: number; peak: number; usersChanged: number; mostChangesOfOneUser: number }>('load', reset ? { reset } : undefined),
+    load: (reset = false) =>
+      control<{ active: number; peak: number; usersChanged: number; mostChangesOfOneUser: number }>(
+        'load',
+        reset ? { reset } : undefined,
+      ),
     count: async (op?: string) => {
       const c = await counts();
-      return op ? c[op] ?? 0 : Object.values(c).reduce((a, b) => a + b, 0);
+      return op ? (c[op] ?? 0) : Object.values(c).reduce((a, b) => a + b, 0);
     },
-    stop: () => new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
   };
 }

@@ -22,13 +22,22 @@ import { EndpointProcess } from '../stand-ins/endpoint-process.js';
 
 const { values } = parseArgs({
   options: {
-    latency: { type: 'string', default: '20' }, json: { type: 'string' }, mailboxes: { type: 'string', default: '2000' },
-    contexts: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, polled: { type: 'string', default: '1000' },
-    sequential: { type: 'string', default: '200' }, 'no-build': { type: 'boolean', default: false },
-    'profile-mailboxes': { type: 'string', default: '2000' }, 'slow-latency': { type: 'string', default: '500' },
-    'job-concurrency': { type: 'string', default: '32' }, burst: { type: 'string', default: '200' },
-    'reconcile-contexts': { type: 'string', default: '2000' }, 'reconcile-users': { type: 'string', default: '10' },
-    'scale-contexts': { type: 'string', default: '10000' }, 'scale-mailboxes': { type: 'string', default: '200000' },
+    latency: { type: 'string', default: '20' },
+    json: { type: 'string' },
+    mailboxes: { type: 'string', default: '2000' },
+    contexts: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '32' },
+    polled: { type: 'string', default: '1000' },
+    sequential: { type: 'string', default: '200' },
+    'no-build': { type: 'boolean', default: false },
+    'profile-mailboxes': { type: 'string', default: '2000' },
+    'slow-latency': { type: 'string', default: '500' },
+    'job-concurrency': { type: 'string', default: '32' },
+    burst: { type: 'string', default: '200' },
+    'reconcile-contexts': { type: 'string', default: '2000' },
+    'reconcile-users': { type: 'string', default: '10' },
+    'scale-contexts': { type: 'string', default: '10000' },
+    'scale-mailboxes': { type: 'string', default: '200000' },
     'scale-base': { type: 'string', default: '100' },
   },
 });
@@ -49,31 +58,68 @@ const sim = await startSimulator(MASTER, LATENCY);
 const controller = await new TestController().start();
 // LOG_LEVEL stays at its default (info), as `npm start` runs: the log's cost counts.
 const env: Record<string, string> = {
-  DATA_DIR: mkdtempSync(join(tmpdir(), 'ox-aps-bench-')), PORT: '0', HOST: '127.0.0.1',
-  SECRET_KEY: randomBytes(32).toString('hex'), SYNC_BUDGET_MS: '60000', USAGE_CACHE_SECONDS: '170', MAX_EVENT_LOOP_DELAY_MS: '0',
-  JOB_CONCURRENCY: String(JOB_CONCURRENCY), OX_CONCURRENCY: String(OX_CONCURRENCY),
+  DATA_DIR: mkdtempSync(join(tmpdir(), 'ox-aps-bench-')),
+  PORT: '0',
+  HOST: '127.0.0.1',
+  SECRET_KEY: randomBytes(32).toString('hex'),
+  SYNC_BUDGET_MS: '60000',
+  USAGE_CACHE_SECONDS: '170',
+  MAX_EVENT_LOOP_DELAY_MS: '0',
+  JOB_CONCURRENCY: String(JOB_CONCURRENCY),
+  OX_CONCURRENCY: String(OX_CONCURRENCY),
 };
 let endpoint = await new EndpointProcess(env, true).start();
 const inst = controller.newInstance();
 const call = callerAs(controller, () => endpoint.url, inst.id);
-await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER, masterAccountOverride: true, contextIdStart: 1 });
+await call('POST', '/app', {
+  aps: { id: inst.id, x509: inst.x509 },
+  oxSoapUrl: sim.soapUrl,
+  oxPublicUrl: sim.url,
+  masterPassword: MASTER,
+  masterAccountOverride: true,
+  contextIdStart: 1,
+});
 const profile = randomUUID();
-await call('POST', '/profiles', { aps: { id: profile }, app: { aps: { id: inst.id } }, title: 'Webmail', accessCombination: 'webmail' });
+await call('POST', '/profiles', {
+  aps: { id: profile },
+  app: { aps: { id: inst.id } },
+  title: 'Webmail',
+  accessCombination: 'webmail',
+});
 const newContext = async () => {
   const id = randomUUID();
-  await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
+  await call('POST', '/contexts', {
+    aps: { id, subscription: randomUUID() },
+    app: link(),
+    subscription: link(),
+    account: link(),
+    diskspace: { limit: 1024 },
+  });
   return { id };
 };
 let userSeq = 0;
 const mailbox = (ctxId: string, profileId = profile) => {
   const n = userSeq++;
-  return call('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id: ctxId } }, profile: { aps: { id: profileId } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}`, password: `Pw-${n}-bench` });
+  return call('POST', '/mailboxes', {
+    aps: { id: randomUUID() },
+    context: { aps: { id: ctxId } },
+    profile: { aps: { id: profileId } },
+    user: link(),
+    login: `u${n}`,
+    email: `u${n}@bench.example`,
+    displayName: `User ${n}`,
+    password: `Pw-${n}-bench`,
+  });
 };
 
 // 1. Latency of one mailbox provision, through the endpoint and as its SOAP request posted again directly,
 // after 2,000 unmeasured provisions (as the scale stage: the process compiles its hot paths first).
 const warm = await newContext();
-await pool(Array.from({ length: WARM_UP }, () => warm.id), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
+await pool(
+  Array.from({ length: WARM_UP }, () => warm.id),
+  CONCURRENCY,
+  async (ctxId) => void (await mailbox(ctxId)),
+);
 const seq = Number(values.sequential);
 const before = await sim.count();
 const viaEndpoint = await timedRuns(seq, () => mailbox(warm.id));
@@ -110,20 +156,35 @@ const coldPollCpuMs = (cpuMs(endpoint.pid!) - coldCpuBefore) / pollContexts.leng
 const cachedCpuBefore = cpuMs(endpoint.pid!);
 await pool(pollContexts, CONCURRENCY, async (id) => void (await call('GET', `/contexts/${id}`)));
 const cachedPollCpuMs = (cpuMs(endpoint.pid!) - cachedCpuBefore) / pollContexts.length;
-const retrieveSoapCallsPerPoll = ((await sim.count('OXContextService.getData')) - pollsBefore) / (2 * pollContexts.length);
+const retrieveSoapCallsPerPoll =
+  ((await sim.count('OXContextService.getData')) - pollsBefore) / (2 * pollContexts.length);
 await pool(jobs.slice(0, 500), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId)));
 
 // 5. A profile change over many mailboxes at a slow OX: bounded at OX, each user changed once,
 // while new mailboxes (the probes) are still provisioned at once.
 const changed = randomUUID();
-await call('POST', '/profiles', { aps: { id: changed }, app: { aps: { id: inst.id } }, title: 'Groupware', accessCombination: 'webmail' });
+await call('POST', '/profiles', {
+  aps: { id: changed },
+  app: { aps: { id: inst.id } },
+  title: 'Groupware',
+  accessCombination: 'webmail',
+});
 const big = await newContext();
-await pool(Array.from({ length: Number(values['profile-mailboxes']) }, () => big.id), CONCURRENCY, async (ctxId) => void (await mailbox(ctxId, changed)));
+await pool(
+  Array.from({ length: Number(values['profile-mailboxes']) }, () => big.id),
+  CONCURRENCY,
+  async (ctxId) => void (await mailbox(ctxId, changed)),
+);
 await sim.setLatency(Number(values['slow-latency']));
 await sim.load(true);
 const callsBeforeChange = await sim.count();
 const t1 = process.hrtime.bigint();
-await call('PUT', `/profiles/${changed}`, { aps: { id: changed }, title: 'Groupware plus', accessCombination: 'webmail', uploadFileSizeLimit: 100 });
+await call('PUT', `/profiles/${changed}`, {
+  aps: { id: changed },
+  title: 'Groupware plus',
+  accessCombination: 'webmail',
+  uploadFileSizeLimit: 100,
+});
 const profileChangeAnswerMs = ms(t1);
 const probes: number[] = [];
 let load = await sim.load();
@@ -160,7 +221,10 @@ const bigContextPollCpuMs = (await cpuPerCall(1000, CONCURRENCY, bigPath)).cpuMs
 const bigAlone = { cpuMs: 0, times: [] as number[] };
 const smallAlone = { cpuMs: 0, times: [] as number[] };
 for (let block = 0; block < 4; block++) {
-  for (const [sum, path] of [[smallAlone, `/contexts/${pollContexts[0]}`], [bigAlone, bigPath]] as const) {
+  for (const [sum, path] of [
+    [smallAlone, `/contexts/${pollContexts[0]}`],
+    [bigAlone, bigPath],
+  ] as const) {
     const run = await cpuPerCall(250, 1, path);
     sum.cpuMs += run.cpuMs / 4;
     sum.times.push(...run.times);
@@ -179,7 +243,8 @@ await endpoint.start();
 await endpoint.waitReady();
 const coldStartMs = Date.now() - endpoint.spawnedAt;
 
-// 7b. Idle: no requests for 30 s (after 45 s to settle: V8 finishes its start-up GC work): the endpoint's CPU per second, all threads.
+// 7b. Idle: no requests for 30 s (after 45 s to settle: V8 finishes its start-up GC work): the endpoint's CPU per
+// second, all threads.
 await new Promise((r) => setTimeout(r, 45_000));
 const idleCpuBefore = cpuMs(endpoint.pid!);
 await new Promise((r) => setTimeout(r, 30_000));
@@ -188,13 +253,23 @@ const idleCpuMsPerSecond = (cpuMs(endpoint.pid!) - idleCpuBefore) / 30;
 // 8. A controller burst at once: OX sees the bound at most; what the queue cannot hold is 503.
 await sim.setLatency(100);
 await sim.load(true);
-const burst = await Promise.all(Array.from({ length: Number(values.burst) }, () => {
-  const n = userSeq++;
-  return controller.call(endpoint.url, 'POST', '/mailboxes', {
-    instanceId: inst.id,
-    body: { aps: { id: randomUUID() }, context: { aps: { id: warm.id } }, profile: { aps: { id: profile } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}` },
-  });
-}));
+const burst = await Promise.all(
+  Array.from({ length: Number(values.burst) }, () => {
+    const n = userSeq++;
+    return controller.call(endpoint.url, 'POST', '/mailboxes', {
+      instanceId: inst.id,
+      body: {
+        aps: { id: randomUUID() },
+        context: { aps: { id: warm.id } },
+        profile: { aps: { id: profile } },
+        user: link(),
+        login: `u${n}`,
+        email: `u${n}@bench.example`,
+        displayName: `User ${n}`,
+      },
+    });
+  }),
+);
 const burstPeakAtOx = (await sim.load()).peak;
 const burstShed = burst.filter((r) => r.status === 503 && r.headers['retry-after']).length;
 const burstOk = burst.filter((r) => r.status === 200).length;
@@ -207,20 +282,48 @@ await endpoint.stop();
 endpoint = await new EndpointProcess(env, true).start();
 const second = controller.newInstance();
 const callAs = callerAs(controller, () => endpoint.url, second.id);
-await callAs('POST', '/app', { aps: { id: second.id, x509: second.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER, masterAccountOverride: true, contextIdStart: 100_000 });
+await callAs('POST', '/app', {
+  aps: { id: second.id, x509: second.x509 },
+  oxSoapUrl: sim.soapUrl,
+  oxPublicUrl: sim.url,
+  masterPassword: MASTER,
+  masterAccountOverride: true,
+  contextIdStart: 100_000,
+});
 const tier = randomUUID();
-await callAs('POST', '/profiles', { aps: { id: tier }, app: { aps: { id: second.id } }, title: 'Webmail', moduleAccess: ['webmail', 'contacts'] });
+await callAs('POST', '/profiles', {
+  aps: { id: tier },
+  app: { aps: { id: second.id } },
+  title: 'Webmail',
+  moduleAccess: ['webmail', 'contacts'],
+});
 await sim.setLatency(0);
 const reconcileContexts = Array.from({ length: Number(values['reconcile-contexts']) }, () => randomUUID());
 const fillStarted = Date.now();
 let filled = 0;
 await pool(reconcileContexts, CONCURRENCY, async (id) => {
-  await callAs('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
+  await callAs('POST', '/contexts', {
+    aps: { id, subscription: randomUUID() },
+    app: link(),
+    subscription: link(),
+    account: link(),
+    diskspace: { limit: 1024 },
+  });
   for (let u = 0; u < Number(values['reconcile-users']); u++) {
     const n = userSeq++;
-    await callAs('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id } }, profile: { aps: { id: tier } }, user: link(), login: `u${n}`, email: `u${n}@bench.example`, displayName: `User ${n}`, password: `Pw-${n}-bench` });
+    await callAs('POST', '/mailboxes', {
+      aps: { id: randomUUID() },
+      context: { aps: { id } },
+      profile: { aps: { id: tier } },
+      user: link(),
+      login: `u${n}`,
+      email: `u${n}@bench.example`,
+      displayName: `User ${n}`,
+      password: `Pw-${n}-bench`,
+    });
   }
-  if (process.stderr.isTTY) process.stderr.write(`\rreconcile stage: ${++filled}/${reconcileContexts.length} contexts filled`);
+  if (process.stderr.isTTY)
+    process.stderr.write(`\rreconcile stage: ${++filled}/${reconcileContexts.length} contexts filled`);
 });
 if (process.stderr.isTTY) process.stderr.write(`\n`);
 console.log(`reconcile stage filled in ${((Date.now() - fillStarted) / 1000).toFixed(0)} s`);
@@ -255,18 +358,30 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   }
   try {
     const r = await scaleStage({
-      controller, sim, master: MASTER, latencyMs: LATENCY, databaseUrl: pgServer?.url,
-      contexts: Number(values['scale-contexts']), mailboxes: Number(values['scale-mailboxes']), baseContexts: Number(values['scale-base']),
+      controller,
+      sim,
+      master: MASTER,
+      latencyMs: LATENCY,
+      databaseUrl: pgServer?.url,
+      contexts: Number(values['scale-contexts']),
+      mailboxes: Number(values['scale-mailboxes']),
+      baseContexts: Number(values['scale-base']),
     });
     console.log(`scale stage (${kind}): the bulk written into the ledger in ${r.fillS.toFixed(0)} s`);
     const prefix = kind === 'sqlite' ? 'scaleSqlite' : 'scalePostgres';
     Object.assign(scale, {
-      [`${prefix}BaseResources`]: r.base.resources, [`${prefix}Resources`]: r.scaled.resources,
-      [`${prefix}BaseRssMb`]: r.base.rssMb, [`${prefix}RssMb`]: r.scaled.rssMb,
-      [`${prefix}BaseBytesPerResource`]: r.base.ledgerBytesPerResource, [`${prefix}BytesPerResource`]: r.scaled.ledgerBytesPerResource,
-      [`${prefix}BasePollP99Ms`]: r.base.pollP99Ms, [`${prefix}PollP99Ms`]: r.scaled.pollP99Ms,
-      [`${prefix}BaseProvisionCpuMs`]: r.base.provisionCpuMs, [`${prefix}ProvisionCpuMs`]: r.scaled.provisionCpuMs,
-      [`${prefix}ProvisionP50Ms`]: r.base.provisionP50Ms, [`${prefix}DirectP50Ms`]: r.base.directP50Ms,
+      [`${prefix}BaseResources`]: r.base.resources,
+      [`${prefix}Resources`]: r.scaled.resources,
+      [`${prefix}BaseRssMb`]: r.base.rssMb,
+      [`${prefix}RssMb`]: r.scaled.rssMb,
+      [`${prefix}BaseBytesPerResource`]: r.base.ledgerBytesPerResource,
+      [`${prefix}BytesPerResource`]: r.scaled.ledgerBytesPerResource,
+      [`${prefix}BasePollP99Ms`]: r.base.pollP99Ms,
+      [`${prefix}PollP99Ms`]: r.scaled.pollP99Ms,
+      [`${prefix}BaseProvisionCpuMs`]: r.base.provisionCpuMs,
+      [`${prefix}ProvisionCpuMs`]: r.scaled.provisionCpuMs,
+      [`${prefix}ProvisionP50Ms`]: r.base.provisionP50Ms,
+      [`${prefix}DirectP50Ms`]: r.base.directP50Ms,
       [`${prefix}OverheadRatioP50`]: +(r.base.provisionP50Ms / r.base.directP50Ms).toFixed(3),
       [`${prefix}PollGrowth`]: +(r.scaled.pollP99Ms / r.base.pollP99Ms).toFixed(3),
       [`${prefix}ProvisionCpuGrowth`]: +(r.scaled.provisionCpuMs / r.base.provisionCpuMs).toFixed(3),
@@ -282,21 +397,30 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 // Last: run between the stages, it slowed the profile change that followed by ~10% (not found why;
 // a pause of the same length did not).
 const floor = await floorStage({
-  controller, latencyMs: LATENCY, warmUp: WARM_UP, provisions: jobs.length, concurrency: CONCURRENCY, sequential: seq,
+  controller,
+  latencyMs: LATENCY,
+  warmUp: WARM_UP,
+  provisions: jobs.length,
+  concurrency: CONCURRENCY,
+  sequential: seq,
 });
 
 const results = {
   soapLatencyMs: LATENCY,
   soapCallsPerProvision: soapPerProvision,
-  provisionP50Ms: +pct(viaEndpoint, 50).toFixed(2), provisionP99Ms: +pct(viaEndpoint, 99).toFixed(2),
-  directP50Ms: +pct(direct, 50).toFixed(2), directP99Ms: +pct(direct, 99).toFixed(2),
+  provisionP50Ms: +pct(viaEndpoint, 50).toFixed(2),
+  provisionP99Ms: +pct(viaEndpoint, 99).toFixed(2),
+  directP50Ms: +pct(direct, 50).toFixed(2),
+  directP99Ms: +pct(direct, 99).toFixed(2),
   overheadRatioP50: +(pct(viaEndpoint, 50) / pct(direct, 50)).toFixed(3),
   overheadRatioP99: +(pct(viaEndpoint, 99) / pct(direct, 99)).toFixed(3),
-  provisionsPerSecond: +measured.toFixed(1), idealPerSecond: +ideal.toFixed(1),
+  provisionsPerSecond: +measured.toFixed(1),
+  idealPerSecond: +ideal.toFixed(1),
   throughputRatio: +(measured / ideal).toFixed(3),
   endpointCpuMsPerProvision: +endpointCpuMsPerProvision.toFixed(2),
   // The stack alone (no target): what of the two figures above is not ours.
-  floorCpuMsPerProvision: floor.cpuMsPerProvision, floorOverheadRatioP50: floor.overheadRatioP50,
+  floorCpuMsPerProvision: floor.cpuMsPerProvision,
+  floorOverheadRatioP50: floor.overheadRatioP50,
   endpointCpuAboveFloorMs: +(endpointCpuMsPerProvision - floor.cpuMsPerProvision).toFixed(2),
   retrieveSoapCallsPerPoll,
   coldPollCpuMs: +coldPollCpuMs.toFixed(3),
@@ -316,7 +440,8 @@ const results = {
   bigContextPollP99Ms: +pct(bigPolls, 99).toFixed(2),
   bigContextPollCpuMs: +bigContextPollCpuMs.toFixed(3),
   // One poll at a time: the big context's CPU per poll over a small one's.
-  pollAloneCpuMs: +smallAlone.cpuMs.toFixed(3), bigContextPollAloneCpuMs: +bigAlone.cpuMs.toFixed(3),
+  pollAloneCpuMs: +smallAlone.cpuMs.toFixed(3),
+  bigContextPollAloneCpuMs: +bigAlone.cpuMs.toFixed(3),
   pollAloneCpuGrowth: +(bigAlone.cpuMs / smallAlone.cpuMs).toFixed(3),
   burstRequests: burst.length,
   burstPeakAtOx,
@@ -331,10 +456,14 @@ const results = {
   ...scale,
 };
 const targets: Record<string, [string, (v: number) => boolean]> = {
-  // Issue 20: the endpoint adds at most 5% to a provision's time (the SOAP client's own cost counts), and ≤ 1 ms of CPU on SQLite.
-  overheadRatioP50: ['≤ 1.05', (v) => v <= 1.05], throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
+  // Issue 20: the endpoint adds at most 5% to a provision's time (the SOAP client's own cost counts), and ≤ 1 ms of
+  // CPU on SQLite.
+  overheadRatioP50: ['≤ 1.05', (v) => v <= 1.05],
+  throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
   endpointCpuMsPerProvision: ['≤ 1', (v) => v <= 1],
-  retrieveSoapCallsPerPoll: ['≤ 0.5', (v) => v <= 0.5], peakRssMb: ['< 200', (v) => v < 200], coldStartMs: ['< 1500', (v) => v < 1500],
+  retrieveSoapCallsPerPoll: ['≤ 0.5', (v) => v <= 0.5],
+  peakRssMb: ['< 200', (v) => v < 200],
+  coldStartMs: ['< 1500', (v) => v < 1500],
   usersChanged: [`= ${values['profile-mailboxes']}`, (v) => v === Number(values['profile-mailboxes'])],
   mostChangesOfOneUser: ['= 1', (v) => v === 1],
   // One probe provision at a time runs beside the jobs; its SOAP calls are sequential.
@@ -345,7 +474,8 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   // README: "converges close to the ideal" — the job runner keeps JOB_CONCURRENCY calls busy.
   profileChangeRatio: ['≤ 1.1', (v) => v <= 1.1],
   // Issue 20: one bound towards OX for requests and jobs; the overflow is answered 503 + Retry-After.
-  bigContextPollCpuMs: ['≤ 0.3', (v) => v <= 0.3], cachedPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
+  bigContextPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
+  cachedPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
   pollAloneCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
   idleCpuMsPerSecond: ['≤ 1', (v) => v <= 1],
   burstPeakAtOx: [`= ${BURST_BOUND} (OX_CONCURRENCY)`, (v) => v === BURST_BOUND],
@@ -355,24 +485,43 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   reconcileSoapCallsPerResource: ['≤ 1.3', (v) => v <= 1.3],
   reconcileDrift: ['= 0', (v) => v === 0],
   // Issue 20: flat growth from 100 to 10,000 contexts; memory and start-up bounded at that size.
-  scaleSqliteRssMb: ['≤ 200', (v) => v <= 200], scalePostgresRssMb: ['≤ 200', (v) => v <= 200],
-  scaleSqlitePollGrowth: ['≤ 1.25', (v) => v <= 1.25], scalePostgresPollGrowth: ['≤ 1.25', (v) => v <= 1.25],
-  scaleSqliteProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25], scalePostgresProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
-  scaleSqliteColdStartMs: ['≤ 1500', (v) => v <= 1500], scalePostgresColdStartMs: ['≤ 1500', (v) => v <= 1500],
+  scaleSqliteRssMb: ['≤ 200', (v) => v <= 200],
+  scalePostgresRssMb: ['≤ 200', (v) => v <= 200],
+  scaleSqlitePollGrowth: ['≤ 1.25', (v) => v <= 1.25],
+  scalePostgresPollGrowth: ['≤ 1.25', (v) => v <= 1.25],
+  scaleSqliteProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
+  scalePostgresProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
+  scaleSqliteColdStartMs: ['≤ 1500', (v) => v <= 1500],
+  scalePostgresColdStartMs: ['≤ 1500', (v) => v <= 1500],
   // Issue 20: CPU per provision ≤ 1 ms on SQLite and ≤ 1.5 ms on PostgreSQL; the time added ≤ 5% on both.
-  scaleSqliteBaseProvisionCpuMs: ['≤ 1', (v) => v <= 1], scaleSqliteProvisionCpuMs: ['≤ 1', (v) => v <= 1],
-  scalePostgresBaseProvisionCpuMs: ['≤ 1.5', (v) => v <= 1.5], scalePostgresProvisionCpuMs: ['≤ 1.5', (v) => v <= 1.5],
-  scaleSqliteOverheadRatioP50: ['≤ 1.05', (v) => v <= 1.05], scalePostgresOverheadRatioP50: ['≤ 1.05', (v) => v <= 1.05],
+  scaleSqliteBaseProvisionCpuMs: ['≤ 1', (v) => v <= 1],
+  scaleSqliteProvisionCpuMs: ['≤ 1', (v) => v <= 1],
+  scalePostgresBaseProvisionCpuMs: ['≤ 1.5', (v) => v <= 1.5],
+  scalePostgresProvisionCpuMs: ['≤ 1.5', (v) => v <= 1.5],
+  scaleSqliteOverheadRatioP50: ['≤ 1.05', (v) => v <= 1.05],
+  scalePostgresOverheadRatioP50: ['≤ 1.05', (v) => v <= 1.05],
 };
-console.log(`\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}`);
-console.log(`profile change: ${values['profile-mailboxes']} mailboxes at ${values['slow-latency']} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}`);
-console.log(`big context polls: the context of the profile change (${values['profile-mailboxes']} mailboxes), 1000 cached polls ${CONCURRENCY} at a time (CPU, after 1000 unmeasured), then 1000 one at a time (latency) in blocks alternating with a small context's`);
-console.log(`burst: ${values.burst} mailbox provisions at once at 100 ms per SOAP call; OX_CONCURRENCY ${BURST_BOUND}, OX_QUEUE ${BURST_QUEUE}`);
-console.log(`reconcile: ${values['reconcile-contexts']} contexts x ${values['reconcile-users']} users at ${LATENCY} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}\n`);
+console.log(
+  `\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}`,
+);
+console.log(
+  `profile change: ${values['profile-mailboxes']} mailboxes at ${values['slow-latency']} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}`,
+);
+console.log(
+  `big context polls: the context of the profile change (${values['profile-mailboxes']} mailboxes), 1000 cached polls ${CONCURRENCY} at a time (CPU, after 1000 unmeasured), then 1000 one at a time (latency) in blocks alternating with a small context's`,
+);
+console.log(
+  `burst: ${values.burst} mailbox provisions at once at 100 ms per SOAP call; OX_CONCURRENCY ${BURST_BOUND}, OX_QUEUE ${BURST_QUEUE}`,
+);
+console.log(
+  `reconcile: ${values['reconcile-contexts']} contexts x ${values['reconcile-users']} users at ${LATENCY} ms per SOAP call, JOB_CONCURRENCY ${JOB_CONCURRENCY}\n`,
+);
 console.log('figure'.padEnd(26) + 'value'.padStart(10) + '  target');
 for (const [k, v] of Object.entries(results)) {
   const target = targets[k];
-  console.log(k.padEnd(26) + String(v).padStart(10) + (target ? `  ${target[0]} ${target[1](v) ? 'met' : 'MISSED'}` : ''));
+  console.log(
+    k.padEnd(26) + String(v).padStart(10) + (target ? `  ${target[0]} ${target[1](v) ? 'met' : 'MISSED'}` : ''),
+  );
 }
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
 await endpoint.stop();

@@ -34,7 +34,10 @@ export interface ScaleFigures {
   ledgerBytesPerResource: number;
   pollP99Ms: number;
   provisionCpuMs: number;
-  /** One mailbox provision after another through the endpoint, and its SOAP request posted again directly: p50 of each (ms). */
+  /**
+   * One mailbox provision after another through the endpoint, and its SOAP request posted again directly: p50 of each
+   * (ms).
+   */
   provisionP50Ms: number;
   directP50Ms: number;
 }
@@ -48,7 +51,9 @@ const CONTEXT_TYPE = 'http://ox-connector.org/aps/contexts/1.0';
 const MAILBOX_TYPE = 'http://ox-connector.org/aps/mailboxes/1.0';
 
 function dirBytes(dir: string): number {
-  return readdirSync(dir).filter((f) => f.startsWith('ledger.sqlite')).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('ledger.sqlite'))
+    .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
 async function settlePostgres(url: string): Promise<void> {
@@ -64,35 +69,70 @@ async function settlePostgres(url: string): Promise<void> {
 }
 
 function progress(label: string, done: number, total: number): void {
-  if (process.stderr.isTTY && (done % 1000 === 0 || done === total)) process.stderr.write(`\r${label}: ${done}/${total}${done === total ? '\n' : ''}`);
+  if (process.stderr.isTTY && (done % 1000 === 0 || done === total))
+    process.stderr.write(`\r${label}: ${done}/${total}${done === total ? '\n' : ''}`);
 }
 
-export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigures; scaled: ScaleFigures; coldStartMs: number; fillS: number }> {
+export async function scaleStage(
+  opts: ScaleOptions,
+): Promise<{ base: ScaleFigures; scaled: ScaleFigures; coldStartMs: number; fillS: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-scale-'));
   const env: Record<string, string> = {
-    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SECRET_KEY: randomBytes(32).toString('hex'),
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SECRET_KEY: randomBytes(32).toString('hex'),
     // Cached polls throughout: the bulk's usage figures were written at fill time.
-    USAGE_CACHE_SECONDS: '86400', MAX_EVENT_LOOP_DELAY_MS: '0', ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    USAGE_CACHE_SECONDS: '86400',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
   };
   let endpoint = await new EndpointProcess(env, true).start();
   const inst = opts.controller.newInstance();
   const call = callerAs(opts.controller, () => endpoint.url, inst.id);
   try {
-    await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: opts.sim.soapUrl, oxPublicUrl: opts.sim.url, masterPassword: opts.master, masterAccountOverride: true, contextIdStart: 200_000 });
+    await call('POST', '/app', {
+      aps: { id: inst.id, x509: inst.x509 },
+      oxSoapUrl: opts.sim.soapUrl,
+      oxPublicUrl: opts.sim.url,
+      masterPassword: opts.master,
+      masterAccountOverride: true,
+      contextIdStart: 200_000,
+    });
     const tier = randomUUID();
-    await call('POST', '/profiles', { aps: { id: tier }, app: { aps: { id: inst.id } }, title: 'Webmail', moduleAccess: ['webmail', 'contacts'] });
+    await call('POST', '/profiles', {
+      aps: { id: tier },
+      app: { aps: { id: inst.id } },
+      title: 'Webmail',
+      moduleAccess: ['webmail', 'contacts'],
+    });
     const perContext = Math.max(1, Math.round(opts.mailboxes / opts.contexts));
     let seq = 0;
     const mailbox = (ctx: string) => {
       const n = seq++;
-      return call('POST', '/mailboxes', { aps: { id: randomUUID() }, context: { aps: { id: ctx } }, profile: { aps: { id: tier } }, user: link(), login: `s${n}`, email: `s${n}@scale.example`, displayName: `Scale ${n}`, password: `Pw-${n}-scale` });
+      return call('POST', '/mailboxes', {
+        aps: { id: randomUUID() },
+        context: { aps: { id: ctx } },
+        profile: { aps: { id: tier } },
+        user: link(),
+        login: `s${n}`,
+        email: `s${n}@scale.example`,
+        displayName: `Scale ${n}`,
+        password: `Pw-${n}-scale`,
+      });
     };
     // The baseline, provisioned: OX answers at once while it is built.
     await opts.sim.setLatency(0);
     const base: string[] = [];
     await mapLimited(Array.from({ length: opts.baseContexts }), 16, async () => {
       const id = randomUUID();
-      await call('POST', '/contexts', { aps: { id, subscription: randomUUID() }, app: link(), subscription: link(), account: link(), diskspace: { limit: 1024 } });
+      await call('POST', '/contexts', {
+        aps: { id, subscription: randomUUID() },
+        app: link(),
+        subscription: link(),
+        account: link(),
+        diskspace: { limit: 1024 },
+      });
       for (let i = 0; i < perContext; i++) await mailbox(id);
       base.push(id);
     });
@@ -101,7 +141,11 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
     const measure = async (resources: number): Promise<ScaleFigures> => {
       // Warm: the same work once unmeasured (a restarted process compiles its hot paths first).
       for (const id of base) await call('GET', `/contexts/${id}`);
-      await mapLimited(Array.from({ length: WARM_UP }, (_v, i) => base[i % base.length]), 16, async (ctx) => void (await mailbox(ctx)));
+      await mapLimited(
+        Array.from({ length: WARM_UP }, (_v, i) => base[i % base.length]),
+        16,
+        async (ctx) => void (await mailbox(ctx)),
+      );
       const polls = await timedRuns(1000, (i) => call('GET', `/contexts/${base[i % base.length]}`));
       const before = cpuMs(endpoint.pid!);
       const targets = Array.from({ length: PROVISIONS }, (_v, i) => base[i % base.length]);
@@ -110,9 +154,13 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
       const sequential = await timedRuns(SEQUENTIAL, () => mailbox(base[0]));
       const direct = await replayLastRequest(opts.sim, SEQUENTIAL);
       return {
-        resources, rssMb: rssMb(endpoint.pid!), ledgerBytesPerResource: Math.round((await ledgerBytes()) / resources),
-        pollP99Ms: +pct(polls, 99).toFixed(2), provisionCpuMs: +provisionCpuMs.toFixed(2),
-        provisionP50Ms: +pct(sequential, 50).toFixed(2), directP50Ms: +pct(direct, 50).toFixed(2),
+        resources,
+        rssMb: rssMb(endpoint.pid!),
+        ledgerBytesPerResource: Math.round((await ledgerBytes()) / resources),
+        pollP99Ms: +pct(polls, 99).toFixed(2),
+        provisionCpuMs: +provisionCpuMs.toFixed(2),
+        provisionP50Ms: +pct(sequential, 50).toFixed(2),
+        directP50Ms: +pct(direct, 50).toFixed(2),
       };
     };
     const ledgerBytes = async () => {
@@ -121,7 +169,7 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
       const client = new pg.Client(opts.databaseUrl);
       await client.connect();
       try {
-        return Number((await client.query('SELECT pg_total_relation_size(\'resources\') AS n')).rows[0].n);
+        return Number((await client.query("SELECT pg_total_relation_size('resources') AS n")).rows[0].n);
       } finally {
         await client.end();
       }
@@ -134,24 +182,59 @@ export async function scaleStage(opts: ScaleOptions): Promise<{ base: ScaleFigur
     const now = Date.now();
     let written = 0;
     const bulk = opts.contexts - base.length;
-    await mapLimited(Array.from({ length: bulk }, (_v, i) => i), opts.databaseUrl ? 16 : 1, async (i) => {
-      const ctxId = randomUUID();
-      const sub = randomUUID();
-      const ctx: ResourceRecord = {
-        id: ctxId, instanceId: inst.id, kind: 'contexts', state: 'ready', oxContextId: 1_000_000 + i, login: 'oxadmin',
-        props: { diskspace: { limit: 1024 }, mailboxCount: { limit: 50 }, mobilityCount: { limit: 5 }, contextName: `aps-${sub}`, aps: { type: CONTEXT_TYPE } },
-        secrets: { adminPassword: randomBytes(12).toString('base64url') }, usage: { diskspace: 10 }, usageAt: now, createdAt: now, updatedAt: now,
-      };
-      await ledger.claimResource(ctx);
-      for (let j = 0; j < perContext; j++) {
-        await ledger.claimResource({
-          id: randomUUID(), instanceId: inst.id, kind: 'mailboxes', parentId: ctxId, profileId: tier, state: 'ready', oxUserId: 3 + j, login: `b${i}u${j}`,
-          props: { email: `b${i}u${j}@scale.example`, displayName: `Bulk ${i} ${j}`, givenName: 'Bulk', familyName: `${i}`, mobilityEnabled: j % 10 === 0, aps: { type: MAILBOX_TYPE } },
-          secrets: { password: randomBytes(12).toString('base64url') }, createdAt: now, updatedAt: now,
-        });
-      }
-      progress('scale fill, contexts', ++written, bulk);
-    });
+    await mapLimited(
+      Array.from({ length: bulk }, (_v, i) => i),
+      opts.databaseUrl ? 16 : 1,
+      async (i) => {
+        const ctxId = randomUUID();
+        const sub = randomUUID();
+        const ctx: ResourceRecord = {
+          id: ctxId,
+          instanceId: inst.id,
+          kind: 'contexts',
+          state: 'ready',
+          oxContextId: 1_000_000 + i,
+          login: 'oxadmin',
+          props: {
+            diskspace: { limit: 1024 },
+            mailboxCount: { limit: 50 },
+            mobilityCount: { limit: 5 },
+            contextName: `aps-${sub}`,
+            aps: { type: CONTEXT_TYPE },
+          },
+          secrets: { adminPassword: randomBytes(12).toString('base64url') },
+          usage: { diskspace: 10 },
+          usageAt: now,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await ledger.claimResource(ctx);
+        for (let j = 0; j < perContext; j++) {
+          await ledger.claimResource({
+            id: randomUUID(),
+            instanceId: inst.id,
+            kind: 'mailboxes',
+            parentId: ctxId,
+            profileId: tier,
+            state: 'ready',
+            oxUserId: 3 + j,
+            login: `b${i}u${j}`,
+            props: {
+              email: `b${i}u${j}@scale.example`,
+              displayName: `Bulk ${i} ${j}`,
+              givenName: 'Bulk',
+              familyName: `${i}`,
+              mobilityEnabled: j % 10 === 0,
+              aps: { type: MAILBOX_TYPE },
+            },
+            secrets: { password: randomBytes(12).toString('base64url') },
+            createdAt: now,
+            updatedAt: now,
+          });
+        }
+        progress('scale fill, contexts', ++written, bulk);
+      },
+    );
     await ledger.close();
     // After a bulk load PostgreSQL's autovacuum would vacuum and analyse the table now, beside the
     // restart: done here first, as after any import, so that the cold start measures the endpoint.
@@ -180,10 +263,16 @@ async function main(): Promise<void> {
   const { TestController } = await import('../stand-ins/controller.js');
   const { TestPostgres } = await import('../stand-ins/postgres-server.js');
   const { startSimulator } = await import('./lib.js');
-  const { values } = parseArgs({ options: {
-    ledger: { type: 'string', default: 'sqlite' }, contexts: { type: 'string', default: '10000' }, mailboxes: { type: 'string', default: '200000' },
-    base: { type: 'string', default: '100' }, latency: { type: 'string', default: '20' }, 'no-build': { type: 'boolean', default: false },
-  } });
+  const { values } = parseArgs({
+    options: {
+      ledger: { type: 'string', default: 'sqlite' },
+      contexts: { type: 'string', default: '10000' },
+      mailboxes: { type: 'string', default: '200000' },
+      base: { type: 'string', default: '100' },
+      latency: { type: 'string', default: '20' },
+      'no-build': { type: 'boolean', default: false },
+    },
+  });
   const { execFileSync } = await import('node:child_process');
   const { projectRoot } = await import('../../app/util/paths.js');
   if (!values['no-build']) execFileSync('npm', ['run', '-s', 'build'], { cwd: projectRoot, stdio: 'inherit' });
@@ -193,8 +282,14 @@ async function main(): Promise<void> {
   const pgServer = values.ledger === 'postgres' ? await new TestPostgres().start() : undefined;
   try {
     const figures = await scaleStage({
-      controller, sim, master, latencyMs: Number(values.latency), databaseUrl: pgServer?.url,
-      contexts: Number(values.contexts), mailboxes: Number(values.mailboxes), baseContexts: Number(values.base),
+      controller,
+      sim,
+      master,
+      latencyMs: Number(values.latency),
+      databaseUrl: pgServer?.url,
+      contexts: Number(values.contexts),
+      mailboxes: Number(values.mailboxes),
+      baseContexts: Number(values.base),
     });
     console.log(JSON.stringify(figures, null, 2));
   } finally {

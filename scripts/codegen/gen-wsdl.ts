@@ -6,7 +6,12 @@ import { wsdlDir } from '../../app/util/paths.js';
 import { renderWsdl } from './wsdl-render.js';
 
 export function pinnedWsdl(service: ServiceName): string {
-  return renderWsdl(service, { ns: NS, types: DATA_TYPES, operations: SERVICES[service], source: 'app/ox/contract.ts by scripts/codegen/gen-wsdl.ts' });
+  return renderWsdl(service, {
+    ns: NS,
+    types: DATA_TYPES,
+    operations: SERVICES[service],
+    source: 'app/ox/contract.ts by scripts/codegen/gen-wsdl.ts',
+  });
 }
 
 if (process.argv[1]?.endsWith('gen-wsdl.ts')) {

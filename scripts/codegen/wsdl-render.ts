@@ -35,13 +35,15 @@ function sequence(table: WsdlTable, fields: WsdlField[], indent: string): string
 function schemaFor(table: WsdlTable, ns: 'data' | 'rmi'): string {
   const body = Object.entries(table.types)
     .filter(([, spec]) => spec.ns === ns)
-    .map(([name, spec]) => [
-      `      <xsd:complexType name="${name}">`,
-      '        <xsd:sequence>',
-      ...sequence(table, spec.fields, '          '),
-      '        </xsd:sequence>',
-      '      </xsd:complexType>',
-    ].join('\n'));
+    .map(([name, spec]) =>
+      [
+        `      <xsd:complexType name="${name}">`,
+        '        <xsd:sequence>',
+        ...sequence(table, spec.fields, '          '),
+        '        </xsd:sequence>',
+        '      </xsd:complexType>',
+      ].join('\n'),
+    );
   return [
     `    <xsd:schema targetNamespace="${table.ns[ns]}" elementFormDefault="qualified" attributeFormDefault="unqualified">`,
     ...(ns === 'rmi' ? [] : [`      <xsd:import namespace="${table.ns.rmi}"/>`]),
@@ -84,7 +86,10 @@ export function renderWsdl(service: string, table: WsdlTable): string {
     `  <wsdl:message name="${o}Request"><wsdl:part name="parameters" element="tns:${o}"/></wsdl:message>`,
     `  <wsdl:message name="${o}Response"><wsdl:part name="parameters" element="tns:${o}Response"/></wsdl:message>`,
   ]);
-  const portOps = operationBlocks(ops, (o) => [`      <wsdl:input message="tns:${o}Request"/>`, `      <wsdl:output message="tns:${o}Response"/>`]);
+  const portOps = operationBlocks(ops, (o) => [
+    `      <wsdl:input message="tns:${o}Request"/>`,
+    `      <wsdl:output message="tns:${o}Response"/>`,
+  ]);
   const bindingOps = operationBlocks(ops, (o) => [
     `      <soap:operation soapAction="urn:${o}" style="document"/>`,
     '      <wsdl:input><soap:body use="literal"/></wsdl:input>',

@@ -38,7 +38,13 @@ function assertionsIn(file: string): Assertion[] {
     if ((isAs && !isConst && !inner) || ts.isNonNullExpression(node)) {
       const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
       const explained = lines.slice(Math.max(0, line - 3), line + 1).some((l) => /\/\/|\/\*\*|^\s*\*/.test(l));
-      found.push({ file, line: line + 1, kind: isAs ? 'as' : '!', text: node.getText(source).replace(/\s+/g, ' ').slice(0, 100), explained });
+      found.push({
+        file,
+        line: line + 1,
+        kind: isAs ? 'as' : '!',
+        text: node.getText(source).replace(/\s+/g, ' ').slice(0, 100),
+        explained,
+      });
     }
     ts.forEachChild(node, visit);
   };
@@ -48,7 +54,9 @@ function assertionsIn(file: string): Assertion[] {
 
 /** app/'s hand-written TypeScript files, relative to root. */
 export function appSources(root = '.'): string[] {
-  return sources(join(root, 'app')).map((f) => relative(root, f)).filter((f) => !f.startsWith(GENERATED));
+  return sources(join(root, 'app'))
+    .map((f) => relative(root, f))
+    .filter((f) => !f.startsWith(GENERATED));
 }
 
 export function appAssertions(root = '.'): Assertion[] {
@@ -58,10 +66,13 @@ export function appAssertions(root = '.'): Assertion[] {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const all = appAssertions();
   if (process.argv.includes('--list')) {
-    for (const a of all) console.log(`${a.file}:${a.line}  ${a.kind}  ${a.explained ? '' : '(no reason given)  '}${a.text}`);
+    for (const a of all)
+      console.log(`${a.file}:${a.line}  ${a.kind}  ${a.explained ? '' : '(no reason given)  '}${a.text}`);
   }
   const byFile = new Map<string, number>();
   for (const a of all) byFile.set(a.file, (byFile.get(a.file) ?? 0) + 1);
   for (const [file, n] of [...byFile].sort((a, b) => b[1] - a[1])) console.log(`${String(n).padStart(4)}  ${file}`);
-  console.log(`type assertions: ${all.filter((a) => a.kind === 'as').length}, non-null assertions: ${all.filter((a) => a.kind === '!').length}`);
+  console.log(
+    `type assertions: ${all.filter((a) => a.kind === 'as').length}, non-null assertions: ${all.filter((a) => a.kind === '!').length}`,
+  );
 }

@@ -30,7 +30,9 @@ function sizesIn(root: string, file: string): Size[] {
   const text = readFileSync(join(root, file), 'utf8');
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const lineOf = (pos: number) => source.getLineAndCharacterOfPosition(pos).line;
-  const found: Size[] = [{ file, name: '<file>', line: 1, lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0) }];
+  const found: Size[] = [
+    { file, name: '<file>', line: 1, lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0) },
+  ];
   const visit = (node: ts.Node): void => {
     if (ts.isFunctionLike(node) && 'body' in node && node.body) {
       const start = lineOf(node.getStart(source));
@@ -54,11 +56,18 @@ export function oversized(root = '.'): Size[] {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const all = appSizes().sort((a, b) => b.lines - a.lines);
-  const show = (s: Size) => console.log(`${String(s.lines).padStart(5)}  ${relative('.', s.file)}:${s.line}  ${s.name}`);
+  const show = (s: Size) =>
+    console.log(`${String(s.lines).padStart(5)}  ${relative('.', s.file)}:${s.line}  ${s.name}`);
   console.log('largest files:');
-  all.filter((s) => s.name === '<file>').slice(0, 10).forEach(show);
+  all
+    .filter((s) => s.name === '<file>')
+    .slice(0, 10)
+    .forEach(show);
   console.log('largest functions:');
-  all.filter((s) => s.name !== '<file>').slice(0, 10).forEach(show);
+  all
+    .filter((s) => s.name !== '<file>')
+    .slice(0, 10)
+    .forEach(show);
   const over = oversized();
   console.log(`${over.length} over the limits (files ${MAX_FILE_LINES}, functions ${MAX_FUNCTION_LINES} lines)`);
 }

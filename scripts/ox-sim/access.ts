@@ -15,9 +15,22 @@ function combo(...lower: string[]): Flags {
 const WEBMAIL = ['webmail', 'contacts', 'globaladdressbookdisabled', 'collectemailaddresses', 'editpassword'];
 const PIM = [...WEBMAIL, 'calendar', 'tasks', 'multiplemailaccounts', 'subscription', 'publication'];
 const GROUPWARE = [
-  'webmail', 'contacts', 'collectemailaddresses', 'editpassword', 'calendar', 'tasks', 'multiplemailaccounts',
-  'subscription', 'publication', 'infostore', 'webdav', 'ical', 'vcard', 'readcreatesharedfolders',
-  'delegatetask', 'editpublicfolders',
+  'webmail',
+  'contacts',
+  'collectemailaddresses',
+  'editpassword',
+  'calendar',
+  'tasks',
+  'multiplemailaccounts',
+  'subscription',
+  'publication',
+  'infostore',
+  'webdav',
+  'ical',
+  'vcard',
+  'readcreatesharedfolders',
+  'delegatetask',
+  'editpublicfolders',
 ];
 const PREMIUM = [...GROUPWARE, 'usm', 'olox20', 'activesync', 'syncml', 'webdavxml', 'editgroup', 'editresource'];
 

@@ -36,8 +36,11 @@ const CLIENTS = new Set(['open-xchange-appsuite', 'com.openexchange.ox.gui.dhtml
 const newId = () => randomBytes(16).toString('hex');
 
 function page(status: number, res: http.ServerResponse, title: string, text: string, script = ''): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
-    .end(`<!doctype html><html><head><title>${escapeXml(title)}</title></head><body><h1 id="status">${escapeXml(text)}</h1>${script}</body></html>`);
+  res
+    .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+    .end(
+      `<!doctype html><html><head><title>${escapeXml(title)}</title></head><body><h1 id="status">${escapeXml(text)}</h1>${script}</body></html>`,
+    );
 }
 
 function json(res: http.ServerResponse, value: unknown): void {
@@ -50,7 +53,12 @@ function oxError(code: string, error: string) {
 }
 
 /** The user a login name (`user@mapping`) and password authenticate, if OX would let them in. */
-function authenticate(sim: OxSimulator, login: string, password: string | null, client: string): { ctx: SimContext; user: SimUser } | undefined {
+function authenticate(
+  sim: OxSimulator,
+  login: string,
+  password: string | null,
+  client: string,
+): { ctx: SimContext; user: SimUser } | undefined {
   const at = login.lastIndexOf('@');
   const [name, mapping] = at < 0 ? [login, 'defaultcontext'] : [login.slice(0, at), login.slice(at + 1)];
   const ctx = [...sim.model.contexts.values()].find((c) => c.loginMappings.includes(mapping));
@@ -72,7 +80,12 @@ function cookieHash(sim: OxSimulator, userAgent: string): string {
   return sim.cookieHash(userAgent);
 }
 
-function activate(sim: OxSimulator, res: http.ServerResponse, s: Omit<Session, 'id' | 'secret'>, userAgent: string): Session {
+function activate(
+  sim: OxSimulator,
+  res: http.ServerResponse,
+  s: Omit<Session, 'id' | 'secret'>,
+  userAgent: string,
+): Session {
   const session: Session = { ...s, id: newId(), secret: newId() };
   sim.sessions.set(session.id, session);
   const hash = cookieHash(sim, userAgent);
@@ -84,7 +97,13 @@ function activate(sim: OxSimulator, res: http.ServerResponse, s: Omit<Session, '
   return session;
 }
 
-export function handleLogin(sim: OxSimulator, url: URL, req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+export function handleLogin(
+  sim: OxSimulator,
+  url: URL,
+  req: http.IncomingMessage,
+  body: string,
+  res: http.ServerResponse,
+): void {
   const action = url.searchParams.get('action');
   const form = new URLSearchParams(body);
   if (req.method !== 'POST') return page(400, res, 'Error', 'Unsupported login action');
@@ -94,33 +113,64 @@ export function handleLogin(sim: OxSimulator, url: URL, req: http.IncomingMessag
   return page(400, res, 'Error', 'Unsupported login action');
 }
 
-function formLogin(sim: OxSimulator, url: URL, req: http.IncomingMessage, form: URLSearchParams, res: http.ServerResponse): void {
+function formLogin(
+  sim: OxSimulator,
+  url: URL,
+  req: http.IncomingMessage,
+  form: URLSearchParams,
+  res: http.ServerResponse,
+): void {
   const absent = missing(url, form, ['login', 'password', 'client', 'version'], ['authId']);
   if (absent.length) return page(400, res, 'Error', `Missing the following request parameter: ${absent.join(', ')}`);
   const client = form.get('client')!;
   const who = authenticate(sim, form.get('login')!, form.get('password'), client);
   if (!who) return page(403, res, 'Login failed', 'Login failed. Please check your user name and password.');
-  const session = activate(sim, res, { contextId: who.ctx.id, userId: who.user.id, login: form.get('login')!, client }, String(req.headers['user-agent'] ?? ''));
+  const session = activate(
+    sim,
+    res,
+    { contextId: who.ctx.id, userId: who.user.id, login: form.get('login')!, client },
+    String(req.headers['user-agent'] ?? ''),
+  );
   const uiWebPath = form.get('uiWebPath') || '/appsuite/';
   const language = String(who.user.fields.language ?? 'en_US');
-  res.writeHead(302, {
-    location: `${uiWebPath}#session=${session.id}&user_id=${who.user.id}&context_id=${who.ctx.id}&language=${language}&locale=${language}`,
-  }).end();
+  res
+    .writeHead(302, {
+      location: `${uiWebPath}#session=${session.id}&user_id=${who.user.id}&context_id=${who.ctx.id}&language=${language}&locale=${language}`,
+    })
+    .end();
 }
 
-function tokenLogin(sim: OxSimulator, url: URL, req: http.IncomingMessage, form: URLSearchParams, res: http.ServerResponse): void {
+function tokenLogin(
+  sim: OxSimulator,
+  url: URL,
+  req: http.IncomingMessage,
+  form: URLSearchParams,
+  res: http.ServerResponse,
+): void {
   const absent = missing(url, form, ['login', 'password', 'client', 'version', 'clientToken'], ['authId']);
-  if (absent.length) return json(res, oxError('SVL-0002', `Missing the following request parameter: ${absent.join(', ')}`));
+  if (absent.length)
+    return json(res, oxError('SVL-0002', `Missing the following request parameter: ${absent.join(', ')}`));
   const client = form.get('client')!;
   const who = authenticate(sim, form.get('login')!, form.get('password'), client);
   if (!who) return json(res, oxError('LGI-0006', 'The user name or password is incorrect.'));
   const serverToken = newId();
   const userAgent = form.get('clientUserAgent') ?? String(req.headers['user-agent'] ?? '');
   sim.tokenSessions.set(serverToken, {
-    serverToken, clientToken: form.get('clientToken')!, createdAt: Date.now(), contextId: who.ctx.id, userId: who.user.id,
-    login: form.get('login')!, client, userAgent, clientIp: form.get('clientIP') ?? req.socket.remoteAddress ?? '',
+    serverToken,
+    clientToken: form.get('clientToken')!,
+    createdAt: Date.now(),
+    contextId: who.ctx.id,
+    userId: who.user.id,
+    login: form.get('login')!,
+    client,
+    userAgent,
+    clientIp: form.get('clientIP') ?? req.socket.remoteAddress ?? '',
   });
-  sim.tokenLogins.push({ clientIp: form.get('clientIP'), clientUserAgent: form.get('clientUserAgent'), jsonResponse: form.get('jsonResponse') });
+  sim.tokenLogins.push({
+    clientIp: form.get('clientIP'),
+    clientUserAgent: form.get('clientUserAgent'),
+    jsonResponse: form.get('jsonResponse'),
+  });
   const language = String(who.user.fields.language ?? 'en_US');
   const uiWebPath = form.get('uiWebPath') || '/appsuite/';
   const jsessionid = newId();
@@ -141,9 +191,16 @@ function tokens(sim: OxSimulator, req: http.IncomingMessage, form: URLSearchPara
     return json(res, oxError('SES-0206', fresh === false ? 'The token session expired.' : 'No such token session.'));
   }
   if (pending.clientIp !== req.socket.remoteAddress) {
-    return json(res, oxError('SES-0205', `The request's IP address ${req.socket.remoteAddress} does not match the session's ${pending.clientIp}.`));
+    return json(
+      res,
+      oxError(
+        'SES-0205',
+        `The request's IP address ${req.socket.remoteAddress} does not match the session's ${pending.clientIp}.`,
+      ),
+    );
   }
-  if (pending.userAgent !== userAgent) return json(res, oxError('SES-0206', 'The token session belongs to another client.'));
+  if (pending.userAgent !== userAgent)
+    return json(res, oxError('SES-0206', 'The token session belongs to another client.'));
   const session = activate(sim, res, pending, userAgent);
   json(res, { session: session.id, user_id: session.userId, context_id: session.contextId });
 }
@@ -167,7 +224,8 @@ const TOKEN_BOOT = `<script>
 
 /** /appsuite/ and /ox6/index.html: who is signed in, from the session cookie. */
 export function handleUiPage(sim: OxSimulator, url: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
-  if (url.pathname !== '/appsuite/' && url.pathname !== '/ox6/index.html') return page(404, res, 'Not found', 'Not found');
+  if (url.pathname !== '/appsuite/' && url.pathname !== '/ox6/index.html')
+    return page(404, res, 'Not found', 'Not found');
   const hash = cookieHash(sim, String(req.headers['user-agent'] ?? ''));
   const pairs = (req.headers.cookie ?? '').split(/;\s*/).map((c) => c.split('=', 2));
   const sessionId = pairs.find(([k]) => k === `open-xchange-session-${hash}`)?.[1];

@@ -6,7 +6,11 @@ type Obj = Record<string, unknown>;
 type Handler = (m: OxModel, a: Obj) => unknown;
 
 const asObj = (v: unknown) => (v ?? {}) as Obj;
-const splitCaps = (v: unknown) => String(v ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+const splitCaps = (v: unknown) =>
+  String(v ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
 
 function master(m: OxModel, a: Obj): SimContext {
   m.checkMaster(asObj(a.auth));
@@ -121,7 +125,11 @@ const userOps: Record<string, Handler> = {
   },
   list(m, a) {
     const ctx = admin(m, a);
-    const re = new RegExp(`^${String(a.search_pattern ?? '*').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    const re = new RegExp(
+      `^${String(a.search_pattern ?? '*')
+        .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')}$`,
+    );
     return [...ctx.users.values()].filter((u) => re.test(u.name)).map((u) => ({ id: u.id }));
   },
 };

@@ -2,7 +2,10 @@
 import { ACCESS_COMBINATIONS, MINIMAL_ACCESS, applyDefaultTrue, combinationNameOf, type Flags } from './access.js';
 
 export class OxError extends Error {
-  constructor(readonly exceptionClass: string, message: string) {
+  constructor(
+    readonly exceptionClass: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -60,7 +63,15 @@ export interface ModelOptions {
 
 const LOGIN_CHARS = /^[$@%.+a-zA-Z0-9_-]+$/;
 const USER_MANDATORY = ['name', 'display_name', 'password', 'given_name', 'sur_name', 'primaryEmail'];
-const USER_CORE = new Set([...USER_MANDATORY, 'id', 'email1', 'aliases', 'defaultSenderAddress', 'contextadmin', 'userAttributes']);
+const USER_CORE = new Set([
+  ...USER_MANDATORY,
+  'id',
+  'email1',
+  'aliases',
+  'defaultSenderAddress',
+  'contextadmin',
+  'userAttributes',
+]);
 
 export class OxModel {
   readonly contexts = new Map<number, SimContext>();
@@ -93,9 +104,10 @@ export class OxModel {
   // ----- contexts -----
 
   findContext(ref: Obj | undefined): SimContext {
-    const ctx = ref?.id !== undefined
-      ? this.contexts.get(Number(ref.id))
-      : [...this.contexts.values()].find((c) => c.name === ref?.name);
+    const ctx =
+      ref?.id !== undefined
+        ? this.contexts.get(Number(ref.id))
+        : [...this.contexts.values()].find((c) => c.name === ref?.name);
     if (!ctx) throw new OxError('NoSuchContextException', `Context ${String(ref?.id ?? ref?.name)} does not exist`);
     return ctx;
   }
@@ -112,9 +124,17 @@ export class OxModel {
     }
     const mappings = this.checkMappings(id, [String(id), name, ...((ctx.loginMappings as string[]) ?? [])]);
     const created: SimContext = {
-      id, name, enabled: ctx.enabled !== false, loginMappings: mappings, maxQuota: Number(ctx.maxQuota),
-      usedQuota: 0, userAttributes: attrsFromWire(ctx.userAttributes), capabilities: [], adminId: 2,
-      users: new Map(), nextUserId: 2,
+      id,
+      name,
+      enabled: ctx.enabled !== false,
+      loginMappings: mappings,
+      maxQuota: Number(ctx.maxQuota),
+      usedQuota: 0,
+      userAttributes: attrsFromWire(ctx.userAttributes),
+      capabilities: [],
+      adminId: 2,
+      users: new Map(),
+      nextUserId: 2,
     };
     this.validateUser(created, admin, true);
     this.contexts.set(id, created);
@@ -154,8 +174,15 @@ export class OxModel {
 
   contextView(ctx: SimContext): Obj {
     return {
-      average_size: 100, enabled: ctx.enabled, filestoreId: 3, filestore_name: `${ctx.id}_ctx_store`, id: ctx.id,
-      loginMappings: ctx.loginMappings, maxQuota: ctx.maxQuota, name: ctx.name, usedQuota: ctx.usedQuota,
+      average_size: 100,
+      enabled: ctx.enabled,
+      filestoreId: 3,
+      filestore_name: `${ctx.id}_ctx_store`,
+      id: ctx.id,
+      loginMappings: ctx.loginMappings,
+      maxQuota: ctx.maxQuota,
+      name: ctx.name,
+      usedQuota: ctx.usedQuota,
       userAttributes: attrsToWire(ctx.userAttributes),
     };
   }
@@ -181,10 +208,10 @@ export class OxModel {
   }
 
   findUser(ctx: SimContext, ref: Obj | undefined): SimUser {
-    const user = ref?.id !== undefined
-      ? ctx.users.get(Number(ref.id))
-      : [...ctx.users.values()].find((u) => u.name === ref?.name);
-    if (!user) throw new OxError('NoSuchUserException', `No such user ${String(ref?.id ?? ref?.name)} in context ${ctx.id}`);
+    const user =
+      ref?.id !== undefined ? ctx.users.get(Number(ref.id)) : [...ctx.users.values()].find((u) => u.name === ref?.name);
+    if (!user)
+      throw new OxError('NoSuchUserException', `No such user ${String(ref?.id ?? ref?.name)} in context ${ctx.id}`);
     return user;
   }
 
@@ -197,11 +224,25 @@ export class OxModel {
     if (data.primaryEmail !== undefined && data.primaryEmail !== user.primaryEmail) {
       this.checkPrimaryMail(ctx, String(data.primaryEmail), user.id);
     }
-    if (data.primaryEmail !== undefined && String(data.primaryEmail).toLowerCase() !== user.primaryEmail.toLowerCase()) {
+    if (
+      data.primaryEmail !== undefined &&
+      String(data.primaryEmail).toLowerCase() !== user.primaryEmail.toLowerCase()
+    ) {
       if (this.options.primaryMailUnchangeable) throw invalid('primary mail must not be changed');
       if (data.email1 === undefined) throw invalid('email1 not sent but required!');
     }
-    const next = { ...user, ...pick(data, ['password', 'display_name', 'given_name', 'sur_name', 'primaryEmail', 'email1', 'defaultSenderAddress']) };
+    const next = {
+      ...user,
+      ...pick(data, [
+        'password',
+        'display_name',
+        'given_name',
+        'sur_name',
+        'primaryEmail',
+        'email1',
+        'defaultSenderAddress',
+      ]),
+    };
     if (next.primaryEmail !== next.email1) throw invalid('email1 not equal with primarymail!');
     const mailFields = ['primaryEmail', 'email1', 'defaultSenderAddress', 'aliases'];
     if (mailFields.some((f) => data[f] !== undefined)) {
@@ -216,7 +257,8 @@ export class OxModel {
     // Renaming a login: only where USERNAME_CHANGEABLE=true, and then under the creation rules.
     if (rename && !this.options.usernameChangeable) throw invalid('Changing username is disabled!');
     if (rename) this.checkLogin(String(data.name));
-    if (rename && [...ctx.users.values()].some((u) => u.name === data.name)) throw invalid(`User ${String(data.name)} already exists in this context`);
+    if (rename && [...ctx.users.values()].some((u) => u.name === data.name))
+      throw invalid(`User ${String(data.name)} already exists in this context`);
     Object.assign(user, next);
     if (rename) user.name = String(data.name);
     for (const [k, v] of Object.entries(data)) {
@@ -234,9 +276,17 @@ export class OxModel {
 
   userView(user: SimUser): Obj {
     return {
-      ...user.fields, aliases: user.aliases, contextadmin: user.contextadmin,
-      defaultSenderAddress: user.defaultSenderAddress, display_name: user.display_name, email1: user.email1,
-      given_name: user.given_name, id: user.id, name: user.name, primaryEmail: user.primaryEmail, sur_name: user.sur_name,
+      ...user.fields,
+      aliases: user.aliases,
+      contextadmin: user.contextadmin,
+      defaultSenderAddress: user.defaultSenderAddress,
+      display_name: user.display_name,
+      email1: user.email1,
+      given_name: user.given_name,
+      id: user.id,
+      name: user.name,
+      primaryEmail: user.primaryEmail,
+      sur_name: user.sur_name,
     };
   }
 
@@ -268,7 +318,8 @@ export class OxModel {
       throw invalid('primarymail must have the same value as email1');
     }
     if (data.language !== undefined) checkLanguage(String(data.language));
-    if ([...ctx.users.values()].some((u) => u.name === name)) throw invalid(`User ${name} already exists in this context`);
+    if ([...ctx.users.values()].some((u) => u.name === name))
+      throw invalid(`User ${name} already exists in this context`);
     if (!isAdmin) this.checkDisplayName(ctx, String(data.display_name), -1);
     this.checkPrimaryMail(ctx, String(data.primaryEmail), -1);
   }
@@ -280,12 +331,16 @@ export class OxModel {
 
   private checkDisplayName(ctx: SimContext, displayName: string, selfId: number): void {
     if (!this.options.enforceUniqueDisplayName) return;
-    const clash = [...ctx.users.values()].some((u) => u.id !== selfId && !u.contextadmin && u.display_name === displayName);
+    const clash = [...ctx.users.values()].some(
+      (u) => u.id !== selfId && !u.contextadmin && u.display_name === displayName,
+    );
     if (clash) throw invalid('The displayname is already used');
   }
 
   private checkPrimaryMail(ctx: SimContext, mail: string, selfId: number): void {
-    const clash = [...ctx.users.values()].some((u) => u.id !== selfId && (u.primaryEmail === mail || u.aliases.includes(mail)));
+    const clash = [...ctx.users.values()].some(
+      (u) => u.id !== selfId && (u.primaryEmail === mail || u.aliases.includes(mail)),
+    );
     if (clash) throw invalid(`Primary mail address "${mail}" already exists in context ${ctx.id}`);
   }
 
@@ -296,10 +351,20 @@ export class OxModel {
     const fields: Obj = {};
     for (const [k, v] of Object.entries(data)) if (!USER_CORE.has(k)) fields[k] = v;
     const user: SimUser = {
-      id: ctx.nextUserId++, name: String(data.name), password: String(data.password),
-      display_name: String(data.display_name), given_name: String(data.given_name), sur_name: String(data.sur_name),
-      primaryEmail, email1: primaryEmail, aliases, defaultSenderAddress, contextadmin: data.contextadmin === true,
-      access, capabilities: [], fields,
+      id: ctx.nextUserId++,
+      name: String(data.name),
+      password: String(data.password),
+      display_name: String(data.display_name),
+      given_name: String(data.given_name),
+      sur_name: String(data.sur_name),
+      primaryEmail,
+      email1: primaryEmail,
+      aliases,
+      defaultSenderAddress,
+      contextadmin: data.contextadmin === true,
+      access,
+      capabilities: [],
+      fields,
     };
     ctx.users.set(user.id, user);
     return user;
@@ -327,7 +392,8 @@ function attrsFromWire(wire: unknown): Attrs {
 
 function attrsToWire(attrs: Attrs): Obj | undefined {
   const entries = Object.entries(attrs).map(([key, map]) => ({
-    key, value: { entries: Object.entries(map).map(([k, value]) => ({ key: k, value })) },
+    key,
+    value: { entries: Object.entries(map).map(([k, value]) => ({ key: k, value })) },
   }));
   return entries.length ? { entries } : undefined;
 }

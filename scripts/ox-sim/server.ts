@@ -47,7 +47,11 @@ export class OxSimulator {
   /** tokenLogin's sessions waiting for `tokens`, by server token. */
   readonly tokenSessions = new Map<string, TokenSession>();
   /** What each tokenLogin was told about the browser (no secrets). */
-  readonly tokenLogins: Array<{ clientIp: string | null; clientUserAgent: string | null; jsonResponse: string | null }> = [];
+  readonly tokenLogins: Array<{
+    clientIp: string | null;
+    clientUserAgent: string | null;
+    jsonResponse: string | null;
+  }> = [];
   /** How long a token session waits for `tokens` (OX: 60 s). */
   tokenSessionMs = TOKEN_SESSION_MS;
   latencyMs: number;
@@ -170,7 +174,12 @@ export class OxSimulator {
     }
   }
 
-  private async answer(service: OxServiceName, request: ReturnType<typeof decodeRequest>, name: string, res: http.ServerResponse): Promise<void> {
+  private async answer(
+    service: OxServiceName,
+    request: ReturnType<typeof decodeRequest>,
+    name: string,
+    res: http.ServerResponse,
+  ): Promise<void> {
     if (this.latencyMs) await delay(this.latencyMs);
     const failure = this.takeFailure(name);
     if (failure && !failure.mode.startsWith('applied-')) return this.fail(failure, res);
@@ -209,38 +218,59 @@ export class OxSimulator {
   private fail(failure: FailureSpec, res: http.ServerResponse): void {
     switch (failure.mode) {
       case 'reset':
-      case 'applied-reset': return void res.socket?.destroy();
+      case 'applied-reset':
+        return void res.socket?.destroy();
       case 'hang':
-      case 'applied-hang': return; // never answers: the client's timeout must fire
-      case 'http503': return void res.writeHead(503, { 'content-type': 'text/html' }).end('<html>Service Unavailable</html>');
+      case 'applied-hang':
+        return; // never answers: the client's timeout must fire
+      case 'http503':
+        return void res.writeHead(503, { 'content-type': 'text/html' }).end('<html>Service Unavailable</html>');
       default:
-        sendXml(res, 500, encodeFault(failure.exceptionClass ?? 'DatabaseUpdateException',
-          failure.message ?? 'Database is locked or is now beeing updated, please try again later'));
+        sendXml(
+          res,
+          500,
+          encodeFault(
+            failure.exceptionClass ?? 'DatabaseUpdateException',
+            failure.message ?? 'Database is locked or is now beeing updated, please try again later',
+          ),
+        );
     }
   }
 
   private control(action: string, body: string, res: http.ServerResponse): void {
     const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     switch (action) {
-      case 'state': return sendJson(res, this.snapshot());
-      case 'counts': return sendJson(res, Object.fromEntries(this.callCounts));
-      case 'calls': return sendJson(res, this.calls);
+      case 'state':
+        return sendJson(res, this.snapshot());
+      case 'counts':
+        return sendJson(res, Object.fromEntries(this.callCounts));
+      case 'calls':
+        return sendJson(res, this.calls);
       case 'load': {
         const changes = [...this.userChanges.values()];
         const answer = { ...this.load, usersChanged: changes.length, mostChangesOfOneUser: Math.max(0, ...changes) };
         if (input.reset) this.resetLoad();
         return sendJson(res, answer);
       }
-      case 'reset': this.reset(); return sendJson(res, { ok: true });
-      case 'latency': this.latencyMs = Number(input.ms ?? 0); return sendJson(res, { ok: true });
-      case 'fail': this.failNext(Number(input.count ?? 1), input as unknown as FailureSpec); return sendJson(res, { ok: true });
+      case 'reset':
+        this.reset();
+        return sendJson(res, { ok: true });
+      case 'latency':
+        this.latencyMs = Number(input.ms ?? 0);
+        return sendJson(res, { ok: true });
+      case 'fail':
+        this.failNext(Number(input.count ?? 1), input as unknown as FailureSpec);
+        return sendJson(res, { ok: true });
       case 'usage': {
         const ctx = this.model.contexts.get(Number(input.contextId));
         if (ctx) ctx.usedQuota = Number(input.usedQuota);
         return sendJson(res, { ok: Boolean(ctx) });
       }
-      case 'options': Object.assign(this.model.options, input); return sendJson(res, { ok: true });
-      default: res.writeHead(404).end();
+      case 'options':
+        Object.assign(this.model.options, input);
+        return sendJson(res, { ok: true });
+      default:
+        res.writeHead(404).end();
     }
   }
 
@@ -248,8 +278,14 @@ export class OxSimulator {
   snapshot() {
     return {
       contexts: [...this.model.contexts.values()].map((c) => ({
-        id: c.id, name: c.name, enabled: c.enabled, loginMappings: c.loginMappings, maxQuota: c.maxQuota,
-        usedQuota: c.usedQuota, userAttributes: c.userAttributes, capabilities: c.capabilities,
+        id: c.id,
+        name: c.name,
+        enabled: c.enabled,
+        loginMappings: c.loginMappings,
+        maxQuota: c.maxQuota,
+        usedQuota: c.usedQuota,
+        userAttributes: c.userAttributes,
+        capabilities: c.capabilities,
         users: [...c.users.values()].map(({ password: _p, ...u }) => u),
       })),
     };

@@ -52,17 +52,20 @@ function decodeValue(node: XmlNode, field: WireField): unknown {
     const spec = OX_TYPES[field.type];
     return decodeFields(node, spec.fields, OX_NS[spec.ns]);
   }
-  if (node.children.length) throw new WireError(`Unmarshalling Error: "${field.name}" holds elements, expected ${field.type}`);
+  if (node.children.length)
+    throw new WireError(`Unmarshalling Error: "${field.name}" holds elements, expected ${field.type}`);
   const text = node.text.trim();
   switch (field.type) {
-    case 'string': return node.text;
+    case 'string':
+      return node.text;
     case 'boolean':
       if (text !== 'true' && text !== 'false') throw new WireError(`Unmarshalling Error: Not a boolean: ${text}`);
       return text === 'true';
     default: {
       if (!/^-?\d+$/.test(text)) throw new WireError(`Unmarshalling Error: Not a number: ${text}`);
       const n = Number(text);
-      if (field.type === 'int' && (n < -(2 ** 31) || n >= 2 ** 31)) throw new WireError(`Unmarshalling Error: Value out of range: ${text}`);
+      if (field.type === 'int' && (n < -(2 ** 31) || n >= 2 ** 31))
+        throw new WireError(`Unmarshalling Error: Value out of range: ${text}`);
       return n;
     }
   }
@@ -85,7 +88,8 @@ function encodeValue(name: string, prefix: string, type: string, value: unknown)
 }
 
 function encodeField(field: WireField, value: unknown, prefix: string): string {
-  if (field.many) return (Array.isArray(value) ? value : []).map((v) => encodeValue(field.name, prefix, field.type, v)).join('');
+  if (field.many)
+    return (Array.isArray(value) ? value : []).map((v) => encodeValue(field.name, prefix, field.type, v)).join('');
   return encodeValue(field.name, prefix, field.type, value === undefined ? null : value);
 }
 
@@ -102,9 +106,12 @@ export function encodeResponse(service: OxServiceName, operation: string, result
 /** OX's fault: message plus "; exceptionId <random>", the exception class as detail element. */
 export function encodeFault(exceptionClass: string, message: string): string {
   const id = `${Math.floor(Math.random() * 2e9) - 1e9}-${Math.floor(Math.random() * 100)}`;
-  const detail = `<${exceptionClass} xmlns="${OX_NS.admin}" xmlns:ns5="${OX_NS.exceptions}" xmlns:xsi="${OX_NS.xsi}">`
-    + `<${exceptionClass}><Exception xsi:nil="true"/><ns5:objectname xsi:nil="true"/></${exceptionClass}></${exceptionClass}>`;
-  return `${ENVELOPE_OPEN}<soap:Fault><faultcode>soap:Server</faultcode>`
-    + `<faultstring>${escapeXml(`${message}; exceptionId ${id}`)}</faultstring>`
-    + `<detail>${detail}</detail></soap:Fault>${ENVELOPE_CLOSE}`;
+  const detail =
+    `<${exceptionClass} xmlns="${OX_NS.admin}" xmlns:ns5="${OX_NS.exceptions}" xmlns:xsi="${OX_NS.xsi}">` +
+    `<${exceptionClass}><Exception xsi:nil="true"/><ns5:objectname xsi:nil="true"/></${exceptionClass}></${exceptionClass}>`;
+  return (
+    `${ENVELOPE_OPEN}<soap:Fault><faultcode>soap:Server</faultcode>` +
+    `<faultstring>${escapeXml(`${message}; exceptionId ${id}`)}</faultstring>` +
+    `<detail>${detail}</detail></soap:Fault>${ENVELOPE_CLOSE}`
+  );
 }

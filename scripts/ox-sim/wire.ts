@@ -33,11 +33,14 @@ export interface WireOperation {
 
 /** A field list from "name:type" words; "[]" after the type marks a repeated element. */
 function fields(spec: string): WireField[] {
-  return spec.trim().split(/\s+/).map((word) => {
-    const [name, rawType] = word.split(':');
-    const many = rawType.endsWith('[]');
-    return { name, type: many ? rawType.slice(0, -2) : rawType, ...(many ? { many } : {}) };
-  });
+  return spec
+    .trim()
+    .split(/\s+/)
+    .map((word) => {
+      const [name, rawType] = word.split(':');
+      const many = rawType.endsWith('[]');
+      return { name, type: many ? rawType.slice(0, -2) : rawType, ...(many ? { many } : {}) };
+    });
 }
 
 /** UserModuleAccess: all booleans (§4); the old servers' forum/pinboard flags are left out. */
@@ -72,7 +75,14 @@ export const OX_TYPES: Record<string, WireType> = {
       smtpServerString:string sur_name:string timezone:string uploadFileSizeLimit:long
       uploadFileSizeLimitPerFile:long usedQuota:long userAttributes:SOAPStringMapMap`),
   },
-  UserModuleAccess: { ns: 'data', fields: fields(MODULE_FLAGS.split(/\s+/).map((f) => `${f}:boolean`).join(' ')) },
+  UserModuleAccess: {
+    ns: 'data',
+    fields: fields(
+      MODULE_FLAGS.split(/\s+/)
+        .map((f) => `${f}:boolean`)
+        .join(' '),
+    ),
+  },
 };
 
 const op = (params: string, returns?: string): WireOperation => ({
@@ -87,7 +97,10 @@ export const OX_OPERATIONS: Record<'OXContextService' | 'OXUserService', Record<
   OXContextService: {
     create: op(`ctx:Context admin_user:User ${CREATE_TAIL}`, 'Context'),
     createModuleAccess: op(`ctx:Context admin_user:User access:UserModuleAccess ${CREATE_TAIL}`, 'Context'),
-    createModuleAccessByName: op(`ctx:Context admin_user:User access_combination_name:string ${CREATE_TAIL}`, 'Context'),
+    createModuleAccessByName: op(
+      `ctx:Context admin_user:User access_combination_name:string ${CREATE_TAIL}`,
+      'Context',
+    ),
     change: op('ctx:Context auth:Credentials'),
     changeModuleAccess: op('ctx:Context access:UserModuleAccess auth:Credentials'),
     changeModuleAccessByName: op('ctx:Context access_combination_name:string auth:Credentials'),
@@ -114,7 +127,9 @@ export const OX_OPERATIONS: Record<'OXContextService' | 'OXUserService', Record<
     change: op('ctx:Context usrdata:User auth:Credentials'),
     changeByModuleAccess: op('ctx:Context user:User moduleAccess:UserModuleAccess auth:Credentials'),
     changeByModuleAccessName: op('ctx:Context user:User access_combination_name:string auth:Credentials'),
-    changeCapabilities: op('ctx:Context user:User capsToAdd:string capsToRemove:string capsToDrop:string auth:Credentials'),
+    changeCapabilities: op(
+      'ctx:Context user:User capsToAdd:string capsToRemove:string capsToDrop:string auth:Credentials',
+    ),
     delete: op('ctx:Context user:User auth:Credentials reassign:int'),
     deleteMultiple: op('ctx:Context users:User[] auth:Credentials reassign:int'),
     exists: op('ctx:Context user:User auth:Credentials', 'boolean'),
@@ -124,7 +139,10 @@ export const OX_OPERATIONS: Record<'OXContextService' | 'OXUserService', Record<
     getAccessCombinationName: op('ctx:Context user:User auth:Credentials', 'string'),
     getUserCapabilities: op('ctx:Context user:User auth:Credentials', 'string'),
     getContextAdmin: op('ctx:Context auth:Credentials', 'User'),
-    list: op('ctx:Context search_pattern:string auth:Credentials include_guests:boolean exclude_users:boolean', 'User[]'),
+    list: op(
+      'ctx:Context search_pattern:string auth:Credentials include_guests:boolean exclude_users:boolean',
+      'User[]',
+    ),
     listAll: op('ctx:Context auth:Credentials include_guests:boolean exclude_users:boolean', 'User[]'),
   },
 };

@@ -8,5 +8,9 @@ const file = process.argv[2];
 const entries = file ? await readZip(readFileSync(file)) : packageEntries();
 const problems = checkPackage(entries);
 for (const p of problems) console.error(`package: ${p}`);
-console.log(problems.length ? `${problems.length} problem(s) in ${file ?? 'the package sources'}` : `package OK: ${entries.size} files${file ? ` in ${file}` : ''}`);
+console.log(
+  problems.length
+    ? `${problems.length} problem(s) in ${file ?? 'the package sources'}`
+    : `package OK: ${entries.size} files${file ? ` in ${file}` : ''}`,
+);
 process.exit(problems.length ? 1 : 0);

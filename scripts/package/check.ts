@@ -12,7 +12,8 @@ import { moduleFiles, pageFiles, uiRuleProblems } from './ui-rules.js';
 const APS_NS = 'http://aps-standard.org/ns/2';
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPE_ID = /^https?:\/\/\S+\/\d+\.\d+$/;
-const UI_OPERATION = /\b(?:ops\.(?:call|openLogin)|messages\.loginClick)\(\s*xhr\s*,\s*(?:function \(\) \{[^}]*\}|[^,]+),\s*'(\w+)'/g;
+const UI_OPERATION =
+  /\b(?:ops\.(?:call|openLogin)|messages\.loginClick)\(\s*xhr\s*,\s*(?:function \(\) \{[^}]*\}|[^,]+),\s*'(\w+)'/g;
 
 const children = (n: XmlNode, local: string) => n.children.filter((c) => c.local === local);
 const child = (n: XmlNode, local: string) => children(n, local)[0];
@@ -27,7 +28,13 @@ function attributeValues(xml: string, element: string, attribute: string): strin
   return [...xml.matchAll(re)].map((m) => m[1]);
 }
 
-function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, served: SchemaRegistry, problems: string[]): ApsSchema | undefined {
+function checkSchema(
+  path: string,
+  serviceId: string,
+  raw: Buffer | undefined,
+  served: SchemaRegistry,
+  problems: string[],
+): ApsSchema | undefined {
   if (!raw) {
     problems.push(`service ${serviceId}: schema file ${path} is missing`);
     return undefined;
@@ -40,9 +47,11 @@ function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, s
     return undefined;
   }
   if (schema.apsVersion !== '2.0') problems.push(`${path}: apsVersion must be "2.0"`);
-  if (!TYPE_ID.test(schema.id ?? '')) problems.push(`${path}: type id ${JSON.stringify(schema.id)} must end in /<major>.<minor>`);
+  if (!TYPE_ID.test(schema.id ?? ''))
+    problems.push(`${path}: type id ${JSON.stringify(schema.id)} must end in /<major>.<minor>`);
   for (const name of [...Object.keys(schema.properties ?? {}), ...Object.keys(schema.relations ?? {})]) {
-    if (!NAME.test(name)) problems.push(`${path}: property name ${JSON.stringify(name)} does not match ^[a-zA-Z_][a-zA-Z0-9_]*$`);
+    if (!NAME.test(name))
+      problems.push(`${path}: property name ${JSON.stringify(name)} does not match ^[a-zA-Z_][a-zA-Z0-9_]*$`);
   }
   try {
     validatorOf(bodySchema(schema, 'provision')); // the endpoint's own compiler (kept per schema)
@@ -52,16 +61,24 @@ function checkSchema(path: string, serviceId: string, raw: Buffer | undefined, s
   const endpoint = served.get(serviceId)?.schema;
   if (!endpoint) problems.push(`service ${serviceId}: the endpoint serves no such service`);
   else {
-    if (endpoint.id !== schema.id) problems.push(`${path}: type id ${schema.id} differs from the endpoint's ${endpoint.id}`);
-    if (JSON.stringify(endpoint.implements ?? []) !== JSON.stringify(schema.implements ?? [])) problems.push(`${path}: implements differs from what the endpoint serves`);
+    if (endpoint.id !== schema.id)
+      problems.push(`${path}: type id ${schema.id} differs from the endpoint's ${endpoint.id}`);
+    if (JSON.stringify(endpoint.implements ?? []) !== JSON.stringify(schema.implements ?? []))
+      problems.push(`${path}: implements differs from what the endpoint serves`);
   }
   return schema;
 }
 
 /** The files a package needs: what APP-META.xml names, what the views load, translations, the manifest. */
-function namedFiles(metaXml: string, views: ViewDecl[], languages: string[], entries: Map<string, Buffer>): Set<string> {
+function namedFiles(
+  metaXml: string,
+  views: ViewDecl[],
+  languages: string[],
+  entries: Map<string, Buffer>,
+): Set<string> {
   const named = new Set<string>(['APP-META.xml', APP_LIST]);
-  for (const p of [...attributeValues(metaXml, 'schema', 'path'), ...attributeValues(metaXml, 'icon', 'path')]) named.add(p);
+  for (const p of [...attributeValues(metaXml, 'schema', 'path'), ...attributeValues(metaXml, 'icon', 'path')])
+    named.add(p);
   if (views.some((v) => v.kind !== 'cp')) named.add('ui/bootstrapApp.html');
   for (const view of views) {
     named.add(view.file);
@@ -95,15 +112,24 @@ export function checkPackage(entries: Map<string, Buffer>): string[] {
   } catch (err) {
     return [`APP-META.xml is not well-formed XML: ${(err as Error).message.split('\n')[0]}`];
   }
-  if (meta.uri !== APS_NS || meta.local !== 'application') problems.push(`APP-META.xml: the root must be <application xmlns="${APS_NS}">`);
-  for (const field of ['id', 'name', 'version', 'release']) if (!text(child(meta, field))) problems.push(`APP-META.xml: <${field}> is missing`);
+  if (meta.uri !== APS_NS || meta.local !== 'application')
+    problems.push(`APP-META.xml: the root must be <application xmlns="${APS_NS}">`);
+  for (const field of ['id', 'name', 'version', 'release'])
+    if (!text(child(meta, field))) problems.push(`APP-META.xml: <${field}> is missing`);
   const info = packageInfo();
-  if (text(child(meta, 'version')) !== info.version) problems.push(`APP-META.xml: version ${text(child(meta, 'version'))} is not package.json's ${info.version}`);
-  if (text(child(meta, 'release')) !== info.release) problems.push(`APP-META.xml: release ${text(child(meta, 'release'))} is not package.json's aps.release ${info.release}`);
+  if (text(child(meta, 'version')) !== info.version)
+    problems.push(`APP-META.xml: version ${text(child(meta, 'version'))} is not package.json's ${info.version}`);
+  if (text(child(meta, 'release')) !== info.release)
+    problems.push(
+      `APP-META.xml: release ${text(child(meta, 'release'))} is not package.json's aps.release ${info.release}`,
+    );
 
   const served = new SchemaRegistry(schemasDir);
   const schemaPaths = attributeValues(metaXml, 'schema', 'path');
-  const serviceIds = children(meta, 'service').map((s, i) => ({ id: attributeValues(metaXml, 'service', 'id')[i] ?? '', node: s }));
+  const serviceIds = children(meta, 'service').map((s, i) => ({
+    id: attributeValues(metaXml, 'service', 'id')[i] ?? '',
+    node: s,
+  }));
   const operations = new Set<string>();
   const ownTypes = new Set<string>();
   serviceIds.forEach(({ id }, i) => {
@@ -115,28 +141,40 @@ export function checkPackage(entries: Map<string, Buffer>): string[] {
   });
   const views = navigationModel(meta);
   const source = (file: string) => entries.get(file)?.toString('utf8');
-  problems.push(...checkNavigation(views, (v) => (v.kind === 'cp' ? pageFiles(v.file, entries).map(source).join('\n') : source(v.file)), ownTypes));
+  problems.push(
+    ...checkNavigation(
+      views,
+      (v) => (v.kind === 'cp' ? pageFiles(v.file, entries).map(source).join('\n') : source(v.file)),
+      ownTypes,
+    ),
+  );
   problems.push(...uiRuleProblems(views, entries));
   problems.push(...checkAppList(entries), ...translationProblems(entries));
-  for (const id of served.types.keys()) if (!serviceIds.some((s) => s.id === id)) problems.push(`APP-META.xml: the endpoint serves ${id} but no <service id="${id}"> declares it`);
+  for (const id of served.types.keys())
+    if (!serviceIds.some((s) => s.id === id))
+      problems.push(`APP-META.xml: the endpoint serves ${id} but no <service id="${id}"> declares it`);
 
   const languages = descendants(meta, 'language').map((l) => text(l));
   const named = namedFiles(metaXml, views, languages, entries);
-  for (const file of named) if (!entries.has(file)) problems.push(`${file} is named by APP-META.xml but missing from the package`);
-  for (const file of entries.keys()) if (!named.has(file)) problems.push(`${file} is in the package but not named by APP-META.xml`);
+  for (const file of named)
+    if (!entries.has(file)) problems.push(`${file} is named by APP-META.xml but missing from the package`);
+  for (const file of entries.keys())
+    if (!named.has(file)) problems.push(`${file} is in the package but not named by APP-META.xml`);
 
   const strings = new Set(metaStrings(metaXml));
   for (const [file, data] of entries) {
     if (!file.endsWith('.js') && !file.endsWith('.html')) continue;
     const source = data.toString('utf8');
     for (const s of uiStrings(source)) strings.add(s);
-    for (const m of source.matchAll(UI_OPERATION)) if (!operations.has(m[1])) problems.push(`${file}: calls operation ${m[1]}, which no schema declares`);
+    for (const m of source.matchAll(UI_OPERATION))
+      if (!operations.has(m[1])) problems.push(`${file}: calls operation ${m[1]}, which no schema declares`);
   }
   for (const lang of languages) {
     const po = entries.get(`i18n/${lang}.po`);
     if (!po) continue;
     const translations = parsePo(po.toString('utf8'));
-    for (const s of strings) if (!translations.get(s)) problems.push(`i18n/${lang}.po: no translation for ${JSON.stringify(s)}`);
+    for (const s of strings)
+      if (!translations.get(s)) problems.push(`i18n/${lang}.po: no translation for ${JSON.stringify(s)}`);
   }
   return problems;
 }

@@ -25,24 +25,37 @@ function sourceDate(): Date {
   const epoch = Number(process.env.SOURCE_DATE_EPOCH);
   if (Number.isInteger(epoch) && epoch > 0) return new Date(epoch * 1000);
   try {
-    const committed = execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const committed = execFileSync('git', ['log', '-1', '--format=%ct'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     if (Number(committed) > 0) return new Date(Number(committed) * 1000);
-  } catch { /* not a git checkout */ }
+  } catch {
+    /* not a git checkout */
+  }
   return new Date();
 }
 
 let info: PackageInfo | undefined;
 export function packageInfo(): PackageInfo {
   if (info) return info;
-  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string; aps?: { release?: string } };
-  const packaged = sourceDate().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+    version: string;
+    aps?: { release?: string };
+  };
+  const packaged = sourceDate()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
   info = { name: 'OX-App-Suite', version: pkg.version, release: pkg.aps?.release ?? '1', packaged };
   return info;
 }
 
 export function renderMeta(meta: PackageInfo = packageInfo()): string {
-  return readFileSync(join(packageDir, 'APP-META.xml'), 'utf8').replaceAll('{{version}}', meta.version)
-    .replaceAll('{{release}}', meta.release).replaceAll('{{packaged}}', meta.packaged);
+  return readFileSync(join(packageDir, 'APP-META.xml'), 'utf8')
+    .replaceAll('{{version}}', meta.version)
+    .replaceAll('{{release}}', meta.release)
+    .replaceAll('{{packaged}}', meta.packaged);
 }
 
 function walk(dir: string): string[] {
@@ -56,14 +69,19 @@ function walk(dir: string): string[] {
 export function packageEntries(): Map<string, Buffer> {
   const entries = new Map<string, Buffer>();
   entries.set('APP-META.xml', Buffer.from(renderMeta()));
-  for (const file of readdirSync(schemasDir).filter((f) => f.endsWith('.schema')).sort()) {
+  for (const file of readdirSync(schemasDir)
+    .filter((f) => f.endsWith('.schema'))
+    .sort()) {
     entries.set(`schemas/${file}`, readFileSync(join(schemasDir, file)));
   }
   for (const sub of ['ui', 'images', 'i18n']) {
-    for (const file of walk(join(packageDir, sub)).sort()) entries.set(relative(packageDir, file).split('\\').join('/'), readFileSync(file));
+    for (const file of walk(join(packageDir, sub)).sort())
+      entries.set(relative(packageDir, file).split('\\').join('/'), readFileSync(file));
   }
   for (const [name, data] of translationFiles(entries)) entries.set(name, data);
-  const sorted = new Map([...entries].sort(([a], [b]) => (a === 'APP-META.xml' ? -1 : b === 'APP-META.xml' ? 1 : a < b ? -1 : 1)));
+  const sorted = new Map(
+    [...entries].sort(([a], [b]) => (a === 'APP-META.xml' ? -1 : b === 'APP-META.xml' ? 1 : a < b ? -1 : 1)),
+  );
   return withAppList(sorted);
 }
 

@@ -36,7 +36,14 @@ export function parsePo(text: string): Map<string, string> {
 }
 
 /** The locale each language's JSON is also written as (panels ask for one or the other: UNCONFIRMED which). */
-const LOCALES: Record<string, string> = { en: 'en_US', de: 'de_DE', nl: 'nl_NL', fr: 'fr_FR', es: 'es_ES', it: 'it_IT' };
+const LOCALES: Record<string, string> = {
+  en: 'en_US',
+  de: 'de_DE',
+  nl: 'nl_NL',
+  fr: 'fr_FR',
+  es: 'es_ES',
+  it: 'it_IT',
+};
 
 /** i18n/<lang>.po → i18n/<lang>.json and i18n/<locale>.json: flat {"msgid": "msgstr"}, as `aps build` writes. */
 export function translationFiles(entries: Map<string, Buffer>): Map<string, Buffer> {

@@ -38,12 +38,22 @@ const kids = (n: XmlNode, local: string) => n.children.filter((c) => c.local ===
 
 function varDecl(v: XmlNode, where: string): VarDecl {
   return {
-    name: v.attrs.name ?? '', typeId: v.attrs['type-id'] ?? '', collection: v.attrs.collection === 'true',
-    required: v.attrs.required !== 'false', filter: v.attrs.filter, where,
+    name: v.attrs.name ?? '',
+    typeId: v.attrs['type-id'] ?? '',
+    collection: v.attrs.collection === 'true',
+    required: v.attrs.required !== 'false',
+    filter: v.attrs.filter,
+    where,
   };
 }
 
-function collect(node: XmlNode, scope: VarDecl[], nav: { id: string; placeholder: string }, views: ViewDecl[], parent?: string): void {
+function collect(
+  node: XmlNode,
+  scope: VarDecl[],
+  nav: { id: string; placeholder: string },
+  views: ViewDecl[],
+  parent?: string,
+): void {
   const own = kids(node, 'var').map((v) => varDecl(v, `${node.local} ${node.attrs.id ?? ''}`.trim()));
   const vars = [...scope.filter((s) => !own.some((o) => o.name === s.name)), ...own];
   const isView = node.local === 'view' || node.local === 'view-plugin';
@@ -52,7 +62,12 @@ function collect(node: XmlNode, scope: VarDecl[], nav: { id: string; placeholder
     const src = node.attrs.src;
     const placeholder = kids(node, 'plugs-to')[0]?.attrs.id ?? nav.placeholder;
     views.push({
-      id, navigation: nav.id, placeholder, parent, vars, label: node.attrs.label ?? '',
+      id,
+      navigation: nav.id,
+      placeholder,
+      parent,
+      vars,
+      label: node.attrs.label ?? '',
       kind: node.local === 'view-plugin' ? 'plugin' : src?.endsWith('.js') ? 'ux1' : 'cp',
       file: src ?? `ui/${id}.html`,
       controls: new Set(kids(node, 'controls').flatMap((c) => c.children.map((b) => b.local))),
@@ -60,7 +75,8 @@ function collect(node: XmlNode, scope: VarDecl[], nav: { id: string; placeholder
     });
   }
   for (const c of node.children) {
-    if (c.local === 'item' || c.local === 'view' || c.local === 'view-plugin') collect(c, vars, nav, views, isView ? node.attrs.id : parent);
+    if (c.local === 'item' || c.local === 'view' || c.local === 'view-plugin')
+      collect(c, vars, nav, views, isView ? node.attrs.id : parent);
   }
 }
 
@@ -80,22 +96,33 @@ function checkView(view: ViewDecl, source: string, viewIds: Set<string>): string
   const names = new Set(view.vars.map((v) => v.name));
   const read = new Set([...source.matchAll(VAR_READ)].map((m) => m[1]));
   for (const name of read) {
-    if (!names.has(name)) problems.push(`${file}: reads aps.context.vars.${name}, but view ${view.id} has no <var name="${name}"> (on the view, its item or its navigation)`);
+    if (!names.has(name))
+      problems.push(
+        `${file}: reads aps.context.vars.${name}, but view ${view.id} has no <var name="${name}"> (on the view, its item or its navigation)`,
+      );
   }
-  const handlers = view.kind === 'cp'
-    ? new Set([...source.matchAll(CP_HANDLER)].map((m) => m[1]))
-    : new Set(Object.keys(HANDLER_CONTROL).filter((h) => new RegExp(`\\b${h}\\s*:\\s*function\\b`).test(source)));
+  const handlers =
+    view.kind === 'cp'
+      ? new Set([...source.matchAll(CP_HANDLER)].map((m) => m[1]))
+      : new Set(Object.keys(HANDLER_CONTROL).filter((h) => new RegExp(`\\b${h}\\s*:\\s*function\\b`).test(source)));
   for (const [handler, control] of Object.entries(HANDLER_CONTROL)) {
     if (view.kind === 'plugin' || view.placeholder.endsWith('/suwizard.new/2')) continue;
-    if (handlers.has(handler) && !view.controls.has(control)) problems.push(`${file}: handles ${handler}, but view ${view.id} declares no <controls><${control}/></controls>`);
-    if (!handlers.has(handler) && view.controls.has(control)) problems.push(`APP-META.xml: view ${view.id} declares <${control}/> but ${file} has no ${handler} handler`);
+    if (handlers.has(handler) && !view.controls.has(control))
+      problems.push(`${file}: handles ${handler}, but view ${view.id} declares no <controls><${control}/></controls>`);
+    if (!handlers.has(handler) && view.controls.has(control))
+      problems.push(`APP-META.xml: view ${view.id} declares <${control}/> but ${file} has no ${handler} handler`);
   }
-  for (const m of source.matchAll(GOTO_VIEW)) if (!viewIds.has(m[1])) problems.push(`${file}: goes to view ${m[1]}, which APP-META.xml does not declare`);
+  for (const m of source.matchAll(GOTO_VIEW))
+    if (!viewIds.has(m[1])) problems.push(`${file}: goes to view ${m[1]}, which APP-META.xml does not declare`);
   return problems;
 }
 
 /** `ownTypes`: the type ids of the package's schemas (a var type on their host must be one of them). */
-export function checkNavigation(views: ViewDecl[], sources: (view: ViewDecl) => string | undefined, ownTypes: Set<string>): string[] {
+export function checkNavigation(
+  views: ViewDecl[],
+  sources: (view: ViewDecl) => string | undefined,
+  ownTypes: Set<string>,
+): string[] {
   const problems: string[] = [];
   const ownHosts = new Set([...ownTypes].map((t) => new URL(t).host));
   const seen = new Set<VarDecl>();
@@ -104,7 +131,9 @@ export function checkNavigation(views: ViewDecl[], sources: (view: ViewDecl) => 
     seen.add(v);
     if (!v.name || !v.typeId) problems.push(`APP-META.xml: a <var> in ${v.where} needs name and type-id`);
     else if (URL.canParse(v.typeId) && ownHosts.has(new URL(v.typeId).host) && !ownTypes.has(v.typeId)) {
-      problems.push(`APP-META.xml: <var name="${v.name}"> in ${v.where} has type ${v.typeId}, which no schema of the package declares`);
+      problems.push(
+        `APP-META.xml: <var name="${v.name}"> in ${v.where} has type ${v.typeId}, which no schema of the package declares`,
+      );
     }
   }
   const viewIds = new Set(views.map((v) => v.id));
@@ -114,4 +143,3 @@ export function checkNavigation(views: ViewDecl[], sources: (view: ViewDecl) => 
   }
   return problems;
 }
-

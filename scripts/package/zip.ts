@@ -11,6 +11,9 @@ export function writeZip(entries: Map<string, Buffer>, file: string): Promise<vo
   zip.end();
   return new Promise((resolve, reject) => {
     const out = createWriteStream(file);
-    zip.outputStream.pipe(out).on('close', () => resolve()).on('error', reject);
+    zip.outputStream
+      .pipe(out)
+      .on('close', () => resolve())
+      .on('error', reject);
   });
 }

@@ -18,7 +18,10 @@ export interface CallOptions {
   phase?: 'sync' | 'async';
   transactionId?: string;
   headers?: Record<string, string>;
-  /** Sign with OAuth (an APS Connect instance) instead of the controller certificate; the default is the controller's signer. */
+  /**
+   * Sign with OAuth (an APS Connect instance) instead of the controller certificate; the default is the controller's
+   * signer.
+   */
   signer?: Signer | 'none';
 }
 
@@ -40,7 +43,13 @@ export class TestController {
   readonly ca = new TestCa();
   readonly identity: Issued = this.ca.issue('aps-controller');
   readonly resources = new Map<string, Record<string, unknown>>();
-  readonly received: Array<{ method: string; url: string; instanceCertOk: boolean; transactionId?: string; authorization?: string }> = [];
+  readonly received: Array<{
+    method: string;
+    url: string;
+    instanceCertOk: boolean;
+    transactionId?: string;
+    authorization?: string;
+  }> = [];
   /** APS Connect: signs the controller's calls when set (they then present no certificate). */
   signer?: Signer;
   /**
@@ -51,7 +60,13 @@ export class TestController {
   /** Instance certificates the controller accepts on its REST API. */
   readonly instanceCerts = new Set<string>();
   /** Event subscriptions resources made (POST aps/2/resources/<id>/aps/subscriptions). */
-  readonly subscriptions: Array<{ id: string; subscriber: string; event: string; source: { id?: string; type?: string }; handler: string }> = [];
+  readonly subscriptions: Array<{
+    id: string;
+    subscriber: string;
+    event: string;
+    source: { id?: string; type?: string };
+    handler: string;
+  }> = [];
   /** Resources created through the REST API (POST aps/2/resources/<parent>/<relation>). */
   readonly created: Array<{ relation: string; parentId: string; resource: Record<string, unknown> }> = [];
   /** Changes made through PUT aps/2/resources/<id>, in order. */
@@ -73,14 +88,25 @@ export class TestController {
       const signedKey = /oauth_consumer_key="([^"]*)"/.exec(authorization ?? '')?.[1];
       const certOk = Boolean(peer && [...this.instanceCerts].some((c) => pemToDer(c).equals(peer)));
       const ok = certOk || Boolean(signedKey && this.oauthKeys.has(decodeURIComponent(signedKey)));
-      this.received.push({ method: req.method ?? '', url: req.url ?? '', instanceCertOk: certOk, transactionId: req.headers['aps-transaction-id'] as string | undefined, authorization });
+      this.received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        instanceCertOk: certOk,
+        transactionId: req.headers['aps-transaction-id'] as string | undefined,
+        authorization,
+      });
       if (!ok) return void res.writeHead(403).end('{"message":"bad certificate"}');
       switch (this.misbehave.shift()) {
-        case '404': return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"not found"}');
-        case '500': return void res.writeHead(500, { 'content-type': 'text/html' }).end('<html>Internal Server Error</html>');
-        case 'not-json': return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>');
-        case 'hang': return; // never answers
-        default: break;
+        case '404':
+          return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"not found"}');
+        case '500':
+          return void res.writeHead(500, { 'content-type': 'text/html' }).end('<html>Internal Server Error</html>');
+        case 'not-json':
+          return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>');
+        case 'hang':
+          return; // never answers
+        default:
+          break;
       }
       const subscribe = /^\/aps\/2\/resources\/([0-9a-f-]{36})\/aps\/subscriptions$/.exec(req.url ?? '');
       if (subscribe && req.method === 'POST') return void this.subscribe(subscribe[1], req, res);
@@ -111,51 +137,73 @@ export class TestController {
   }
 
   /** PUT aps/2/resources/<id>: the properties sent replace those held (aps merged, as the controller does). */
-  private updateResource(id: string, resource: Record<string, unknown>, req: http.IncomingMessage, res: http.ServerResponse): void {
+  private updateResource(
+    id: string,
+    resource: Record<string, unknown>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): void {
     let text = '';
-    req.on('data', (c) => (text += c)).on('end', () => {
-      const patch = JSON.parse(text) as Record<string, unknown>;
-      Object.assign(resource, patch, { aps: { ...(resource.aps as object), ...(patch.aps as object) } });
-      this.updates.push({ id, patch });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(resource));
-    });
+    req
+      .on('data', (c) => (text += c))
+      .on('end', () => {
+        const patch = JSON.parse(text) as Record<string, unknown>;
+        Object.assign(resource, patch, { aps: { ...(resource.aps as object), ...(patch.aps as object) } });
+        this.updates.push({ id, patch });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(resource));
+      });
   }
 
   private subscribe(subscriber: string, req: http.IncomingMessage, res: http.ServerResponse): void {
     let body = '';
-    req.on('data', (c) => (body += c)).on('end', () => {
-      const spec = JSON.parse(body) as { event: string; source: { id?: string; type?: string }; handler: string };
-      const subscription = { id: randomUUID(), subscriber, ...spec };
-      this.subscriptions.push(subscription);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...spec, aps: { id: subscription.id } }));
-    });
+    req
+      .on('data', (c) => (body += c))
+      .on('end', () => {
+        const spec = JSON.parse(body) as { event: string; source: { id?: string; type?: string }; handler: string };
+        const subscription = { id: randomUUID(), subscriber, ...spec };
+        this.subscriptions.push(subscription);
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ...spec, aps: { id: subscription.id } }));
+      });
   }
 
   /** The resources linked to `parentId` by their `parentLink` relation (profiles → app, mailboxes → context). */
   private listRelated(parentId: string, relation: string, res: http.ServerResponse): void {
     const back = BACK_LINKS[relation];
-    const list = back ? [...this.resources.values()].filter((r) => (r[back] as { aps?: { id?: string } } | undefined)?.aps?.id === parentId) : [];
+    const list = back
+      ? [...this.resources.values()].filter(
+          (r) => (r[back] as { aps?: { id?: string } } | undefined)?.aps?.id === parentId,
+        )
+      : [];
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
   }
 
   /** Creates a resource in a parent's collection: provisioned by the endpoint, then kept here. */
   private createRelated(parentId: string, relation: string, req: http.IncomingMessage, res: http.ServerResponse): void {
     let text = '';
-    req.on('data', (c) => (text += c)).on('end', () => {
-      const back = BACK_LINKS[relation];
-      const instanceId = req.headers['aps-instance-id'] as string | undefined ?? this.instanceOf(req);
-      if (!back || !this.endpointUrl || !instanceId) return void res.writeHead(400).end('{"message":"cannot create that here"}');
-      const body = JSON.parse(text) as { aps?: Record<string, unknown> };
-      const id = randomUUID();
-      const resource = { ...body, aps: { ...body.aps, id }, [back]: { aps: { id: parentId } } };
-      this.call(this.endpointUrl, 'POST', `/${relation}`, { instanceId, body: resource }).then((answer) => {
-        if (answer.status !== 200) return void res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.text);
-        const stored = { ...resource, ...answer.json, aps: { ...resource.aps, ...answer.json?.aps, id } };
-        this.resources.set(id, stored);
-        this.created.push({ relation, parentId, resource: stored });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
-      }, (err: Error) => res.writeHead(502).end(JSON.stringify({ message: err.message })));
-    });
+    req
+      .on('data', (c) => (text += c))
+      .on('end', () => {
+        const back = BACK_LINKS[relation];
+        const instanceId = (req.headers['aps-instance-id'] as string | undefined) ?? this.instanceOf(req);
+        if (!back || !this.endpointUrl || !instanceId)
+          return void res.writeHead(400).end('{"message":"cannot create that here"}');
+        const body = JSON.parse(text) as { aps?: Record<string, unknown> };
+        const id = randomUUID();
+        const resource = { ...body, aps: { ...body.aps, id }, [back]: { aps: { id: parentId } } };
+        this.call(this.endpointUrl, 'POST', `/${relation}`, { instanceId, body: resource }).then(
+          (answer) => {
+            if (answer.status !== 200)
+              return void res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.text);
+            const stored = { ...resource, ...answer.json, aps: { ...resource.aps, ...answer.json?.aps, id } };
+            this.resources.set(id, stored);
+            this.created.push({ relation, parentId, resource: stored });
+            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
+          },
+          (err: Error) => res.writeHead(502).end(JSON.stringify({ message: err.message })),
+        );
+      });
   }
 
   /** The instance whose certificate made the request. */
@@ -199,7 +247,7 @@ export class TestController {
   call(base: string, method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
     const payload = opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     const url = new URL(path, base);
-    const signer = opts.signer === 'none' ? undefined : opts.signer ?? this.signer;
+    const signer = opts.signer === 'none' ? undefined : (opts.signer ?? this.signer);
     const headers: Record<string, string> = {
       ...(signer ? { authorization: signer(method, url.href) } : {}),
       'APS-Controller-URI': this.uri,
@@ -226,9 +274,10 @@ export class TestController {
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
         });
       };
-      const req = url.protocol === 'http:'
-        ? http.request(url, options, answer)
-        : https.request(url, { ...options, agent: this.agent(opts.as ?? (signer ? 'none' : undefined)) }, answer);
+      const req =
+        url.protocol === 'http:'
+          ? http.request(url, options, answer)
+          : https.request(url, { ...options, agent: this.agent(opts.as ?? (signer ? 'none' : undefined)) }, answer);
       req.on('error', reject);
       req.end(payload);
     });

@@ -14,7 +14,10 @@ export class EndpointProcess {
   readonly output: string[] = [];
 
   /** `compiled`: run dist/app/server.js (after npm run build), as the container does. */
-  constructor(readonly env: Record<string, string>, private readonly compiled = false) {}
+  constructor(
+    readonly env: Record<string, string>,
+    private readonly compiled = false,
+  ) {}
 
   get pid(): number | undefined {
     return this.proc?.pid;
@@ -50,7 +53,9 @@ export class EndpointProcess {
     const args = [...nodeArgs, ...(this.compiled ? ['dist/app/server.js'] : ['--import', 'tsx', 'app/server.ts'])];
     this.spawnedAt = Date.now();
     this.proc = spawn(process.execPath, args, {
-      cwd: projectRoot, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: projectRoot,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     // The last chunks only: a bench at the default log level writes a line per change.
     const keep = (c: Buffer) => {
@@ -79,10 +84,12 @@ export class EndpointProcess {
 
   private answers(path: string): Promise<boolean> {
     return new Promise((resolve) => {
-      https.get(`${this.url}${path}`, { rejectUnauthorized: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      }).on('error', () => resolve(false));
+      https
+        .get(`${this.url}${path}`, { rejectUnauthorized: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on('error', () => resolve(false));
     });
   }
 

@@ -26,7 +26,9 @@ function pooledKey(): string | undefined {
 }
 
 export function newRsaKey(): string {
-  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  return generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs1', format: 'pem' })
+    .toString();
 }
 
 function keyPair(): { keyPem: string; publicKey: forge.pki.PublicKey } {
@@ -43,10 +45,15 @@ export interface Validity {
 
 type Issuer = { name: forge.pki.CertificateField[]; key: string };
 /** forge's own step between building and signing, which its typings leave out. */
-const tbsOf = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+const tbsOf = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 })
+  .getTBSCertificate;
 
 function build(
-  cn: string, publicKey: forge.pki.PublicKey, issuer: Issuer | undefined, ca: boolean, validity: Validity = { from: -60_000, to: 365 * 86_400_000 },
+  cn: string,
+  publicKey: forge.pki.PublicKey,
+  issuer: Issuer | undefined,
+  ca: boolean,
+  validity: Validity = { from: -60_000, to: 365 * 86_400_000 },
 ): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
@@ -58,7 +65,13 @@ function build(
   cert.setIssuer(issuer?.name ?? subject);
   cert.setExtensions([
     { name: 'basicConstraints', cA: ca },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 7, ip: '127.0.0.1' },
+        { type: 2, value: 'localhost' },
+      ],
+    },
   ]);
   return cert;
 }

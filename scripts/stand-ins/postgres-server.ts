@@ -21,7 +21,9 @@ export const postgresAvailable = Boolean(findBin('initdb') && findBin('postgres'
 
 // setpriv execs the command itself, so signals reach postgres directly.
 const asServerUser = (cmd: string, args: string[]): [string, string[]] =>
-  process.getuid?.() === 0 ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args]] : [cmd, args];
+  process.getuid?.() === 0
+    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args]]
+    : [cmd, args];
 
 export class TestPostgres {
   private proc?: ChildProcess;
@@ -35,7 +37,17 @@ export class TestPostgres {
     if (!initdb || !postgres) throw new Error('PostgreSQL server binaries not found (install the postgresql package)');
     if (process.getuid?.() === 0) chownSync(this.dir, 65534, 65534);
     const data = join(this.dir, 'data');
-    const [icmd, iargs] = asServerUser(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    const [icmd, iargs] = asServerUser(initdb, [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
     const init = spawnSync(icmd, iargs, { encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
     this.port = await freePort();
@@ -45,7 +57,21 @@ export class TestPostgres {
 
   /** Starts the server again (after `pause`) on the same port with the same data. */
   async resume(): Promise<this> {
-    const [pcmd, pargs] = asServerUser(findBin('postgres')!, ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-h', '127.0.0.1', '-F', '-c', 'max_connections=100', '-c', 'shared_buffers=32MB']);
+    const [pcmd, pargs] = asServerUser(findBin('postgres')!, [
+      '-D',
+      join(this.dir, 'data'),
+      '-p',
+      String(this.port),
+      '-k',
+      this.dir,
+      '-h',
+      '127.0.0.1',
+      '-F',
+      '-c',
+      'max_connections=100',
+      '-c',
+      'shared_buffers=32MB',
+    ]);
     this.proc = spawn(pcmd, pargs, { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       try {

@@ -27,7 +27,10 @@ t.test('instance creation stores the certificates, encrypted key, and trusts onl
   const other = await new TestController().start();
   t.teardown(() => other.stop());
   const inst = other.newInstance();
-  const otherCreated = await other.call(stack.url, 'POST', '/app', { instanceId: inst.id, body: { aps: { id: inst.id, x509: inst.x509 }, ...stack.settings() } });
+  const otherCreated = await other.call(stack.url, 'POST', '/app', {
+    instanceId: inst.id,
+    body: { aps: { id: inst.id, x509: inst.x509 }, ...stack.settings() },
+  });
   t.equal(otherCreated.status, 200);
   const crossed = await other.call(stack.url, 'GET', `/app/${stack.instanceId}`, { instanceId: stack.instanceId });
   t.equal(crossed.status, 403, "another instance's controller certificate is refused");
@@ -49,7 +52,14 @@ t.test('an existing instance is never overwritten', async (t) => {
   await stack.createInstance();
   const stored = await stack.call('GET', `/app/${stack.instanceId}`);
   const attacker = stack.controller.newInstance();
-  const again = await stack.call('POST', '/app', { instanceId: stack.instanceId, as: 'none', body: { aps: { id: stack.instanceId, x509: attacker.x509 }, ...stack.settings({ oxSoapUrl: 'http://127.0.0.1:1/webservices/' }) } });
+  const again = await stack.call('POST', '/app', {
+    instanceId: stack.instanceId,
+    as: 'none',
+    body: {
+      aps: { id: stack.instanceId, x509: attacker.x509 },
+      ...stack.settings({ oxSoapUrl: 'http://127.0.0.1:1/webservices/' }),
+    },
+  });
   t.equal(again.status, 409);
   t.match(again.json.message, /never overwritten/);
   const after = await stack.call('GET', `/app/${stack.instanceId}`);
@@ -73,16 +83,49 @@ t.test('bad input gets a clear APS error and changes nothing', async (t) => {
   const cases: Array<[string, string, Parameters<typeof stack.call>[2], number, RegExp]> = [
     ['malformed JSON', '/contexts', { rawBody: '{"aps":' }, 400, /not valid JSON/],
     ['body too large', '/contexts', { rawBody: JSON.stringify({ pad: 'x'.repeat(5000) }) }, 413, /BODY_LIMIT/],
-    ['schema-invalid', '/contexts', { body: contextBody(uuid(), { language: 'de-DE' }) }, 400, /property "language" must match pattern/],
-    ['missing required link', '/contexts', { body: { ...contextBody(uuid()), account: undefined } }, 400, /property "account" is required/],
-    ['wrong type', '/contexts', { body: contextBody(uuid(), { diskspace: { limit: 'lots' } }) }, 400, /property "diskspace.limit" must be integer,null/],
+    [
+      'schema-invalid',
+      '/contexts',
+      { body: contextBody(uuid(), { language: 'de-DE' }) },
+      400,
+      /property "language" must match pattern/,
+    ],
+    [
+      'missing required link',
+      '/contexts',
+      { body: { ...contextBody(uuid()), account: undefined } },
+      400,
+      /property "account" is required/,
+    ],
+    [
+      'wrong type',
+      '/contexts',
+      { body: contextBody(uuid(), { diskspace: { limit: 'lots' } }) },
+      400,
+      /property "diskspace.limit" must be integer,null/,
+    ],
     ['array body', '/contexts', { rawBody: '[1,2]' }, 400, /JSON object/],
     ['prototype pollution', '/contexts', { rawBody: '{"__proto__":{"admin":true},"aps":{}}' }, 400, /JSON/],
-    ['unknown instance', '/contexts', { body: contextBody(uuid()), instanceId: uuid() }, 403, /Unknown application instance/],
-    ['missing instance id', '/contexts', { body: contextBody(uuid()), instanceId: '' , headers: {} }, 400, /APS-Instance-ID/],
+    [
+      'unknown instance',
+      '/contexts',
+      { body: contextBody(uuid()), instanceId: uuid() },
+      403,
+      /Unknown application instance/,
+    ],
+    [
+      'missing instance id',
+      '/contexts',
+      { body: contextBody(uuid()), instanceId: '', headers: {} },
+      400,
+      /APS-Instance-ID/,
+    ],
   ];
   for (const [label, path, opts, status, message] of cases) {
-    const res = await stack.call('POST', path, { ...opts, instanceId: opts?.instanceId === '' ? undefined : opts?.instanceId ?? stack.instanceId });
+    const res = await stack.call('POST', path, {
+      ...opts,
+      instanceId: opts?.instanceId === '' ? undefined : (opts?.instanceId ?? stack.instanceId),
+    });
     t.equal(res.status, status, `${label}: status`);
     t.equal(res.json?.code, status, `${label}: code in body`);
     t.match(res.json?.message, message, `${label}: message`);
@@ -119,7 +162,12 @@ t.test('slow OX: 202 with Retry-Timeout and Info, then the final answer on the a
   const repeat = await stack.call('POST', '/contexts', { body: contextBody(id), phase: 'async' });
   t.ok([200, 202].includes(repeat.status));
   stack.sim.latencyMs = 0;
-  const { final, accepted } = await stack.settle('POST', '/contexts', { body: contextBody(id), phase: 'async' }, repeat);
+  const { final, accepted } = await stack.settle(
+    'POST',
+    '/contexts',
+    { body: contextBody(id), phase: 'async' },
+    repeat,
+  );
   t.equal(final.status, 200, final.text);
   t.ok(accepted >= 0);
   t.equal(final.json.contextId, 100);
@@ -169,17 +217,28 @@ t.test('no secret that was sent appears in any log line', async (t) => {
   const log = stack.logText();
   t.ok(log.length > 0);
   const key = (await stack.endpoint.ledger.getInstance(stack.instanceId))!.secrets.instanceKey;
-  for (const secret of [MASTER_PASSWORD, key.split('\n')[1], key.split('\n')[5]]) t.notOk(log.includes(secret), 'secret absent from logs');
+  for (const secret of [MASTER_PASSWORD, key.split('\n')[1], key.split('\n')[5]])
+    t.notOk(log.includes(secret), 'secret absent from logs');
 });
 
 t.test('answers hold what the type declares: no secret, nothing the record keeps for itself', async (t) => {
   const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '300' } });
   const { ctx, profile } = await stack.withContext();
   const mailboxes = JSON.parse(readFileSync(join('schemas', 'mailboxes.schema'), 'utf8'));
-  const declared = new Set(['aps', ...Object.keys(mailboxes.properties ?? {}), ...Object.keys(mailboxes.relations ?? {})]);
+  const declared = new Set([
+    'aps',
+    ...Object.keys(mailboxes.properties ?? {}),
+    ...Object.keys(mailboxes.relations ?? {}),
+  ]);
   const password = 'Echo-Pass-2024';
   const id = uuid();
-  const body = mailboxBody(id, ctx, profile, { login: 'echo', email: 'echo@x.example', displayName: 'Echo', password, internalNote: 'mine' });
+  const body = mailboxBody(id, ctx, profile, {
+    login: 'echo',
+    email: 'echo@x.example',
+    displayName: 'Echo',
+    password,
+    internalNote: 'mine',
+  });
   stack.sim.latencyMs = 400;
   const accepted = await stack.call('POST', '/mailboxes', { body });
   t.equal(accepted.status, 202, accepted.text);
@@ -193,10 +252,17 @@ t.test('answers hold what the type declares: no secret, nothing the record keeps
 
   t.equal((await stack.call('PUT', `/mailboxes/${id}/disable`)).status, 204);
   const stored = await stack.endpoint.ledger.getResource(stack.instanceId, id);
-  t.ok(stored && 'savedMailEnabled' in stored.props && 'passwordGenerated' in stored.props, 'the ledger keeps what a suspend saved, and whether the password was generated');
+  t.ok(
+    stored && 'savedMailEnabled' in stored.props && 'passwordGenerated' in stored.props,
+    'the ledger keeps what a suspend saved, and whether the password was generated',
+  );
   const got = await stack.call('GET', `/mailboxes/${id}`);
   t.equal(got.status, 200);
-  t.same(Object.keys(got.json).filter((k) => !declared.has(k)), [], 'the answer has declared properties only');
+  t.same(
+    Object.keys(got.json).filter((k) => !declared.has(k)),
+    [],
+    'the answer has declared properties only',
+  );
   t.equal(got.json.oxUserId, stored?.oxUserId);
   t.notMatch(got.text, password);
 });

@@ -13,7 +13,8 @@ const SECRET = '9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e';
 
 function oauthOf(key: string, secret: string, fixed?: { nonce: string; timestamp: number }): OAuth {
   const oauth = new OAuth({
-    consumer: { key, secret }, signature_method: 'HMAC-SHA1',
+    consumer: { key, secret },
+    signature_method: 'HMAC-SHA1',
     hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
   });
   if (fixed) {
@@ -32,7 +33,10 @@ function signerOf(key: string, secret: string): Signer {
 function signedRight(authorization: string, method: string, url: string): boolean {
   const field = (name: string) => decodeURIComponent(new RegExp(`${name}="([^"]*)"`).exec(authorization)?.[1] ?? '');
   const fixed = { nonce: field('oauth_nonce'), timestamp: Number(field('oauth_timestamp')) };
-  return field('oauth_consumer_key') === KEY && oauthOf(KEY, SECRET, fixed).authorize({ url, method }).oauth_signature === field('oauth_signature');
+  return (
+    field('oauth_consumer_key') === KEY &&
+    oauthOf(KEY, SECRET, fixed).authorize({ url, method }).oauth_signature === field('oauth_signature')
+  );
 }
 
 t.test('an OAuth instance runs the whole customer lifecycle with signed requests both ways', async (t) => {
@@ -44,21 +48,38 @@ t.test('an OAuth instance runs the whole customer lifecycle with signed requests
   t.equal(instance?.controllerCert, '', 'and holds no certificate');
 
   const profile = uuid();
-  t.equal((await stack.call('POST', '/profiles', { body: profileBody(profile, { includesMobility: true }) })).status, 200);
+  t.equal(
+    (await stack.call('POST', '/profiles', { body: profileBody(profile, { includesMobility: true }) })).status,
+    200,
+  );
   const ctx = uuid();
   const ctxRes = await stack.call('POST', '/contexts', { body: contextBody(ctx) });
   t.equal(ctxRes.status, 200, ctxRes.text);
   const mailbox = uuid();
   const owner = uuid(); // the service user, which the endpoint reads from the controller
-  stack.controller.resources.set(owner, { login: 'olga@x.example', email: 'olga@x.example', displayName: 'Olga', userId: 'platform-user-9' });
-  const body = { ...mailboxBody(mailbox, ctx, profile, { login: 'olga', email: 'olga@x.example', displayName: 'Olga' }), user: { aps: { id: owner } } };
+  stack.controller.resources.set(owner, {
+    login: 'olga@x.example',
+    email: 'olga@x.example',
+    displayName: 'Olga',
+    userId: 'platform-user-9',
+  });
+  const body = {
+    ...mailboxBody(mailbox, ctx, profile, { login: 'olga', email: 'olga@x.example', displayName: 'Olga' }),
+    user: { aps: { id: owner } },
+  };
   const mbx = await stack.call('POST', '/mailboxes', { body });
   t.equal(mbx.status, 200, mbx.text);
-  const mobility = await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id: mailbox } } } });
+  const mobility = await stack.call('POST', '/mobility', {
+    body: { aps: { id: uuid() }, mailbox: { aps: { id: mailbox } } },
+  });
   t.equal(mobility.status, 200, mobility.text);
   const usage = await stack.call('GET', `/contexts/${ctx}`);
   t.equal(usage.status, 200);
-  t.same([usage.json.mailboxCount.usage, usage.json.mobilityCount.usage], [1, 1], 'usage counts the mailbox and its mobility');
+  t.same(
+    [usage.json.mailboxCount.usage, usage.json.mobilityCount.usage],
+    [1, 1],
+    'usage counts the mailbox and its mobility',
+  );
   const link = await stack.call('GET', `/mailboxes/${mailbox}/login`, { headers: { 'APS-Identity-ID': owner } });
   t.equal(link.status, 200, link.text);
   t.equal((await ssoFormLogin(String(link.json.url))).status, 302, 'the login link signs in at OX');
@@ -66,8 +87,14 @@ t.test('an OAuth instance runs the whole customer lifecycle with signed requests
 
   const callbacks = stack.controller.received.filter((r) => r.authorization);
   t.ok(callbacks.length >= 1, `the endpoint called the controller back (${callbacks.length} calls)`);
-  t.ok(callbacks.every((r) => signedRight(r.authorization ?? '', r.method, new URL(r.url, stack.controller.uri).href)), 'every callback is signed with the instance key');
-  t.ok(stack.controller.received.every((r) => !r.instanceCertOk), 'and presents no certificate');
+  t.ok(
+    callbacks.every((r) => signedRight(r.authorization ?? '', r.method, new URL(r.url, stack.controller.uri).href)),
+    'every callback is signed with the instance key',
+  );
+  t.ok(
+    stack.controller.received.every((r) => !r.instanceCertOk),
+    'and presents no certificate',
+  );
 
   t.equal((await stack.call('DELETE', `/mailboxes/${mailbox}`)).status, 204);
   t.equal((await stack.call('DELETE', `/contexts/${ctx}`)).status, 204);
@@ -81,7 +108,11 @@ t.test('unsigned, replayed and foreign-key requests are 401 with a reason and ch
   await stack.call('POST', '/profiles', { body: profileBody(profile) });
   const before = await stack.endpoint.ledger.listResources({ instanceId: stack.instanceId });
 
-  const unsigned = await stack.call('POST', '/contexts', { body: contextBody(uuid()), signer: 'none', as: 'controller' });
+  const unsigned = await stack.call('POST', '/contexts', {
+    body: contextBody(uuid()),
+    signer: 'none',
+    as: 'controller',
+  });
   t.equal(unsigned.status, 401, 'the controller certificate is no substitute for the signature');
   t.match(unsigned.json.message, /must be signed with its consumer key/);
 
@@ -94,10 +125,16 @@ t.test('unsigned, replayed and foreign-key requests are 401 with a reason and ch
   t.equal(replay.status, 401);
   t.match(replay.json.message, /nonce was used before/);
 
-  const wrongSecret = await stack.call('POST', '/contexts', { body: contextBody(uuid()), signer: signerOf(KEY, 'not-the-secret') });
+  const wrongSecret = await stack.call('POST', '/contexts', {
+    body: contextBody(uuid()),
+    signer: signerOf(KEY, 'not-the-secret'),
+  });
   t.equal(wrongSecret.status, 401);
   t.match(wrongSecret.json.message, /signature does not match/);
-  const invalidAndUnsigned = await stack.call('POST', '/contexts', { body: { aps: 'nonsense' }, signer: signerOf(KEY, 'not-the-secret') });
+  const invalidAndUnsigned = await stack.call('POST', '/contexts', {
+    body: { aps: 'nonsense' },
+    signer: signerOf(KEY, 'not-the-secret'),
+  });
   t.equal(invalidAndUnsigned.status, 401, 'the signature is checked before the body');
 
   // A second APS Connect key and instance: its key cannot act on the first instance.
@@ -108,11 +145,16 @@ t.test('unsigned, replayed and foreign-key requests are 401 with a reason and ch
   stack.instanceId = '';
   const second = uuid();
   const made = await stack.call('POST', '/app', {
-    instanceId: second, signer: signerOf(other.key, other.secret),
+    instanceId: second,
+    signer: signerOf(other.key, other.secret),
     body: { aps: { id: second, type: 'http://ox-connector.org/aps/app/1.0' }, ...stack.settings() },
   });
   t.equal(made.status, 200, made.text);
-  const foreign = await stack.call('POST', '/contexts', { instanceId: firstInstance, body: contextBody(uuid()), signer: signerOf(other.key, other.secret) });
+  const foreign = await stack.call('POST', '/contexts', {
+    instanceId: firstInstance,
+    body: contextBody(uuid()),
+    signer: signerOf(other.key, other.secret),
+  });
   t.equal(foreign.status, 401);
   t.match(foreign.json.message, /consumer key other than the one/);
 

@@ -13,7 +13,8 @@ import { loadConfig } from '../../app/config.js';
 const KEY = 'apsconnect-proxy-test-0001';
 const SECRET = 'proxy-test-secret-0001';
 const oauth = new OAuth({
-  consumer: { key: KEY, secret: SECRET }, signature_method: 'HMAC-SHA1',
+  consumer: { key: KEY, secret: SECRET },
+  signature_method: 'HMAC-SHA1',
   hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
 });
 const signer = (method: string, url: string) => oauth.toHeader(oauth.authorize({ url, method })).Authorization;
@@ -21,20 +22,27 @@ const signer = (method: string, url: string) => oauth.toHeader(oauth.authorize({
 /** An HTTPS ingress in front of a plain-HTTP endpoint that says where the request came in. */
 async function ingress(t: Tap, cert: { cert: string; key: string }, target: string): Promise<string> {
   const server = https.createServer(cert, (req, res) => {
-    const upstream = http.request(new URL(req.url ?? '/', target), {
-      method: req.method,
-      headers: { ...req.headers, 'x-forwarded-proto': 'https', 'x-forwarded-host': req.headers.host ?? '' },
-    }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = http.request(
+      new URL(req.url ?? '/', target),
+      {
+        method: req.method,
+        headers: { ...req.headers, 'x-forwarded-proto': 'https', 'x-forwarded-host': req.headers.host ?? '' },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
@@ -54,7 +62,12 @@ t.test('plain HTTP behind an ingress: OAuth instances run, signed against the fo
 
   const id = uuid();
   const unsigned = await stack.call('POST', '/app', {
-    instanceId: id, signer: 'none', body: { aps: { id, type: 'http://ox-connector.org/aps/app/1.0', x509: stack.controller.newInstance().x509 }, ...stack.settings() },
+    instanceId: id,
+    signer: 'none',
+    body: {
+      aps: { id, type: 'http://ox-connector.org/aps/app/1.0', x509: stack.controller.newInstance().x509 },
+      ...stack.settings(),
+    },
   });
   t.equal(unsigned.status, 401, 'no certificate instance over plain HTTP');
   t.match(unsigned.json.message, /APS_PLAIN_HTTP/);
@@ -69,7 +82,9 @@ t.test('plain HTTP behind an ingress: OAuth instances run, signed against the fo
   t.equal(stack.sim.model.contexts.size, 1);
 
   // Sent through the ingress but signed for the endpoint's own address: not the URL the ingress saw.
-  const elsewhere = await stack.call('GET', `/contexts/${uuid()}`, { signer: (method, url) => signer(method, new URL(new URL(url).pathname, direct).href) });
+  const elsewhere = await stack.call('GET', `/contexts/${uuid()}`, {
+    signer: (method, url) => signer(method, new URL(new URL(url).pathname, direct).href),
+  });
   t.equal(elsewhere.status, 401, elsewhere.text);
   t.match(elsewhere.json.message, /signature does not match/);
 });
@@ -82,5 +97,8 @@ t.test('plain HTTP refuses to start without OAuth keys, or with certificate inst
   const file = `${stack.dataDir}/oauth-clients.json`;
   const { writeFileSync } = await import('node:fs');
   writeFileSync(file, JSON.stringify({ [KEY]: SECRET }), { mode: 0o600 });
-  await t.rejects(stack.restartEndpoint({ APS_PLAIN_HTTP: 'true', OAUTH_CLIENTS_FILE: file }), /certificate instance\(s\) .*need TLS end to end/);
+  await t.rejects(
+    stack.restartEndpoint({ APS_PLAIN_HTTP: 'true', OAUTH_CLIENTS_FILE: file }),
+    /certificate instance\(s\) .*need TLS end to end/,
+  );
 });

@@ -4,16 +4,19 @@ import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { renderSchemaTypes, SCHEMA_TYPES_FILE } from '../../scripts/codegen/schema-types.js';
 
-t.test('app/aps/generated/schema-types.ts is what the schemas give (run npm run types after a schema change)', async (t) => {
-  const fresh = await renderSchemaTypes();
-  t.equal(readFileSync(SCHEMA_TYPES_FILE, 'utf8'), fresh);
-  for (const file of readdirSync('schemas').filter((f) => f.endsWith('.schema'))) {
-    const name = file.replace('.schema', '').replace(/^\w/, (c) => c.toUpperCase());
-    t.match(fresh, new RegExp(`export interface ${name}Provision \\{`), `${name}Provision`);
-    t.match(fresh, new RegExp(`export interface ${name}Properties \\{`), `${name}Properties`);
-  }
-  const app = /export interface AppProvision \{([\s\S]*?)\n\}/.exec(fresh)![1];
-  t.match(app, /\n {2}productPath: string;/, 'a defaulted property is present after validation');
-  t.match(app, /\n {2}imapServer\?: string;/, 'an optional one without a default may be absent');
-  t.match(app, /loginClient: "appsuite" \| "ox6";/, 'enums become unions');
-});
+t.test(
+  'app/aps/generated/schema-types.ts is what the schemas give (run npm run types after a schema change)',
+  async (t) => {
+    const fresh = await renderSchemaTypes();
+    t.equal(readFileSync(SCHEMA_TYPES_FILE, 'utf8'), fresh);
+    for (const file of readdirSync('schemas').filter((f) => f.endsWith('.schema'))) {
+      const name = file.replace('.schema', '').replace(/^\w/, (c) => c.toUpperCase());
+      t.match(fresh, new RegExp(`export interface ${name}Provision \\{`), `${name}Provision`);
+      t.match(fresh, new RegExp(`export interface ${name}Properties \\{`), `${name}Properties`);
+    }
+    const app = /export interface AppProvision \{([\s\S]*?)\n\}/.exec(fresh)![1];
+    t.match(app, /\n {2}productPath: string;/, 'a defaulted property is present after validation');
+    t.match(app, /\n {2}imapServer\?: string;/, 'an optional one without a default may be absent');
+    t.match(app, /loginClient: "appsuite" \| "ox6";/, 'enums become unions');
+  },
+);

@@ -22,11 +22,12 @@ t.test('the guide lists every error the code can answer with', async (t) => {
   const codes = new Set<string>();
   for (const file of sources('app')) {
     const src = readFileSync(file, 'utf8');
-    for (const m of src.matchAll(/(?:apsError|new ApsError|errorBody)\([^,]+, '(\w+)'/g)) codes.add(m[1]);
+    for (const m of src.matchAll(/(?:apsError|new ApsError|errorBody)\(\s*[^,]+,\s*'(\w+)'/g)) codes.add(m[1]);
   }
-  for (const m of readFileSync('app/plugins/error-handler.ts', 'utf8').matchAll(/\[\s*'(\w+)', '[^']*'\]/g)) codes.add(m[1]);
-  const catalogue = readFileSync('app/resources/shared/errors.ts', 'utf8').match(/^ {2}(\w+): '/gm) ?? [];
-  for (const c of catalogue) codes.add(c.trim().replace(/: '$/, ''));
+  for (const m of readFileSync('app/plugins/error-handler.ts', 'utf8').matchAll(/\[\s*'(\w+)',\s*'[^']*',?\s*\]/g))
+    codes.add(m[1]);
+  const catalogue = readFileSync('app/resources/shared/errors.ts', 'utf8').match(/^ {2}(\w+):\s+'/gm) ?? [];
+  for (const c of catalogue) codes.add(c.trim().replace(/:\s+'$/, ''));
   t.ok(codes.size >= 25, `found ${codes.size} codes`);
   for (const code of codes) t.match(guide, new RegExp(`\\| \`${code}\` \\| \\d{3} \\|`), `error ${code}`);
 });

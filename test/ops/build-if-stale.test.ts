@@ -9,11 +9,13 @@ import { MASTER_PASSWORD } from '../helper.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const run = (root: string) => spawnSync(process.execPath, ['scripts/hooks/build-if-stale.mjs', root], { encoding: 'utf8' });
+const run = (root: string) =>
+  spawnSync(process.execPath, ['scripts/hooks/build-if-stale.mjs', root], { encoding: 'utf8' });
 
 t.test('builds once, then only after a source changes', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'build-'));
-  for (const p of ['app', 'scripts', 'schemas', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(p, join(root, p), { recursive: true });
+  for (const p of ['app', 'scripts', 'schemas', 'tsconfig.json', 'tsconfig.build.json', 'package.json'])
+    cpSync(p, join(root, p), { recursive: true });
   const withTypescript = join(root, 'node_modules');
   symlinkSync(resolve('node_modules'), withTypescript, 'dir');
 
@@ -43,20 +45,27 @@ t.test('builds once, then only after a source changes', async (t) => {
   utimesSync(join(root, 'app/new-module.ts'), new Date(Date.now() + 10_000), new Date(Date.now() + 10_000));
   const stale = run(root);
   t.equal(stale.status, 1);
-  t.match(stale.stderr, /^dist\/ is older than the sources and TypeScript is not installed: run `npm ci && npm run build`/);
+  t.match(
+    stale.stderr,
+    /^dist\/ is older than the sources and TypeScript is not installed: run `npm ci && npm run build`/,
+  );
 });
 
 /** The `ox-aps` command as npm installs it: package.json's bin, compiled, run by node. */
 async function compiledBin(t: Test, root: string): Promise<void> {
-  const bin = join(root, (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }).bin['ox-aps']);
+  const bin = join(
+    root,
+    (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }).bin['ox-aps'],
+  );
   t.ok(statSync(bin).isFile(), 'the bin is built');
-  const oxAps = (args: string[]) => new Promise<{ code: number | null; out: string }>((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.on('exit', (code) => done({ code, out }));
-  });
+  const oxAps = (args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((done) => {
+      const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (out += c));
+      child.on('exit', (code) => done({ code, out }));
+    });
   const help = await oxAps(['--help']);
   t.equal(help.code, 0, help.out);
   t.match(help.out, /check[\s\S]*resources[\s\S]*retry/, 'the compiled bin lists its commands');

@@ -11,7 +11,6 @@ import { freePort } from '../../scripts/stand-ins/net.js';
 
 const cli = runCli;
 
-
 t.test('check: one verdict line, exit code to match', async (t) => {
   const sim = await new OxSimulator({ masterPassword: MASTER_PASSWORD }).start();
   t.teardown(() => sim.stop());
@@ -22,10 +21,16 @@ t.test('check: one verdict line, exit code to match', async (t) => {
   writeFileSync(bad, 'wrong\n');
   const ok = await cli(['check', '--url', sim.soapUrl, '--password-file', good]);
   t.equal(ok.code, 0, ok.out);
-  t.match(ok.out.trim().split('\n').pop(), /^OK: OX at .* accepts the master admin "oxadminmaster"; 0 context\(s\) visible$/);
+  t.match(
+    ok.out.trim().split('\n').pop(),
+    /^OK: OX at .* accepts the master admin "oxadminmaster"; 0 context\(s\) visible$/,
+  );
   const refused = await cli(['check', '--url', sim.soapUrl, '--password-file', bad]);
   t.equal(refused.code, 1);
-  t.match(refused.out.trim().split('\n').pop(), /^FAILED: OX refused the master admin "oxadminmaster" \(Authentication failed\)/);
+  t.match(
+    refused.out.trim().split('\n').pop(),
+    /^FAILED: OX refused the master admin "oxadminmaster" \(Authentication failed\)/,
+  );
   const piped = await cli(['check', '--url', sim.soapUrl], { input: `${MASTER_PASSWORD}\n` });
   t.equal(piped.code, 0, 'the password can come on standard input');
   const down = await cli(['check', '--url', 'http://127.0.0.1:9/webservices/', '--password-file', good]);
@@ -82,12 +87,28 @@ t.test('instances, resources and retry read the endpoint ledger', async (t) => {
   t.equal(none.code, 1);
   t.match(none.out, /no failed job/);
   const now = Date.now();
-  await stack.endpoint.ledger.saveJob({ key: 'k', instanceId: stack.instanceId, resourceId: ctx, state: 'failed', attempts: 9, nextRetryAt: now, leaseUntil: 0, deadline: now, input: {}, error: { status: 500, body: {} }, createdAt: now, updatedAt: now });
+  await stack.endpoint.ledger.saveJob({
+    key: 'k',
+    instanceId: stack.instanceId,
+    resourceId: ctx,
+    state: 'failed',
+    attempts: 9,
+    nextRetryAt: now,
+    leaseUntil: 0,
+    deadline: now,
+    input: {},
+    error: { status: 500, body: {} },
+    createdAt: now,
+    updatedAt: now,
+  });
   const retried = await cli(['retry', ctx], { env });
   t.equal(retried.code, 0, retried.out);
   t.match(retried.out, /queued 1 job\(s\)/);
   const job = await stack.endpoint.ledger.getJob('k');
-  t.ok(job && job.attempts <= 1, 're-queued with a fresh attempt count (the running endpoint may already have picked it up)');
+  t.ok(
+    job && job.attempts <= 1,
+    're-queued with a fresh attempt count (the running endpoint may already have picked it up)',
+  );
 });
 
 /**
@@ -96,7 +117,9 @@ t.test('instances, resources and retry read the endpoint ledger', async (t) => {
  */
 async function startDemo(t: Tap) {
   for (let attempt = 1; ; attempt++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--port', String(await freePort())], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--port', String(await freePort())], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const run = { child, out: '', exited: new Promise<number | null>((r) => child.on('exit', (code) => r(code))) };
     child.stdout.on('data', (c) => (run.out += c));
     child.stderr.on('data', (c) => (run.out += c));
@@ -114,12 +137,20 @@ async function startDemo(t: Tap) {
 t.test('npm run demo walks the flow, prints working one-time links, stops cleanly', async (t) => {
   const { run, waitFor, first } = await startDemo(t);
   t.ok(first, run.out);
-  for (const step of ['1. Application instance created', '3. Context 100', '5. Mobility (ActiveSync) for alice', '6. Usage poll: 2 mailboxes, 1 with mobility']) t.match(run.out, step);
+  for (const step of [
+    '1. Application instance created',
+    '3. Context 100',
+    '5. Mobility (ActiveSync) for alice',
+    '6. Usage poll: 2 mailboxes, 1 with mobility',
+  ])
+    t.match(run.out, step);
   const { request } = await import('node:https');
-  const answer = await new Promise<{ status: number; location: string }>((resolve) => request(first![1], { rejectUnauthorized: false }, (res) => {
-    res.resume();
-    resolve({ status: res.statusCode ?? 0, location: String(res.headers.location) });
-  }).end());
+  const answer = await new Promise<{ status: number; location: string }>((resolve) =>
+    request(first![1], { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, location: String(res.headers.location) });
+    }).end(),
+  );
   t.equal(answer.status, 302, 'the login link logs in at OX (token login) and sends the browser there');
   t.match(answer.location, /^https:\/\/127\.0\.0\.1:\d+\/appsuite\/#jsessionid=\w+&serverToken=\w+&.*&clientToken=/);
   const before = (run.out.match(/Login URL \(alice/g) ?? []).length;
@@ -131,44 +162,49 @@ t.test('npm run demo walks the flow, prints working one-time links, stops cleanl
   t.match(run.out, /Demo stopped\./);
 });
 
-t.test('oauth: keys for APS Connect instances, added without a restart, never removed from under an instance', async (t) => {
-  const key = 'apsconnect-cli-test-key-1';
-  const secret = 'cli-test-secret-1';
-  const signer = (k: string, s: string) => (method: string, url: string) => authorizationHeader(method, url, k, s);
-  const stack = await startStack(t, { oauth: { key, secret, signer: signer(key, secret) } });
-  await stack.createInstance();
-  const file = stack.env.OAUTH_CLIENTS_FILE ?? '';
-  const env = { DATA_DIR: stack.dataDir, OAUTH_CLIENTS_FILE: file };
+t.test(
+  'oauth: keys for APS Connect instances, added without a restart, never removed from under an instance',
+  async (t) => {
+    const key = 'apsconnect-cli-test-key-1';
+    const secret = 'cli-test-secret-1';
+    const signer = (k: string, s: string) => (method: string, url: string) => authorizationHeader(method, url, k, s);
+    const stack = await startStack(t, { oauth: { key, secret, signer: signer(key, secret) } });
+    await stack.createInstance();
+    const file = stack.env.OAUTH_CLIENTS_FILE ?? '';
+    const env = { DATA_DIR: stack.dataDir, OAUTH_CLIENTS_FILE: file };
 
-  const list = await cli(['oauth', 'list'], { env });
-  t.equal(list.code, 0, list.out);
-  t.match(list.out, new RegExp(`${key}\\s+${stack.instanceId}`), 'each key with the instances it signs');
-  t.notMatch(list.out, secret, 'no secret listed');
+    const list = await cli(['oauth', 'list'], { env });
+    t.equal(list.code, 0, list.out);
+    t.match(list.out, new RegExp(`${key}\\s+${stack.instanceId}`), 'each key with the instances it signs');
+    t.notMatch(list.out, secret, 'no secret listed');
 
-  const added = await cli(['oauth', 'add'], { env });
-  t.equal(added.code, 0, added.out);
-  const newKey = /key:\s+(\S+)/.exec(added.out)?.[1] ?? '';
-  const newSecret = /secret:\s+(\S+)/.exec(added.out)?.[1] ?? '';
-  t.match(newKey, /^apsconnect-[0-9a-f]{32}$/);
-  t.same(JSON.parse(readFileSync(file, 'utf8')), { [key]: secret, [newKey]: newSecret }, 'the file holds both keys');
-  t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
-  t.equal((await cli(['oauth', 'add', key], { env })).code, 1, 'an existing key is not overwritten');
+    const added = await cli(['oauth', 'add'], { env });
+    t.equal(added.code, 0, added.out);
+    const newKey = /key:\s+(\S+)/.exec(added.out)?.[1] ?? '';
+    const newSecret = /secret:\s+(\S+)/.exec(added.out)?.[1] ?? '';
+    t.match(newKey, /^apsconnect-[0-9a-f]{32}$/);
+    t.same(JSON.parse(readFileSync(file, 'utf8')), { [key]: secret, [newKey]: newSecret }, 'the file holds both keys');
+    t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
+    t.equal((await cli(['oauth', 'add', key], { env })).code, 1, 'an existing key is not overwritten');
 
-  await new Promise((r) => setTimeout(r, 1100)); // the endpoint looks at the file at most once a second
-  const second = uuid();
-  stack.instanceId = '';
-  const made = await stack.call('POST', '/app', {
-    instanceId: second, signer: signer(newKey, newSecret), body: { aps: { id: second, type: 'http://ox-connector.org/aps/app/1.0' }, ...stack.settings() },
-  });
-  t.equal(made.status, 200, `the running endpoint took the new key: ${made.text}`);
+    await new Promise((r) => setTimeout(r, 1100)); // the endpoint looks at the file at most once a second
+    const second = uuid();
+    stack.instanceId = '';
+    const made = await stack.call('POST', '/app', {
+      instanceId: second,
+      signer: signer(newKey, newSecret),
+      body: { aps: { id: second, type: 'http://ox-connector.org/aps/app/1.0' }, ...stack.settings() },
+    });
+    t.equal(made.status, 200, `the running endpoint took the new key: ${made.text}`);
 
-  const refused = await cli(['oauth', 'remove', key], { env });
-  t.equal(refused.code, 1);
-  t.match(refused.out, /signs application instance/);
-  const removed = await cli(['oauth', 'remove', key, '--force'], { env });
-  t.equal(removed.code, 0, removed.out);
-  t.same(Object.keys(JSON.parse(readFileSync(file, 'utf8'))), [newKey]);
-  const unset = await cli(['oauth', 'list'], { env: { DATA_DIR: stack.dataDir, OAUTH_CLIENTS_FILE: '' } });
-  t.equal(unset.code, 1);
-  t.match(unset.out, /OAUTH_CLIENTS_FILE is not set/);
-});
+    const refused = await cli(['oauth', 'remove', key], { env });
+    t.equal(refused.code, 1);
+    t.match(refused.out, /signs application instance/);
+    const removed = await cli(['oauth', 'remove', key, '--force'], { env });
+    t.equal(removed.code, 0, removed.out);
+    t.same(Object.keys(JSON.parse(readFileSync(file, 'utf8'))), [newKey]);
+    const unset = await cli(['oauth', 'list'], { env: { DATA_DIR: stack.dataDir, OAUTH_CLIENTS_FILE: '' } });
+    t.equal(unset.code, 1);
+    t.match(unset.out, /OAUTH_CLIENTS_FILE is not set/);
+  },
+);

@@ -12,14 +12,19 @@ t.test('cancelled with a grace period: kept disabled, restored, taken over again
   const { ctx, profile } = await stack.withContext({ deleteGraceDays: 3 });
   const ids: Record<string, string> = { alice: uuid(), bob: uuid() };
   for (const login of ['alice', 'bob']) {
-    const res = await stack.call('POST', '/mailboxes', { body: mailboxBody(ids[login], ctx, profile, { login, email: `${login}@x.example`, displayName: login }) });
+    const res = await stack.call('POST', '/mailboxes', {
+      body: mailboxBody(ids[login], ctx, profile, { login, email: `${login}@x.example`, displayName: login }),
+    });
     t.equal(res.status, 200, res.text);
   }
   const oxCtx = stack.sim.model.contexts.get(100)!;
   const userOf = (login: string) => [...oxCtx.users.values()].find((u) => u.name === login);
   const ledger = stack.endpoint.ledger;
   const env = { DATA_DIR: stack.dataDir };
-  const pendingMetric = async () => /ox_pending_deletions (\d+)/.exec(await stack.endpoint.metrics.registry.getSingleMetricAsString('ox_pending_deletions'))?.[1];
+  const pendingMetric = async () =>
+    /ox_pending_deletions (\d+)/.exec(
+      await stack.endpoint.metrics.registry.getSingleMetricAsString('ox_pending_deletions'),
+    )?.[1];
 
   // The controller's removal order: mailboxes, then the context.
   for (const login of ['alice', 'bob']) t.equal((await stack.call('DELETE', `/mailboxes/${ids[login]}`)).status, 204);
@@ -29,7 +34,7 @@ t.test('cancelled with a grace period: kept disabled, restored, taken over again
   t.equal((await stack.call('DELETE', `/contexts/${ctx}`)).status, 204);
   t.equal(oxCtx.enabled, false, 'the context is disabled at once');
   t.ok(stack.sim.model.contexts.has(100), 'and kept');
-  t.equal((await stack.call('GET', `/contexts/${ctx}`)).status, 404, 'no longer the controller\'s');
+  t.equal((await stack.call('GET', `/contexts/${ctx}`)).status, 404, "no longer the controller's");
   t.equal((await ledger.getResource(stack.instanceId, ctx))?.state, 'pending-deletion');
   t.equal(await pendingMetric(), '3', 'the context and both mailboxes wait');
   const listed = await cli(['deletions'], env);
@@ -40,7 +45,11 @@ t.test('cancelled with a grace period: kept disabled, restored, taken over again
   t.equal(restored.code, 0, restored.stderr);
   t.match(restored.out, /enabled again and held for a takeover/);
   t.equal(oxCtx.enabled, true);
-  t.equal((await cli(['restore', '--instance', stack.instanceId, '--context', ctx], env)).code, 1, 'nothing to restore twice');
+  t.equal(
+    (await cli(['restore', '--instance', stack.instanceId, '--context', ctx], env)).code,
+    1,
+    'nothing to restore twice',
+  );
 
   // Taken back by a new subscription: the ledger still has the administrator's password.
   const again = uuid();
@@ -48,16 +57,30 @@ t.test('cancelled with a grace period: kept disabled, restored, taken over again
   t.equal(taken.status, 200, taken.text);
   t.equal(await ledger.getResource(stack.instanceId, ctx), undefined, 'the cancelled records are let go');
   const bob = uuid();
-  const back = await stack.call('POST', '/mailboxes', { body: mailboxBody(bob, again, profile, { login: 'bob', email: 'bob@x.example', displayName: 'bob', password: 'Bob-New-Pass-1' }) });
+  const back = await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(bob, again, profile, {
+      login: 'bob',
+      email: 'bob@x.example',
+      displayName: 'bob',
+      password: 'Bob-New-Pass-1',
+    }),
+  });
   t.equal(back.status, 200, back.text);
   t.equal(userOf('bob')?.fields.mailenabled, true, 'mail on again');
-  t.equal(userOf('bob')?.access.deniedPortal, false, 'the tier\'s rights again');
+  t.equal(userOf('bob')?.access.deniedPortal, false, "the tier's rights again");
   t.equal(userOf('bob')?.password, 'Bob-New-Pass-1', 'the password the controller sent');
   t.equal(oxCtx.users.size, 3, 'the administrator, alice and bob: nothing created twice');
 
   // alice's user, not taken back, is deleted when due; then the whole context.
   const alice = uuid();
-  t.equal((await stack.call('POST', '/mailboxes', { body: mailboxBody(alice, again, profile, { login: 'alice', email: 'alice@x.example', displayName: 'alice' }) })).status, 200);
+  t.equal(
+    (
+      await stack.call('POST', '/mailboxes', {
+        body: mailboxBody(alice, again, profile, { login: 'alice', email: 'alice@x.example', displayName: 'alice' }),
+      })
+    ).status,
+    200,
+  );
   t.equal((await stack.call('DELETE', `/mailboxes/${alice}`)).status, 204);
   const due = async () => {
     for (const rec of await ledger.listResources({ instanceId: stack.instanceId, states: ['pending-deletion'] })) {
@@ -94,7 +117,14 @@ t.test('the sweep deletes by itself what has become due (DELETION_SWEEP_SECONDS)
   const userOf = (login: string) => [...oxCtx.users.values()].find((u) => u.name === login);
   const ids = { carol: uuid(), dave: uuid() };
   for (const [login, id] of Object.entries(ids)) {
-    t.equal((await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctx, profile, { login, email: `${login}@x.example`, displayName: login }) })).status, 200);
+    t.equal(
+      (
+        await stack.call('POST', '/mailboxes', {
+          body: mailboxBody(id, ctx, profile, { login, email: `${login}@x.example`, displayName: login }),
+        })
+      ).status,
+      200,
+    );
     t.equal((await stack.call('DELETE', `/mailboxes/${id}`)).status, 204);
   }
   const ledger = stack.endpoint.ledger;

@@ -2,7 +2,6 @@ import t from 'tap';
 import { freePort } from '../../scripts/stand-ins/net.js';
 import { contextBody, startStack, uuid } from '../helper.js';
 
-
 t.test('readiness waits for SOAP clients and reports the last OX error; metrics count what happened', async (t) => {
   const metricsPort = await freePort();
   const stack = await startStack(t, { env: { METRICS_PORT: String(metricsPort) } });
@@ -24,9 +23,16 @@ t.test('readiness waits for SOAP clients and reports the last OX error; metrics 
   await stack.call('GET', '/sso/nope', { as: 'none' });
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   t.match(metrics, /aps_requests_duration_seconds_count\{service="contexts",operation="provision",status="200"\} 1/);
-  t.match(metrics, /aps_requests_duration_seconds_count\{service="contexts",operation="adminLogin",status="200"\} 1/, 'a custom operation by its name');
+  t.match(
+    metrics,
+    /aps_requests_duration_seconds_count\{service="contexts",operation="adminLogin",status="200"\} 1/,
+    'a custom operation by its name',
+  );
   t.notMatch(metrics, /aps_requests_duration_seconds_count\{service="sso"/, 'the login pages are not APS requests');
-  t.match(metrics, /ox_soap_duration_seconds_count\{service="OXContextService",operation="createModuleAccessByName",outcome="ok"\} 1/);
+  t.match(
+    metrics,
+    /ox_soap_duration_seconds_count\{service="OXContextService",operation="createModuleAccessByName",outcome="ok"\} 1/,
+  );
   t.match(metrics, /aps_async_jobs\{state="pending"\} 0/);
   t.match(metrics, /sso_logins_total\{outcome="refused"\} 1/);
   t.match(metrics, /process_resident_memory_bytes/);
@@ -69,17 +75,37 @@ t.test('certificates running out: days left in /readyz and metrics, a warning fr
   stack.controller.instanceCerts.add(short.cert);
   const created = await stack.call('POST', '/app', {
     instanceId: inst.id,
-    body: { aps: { id: inst.id, type: 'http://ox-connector.org/aps/app/1.0', x509: { ...inst.x509, self: `${short.cert}${short.key}` } }, ...stack.settings() },
+    body: {
+      aps: {
+        id: inst.id,
+        type: 'http://ox-connector.org/aps/app/1.0',
+        x509: { ...inst.x509, self: `${short.cert}${short.key}` },
+      },
+      ...stack.settings(),
+    },
   });
   t.equal(created.status, 200, created.text);
   const ready = await stack.call('GET', '/readyz', { as: 'none' });
   const certs = ready.json.instances[0].certificates;
-  t.same(certs.map((c: { certificate: string; daysLeft: number }) => [c.certificate, c.daysLeft]), [['instance', 10], ['controller', 364]]);
+  t.same(
+    certs.map((c: { certificate: string; daysLeft: number }) => [c.certificate, c.daysLeft]),
+    [
+      ['instance', 10],
+      ['controller', 364],
+    ],
+  );
   t.equal(ready.json.warnings.length, 1, 'one warning: the instance certificate');
-  t.match(ready.json.warnings[0], /instance certificate of application instance .* expires in 10 day\(s\).*cannot be renewed/);
+  t.match(
+    ready.json.warnings[0],
+    /instance certificate of application instance .* expires in 10 day\(s\).*cannot be renewed/,
+  );
   t.equal(ready.status, 200, 'and the endpoint stays ready');
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const seconds = Number(new RegExp(`aps_certificate_expiry_seconds\\{instance="${inst.id}",certificate="instance"\\} (\\d+)`).exec(metrics)?.[1]);
+  const seconds = Number(
+    new RegExp(`aps_certificate_expiry_seconds\\{instance="${inst.id}",certificate="instance"\\} (\\d+)`).exec(
+      metrics,
+    )?.[1],
+  );
   t.ok(Math.abs(seconds - (10 * 86_400 + 3_600)) < 120, `seconds left in metrics: ${seconds}`);
 
   await stack.restartEndpoint();

@@ -18,17 +18,31 @@ t.test('ledger lost, OX intact: every subscription comes back with nothing dupli
   t.equal((await stack.call('POST', '/profiles', { body: profileBody(profile, TIER) })).status, 200);
   for (const n of [1, 2]) {
     const ctx = uuid();
-    t.equal((await stack.call('POST', '/contexts', { body: contextBody(ctx, { diskspace: { limit: 1000 * n } }) })).status, 200);
+    t.equal(
+      (await stack.call('POST', '/contexts', { body: contextBody(ctx, { diskspace: { limit: 1000 * n } }) })).status,
+      200,
+    );
     for (const login of ['ann', 'ben', 'cat']) {
       const id = uuid();
-      const res = await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctx, profile, { login: `${login}${n}`, email: `${login}@c${n}.example`, displayName: `${login} ${n}` }) });
+      const res = await stack.call('POST', '/mailboxes', {
+        body: mailboxBody(id, ctx, profile, {
+          login: `${login}${n}`,
+          email: `${login}@c${n}.example`,
+          displayName: `${login} ${n}`,
+        }),
+      });
       t.equal(res.status, 200, res.text);
-      if (login === 'cat') t.equal((await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id } } } })).status, 200);
+      if (login === 'cat')
+        t.equal(
+          (await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id } } } })).status,
+          200,
+        );
     }
   }
   const model = stack.sim.model;
   const usersOf = (c: { users: Map<number, { name: string }> }) => [...c.users.values()].map((u) => u.name).sort();
-  const shape = () => [...model.contexts.values()].map((c) => ({ id: c.id, name: c.name, quota: c.maxQuota, users: usersOf(c) }));
+  const shape = () =>
+    [...model.contexts.values()].map((c) => ({ id: c.id, name: c.name, quota: c.maxQuota, users: usersOf(c) }));
   const before = shape();
   t.equal(before.length, 2);
 
@@ -46,7 +60,9 @@ t.test('ledger lost, OX intact: every subscription comes back with nothing dupli
   // Step 2: what OX has that no instance holds.
   const found = await runCli(['reconcile', '--json'], { env });
   t.equal(found.code, 3);
-  const orphans = JSON.parse(found.stdout).drift.filter((d: { kind: string }) => d.kind === 'unknown-in-ox').map((d: { oxContextId: number }) => d.oxContextId);
+  const orphans = JSON.parse(found.stdout)
+    .drift.filter((d: { kind: string }) => d.kind === 'unknown-in-ox')
+    .map((d: { oxContextId: number }) => d.oxContextId);
   t.same(orphans.sort(), [100, 101], 'both contexts reported, nothing else');
   // Step 3: a plan per context, carried out as the controller's import would.
   for (const id of orphans) {
@@ -55,19 +71,30 @@ t.test('ledger lost, OX intact: every subscription comes back with nothing dupli
     const plan = JSON.parse(planned.stdout);
     t.same(plan.unmatched, [], 'every user fits the tier');
     const ctx = uuid();
-    const taken = await stack.call('POST', '/contexts', { body: contextBody(ctx, { diskspace: plan.context.diskspace, adopt: plan.context.adopt }) });
+    const taken = await stack.call('POST', '/contexts', {
+      body: contextBody(ctx, { diskspace: plan.context.diskspace, adopt: plan.context.adopt }),
+    });
     t.equal(taken.status, 200, taken.text);
     for (const { resource, mobility } of plan.mailboxes) {
       const mailbox = uuid();
       const res = await stack.call('POST', '/mailboxes', { body: { ...resource, ...mailboxBody(mailbox, ctx, tier) } });
       t.equal(res.status, 200, res.text);
-      if (mobility) t.equal((await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id: mailbox } } } })).status, 200);
+      if (mobility)
+        t.equal(
+          (await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id: mailbox } } } }))
+            .status,
+          200,
+        );
     }
   }
   t.same(shape(), before, 'OX as it was: the same contexts, quotas and users, none twice');
   const clean = await runCli(['reconcile', '--json'], { env });
   t.equal(clean.code, 0, clean.out);
-  t.same(JSON.parse(clean.stdout).drift, [], 'no drift: every context, user, right and mobility add-on under management');
+  t.same(
+    JSON.parse(clean.stdout).drift,
+    [],
+    'no drift: every context, user, right and mobility add-on under management',
+  );
   const mailboxes = await stack.endpoint.ledger.listResources({ instanceId: stack.instanceId, kind: 'mailboxes' });
   t.equal(mailboxes.length, 6);
   t.equal(mailboxes.filter((m) => m.props.mobilityEnabled === true).length, 2, 'the mobility add-ons back');

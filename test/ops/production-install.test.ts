@@ -21,25 +21,46 @@ function jsFiles(dir: string): string[] {
 }
 
 function run(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
 }
 
 t.before(() => {
   for (const f of ['package.json', 'package-lock.json']) cpSync(f, join(root, f));
   // --ignore-scripts: no native build here (the addon this machine built is copied in below).
-  const npm = spawnSync('npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: root, encoding: 'utf8' });
+  const npm = spawnSync('npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (npm.status !== 0) throw new Error(`npm ci --omit=dev --offline failed: ${npm.stderr.slice(-500)}`);
   const addon = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
   mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
   cpSync(addon, join(root, addon));
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', join(root, 'dist'), '--incremental', 'false'], { encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      'node_modules/typescript/bin/tsc',
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      join(root, 'dist'),
+      '--incremental',
+      'false',
+    ],
+    { encoding: 'utf8' },
+  );
   if (tsc.status !== 0) throw new Error(`the build failed: ${tsc.stdout}`);
   cpSync('app/ox/wsdl', join(root, 'app/ox/wsdl'), { recursive: true });
   cpSync('schemas', join(root, 'schemas'), { recursive: true });
 });
 
 t.test('no development package is installed, and the build holds app/ only', async (t) => {
-  for (const dev of ['typescript', 'tap', 'tsx', 'eslint', 'playwright-core', 'dojo']) t.notOk(existsSync(join(root, 'node_modules', dev)), `${dev} is not installed`);
+  for (const dev of ['typescript', 'tap', 'tsx', 'eslint', 'playwright-core', 'dojo'])
+    t.notOk(existsSync(join(root, 'node_modules', dev)), `${dev} is not installed`);
   t.same(readdirSync(join(root, 'dist')), ['app'], 'dist/ holds app/ only');
 });
 
@@ -51,7 +72,11 @@ t.test('every shipped module loads', async (t) => {
   const res = run(['--input-type=module', '-e', loader]);
   t.equal(res.status, 0, res.stderr);
   const failed = JSON.parse(res.stdout.trim().split('\n').pop() ?? '[]') as string[];
-  t.same(failed.map((f) => relative(root, f)), [], 'none fails to load');
+  t.same(
+    failed.map((f) => relative(root, f)),
+    [],
+    'none fails to load',
+  );
 });
 
 t.test('the bin answers, and its demo says the developer tools are absent', async (t) => {
@@ -64,7 +89,10 @@ t.test('the bin answers, and its demo says the developer tools are absent', asyn
   t.notMatch(demo.stderr, /at .*\.js:\d+/, 'no stack trace');
 });
 
-/** The status of /healthz (its certificate is the self-signed one the first start generates), 0 while it does not answer. */
+/**
+ * The status of /healthz (its certificate is the self-signed one the first start generates), 0 while it does not
+ * answer.
+ */
 function healthz(port: number): Promise<number> {
   return new Promise((resolve) => {
     get({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false }, (res) => {
@@ -77,7 +105,15 @@ function healthz(port: number): Promise<number> {
 t.test('the server starts from the production install and answers /healthz', async (t) => {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/app/server.js'], {
-    cwd: root, env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(root, 'data'), LOG_LEVEL: 'warn' },
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: join(root, 'data'),
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -29,30 +29,52 @@ t.test('drift of every kind is found, repaired without deleting, and a lost mail
   userOf('alice').display_name = 'Changed By Hand';
   userOf('alice').aliases = [...userOf('alice').aliases, 'extra@x.example'];
   oxCtx.users.delete(userOf('bob').id);
-  model.createContext({ id: 555, name: 'aps-stray', maxQuota: 10 }, { name: 'a', display_name: 'a', password: 'p', given_name: 'a', sur_name: 'a', primaryEmail: 'a@stray.example' }, model.minimalAccess());
+  model.createContext(
+    { id: 555, name: 'aps-stray', maxQuota: 10 },
+    { name: 'a', display_name: 'a', password: 'p', given_name: 'a', sur_name: 'a', primaryEmail: 'a@stray.example' },
+    model.minimalAccess(),
+  );
 
   const found = await cli(['reconcile', '--json'], env);
   t.equal(found.code, 3, 'exit 3: drift found');
   const report = JSON.parse(found.out);
-  const brief = report.drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown }) => [d.kind, d.field, d.ledger, d.ox]);
-  t.same(brief.sort(), [
-    ['attribute', 'enabled', true, false],
-    ['attribute', 'maxQuota', 2048, 1],
-    ['unknown-in-ox', null, null, 'aps-stray'],
-  ].sort(), 'the context\'s drift; its users cannot be read while OX has it disabled');
+  const brief = report.drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown }) => [
+    d.kind,
+    d.field,
+    d.ledger,
+    d.ox,
+  ]);
+  t.same(
+    brief.sort(),
+    [
+      ['attribute', 'enabled', true, false],
+      ['attribute', 'maxQuota', 2048, 1],
+      ['unknown-in-ox', null, null, 'aps-stray'],
+    ].sort(),
+    "the context's drift; its users cannot be read while OX has it disabled",
+  );
 
   const repaired = await cli(['reconcile', '--repair', '--json'], env);
   t.equal(repaired.code, 3, 'the stray context is left (nothing is deleted), so drift remains');
   const second = JSON.parse(repaired.out);
-  const kinds = second.drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown }) => [d.kind, d.field, d.ledger, d.ox]);
-  t.same(kinds.sort(), [
-    ['attribute', 'aliases', ['alice@x.example'], ['alice@x.example', 'extra@x.example']],
-    ['attribute', 'display_name', 'Alice', 'Changed By Hand'],
-    ['attribute', 'enabled', true, false],
-    ['attribute', 'maxQuota', 2048, 1],
-    ['missing-in-ox', null, 'ready', null],
-    ['unknown-in-ox', null, null, 'aps-stray'],
-  ].sort(), 'once the context is enabled again, its users: every kind, with the ledger value and the OX value');
+  const kinds = second.drift.map((d: { kind: string; field: string | null; ledger: unknown; ox: unknown }) => [
+    d.kind,
+    d.field,
+    d.ledger,
+    d.ox,
+  ]);
+  t.same(
+    kinds.sort(),
+    [
+      ['attribute', 'aliases', ['alice@x.example'], ['alice@x.example', 'extra@x.example']],
+      ['attribute', 'display_name', 'Alice', 'Changed By Hand'],
+      ['attribute', 'enabled', true, false],
+      ['attribute', 'maxQuota', 2048, 1],
+      ['missing-in-ox', null, 'ready', null],
+      ['unknown-in-ox', null, null, 'aps-stray'],
+    ].sort(),
+    'once the context is enabled again, its users: every kind, with the ledger value and the OX value',
+  );
   t.equal(second.drift.find((d: { kind: string }) => d.kind === 'missing-in-ox').resource, bobId);
   t.equal(second.repaired.length, 5, 'all but the stray context repaired');
   t.equal(oxCtx.maxQuota, 2048);
@@ -75,17 +97,25 @@ t.test('drift of every kind is found, repaired without deleting, and a lost mail
   t.equal(retried.code, 0, retried.out);
   t.match(retried.out, /queued the provisioning of mailboxes .* again \(Gone from OX/);
   stack.endpoint.apsAsync.start(); // the runner is idle: look for work now rather than within 30 s
-  for (let i = 0; i < 50 && (await stack.endpoint.ledger.getResource(stack.instanceId, bobId))?.state !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && (await stack.endpoint.ledger.getResource(stack.instanceId, bobId))?.state !== 'ready'; i++)
+    await new Promise((r) => setTimeout(r, 100));
   t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, bobId))?.state, 'ready');
   t.equal(userOf('bob').display_name, 'Bob', 'created again as the ledger had it');
-  t.equal(userOf('bob').password, (await stack.endpoint.ledger.getResource(stack.instanceId, bobId))?.secrets.password, 'with the password the ledger keeps');
+  t.equal(
+    userOf('bob').password,
+    (await stack.endpoint.ledger.getResource(stack.instanceId, bobId))?.secrets.password,
+    'with the password the ledger keeps',
+  );
   const after = await cli(['reconcile', '--json', '--context', ctx], env);
   t.equal(after.code, 0, after.out);
 
   t.equal((await cli(['reconcile', '--delete-orphans'], env)).code, 2, '--delete-orphans only with --repair');
   const orphans = await cli(['reconcile', '--repair', '--delete-orphans', '--json'], env);
   t.equal(orphans.code, 0, orphans.out);
-  t.same(JSON.parse(orphans.out).repaired.map((d: { kind: string; oxContextId: number }) => [d.kind, d.oxContextId]), [['unknown-in-ox', 555]]);
+  t.same(
+    JSON.parse(orphans.out).repaired.map((d: { kind: string; oxContextId: number }) => [d.kind, d.oxContextId]),
+    [['unknown-in-ox', 555]],
+  );
   t.notOk(model.contexts.has(555), 'the stray context deleted, when asked');
   t.ok(model.contexts.has(100), 'ours kept');
 });
@@ -96,7 +126,10 @@ t.test('periodic reconcile reports drift in metrics, changes nothing, and leaves
   await stack.withContext();
   const oxCtx = stack.sim.model.contexts.get(100)!;
   oxCtx.maxQuota = 7;
-  const drift = async () => /ox_drift_resources\{kind="attribute"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text())?.[1];
+  const drift = async () =>
+    /ox_drift_resources\{kind="attribute"\} (\d+)/.exec(
+      await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+    )?.[1];
   let seen: string | undefined;
   for (let i = 0; i < 100 && seen !== '1'; i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -109,60 +142,88 @@ t.test('periodic reconcile reports drift in metrics, changes nothing, and leaves
 
 type Row = { kind: string; field: string | null; ledger: unknown; ox: unknown };
 
-t.test('users: an unknown one, rights and mobility of the tier, its capabilities and a suspended mailbox', async (t) => {
-  const stack = await startStack(t);
-  await stack.createInstance();
-  const profile = uuid();
-  const tier = { accessCombination: undefined, moduleAccess: ['webmail', 'contacts'], capabilities: ['mobile_mail_app'] };
-  t.equal((await stack.call('POST', '/profiles', { body: profileBody(profile, tier) })).status, 200);
-  const ctx = uuid();
-  t.equal((await stack.call('POST', '/contexts', { body: contextBody(ctx) })).status, 200);
-  const carol = uuid();
-  const dave = uuid();
-  for (const [id, login] of [[carol, 'carol'], [dave, 'dave']]) {
-    const res = await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctx, profile, { login, email: `${login}@x.example`, displayName: login }) });
-    t.equal(res.status, 200, res.text);
-  }
-  t.equal((await stack.call('PUT', `/mailboxes/${dave}/disable`)).status, 204);
-  const env = { DATA_DIR: stack.dataDir, JOB_CONCURRENCY: '4' };
-  const clean = await cli(['reconcile', '--json'], env);
-  t.same(JSON.parse(clean.out), { drift: [], repaired: [] }, clean.out);
+t.test(
+  'users: an unknown one, rights and mobility of the tier, its capabilities and a suspended mailbox',
+  async (t) => {
+    const stack = await startStack(t);
+    await stack.createInstance();
+    const profile = uuid();
+    const tier = {
+      accessCombination: undefined,
+      moduleAccess: ['webmail', 'contacts'],
+      capabilities: ['mobile_mail_app'],
+    };
+    t.equal((await stack.call('POST', '/profiles', { body: profileBody(profile, tier) })).status, 200);
+    const ctx = uuid();
+    t.equal((await stack.call('POST', '/contexts', { body: contextBody(ctx) })).status, 200);
+    const carol = uuid();
+    const dave = uuid();
+    for (const [id, login] of [
+      [carol, 'carol'],
+      [dave, 'dave'],
+    ]) {
+      const res = await stack.call('POST', '/mailboxes', {
+        body: mailboxBody(id, ctx, profile, { login, email: `${login}@x.example`, displayName: login }),
+      });
+      t.equal(res.status, 200, res.text);
+    }
+    t.equal((await stack.call('PUT', `/mailboxes/${dave}/disable`)).status, 204);
+    const env = { DATA_DIR: stack.dataDir, JOB_CONCURRENCY: '4' };
+    const clean = await cli(['reconcile', '--json'], env);
+    t.same(JSON.parse(clean.out), { drift: [], repaired: [] }, clean.out);
 
-  const oxCtx = stack.sim.model.contexts.get(100)!;
-  const userOf = (login: string) => [...oxCtx.users.values()].find((u) => u.name === login)!;
-  userOf('carol').access = { ...userOf('carol').access, calendar: true, USM: true, activeSync: true };
-  userOf('carol').capabilities = [];
-  userOf('dave').fields.mailenabled = true;
-  const eve = { name: 'eve', password: 'p', display_name: 'Eve', given_name: 'E', sur_name: 'Ve', primaryEmail: 'eve@x.example', email1: 'eve@x.example' };
-  const stray = stack.sim.model.createUser(oxCtx, eve, userOf('carol').access);
-  const found = await cli(['reconcile', '--json'], env);
-  t.equal(found.code, 3);
-  const brief = JSON.parse(found.out).drift.map((d: Row) => [d.kind, d.field, d.ledger, d.ox]);
-  t.same(brief.sort(), [
-    ['attribute', 'capabilities', ['mobile_mail_app'], []],
-    ['attribute', 'mailenabled', false, true],
-    ['attribute', 'mobility', false, true],
-    ['attribute', 'moduleAccess', { calendar: false }, { calendar: true }],
-    ['unknown-in-ox', null, null, 'eve'],
-  ].sort(), 'each drift with the ledger value and the OX value; the administrator is not unknown');
+    const oxCtx = stack.sim.model.contexts.get(100)!;
+    const userOf = (login: string) => [...oxCtx.users.values()].find((u) => u.name === login)!;
+    userOf('carol').access = { ...userOf('carol').access, calendar: true, USM: true, activeSync: true };
+    userOf('carol').capabilities = [];
+    userOf('dave').fields.mailenabled = true;
+    const eve = {
+      name: 'eve',
+      password: 'p',
+      display_name: 'Eve',
+      given_name: 'E',
+      sur_name: 'Ve',
+      primaryEmail: 'eve@x.example',
+      email1: 'eve@x.example',
+    };
+    const stray = stack.sim.model.createUser(oxCtx, eve, userOf('carol').access);
+    const found = await cli(['reconcile', '--json'], env);
+    t.equal(found.code, 3);
+    const brief = JSON.parse(found.out).drift.map((d: Row) => [d.kind, d.field, d.ledger, d.ox]);
+    t.same(
+      brief.sort(),
+      [
+        ['attribute', 'capabilities', ['mobile_mail_app'], []],
+        ['attribute', 'mailenabled', false, true],
+        ['attribute', 'mobility', false, true],
+        ['attribute', 'moduleAccess', { calendar: false }, { calendar: true }],
+        ['unknown-in-ox', null, null, 'eve'],
+      ].sort(),
+      'each drift with the ledger value and the OX value; the administrator is not unknown',
+    );
 
-  const repaired = await cli(['reconcile', '--repair', '--delete-orphans', '--json'], env);
-  t.equal(repaired.code, 0, repaired.out);
-  t.equal(userOf('carol').access.calendar, false);
-  t.equal(userOf('carol').access.USM, false);
-  t.equal(userOf('carol').access.webmail, true);
-  t.same(userOf('carol').capabilities, ['mobile_mail_app']);
-  t.equal(userOf('dave').fields.mailenabled, false);
-  t.notOk(oxCtx.users.has(stray.id), 'the user no mailbox holds deleted, when asked');
-  t.equal((await cli(['reconcile', '--json'], env)).code, 0, 'no drift left');
+    const repaired = await cli(['reconcile', '--repair', '--delete-orphans', '--json'], env);
+    t.equal(repaired.code, 0, repaired.out);
+    t.equal(userOf('carol').access.calendar, false);
+    t.equal(userOf('carol').access.USM, false);
+    t.equal(userOf('carol').access.webmail, true);
+    t.same(userOf('carol').capabilities, ['mobile_mail_app']);
+    t.equal(userOf('dave').fields.mailenabled, false);
+    t.notOk(oxCtx.users.has(stray.id), 'the user no mailbox holds deleted, when asked');
+    t.equal((await cli(['reconcile', '--json'], env)).code, 0, 'no drift left');
 
-  // The administrator's password changed in OX: without master override only reported.
-  const adminUser = oxCtx.users.get(oxCtx.adminId)!;
-  const kept = adminUser.password;
-  adminUser.password = 'changed-by-hand-1';
-  const refused = await cli(['reconcile', '--json', '--repair'], env);
-  t.equal(refused.code, 3);
-  t.same(JSON.parse(refused.out).drift.map((d: Row) => [d.kind, d.field, d.ledger, d.ox]), [['attribute', 'admin', 'oxadmin', 'refused']], 'its users are not read then');
-  t.equal(adminUser.password, 'changed-by-hand-1', 'not repairable without the password');
-  adminUser.password = kept;
-});
+    // The administrator's password changed in OX: without master override only reported.
+    const adminUser = oxCtx.users.get(oxCtx.adminId)!;
+    const kept = adminUser.password;
+    adminUser.password = 'changed-by-hand-1';
+    const refused = await cli(['reconcile', '--json', '--repair'], env);
+    t.equal(refused.code, 3);
+    t.same(
+      JSON.parse(refused.out).drift.map((d: Row) => [d.kind, d.field, d.ledger, d.ox]),
+      [['attribute', 'admin', 'oxadmin', 'refused']],
+      'its users are not read then',
+    );
+    t.equal(adminUser.password, 'changed-by-hand-1', 'not repairable without the password');
+    adminUser.password = kept;
+  },
+);

@@ -9,9 +9,15 @@ import { freePort } from '../../scripts/stand-ins/net.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
 
-function start(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; out: string; err: string; killed: boolean }> {
+function start(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; out: string; err: string; killed: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'app/server.ts'], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'app/server.ts'], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
@@ -42,13 +48,45 @@ t.test('bad start-up settings: exit 1 with one line naming the setting', async (
   const cases: Array<[string, Record<string, string>, RegExp, string?]> = [
     ['DATA_DIR under /proc', { DATA_DIR: '/proc/x/y' }, /DATA_DIR/],
     ['DATA_DIR that is a file', { DATA_DIR: aFile }, /DATA_DIR .*not a directory/],
-    ['missing TLS files', { DATA_DIR: data('d1'), TLS_CERT_FILE: join(dir, 'nope.crt'), TLS_KEY_FILE: join(dir, 'nope.key') }, /TLS_CERT_FILE .*cannot be read/],
-    ['TLS file that is no certificate', { DATA_DIR: data('d2'), TLS_CERT_FILE: aFile, TLS_KEY_FILE: aFile }, /TLS_CERT_FILE .*not a PEM certificate/],
-    ['missing secret key file', { DATA_DIR: data('d3'), SECRET_KEY_FILE: join(dir, 'nope.key') }, /SECRET_KEY_FILE .*cannot be read/],
-    ['malformed secret key file', { DATA_DIR: data('d4'), SECRET_KEY_FILE: badKey }, /SECRET_KEY_FILE .*64 hex/, 'Not-A-Key-But-A-Secret-Text'],
-    ['malformed SECRET_KEY', { DATA_DIR: data('d5'), SECRET_KEY: 'Malformed-Secret-Key-Value-77' }, /SECRET_KEY /, 'Malformed-Secret-Key-Value-77'],
-    ['a ledger sealed with another key', { DATA_DIR: data('d7'), SECRET_KEY: keyB }, /^Configuration error: SECRET_KEY \/ SECRET_KEY_FILE: this key does not open the ledger's secrets/, keyB],
-    ['closed DATABASE_URL', { DATA_DIR: data('d6'), DATABASE_URL: 'postgres://oxaps:Db-Secret-Pass-55@127.0.0.1:1/oxaps' }, /DATABASE_URL.*cannot connect to PostgreSQL \(connect ECONNREFUSED/, 'Db-Secret-Pass-55'],
+    [
+      'missing TLS files',
+      { DATA_DIR: data('d1'), TLS_CERT_FILE: join(dir, 'nope.crt'), TLS_KEY_FILE: join(dir, 'nope.key') },
+      /TLS_CERT_FILE .*cannot be read/,
+    ],
+    [
+      'TLS file that is no certificate',
+      { DATA_DIR: data('d2'), TLS_CERT_FILE: aFile, TLS_KEY_FILE: aFile },
+      /TLS_CERT_FILE .*not a PEM certificate/,
+    ],
+    [
+      'missing secret key file',
+      { DATA_DIR: data('d3'), SECRET_KEY_FILE: join(dir, 'nope.key') },
+      /SECRET_KEY_FILE .*cannot be read/,
+    ],
+    [
+      'malformed secret key file',
+      { DATA_DIR: data('d4'), SECRET_KEY_FILE: badKey },
+      /SECRET_KEY_FILE .*64 hex/,
+      'Not-A-Key-But-A-Secret-Text',
+    ],
+    [
+      'malformed SECRET_KEY',
+      { DATA_DIR: data('d5'), SECRET_KEY: 'Malformed-Secret-Key-Value-77' },
+      /SECRET_KEY /,
+      'Malformed-Secret-Key-Value-77',
+    ],
+    [
+      'a ledger sealed with another key',
+      { DATA_DIR: data('d7'), SECRET_KEY: keyB },
+      /^Configuration error: SECRET_KEY \/ SECRET_KEY_FILE: this key does not open the ledger's secrets/,
+      keyB,
+    ],
+    [
+      'closed DATABASE_URL',
+      { DATA_DIR: data('d6'), DATABASE_URL: 'postgres://oxaps:Db-Secret-Pass-55@127.0.0.1:1/oxaps' },
+      /DATABASE_URL.*cannot connect to PostgreSQL \(connect ECONNREFUSED/,
+      'Db-Secret-Pass-55',
+    ],
   ];
   // Side by side: each start is its own process with its own DATA_DIR.
   const results = await Promise.all(cases.map(async ([, env]) => start({ PORT: String(await freePort()), ...env })));

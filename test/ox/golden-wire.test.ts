@@ -13,18 +13,57 @@ const ADMIN = { login: 'oxadmin', password: 'golden-admin' };
 const update = process.env.UPDATE_GOLDEN === '1';
 
 const sim = await new OxSimulator({ masterPassword: MASTER.password, usernameChangeable: true }).start();
-const connections = new OxConnections({ timeoutMs: 2000, maxResponseBytes: 1 << 20, logger: { debug: () => undefined } });
+const connections = new OxConnections({
+  timeoutMs: 2000,
+  maxResponseBytes: 1 << 20,
+  logger: { debug: () => undefined },
+});
 t.teardown(async () => {
   await connections.close();
   await sim.stop();
 });
 const ox: OxClient = await connections.client(sim.soapUrl, { master: MASTER, masterAccountOverride: false });
-const admin = { name: 'oxadmin', password: ADMIN.password, display_name: 'Admin', given_name: 'A', sur_name: 'Dmin', primaryEmail: 'admin@g.example', email1: 'admin@g.example' };
-const user = { name: 'gold', password: 'golden-user', display_name: 'Gold', given_name: 'Go', sur_name: 'Ld', primaryEmail: 'gold@g.example', email1: 'gold@g.example', aliases: ['gold@g.example', 'g@g.example'], language: 'de_DE', timezone: 'Europe/Berlin', uploadFileSizeLimit: 10, uploadFileSizeLimitPerFile: 5 };
+const admin = {
+  name: 'oxadmin',
+  password: ADMIN.password,
+  display_name: 'Admin',
+  given_name: 'A',
+  sur_name: 'Dmin',
+  primaryEmail: 'admin@g.example',
+  email1: 'admin@g.example',
+};
+const user = {
+  name: 'gold',
+  password: 'golden-user',
+  display_name: 'Gold',
+  given_name: 'Go',
+  sur_name: 'Ld',
+  primaryEmail: 'gold@g.example',
+  email1: 'gold@g.example',
+  aliases: ['gold@g.example', 'g@g.example'],
+  language: 'de_DE',
+  timezone: 'Europe/Berlin',
+  uploadFileSizeLimit: 10,
+  uploadFileSizeLimitPerFile: 5,
+};
 
 // Every client method, in an order OX accepts; the last request of each operation is the fixture.
-await ox.createContext({ id: 42, name: 'golden', maxQuota: 1024, loginMappings: ['42', 'golden', 'g.example'], userAttributes: { config: { 'io.ox/core//theme': 'dark' } } }, admin, { combination: 'groupware_premium' });
-await ox.createContext({ id: 43, name: 'golden-flags', maxQuota: 10 }, { ...admin, primaryEmail: 'a@h.example', email1: 'a@h.example' }, { flags: { webmail: true, contacts: true } });
+await ox.createContext(
+  {
+    id: 42,
+    name: 'golden',
+    maxQuota: 1024,
+    loginMappings: ['42', 'golden', 'g.example'],
+    userAttributes: { config: { 'io.ox/core//theme': 'dark' } },
+  },
+  admin,
+  { combination: 'groupware_premium' },
+);
+await ox.createContext(
+  { id: 43, name: 'golden-flags', maxQuota: 10 },
+  { ...admin, primaryEmail: 'a@h.example', email1: 'a@h.example' },
+  { flags: { webmail: true, contacts: true } },
+);
 await ox.changeContext({ id: 42, maxQuota: 2048, loginMappings: ['42', 'golden', 'gold.example'] });
 await ox.changeContextAccess(43, 'pim');
 await ox.getContext(42);
@@ -33,8 +72,25 @@ await ox.listContexts('golden*');
 await ox.disableContext(43);
 await ox.enableContext(43);
 const created = await ox.createUser(42, ADMIN, user, { combination: 'webmail' });
-await ox.createUser(42, ADMIN, { ...user, name: 'gold2', display_name: 'Gold 2', primaryEmail: 'gold2@g.example', email1: 'gold2@g.example', aliases: undefined }, { flags: { webmail: true, USM: true, activeSync: true } });
-await ox.changeUser(42, ADMIN, { id: created.id, display_name: 'Gold Changed', password: 'golden-new', mailenabled: false });
+await ox.createUser(
+  42,
+  ADMIN,
+  {
+    ...user,
+    name: 'gold2',
+    display_name: 'Gold 2',
+    primaryEmail: 'gold2@g.example',
+    email1: 'gold2@g.example',
+    aliases: undefined,
+  },
+  { flags: { webmail: true, USM: true, activeSync: true } },
+);
+await ox.changeUser(42, ADMIN, {
+  id: created.id,
+  display_name: 'Gold Changed',
+  password: 'golden-new',
+  mailenabled: false,
+});
 await ox.changeUserAccess(42, ADMIN, created.id!, { combination: 'pim' });
 await ox.changeUserAccess(42, ADMIN, created.id!, { flags: { webmail: true, editPassword: false } });
 await ox.getUserAccess(42, ADMIN, created.id!);
@@ -62,8 +118,13 @@ t.test('every operation the client sends matches its recorded request', async (t
     if (!existsSync(file)) continue;
     const golden = readFileSync(file, 'utf8');
     t.equal(redacted(call.xml), golden, `${name} is sent as recorded`);
-    for (const secret of [MASTER.password, ADMIN.password, 'golden-user', 'golden-new']) t.notOk(golden.includes(secret), `${name}: no password in the fixture`);
+    for (const secret of [MASTER.password, ADMIN.password, 'golden-user', 'golden-new'])
+      t.notOk(golden.includes(secret), `${name}: no password in the fixture`);
   }
   const fixtures = readdirSync(new URL('./golden/', import.meta.url)).map((f) => f.replace(/\.xml$/, ''));
-  t.same(fixtures.filter((f) => !sent.has(f)), [], 'no fixture of an operation the client no longer sends');
+  t.same(
+    fixtures.filter((f) => !sent.has(f)),
+    [],
+    'no fixture of an operation the client no longer sends',
+  );
 });

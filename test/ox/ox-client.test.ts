@@ -18,12 +18,25 @@ t.teardown(async () => {
 });
 
 const adminUser = (n = 1): OxUser => ({
-  name: ADMIN.login, password: ADMIN.password, display_name: `Admin ${n}`, given_name: 'Ada', sur_name: 'Admin',
-  primaryEmail: `admin@c${n}.example`, email1: `admin@c${n}.example`,
+  name: ADMIN.login,
+  password: ADMIN.password,
+  display_name: `Admin ${n}`,
+  given_name: 'Ada',
+  sur_name: 'Admin',
+  primaryEmail: `admin@c${n}.example`,
+  email1: `admin@c${n}.example`,
 });
 const mailUser = (name: string, extra: Partial<OxUser> = {}): OxUser => ({
-  name, password: 'User-Secret-9', display_name: `${name} Display`, given_name: name, sur_name: 'User',
-  primaryEmail: `${name}@c1.example`, email1: `${name}@c1.example`, language: 'de_DE', timezone: 'Europe/Berlin', ...extra,
+  name,
+  password: 'User-Secret-9',
+  display_name: `${name} Display`,
+  given_name: name,
+  sur_name: 'User',
+  primaryEmail: `${name}@c1.example`,
+  email1: `${name}@c1.example`,
+  language: 'de_DE',
+  timezone: 'Europe/Berlin',
+  ...extra,
 });
 
 async function client(override = false): Promise<OxClient> {
@@ -36,14 +49,28 @@ t.test('creates a context by access combination, with OX namespaces on the wire'
   sim.reset();
   const ox = await client();
   const ctx = await ox.createContext(
-    { id: 101, name: 'acme', maxQuota: 1024, loginMappings: ['acme.example'], userAttributes: { config: { 'io.ox/core//theme': 'blue' } } },
-    adminUser(), { combination: 'groupware_premium' });
+    {
+      id: 101,
+      name: 'acme',
+      maxQuota: 1024,
+      loginMappings: ['acme.example'],
+      userAttributes: { config: { 'io.ox/core//theme': 'blue' } },
+    },
+    adminUser(),
+    { combination: 'groupware_premium' },
+  );
   t.equal(ctx.id, 101);
   t.same(ctx.loginMappings?.sort(), ['101', 'acme', 'acme.example']);
   const xml = lastXml('OXContextService.createModuleAccessByName');
   t.match(xml, /<createModuleAccessByName xmlns="http:\/\/soap\.admin\.openexchange\.com">/);
-  t.match(xml, /<ctx><ns4:enabled|<ctx><ns4:id xmlns:ns4="http:\/\/dataobjects\.soap\.admin\.openexchange\.com\/xsd">101<\/ns4:id>/);
-  t.match(xml, /<auth><ns5:login xmlns:ns5="http:\/\/dataobjects\.rmi\.admin\.openexchange\.com\/xsd">oxadminmaster<\/ns5:login>/);
+  t.match(
+    xml,
+    /<ctx><ns4:enabled|<ctx><ns4:id xmlns:ns4="http:\/\/dataobjects\.soap\.admin\.openexchange\.com\/xsd">101<\/ns4:id>/,
+  );
+  t.match(
+    xml,
+    /<auth><ns5:login xmlns:ns5="http:\/\/dataobjects\.rmi\.admin\.openexchange\.com\/xsd">oxadminmaster<\/ns5:login>/,
+  );
   t.match(xml, /<access_combination_name>groupware_premium<\/access_combination_name>/);
   const state = sim.snapshot().contexts[0];
   t.equal(state.maxQuota, 1024);
@@ -77,7 +104,10 @@ t.test('context lifecycle: change, get, exists, list, disable twice, enable, del
   t.same(got.userAttributes, { config: { tz: 'Europe/Amsterdam' } });
   t.equal(await ox.contextExists(5), true);
   t.equal(await ox.contextExists(6), false);
-  t.same((await ox.listContexts('fi*')).map((c) => c.id), [5]);
+  t.same(
+    (await ox.listContexts('fi*')).map((c) => c.id),
+    [5],
+  );
   await ox.disableContext(5);
   await ox.disableContext(5);
   t.equal(sim.model.contexts.get(5)!.enabled, false, 'disable of a disabled context is done, not an error');
@@ -94,7 +124,9 @@ t.test('user lifecycle with the context admin', async (t) => {
   sim.reset();
   const ox = await client();
   await ox.createContext({ id: 1, name: 'c1', maxQuota: 100 }, adminUser(), { combination: 'groupware_premium' });
-  const created = await ox.createUser(1, ADMIN, mailUser('alice', { aliases: ['al@c1.example'] }), { flags: { webmail: true, contacts: true, calendar: true } });
+  const created = await ox.createUser(1, ADMIN, mailUser('alice', { aliases: ['al@c1.example'] }), {
+    flags: { webmail: true, contacts: true, calendar: true },
+  });
   t.equal(created.id, 3);
   t.equal(created.password, undefined, 'passwords are not returned to callers');
   const xml = lastXml('OXUserService.createByModuleAccess');
@@ -127,7 +159,9 @@ t.test('user operations with the master admin under MASTER_ACCOUNT_OVERRIDE', as
   const plain = await client(false);
   await plain.createContext({ id: 2, maxQuota: 10 }, adminUser(2), { combination: 'webmail' });
   const wrongAdmin = { login: 'admin1', password: 'not-it' };
-  const denied = await plain.createUser(2, wrongAdmin, mailUser('bob'), { combination: 'webmail' }).catch((e: unknown) => e as OxFault);
+  const denied = await plain
+    .createUser(2, wrongAdmin, mailUser('bob'), { combination: 'webmail' })
+    .catch((e: unknown) => e as OxFault);
   t.equal((denied as OxFault).kind, 'authentication');
   sim.model.options.masterAccountOverride = true;
   const override = await client(true);
@@ -143,18 +177,75 @@ t.test('faults become OxFault with class, message, exceptionId and kind', async 
   await ox.createContext({ id: 1, name: 'c1', maxQuota: 100 }, adminUser(), { combination: 'groupware_premium' });
   await ox.createUser(1, ADMIN, mailUser('alice'), { combination: 'webmail' });
   const cases: Array<[string, () => Promise<unknown>, string, string, boolean]> = [
-    ['bad master password', async () => (await connections.client(sim.soapUrl, { master: { ...MASTER, password: 'x' }, masterAccountOverride: false })).getContext(1), 'InvalidCredentialsException', 'authentication', false],
-    ['context id taken', () => ox.createContext({ id: 1, name: 'other', maxQuota: 1 }, adminUser(), { combination: 'webmail' }), 'ContextExistsException', 'context-exists', false],
+    [
+      'bad master password',
+      async () =>
+        (
+          await connections.client(sim.soapUrl, { master: { ...MASTER, password: 'x' }, masterAccountOverride: false })
+        ).getContext(1),
+      'InvalidCredentialsException',
+      'authentication',
+      false,
+    ],
+    [
+      'context id taken',
+      () => ox.createContext({ id: 1, name: 'other', maxQuota: 1 }, adminUser(), { combination: 'webmail' }),
+      'ContextExistsException',
+      'context-exists',
+      false,
+    ],
     ['missing context', () => ox.getContext(999), 'NoSuchContextException', 'no-such-context', false],
-    ['user name taken', () => ox.createUser(1, ADMIN, mailUser('alice', { display_name: 'Other', primaryEmail: 'x@c1.example', email1: 'x@c1.example' }), { combination: 'webmail' }), 'InvalidDataException', 'user-exists', false],
-    ['display name taken', () => ox.createUser(1, ADMIN, mailUser('carol', { display_name: 'alice Display' }), { combination: 'webmail' }), 'InvalidDataException', 'display-name-taken', false],
-    ['primary mail taken', () => ox.createUser(1, ADMIN, mailUser('dave', { primaryEmail: 'alice@c1.example', email1: 'alice@c1.example' }), { combination: 'webmail' }), 'InvalidDataException', 'mail-taken', false],
-    ['unknown access combination', () => ox.createUser(1, ADMIN, mailUser('erin'), { combination: 'gold' }), 'InvalidDataException', 'no-such-access-combination', false],
+    [
+      'user name taken',
+      () =>
+        ox.createUser(
+          1,
+          ADMIN,
+          mailUser('alice', { display_name: 'Other', primaryEmail: 'x@c1.example', email1: 'x@c1.example' }),
+          { combination: 'webmail' },
+        ),
+      'InvalidDataException',
+      'user-exists',
+      false,
+    ],
+    [
+      'display name taken',
+      () => ox.createUser(1, ADMIN, mailUser('carol', { display_name: 'alice Display' }), { combination: 'webmail' }),
+      'InvalidDataException',
+      'display-name-taken',
+      false,
+    ],
+    [
+      'primary mail taken',
+      () =>
+        ox.createUser(1, ADMIN, mailUser('dave', { primaryEmail: 'alice@c1.example', email1: 'alice@c1.example' }), {
+          combination: 'webmail',
+        }),
+      'InvalidDataException',
+      'mail-taken',
+      false,
+    ],
+    [
+      'unknown access combination',
+      () => ox.createUser(1, ADMIN, mailUser('erin'), { combination: 'gold' }),
+      'InvalidDataException',
+      'no-such-access-combination',
+      false,
+    ],
     ['missing user', () => ox.getUser(1, ADMIN, { id: 99 }), 'NoSuchUserException', 'no-such-user', false],
-    ['bad language', () => ox.createUser(1, ADMIN, mailUser('frank', { language: 'german' }), { combination: 'webmail' }), 'InvalidDataException', 'invalid-data', false],
+    [
+      'bad language',
+      () => ox.createUser(1, ADMIN, mailUser('frank', { language: 'german' }), { combination: 'webmail' }),
+      'InvalidDataException',
+      'invalid-data',
+      false,
+    ],
   ];
   for (const [label, call, cls, kind, retryable] of cases) {
-    const err = await call().then(() => undefined, (e: unknown) => e);
+    const err = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     t.type(err, OxFault, label);
     const fault = err as OxFault;
     t.equal(fault.exceptionClass, cls, `${label}: class`);
@@ -182,12 +273,16 @@ t.test('timeouts, resets and HTTP errors are retryable transport errors', async 
 });
 
 t.test('the simulator refuses what a real OX would not parse', async (t) => {
-  const post = (body: string) => fetch(`${sim.soapUrl}OXContextService`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
-  const env = (inner: string) => `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>${inner}</s:Body></s:Envelope>`;
+  const post = (body: string) =>
+    fetch(`${sim.soapUrl}OXContextService`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+  const env = (inner: string) =>
+    `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>${inner}</s:Body></s:Envelope>`;
   const wrongNs = await post(env('<exists xmlns="http://example.com/wrong"><ctx/></exists>'));
   t.equal(wrongNs.status, 500);
   t.match(await wrongNs.text(), /Unexpected wrapper element/);
-  const unqualified = await post(env('<exists xmlns="http://soap.admin.openexchange.com"><ctx><id xmlns="">1</id></ctx></exists>'));
+  const unqualified = await post(
+    env('<exists xmlns="http://soap.admin.openexchange.com"><ctx><id xmlns="">1</id></ctx></exists>'),
+  );
   t.match(await unqualified.text(), /unexpected element \(uri:&quot;&quot;, local:&quot;id&quot;\)/);
   const wsdl = await fetch(`${sim.soapUrl}OXUserService?wsdl`);
   t.match(await wsdl.text(), /soap:address location="http:\/\/localhost:80\/webservices\/OXUserService"/);
@@ -208,7 +303,10 @@ t.test('npm run ox-sim starts a standalone simulator that says where it listens'
   const { spawn } = await import('node:child_process');
   const { freePort } = await import('../../scripts/stand-ins/net.js');
   const port = await freePort();
-  const child = spawn('npm', ['run', '-s', 'ox-sim', '--', '--port', String(port), '--master-password', 'p4ss-word'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', ['run', '-s', 'ox-sim', '--', '--port', String(port), '--master-password', 'p4ss-word'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const exited = new Promise((r) => child.on('exit', r));
   let out = '';
   child.stdout.on('data', (c) => (out += c));
@@ -216,7 +314,10 @@ t.test('npm run ox-sim starts a standalone simulator that says where it listens'
   t.match(out, `OX simulator listening on http://127.0.0.1:${port}`);
   const wsdl = await fetch(`http://127.0.0.1:${port}/webservices/OXContextService?wsdl`);
   t.match(await wsdl.text(), /<wsdl:definitions name="OXContextService"/);
-  const standalone = await connections.client(`http://127.0.0.1:${port}/webservices/`, { master: { login: 'oxadminmaster', password: 'p4ss-word' }, masterAccountOverride: false });
+  const standalone = await connections.client(`http://127.0.0.1:${port}/webservices/`, {
+    master: { login: 'oxadminmaster', password: 'p4ss-word' },
+    masterAccountOverride: false,
+  });
   t.equal(await standalone.contextExists(1), false, 'the master password from the command line is the one it checks');
   process.kill(-child.pid!, 'SIGTERM'); // npm, its shell and the simulator: the whole group
   await exited;

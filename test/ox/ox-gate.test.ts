@@ -13,11 +13,13 @@ t.test('at most limit in flight, the queue in order, the rest refused at once', 
   const gate = new OxGate({ limit: 2, queue: 2, maxWaitMs: 10_000 });
   const started: number[] = [];
   const calls = Array.from({ length: 5 }, () => later());
-  const runs = calls.map((c, i) => gate.run('op', async () => {
-    started.push(i);
-    await c.done;
-    return i;
-  }));
+  const runs = calls.map((c, i) =>
+    gate.run('op', async () => {
+      started.push(i);
+      await c.done;
+      return i;
+    }),
+  );
   const refused = t.rejects(runs[4], OxSaturated, 'the fifth finds the queue full');
   await new Promise((r) => setImmediate(r));
   t.same(started, [0, 1], 'two in flight');
@@ -38,7 +40,10 @@ t.test('a call that waits longer than maxWaitMs is refused and leaves the queue'
   const gate = new OxGate({ limit: 1, queue: 5, maxWaitMs: 50 });
   const hold = later();
   const first = gate.run('op', () => hold.done);
-  await t.rejects(gate.run('op', async () => 'never'), /not sent: 1 calls are running/);
+  await t.rejects(
+    gate.run('op', async () => 'never'),
+    /not sent: 1 calls are running/,
+  );
   hold.release();
   await first;
   t.equal(await gate.run('op', async () => 'next'), 'next', 'the timed-out waiter took no slot');

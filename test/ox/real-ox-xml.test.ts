@@ -20,19 +20,39 @@ const server = http.createServer((req, res) => {
   });
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const connections = new OxConnections({ timeoutMs: 2000, maxResponseBytes: 1 << 20, logger: captureLog('warn').logger });
+const connections = new OxConnections({
+  timeoutMs: 2000,
+  maxResponseBytes: 1 << 20,
+  logger: captureLog('warn').logger,
+});
 t.teardown(async () => {
   await connections.close();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webservices/`;
-const ox = await connections.client(base, { master: { login: 'oxadminmaster', password: 'pw' }, masterAccountOverride: false });
+const ox = await connections.client(base, {
+  master: { login: 'oxadminmaster', password: 'pw' },
+  masterAccountOverride: false,
+});
 const admin = { login: 'oxadmin', password: 'pw' };
 
 t.test('a real user createResponse: id, aliases, attributes; unknown fields and nil do no harm', async (t) => {
   queue.push({ status: 200, xml: fixture('user-create-response.xml') });
-  const user = await ox.createUser(424242, admin, { name: 'jdoe', password: 'x', display_name: 'John Doe', given_name: 'John', sur_name: 'Doe', primaryEmail: 'jdoe@example.org', email1: 'jdoe@example.org' }, { flags: { webmail: true } });
+  const user = await ox.createUser(
+    424242,
+    admin,
+    {
+      name: 'jdoe',
+      password: 'x',
+      display_name: 'John Doe',
+      given_name: 'John',
+      sur_name: 'Doe',
+      primaryEmail: 'jdoe@example.org',
+      email1: 'jdoe@example.org',
+    },
+    { flags: { webmail: true } },
+  );
   t.equal(user.id, 3);
   t.equal(user.name, 'jdoe');
   t.same(user.aliases, ['jdoe@example.org', 'john@example.org']);
@@ -42,7 +62,11 @@ t.test('a real user createResponse: id, aliases, attributes; unknown fields and 
 
 t.test('a real context createResponse: id, mappings, quota', async (t) => {
   queue.push({ status: 200, xml: fixture('context-create-response.xml') });
-  const ctx = await ox.createContext({ id: 424242, name: 'aps-sub-1', maxQuota: 1024 }, { name: 'oxadmin', password: 'x' }, { combination: 'groupware' });
+  const ctx = await ox.createContext(
+    { id: 424242, name: 'aps-sub-1', maxQuota: 1024 },
+    { name: 'oxadmin', password: 'x' },
+    { combination: 'groupware' },
+  );
   t.equal(ctx.id, 424242);
   t.equal(ctx.name, 'aps-sub-1');
   t.same(ctx.loginMappings, ['424242', 'aps-sub-1', 'acme.example']);

@@ -25,7 +25,10 @@ t.teardown(() => {
   server.close();
 });
 
-function post(data: string, headers: Record<string, string> = {}): Promise<{ err: unknown; res?: SoapHttpResponse; body?: string }> {
+function post(
+  data: string,
+  headers: Record<string, string> = {},
+): Promise<{ err: unknown; res?: SoapHttpResponse; body?: string }> {
   return new Promise((resolve) => client.request(url, data, (err, res, body) => resolve({ err, res, body }), headers));
 }
 
@@ -35,20 +38,28 @@ t.test('posts the envelope with its headers and a length, and hands back the bod
     seen = { headers: req.headers, body, method: req.method };
     res.writeHead(200, { 'content-type': 'text/xml' }).end('<answer>ä</answer>');
   };
-  const { err, res, body } = await post('<envelope>ü</envelope>', { SOAPAction: 'urn:createByModuleAccessName', 'Content-Type': 'text/xml; charset=utf-8' });
+  const { err, res, body } = await post('<envelope>ü</envelope>', {
+    SOAPAction: 'urn:createByModuleAccessName',
+    'Content-Type': 'text/xml; charset=utf-8',
+  });
   t.equal(err, null);
   t.equal(res?.status, 200);
   t.equal(body, '<answer>ä</answer>', 'the body decoded as UTF-8');
   t.equal(seen?.method, 'POST');
   t.equal(seen?.body, '<envelope>ü</envelope>');
-  t.equal(seen?.headers['content-length'], String(Buffer.byteLength('<envelope>ü</envelope>')), 'the length in bytes, not characters');
+  t.equal(
+    seen?.headers['content-length'],
+    String(Buffer.byteLength('<envelope>ü</envelope>')),
+    'the length in bytes, not characters',
+  );
   t.equal(seen?.headers.soapaction, 'urn:createByModuleAccessName');
   t.equal(seen?.headers['content-type'], 'text/xml; charset=utf-8');
 });
 
 t.test('a fault answered with HTTP 500 comes back with its body, and becomes an OxFault', async (t) => {
-  const fault = '<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
-    + '<soapenv:Fault><faultcode>soapenv:Server</faultcode><faultstring>No such context 7; exceptionId 1-2</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>';
+  const fault =
+    '<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+    '<soapenv:Fault><faultcode>soapenv:Server</faultcode><faultstring>No such context 7; exceptionId 1-2</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>';
   handler = (_req, _body, res) => res.writeHead(500, { 'content-type': 'text/xml' }).end(fault);
   const { err } = await post('<x/>');
   t.ok(err instanceof SoapHttpError);
@@ -83,7 +94,9 @@ t.test('a server that does not answer times out as a transport error', async (t)
 
 t.test('a refused connection is a transport error naming its code', async (t) => {
   const closed = new SoapHttpClient({ agent, timeoutMs: 300, maxResponseBytes: 4096 });
-  const err = await new Promise((resolve) => closed.request('http://127.0.0.1:1/webservices/OXUserService', '<x/>', (e) => resolve(e)));
+  const err = await new Promise((resolve) =>
+    closed.request('http://127.0.0.1:1/webservices/OXUserService', '<x/>', (e) => resolve(e)),
+  );
   t.match(toOxError('OXUserService.create', err).message, /ECONNREFUSED/);
 });
 

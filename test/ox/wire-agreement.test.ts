@@ -24,23 +24,28 @@ function compareFields(t: Test, where: string, ours: FieldSpec[], theirs: WireFi
   }
 }
 
-t.test('namespaces are OX\'s', async (t) => {
-  for (const key of ['soapenv', 'xsi', 'admin', 'data', 'rmi', 'exceptions'] as const) t.equal(NS[key], OX_NS[key], key);
+t.test("namespaces are OX's", async (t) => {
+  for (const key of ['soapenv', 'xsi', 'admin', 'data', 'rmi', 'exceptions'] as const)
+    t.equal(NS[key], OX_NS[key], key);
 });
 
-t.test('every operation the client sends is an OX operation with OX\'s parameters and answer', async (t) => {
+t.test("every operation the client sends is an OX operation with OX's parameters and answer", async (t) => {
   for (const service of SERVICE_NAMES) {
     for (const [name, spec] of Object.entries(SERVICES[service])) {
       const ox = OX_OPERATIONS[service][name];
       t.ok(ox, `${service}.${name} exists in OX`);
       if (!ox) continue;
       compareFields(t, `${service}.${name}`, spec.params, ox.params);
-      t.equal(describe('returns' in spec ? spec.returns : undefined), describe(ox.returns), `${service}.${name} answer`);
+      t.equal(
+        describe('returns' in spec ? spec.returns : undefined),
+        describe(ox.returns),
+        `${service}.${name} answer`,
+      );
     }
   }
 });
 
-t.test('every data object the client knows has OX\'s fields and namespace', async (t) => {
+t.test("every data object the client knows has OX's fields and namespace", async (t) => {
   for (const [name, spec] of Object.entries(DATA_TYPES)) {
     const ox = OX_TYPES[name];
     t.ok(ox, `${name} is an OX type`);
@@ -52,6 +57,10 @@ t.test('every data object the client knows has OX\'s fields and namespace', asyn
 
 t.test('the pinned WSDLs are generated from the contract as it is now', async (t) => {
   for (const service of SERVICE_NAMES) {
-    t.equal(readFileSync(join(wsdlDir, `${service}.wsdl`), 'utf8'), pinnedWsdl(service), `${service}.wsdl is fresh (npm run wsdl)`);
+    t.equal(
+      readFileSync(join(wsdlDir, `${service}.wsdl`), 'utf8'),
+      pinnedWsdl(service),
+      `${service}.wsdl is fresh (npm run wsdl)`,
+    );
   }
 });

@@ -8,7 +8,7 @@ import { operationXml, xmlText } from '../../app/ox/wire-xml.js';
 import { wsdlDir } from '../../app/util/paths.js';
 
 let seed = 20261202;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
 const TEXTS = ['plain', 'Zoë & <Co> "quoted" \'single\'', 'tab\there\r\nline', 'ümlaut@ex.example', '', '0'];
 
@@ -19,7 +19,8 @@ function scalarValue(type: string): unknown {
 }
 
 function valueOf(field: FieldSpec, depth: number): unknown {
-  const one = () => (field.type in DATA_TYPES ? objectOf(field.type as DataTypeName, depth + 1) : scalarValue(field.type));
+  const one = () =>
+    field.type in DATA_TYPES ? objectOf(field.type as DataTypeName, depth + 1) : scalarValue(field.type);
   return field.many ? Array.from({ length: Math.floor(random() * 4) }, one) : one();
 }
 
@@ -45,7 +46,10 @@ async function nodeSoapBody(client: soap.Client, operation: string, args: unknow
 for (const service of SERVICE_NAMES) {
   // An HTTP client that sends nothing: only the request node-soap writes is wanted.
   const client = await soap.createClientAsync(join(wsdlDir, `${service}.wsdl`), {
-    endpoint: 'http://127.0.0.1:1/', httpClient: { request: (_u: string, _d: unknown, cb: (e: Error) => void) => void cb(new Error('not sent')) } as unknown as soap.IHttpClient,
+    endpoint: 'http://127.0.0.1:1/',
+    httpClient: {
+      request: (_u: string, _d: unknown, cb: (e: Error) => void) => void cb(new Error('not sent')),
+    } as unknown as soap.IHttpClient,
   });
   t.test(`${service}: every operation is written as node-soap writes it`, async (t) => {
     for (const [operation, spec] of Object.entries(SERVICES[service])) {
@@ -71,10 +75,21 @@ for (const service of SERVICE_NAMES) {
 t.test('text is escaped once, and a CDATA-shaped value stays text', async (t) => {
   t.equal(xmlText('a&b<c>"d\'e'), 'a&amp;b&lt;c&gt;&quot;d&apos;e');
   t.equal(xmlText('plain'), 'plain');
-  const xml = operationXml('OXUserService', 'change', { ctx: { id: 1 }, usrdata: { id: 2, display_name: '<![CDATA[x]]></ns4:display_name><ns4:mailenabled>false' } });
+  const xml = operationXml('OXUserService', 'change', {
+    ctx: { id: 1 },
+    usrdata: { id: 2, display_name: '<![CDATA[x]]></ns4:display_name><ns4:mailenabled>false' },
+  });
   t.notMatch(xml, /<ns4:mailenabled/, 'no element smuggled in');
   t.match(xml, /&lt;!\[CDATA\[x\]\]&gt;&lt;\/ns4:display_name&gt;/);
-  const inOrder = operationXml('OXUserService', 'getData', { ctx: { id: 1 }, user: { id: 2 }, auth: { login: 'a', password: 'b' } });
-  t.equal(operationXml('OXUserService', 'getData', { auth: { login: 'a', password: 'b' }, user: { id: 2 }, ctx: { id: 1 } }), inOrder, 'parameters in the WSDL\'s order whatever the keys\' order');
+  const inOrder = operationXml('OXUserService', 'getData', {
+    ctx: { id: 1 },
+    user: { id: 2 },
+    auth: { login: 'a', password: 'b' },
+  });
+  t.equal(
+    operationXml('OXUserService', 'getData', { auth: { login: 'a', password: 'b' }, user: { id: 2 }, ctx: { id: 1 } }),
+    inOrder,
+    "parameters in the WSDL's order whatever the keys' order",
+  );
   t.throws(() => operationXml('OXUserService', 'nosuch', {}), /no SOAP operation OXUserService.nosuch/);
 });

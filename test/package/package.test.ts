@@ -24,15 +24,34 @@ t.test('the built zip is reproducible and holds exactly what APP-META.xml names'
   t.same(checkPackage(unpacked), [], 'the unpacked zip passes the check');
   t.equal(unpacked.get('APP-META.xml')!.toString(), renderMeta());
   for (const file of readdirSync(schemasDir)) {
-    t.ok(unpacked.get(`schemas/${file}`)?.equals(readFileSync(join(schemasDir, file))), `${file} is the endpoint's schema`);
+    t.ok(
+      unpacked.get(`schemas/${file}`)?.equals(readFileSync(join(schemasDir, file))),
+      `${file} is the endpoint's schema`,
+    );
   }
   const meta = renderMeta();
   const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
   t.match(meta, new RegExp(`<version>${version.replace(/\./g, '\\.')}</version>`));
   t.notMatch(meta, /\{\{/);
-  t.match(meta, /<application [^>]*packaged="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"/, 'stamped with the sources\' time, UTC, no fraction');
-  for (const file of ['APP-LIST.xml', 'ui/bootstrapApp.html', 'i18n/fr.json', 'i18n/fr_FR.json', 'i18n/it.po', 'i18n/es.json']) t.ok(unpacked.has(file), `the zip holds ${file}`);
-  t.same(JSON.parse(unpacked.get('i18n/de.json')!.toString())['Open webmail'], 'Webmail öffnen', 'JSON translations from the .po');
+  t.match(
+    meta,
+    /<application [^>]*packaged="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"/,
+    "stamped with the sources' time, UTC, no fraction",
+  );
+  for (const file of [
+    'APP-LIST.xml',
+    'ui/bootstrapApp.html',
+    'i18n/fr.json',
+    'i18n/fr_FR.json',
+    'i18n/it.po',
+    'i18n/es.json',
+  ])
+    t.ok(unpacked.has(file), `the zip holds ${file}`);
+  t.same(
+    JSON.parse(unpacked.get('i18n/de.json')!.toString())['Open webmail'],
+    'Webmail öffnen',
+    'JSON translations from the .po',
+  );
 });
 
 t.test('each problem is found and named on one line', async (t) => {
@@ -43,60 +62,246 @@ t.test('each problem is found and named on one line', async (t) => {
     fn(entries);
     return checkPackage(keepManifest ? entries : withAppList(entries));
   };
-  const edit = (e: Map<string, Buffer>, file: string, from: string | RegExp, to: string) => e.set(file, Buffer.from(e.get(file)!.toString().replace(from, to)));
+  const edit = (e: Map<string, Buffer>, file: string, from: string | RegExp, to: string) =>
+    e.set(file, Buffer.from(e.get(file)!.toString().replace(from, to)));
   const cases: Array<[string, (e: Map<string, Buffer>) => void, RegExp, boolean?]> = [
     ['not well-formed', (e) => e.set('APP-META.xml', Buffer.from('<application>')), /not well-formed/],
-    ['wrong namespace', (e) => edit(e, 'APP-META.xml', 'http://aps-standard.org/ns/2', 'http://example.com/ns'), /root must be <application xmlns="http:\/\/aps-standard\.org\/ns\/2">/],
+    [
+      'wrong namespace',
+      (e) => edit(e, 'APP-META.xml', 'http://aps-standard.org/ns/2', 'http://example.com/ns'),
+      /root must be <application xmlns="http:\/\/aps-standard\.org\/ns\/2">/,
+    ],
     ['missing schema', (e) => e.delete('schemas/mobility.schema'), /schema file schemas\/mobility\.schema is missing/],
     ['schema not JSON', (e) => e.set('schemas/profiles.schema', Buffer.from('{')), /profiles\.schema: not valid JSON/],
-    ['type id without version', (e) => edit(e, 'schemas/mobility.schema', 'mobility/1.0', 'mobility'), /must end in \/<major>\.<minor>/],
-    ['bad property name', (e) => edit(e, 'schemas/mailboxes.schema', '"login":', '"log-in":'), /property name "log-in"/],
-    ['unknown UI operation', (e) => edit(e, 'ui/overview.js', "'adminLogin'", "'superLogin'"), /calls operation superLogin/],
-    ['missing translation', (e) => edit(e, 'i18n/it.po', /msgid "Open webmail"\nmsgstr "[^"]*"/, ''), /i18n\/it\.po: no translation for "Open webmail"/],
+    [
+      'type id without version',
+      (e) => edit(e, 'schemas/mobility.schema', 'mobility/1.0', 'mobility'),
+      /must end in \/<major>\.<minor>/,
+    ],
+    [
+      'bad property name',
+      (e) => edit(e, 'schemas/mailboxes.schema', '"login":', '"log-in":'),
+      /property name "log-in"/,
+    ],
+    [
+      'unknown UI operation',
+      (e) => edit(e, 'ui/overview.js', "'adminLogin'", "'superLogin'"),
+      /calls operation superLogin/,
+    ],
+    [
+      'missing translation',
+      (e) => edit(e, 'i18n/it.po', /msgid "Open webmail"\nmsgstr "[^"]*"/, ''),
+      /i18n\/it\.po: no translation for "Open webmail"/,
+    ],
     ['extra file', (e) => e.set('ui/stray.js', Buffer.from('')), /ui\/stray\.js is in the package but not named/],
     ['missing view', (e) => e.delete('ui/mailboxes.js'), /ui\/mailboxes\.js is named by APP-META\.xml but missing/],
-    ['undeclared service', (e) => edit(e, 'APP-META.xml', /<service id="mobility">[\s\S]*?<\/service>/, ''), /serves mobility but no <service id="mobility">/],
-    ['view var missing', (e) => edit(e, 'APP-META.xml', /<var name="mailbox"[^>]*\/>/, ''), /ui\/mailbox-edit\.js: reads aps\.context\.vars\.mailbox, but view mailbox-edit has no <var name="mailbox">/],
-    ['navigation var missing', (e) => edit(e, 'APP-META.xml', /<var name="app"[^>]*\/>/, ''), /ui\/settings\.html: reads aps\.context\.vars\.app, but view settings has no <var name="app">/],
-    ['submit without its control', (e) => edit(e, 'APP-META.xml', /(id="mailbox-new"[\s\S]*?)<submit\/>/, '$1'), /ui\/mailbox-new\.js: handles onSubmit, but view mailbox-new declares no <controls><submit\/><\/controls>/],
-    ['classic page without its control', (e) => edit(e, 'APP-META.xml', /(id="tier-edit"[\s\S]*?)<cancel\/>/, '$1'), /ui\/tier-edit\.html: handles onCancel, but view tier-edit declares no <controls><cancel\/>/],
-    ['control without a handler', (e) => edit(e, 'APP-META.xml', /(id="settings"[\s\S]*?)<submit\/>/, '$1<submit/><cancel/>'), /view settings declares <cancel\/> but ui\/settings\.html has no onCancel handler/],
-    ['unknown view', (e) => edit(e, 'ui/mailbox-edit.js', "gotoView('mailboxes')", "gotoView('mailbox-list')"), /ui\/mailbox-edit\.js: goes to view mailbox-list, which APP-META\.xml does not declare/],
-    ['var of an undeclared type', (e) => edit(e, 'APP-META.xml', 'aps/mailboxes/1.0"/>', 'aps/mailbox/1.0"/>'), /<var name="mailbox"> in view mailbox-edit has type http:\/\/ox-connector\.org\/aps\/mailbox\/1\.0, which no schema/],
+    [
+      'undeclared service',
+      (e) => edit(e, 'APP-META.xml', /<service id="mobility">[\s\S]*?<\/service>/, ''),
+      /serves mobility but no <service id="mobility">/,
+    ],
+    [
+      'view var missing',
+      (e) => edit(e, 'APP-META.xml', /<var name="mailbox"[^>]*\/>/, ''),
+      /ui\/mailbox-edit\.js: reads aps\.context\.vars\.mailbox, but view mailbox-edit has no <var name="mailbox">/,
+    ],
+    [
+      'navigation var missing',
+      (e) => edit(e, 'APP-META.xml', /<var name="app"[^>]*\/>/, ''),
+      /ui\/settings\.html: reads aps\.context\.vars\.app, but view settings has no <var name="app">/,
+    ],
+    [
+      'submit without its control',
+      (e) => edit(e, 'APP-META.xml', /(id="mailbox-new"[\s\S]*?)<submit\/>/, '$1'),
+      /ui\/mailbox-new\.js: handles onSubmit, but view mailbox-new declares no <controls><submit\/><\/controls>/,
+    ],
+    [
+      'classic page without its control',
+      (e) => edit(e, 'APP-META.xml', /(id="tier-edit"[\s\S]*?)<cancel\/>/, '$1'),
+      /ui\/tier-edit\.html: handles onCancel, but view tier-edit declares no <controls><cancel\/>/,
+    ],
+    [
+      'control without a handler',
+      (e) => edit(e, 'APP-META.xml', /(id="settings"[\s\S]*?)<submit\/>/, '$1<submit/><cancel/>'),
+      /view settings declares <cancel\/> but ui\/settings\.html has no onCancel handler/,
+    ],
+    [
+      'unknown view',
+      (e) => edit(e, 'ui/mailbox-edit.js', "gotoView('mailboxes')", "gotoView('mailbox-list')"),
+      /ui\/mailbox-edit\.js: goes to view mailbox-list, which APP-META\.xml does not declare/,
+    ],
+    [
+      'var of an undeclared type',
+      (e) => edit(e, 'APP-META.xml', 'aps/mailboxes/1.0"/>', 'aps/mailbox/1.0"/>'),
+      /<var name="mailbox"> in view mailbox-edit has type http:\/\/ox-connector\.org\/aps\/mailbox\/1\.0, which no schema/,
+    ],
     // The package format (aps2.md §9)
     ['no APP-LIST.xml', (e) => e.delete('APP-LIST.xml'), /APP-LIST\.xml is missing/, true],
-    ['a digest that does not match', (e) => e.set('ui/overview.js', Buffer.concat([e.get('ui/overview.js')!, Buffer.from('\n')])), /ui\/overview\.js has \d+ bytes, the list says \d+/, true],
-    ['a file the list lacks', (e) => edit(e, 'APP-LIST.xml', /\s*<file name="ui\/overview\.js"[^>]*\/>/, ''), /ui\/overview\.js is in the package but not in APP-LIST\.xml/, true],
-    ['a listed file missing', (e) => edit(e, 'APP-LIST.xml', '</files>', '  <file name="ui/gone.js" size="1" sha256="00"/>\n</files>'), /APP-LIST\.xml lists ui\/gone\.js, which is not in the package/, true],
+    [
+      'a digest that does not match',
+      (e) => e.set('ui/overview.js', Buffer.concat([e.get('ui/overview.js')!, Buffer.from('\n')])),
+      /ui\/overview\.js has \d+ bytes, the list says \d+/,
+      true,
+    ],
+    [
+      'a file the list lacks',
+      (e) => edit(e, 'APP-LIST.xml', /\s*<file name="ui\/overview\.js"[^>]*\/>/, ''),
+      /ui\/overview\.js is in the package but not in APP-LIST\.xml/,
+      true,
+    ],
+    [
+      'a listed file missing',
+      (e) => edit(e, 'APP-LIST.xml', '</files>', '  <file name="ui/gone.js" size="1" sha256="00"/>\n</files>'),
+      /APP-LIST\.xml lists ui\/gone\.js, which is not in the package/,
+      true,
+    ],
     // The panel rules (ux1.md), one mutation each
     ['no bootstrapApp.html', (e) => e.delete('ui/bootstrapApp.html'), /ui\/bootstrapApp\.html is missing/],
-    ['bootstrap without the frame', (e) => edit(e, 'ui/bootstrapApp.html', 'id="aps-frame"', 'id="frame"'), /bootstrapApp\.html must hold <div id="aps-frame">/],
+    [
+      'bootstrap without the frame',
+      (e) => edit(e, 'ui/bootstrapApp.html', 'id="aps-frame"', 'id="frame"'),
+      /bootstrapApp\.html must hold <div id="aps-frame">/,
+    ],
     ['translations only as .po', (e) => e.delete('i18n/de.json'), /i18n\/de\.json is missing/],
     ['stale translation JSON', (e) => e.set('i18n/fr.json', Buffer.from('{}')), /i18n\/fr\.json differs from its \.po/],
-    ['the aps/_ module', (e) => edit(e, 'ui/overview.js', "'aps/View',", "'aps/View', 'aps/_',"), /ui\/overview\.js: loads aps\/_/],
-    ['a module required but not defined', (e) => edit(e, 'ui/overview.js', 'var view = this;', "var view = this;\n      var B = require('aps/Button');"), /require\('aps\/Button'\) of a module not in its define list/],
-    ['a view not declared from View', (e) => edit(e, 'ui/overview.js', 'return declare(View, {', 'return declare([], {'), /ui\/overview\.js: a UX1 view must return declare\(View/],
-    ['state on the View', (e) => edit(e, 'ui/overview.js', 'onContext: function () {', 'onContext: function () {\n      this.ctx = 1;'), /keeps state as a custom property of the View \(this\.ctx\)/],
-    ['onContext without hideLoading', (e) => edit(e, 'ui/overview.js', /\n\s*aps\.apsc\.hideLoading\(\);/, ''), /ui\/overview\.js: onContext must end with aps\.apsc\.hideLoading\(\)/],
-    ['a literal widget id', (e) => edit(e, 'ui/overview.js', "id: this.genId('ov_ctx')", "id: 'ov_ctx'"), /widget id 'ov_ctx' is not made with genId/],
-    ['an undocumented panel method', (e) => edit(e, 'ui/mailboxes.js', 'aps.apsc.hideLoading();', 'aps.apsc.refresh();\n      aps.apsc.hideLoading();'), /aps\.apsc\.refresh is not a documented panel method/],
-    ['displayMessage with a string', (e) => edit(e, 'ui/lib/messages.js', 'aps.apsc.displayMessage({ id: ID, description: description, type: type || \'error\' });', 'aps.apsc.displayMessage(description);'), /displayMessage takes one object/],
-    ['a store property that does not exist', (e) => edit(e, 'ui/mailboxes.js', 'apsType: types.MAILBOX });', 'apsType: types.MAILBOX, query: \'x\' });'), /aps\/ResourceStore has no property query/],
-    ['a store query set afterwards', (e) => edit(e, 'ui/mailboxes.js', "view.byId('mbx_grid').set('store', storeOf(ctx));", "var s = storeOf(ctx);\n    s.query = 'eq(x,1)';"), /sets a store's query/],
-    ['a grid without apsResourceViewId', (e) => edit(e, 'ui/mailboxes.js', "apsResourceViewId: 'mailbox-edit', ", ''), /ui\/mailboxes\.js: an aps\/Grid without apsResourceViewId/],
-    ['a grid without a resourceName column', (e) => edit(e, 'ui/mailboxes.js', "type: 'resourceName', ", ''), /an aps\/Grid without a column of type resourceName/],
-    ['a grid row click', (e) => edit(e, 'ui/mailboxes.js', "selectionMode: 'single',", "selectionMode: 'single', onRowClick: function () {},"), /aps\/Grid has no onRowClick/],
-    ['a child view beside its list', (e) => edit(e, 'APP-META.xml', /(<view id="mailbox-edit"[\s\S]*?<\/view>)\s*<\/view>/, '</view>\n$1'), /view mailbox-edit is a child view \(it has <cancel\/>\) but is not nested/],
-    ['a POST naming no subscription', (e) => edit(e, 'ui/mailbox-new.js', /aps\.context\.subscriptionId = subscription;/, ''), /ui\/mailbox-new\.js: creates resources without setting aps\.context\.subscriptionId/],
-    ['aps.biz without its placeholder', (e) => edit(e, 'APP-META.xml', /\s*<plugin-placeholder id="http:\/\/www\.aps-standard\.org\/core\/package#biz"\/>/, ''), /view add-mailbox uses aps\.biz but declares no <plugin-placeholder/],
-    ['a UX1 module in the classic panel', (e) => edit(e, 'APP-META.xml', '<view id="settings" label="Settings">', '<view id="settings" label="Settings" src="ui/overview.js">'), /view settings plugs into the classic panel but is a UX1 module/],
-    ['a classic page in UX1', (e) => edit(e, 'APP-META.xml', '<view id="overview" label="Overview" src="ui/overview.js"/>', '<view id="overview" label="Overview"/>'), /view overview plugs into http:\/\/www\.parallels\.com\/ccp\/2 but is a classic page/],
-    ['a view-plugin not from ViewPlugin', (e) => edit(e, 'ui/plugins/dashboard.js', 'return declare(ViewPlugin, {', 'return declare(Tile, {'), /a view-plugin must return declare\(ViewPlugin/],
+    [
+      'the aps/_ module',
+      (e) => edit(e, 'ui/overview.js', "'aps/View',", "'aps/View', 'aps/_',"),
+      /ui\/overview\.js: loads aps\/_/,
+    ],
+    [
+      'a module required but not defined',
+      (e) => edit(e, 'ui/overview.js', 'var view = this;', "var view = this;\n      var B = require('aps/Button');"),
+      /require\('aps\/Button'\) of a module not in its define list/,
+    ],
+    [
+      'a view not declared from View',
+      (e) => edit(e, 'ui/overview.js', 'return declare(View, {', 'return declare([], {'),
+      /ui\/overview\.js: a UX1 view must return declare\(View/,
+    ],
+    [
+      'state on the View',
+      (e) => edit(e, 'ui/overview.js', 'onContext: function () {', 'onContext: function () {\n      this.ctx = 1;'),
+      /keeps state as a custom property of the View \(this\.ctx\)/,
+    ],
+    [
+      'onContext without hideLoading',
+      (e) => edit(e, 'ui/overview.js', /\n\s*aps\.apsc\.hideLoading\(\);/, ''),
+      /ui\/overview\.js: onContext must end with aps\.apsc\.hideLoading\(\)/,
+    ],
+    [
+      'a literal widget id',
+      (e) => edit(e, 'ui/overview.js', "id: this.genId('ov_ctx')", "id: 'ov_ctx'"),
+      /widget id 'ov_ctx' is not made with genId/,
+    ],
+    [
+      'an undocumented panel method',
+      (e) =>
+        edit(e, 'ui/mailboxes.js', 'aps.apsc.hideLoading();', 'aps.apsc.refresh();\n      aps.apsc.hideLoading();'),
+      /aps\.apsc\.refresh is not a documented panel method/,
+    ],
+    [
+      'displayMessage with a string',
+      (e) =>
+        edit(
+          e,
+          'ui/lib/messages.js',
+          "aps.apsc.displayMessage({ id: ID, description: description, type: type || 'error' });",
+          'aps.apsc.displayMessage(description);',
+        ),
+      /displayMessage takes one object/,
+    ],
+    [
+      'a store property that does not exist',
+      (e) => edit(e, 'ui/mailboxes.js', 'apsType: types.MAILBOX });', "apsType: types.MAILBOX, query: 'x' });"),
+      /aps\/ResourceStore has no property query/,
+    ],
+    [
+      'a store query set afterwards',
+      (e) =>
+        edit(
+          e,
+          'ui/mailboxes.js',
+          "view.byId('mbx_grid').set('store', storeOf(ctx));",
+          "var s = storeOf(ctx);\n    s.query = 'eq(x,1)';",
+        ),
+      /sets a store's query/,
+    ],
+    [
+      'a grid without apsResourceViewId',
+      (e) => edit(e, 'ui/mailboxes.js', "apsResourceViewId: 'mailbox-edit', ", ''),
+      /ui\/mailboxes\.js: an aps\/Grid without apsResourceViewId/,
+    ],
+    [
+      'a grid without a resourceName column',
+      (e) => edit(e, 'ui/mailboxes.js', "type: 'resourceName', ", ''),
+      /an aps\/Grid without a column of type resourceName/,
+    ],
+    [
+      'a grid row click',
+      (e) =>
+        edit(e, 'ui/mailboxes.js', "selectionMode: 'single',", "selectionMode: 'single', onRowClick: function () {},"),
+      /aps\/Grid has no onRowClick/,
+    ],
+    [
+      'a child view beside its list',
+      (e) => edit(e, 'APP-META.xml', /(<view id="mailbox-edit"[\s\S]*?<\/view>)\s*<\/view>/, '</view>\n$1'),
+      /view mailbox-edit is a child view \(it has <cancel\/>\) but is not nested/,
+    ],
+    [
+      'a POST naming no subscription',
+      (e) => edit(e, 'ui/mailbox-new.js', /aps\.context\.subscriptionId = subscription;/, ''),
+      /ui\/mailbox-new\.js: creates resources without setting aps\.context\.subscriptionId/,
+    ],
+    [
+      'aps.biz without its placeholder',
+      (e) =>
+        edit(
+          e,
+          'APP-META.xml',
+          /\s*<plugin-placeholder id="http:\/\/www\.aps-standard\.org\/core\/package#biz"\/>/,
+          '',
+        ),
+      /view add-mailbox uses aps\.biz but declares no <plugin-placeholder/,
+    ],
+    [
+      'a UX1 module in the classic panel',
+      (e) =>
+        edit(
+          e,
+          'APP-META.xml',
+          '<view id="settings" label="Settings">',
+          '<view id="settings" label="Settings" src="ui/overview.js">',
+        ),
+      /view settings plugs into the classic panel but is a UX1 module/,
+    ],
+    [
+      'a classic page in UX1',
+      (e) =>
+        edit(
+          e,
+          'APP-META.xml',
+          '<view id="overview" label="Overview" src="ui/overview.js"/>',
+          '<view id="overview" label="Overview"/>',
+        ),
+      /view overview plugs into http:\/\/www\.parallels\.com\/ccp\/2 but is a classic page/,
+    ],
+    [
+      'a view-plugin not from ViewPlugin',
+      (e) => edit(e, 'ui/plugins/dashboard.js', 'return declare(ViewPlugin, {', 'return declare(Tile, {'),
+      /a view-plugin must return declare\(ViewPlugin/,
+    ],
   ];
   for (const [label, fn, expected, keepManifest = false] of cases) {
     const problems = mutate(fn, keepManifest);
-    t.ok(problems.some((p) => expected.test(p)), `${label}: ${problems.join(' | ')}`);
-    t.ok(problems.every((p) => !p.includes('\n')), `${label}: one line each`);
+    t.ok(
+      problems.some((p) => expected.test(p)),
+      `${label}: ${problems.join(' | ')}`,
+    );
+    t.ok(
+      problems.every((p) => !p.includes('\n')),
+      `${label}: one line each`,
+    );
   }
 });
 

@@ -19,16 +19,84 @@ const ACCOUNT = 'acct-1';
 
 function fixtures(panel: PanelStandIn): void {
   const mine = { _account: ACCOUNT };
-  panel.add({ aps: { id: APP, type: T('app') }, oxSoapUrl: 'https://ox.example.com/webservices/', oxPublicUrl: 'https://ox.example.com', productPath: '/appsuite/', loginClient: 'appsuite', masterLogin: 'oxadminmaster', defaultQuotaMb: 1024, defaultTimezone: 'Europe/Berlin', defaultLanguage: 'en_US', mobilityMode: 'addon' });
-  panel.add({ aps: { id: P1, type: T('profiles') }, title: 'Webmail', accessCombination: 'webmail', includesMobility: false, app: { aps: { id: APP } } });
-  panel.add({ aps: { id: P2, type: T('profiles') }, title: 'Groupware with mobility', accessCombination: 'groupware_premium', includesMobility: true, app: { aps: { id: APP } } });
-  for (const [ctx, sub, domain, cid] of [[CA, SA, 'a.example', 101], [CB, SB, 'b.example', 102]] as const) {
-    panel.add({ ...mine, aps: { id: ctx, type: T('contexts'), status: 'aps:ready', subscription: sub }, contextId: cid, domain, diskspace: { usage: 120, limit: 2048 }, mailboxCount: { usage: 1, limit: 10 }, mobilityCount: { usage: 0, limit: 5 } });
+  panel.add({
+    aps: { id: APP, type: T('app') },
+    oxSoapUrl: 'https://ox.example.com/webservices/',
+    oxPublicUrl: 'https://ox.example.com',
+    productPath: '/appsuite/',
+    loginClient: 'appsuite',
+    masterLogin: 'oxadminmaster',
+    defaultQuotaMb: 1024,
+    defaultTimezone: 'Europe/Berlin',
+    defaultLanguage: 'en_US',
+    mobilityMode: 'addon',
+  });
+  panel.add({
+    aps: { id: P1, type: T('profiles') },
+    title: 'Webmail',
+    accessCombination: 'webmail',
+    includesMobility: false,
+    app: { aps: { id: APP } },
+  });
+  panel.add({
+    aps: { id: P2, type: T('profiles') },
+    title: 'Groupware with mobility',
+    accessCombination: 'groupware_premium',
+    includesMobility: true,
+    app: { aps: { id: APP } },
+  });
+  for (const [ctx, sub, domain, cid] of [
+    [CA, SA, 'a.example', 101],
+    [CB, SB, 'b.example', 102],
+  ] as const) {
+    panel.add({
+      ...mine,
+      aps: { id: ctx, type: T('contexts'), status: 'aps:ready', subscription: sub },
+      contextId: cid,
+      domain,
+      diskspace: { usage: 120, limit: 2048 },
+      mailboxCount: { usage: 1, limit: 10 },
+      mobilityCount: { usage: 0, limit: 5 },
+    });
   }
-  panel.add({ ...mine, aps: { id: U1, type: USER }, login: 'jo@a.example', email: 'jo@a.example', displayName: 'Jo Doe', givenName: 'Jo', familyName: 'Doe' });
-  panel.add({ ...mine, aps: { id: U2, type: USER }, login: 'ann@b.example', email: 'ann@b.example', displayName: 'Ann Lee' });
-  panel.add({ ...mine, aps: { id: MA, type: T('mailboxes'), status: 'aps:ready', subscription: SA }, login: 'jo', email: 'jo@a.example', displayName: 'Jo Doe', context: { aps: { id: CA } }, user: { aps: { id: U1 } }, profile: { aps: { id: P1 } }, mobilityEnabled: false });
-  panel.add({ ...mine, aps: { id: MB, type: T('mailboxes'), status: 'aps:ready', subscription: SB }, login: 'ann', email: 'ann@b.example', displayName: 'Ann Lee', context: { aps: { id: CB } }, user: { aps: { id: U2 } }, profile: { aps: { id: P2 } }, mobilityEnabled: true });
+  panel.add({
+    ...mine,
+    aps: { id: U1, type: USER },
+    login: 'jo@a.example',
+    email: 'jo@a.example',
+    displayName: 'Jo Doe',
+    givenName: 'Jo',
+    familyName: 'Doe',
+  });
+  panel.add({
+    ...mine,
+    aps: { id: U2, type: USER },
+    login: 'ann@b.example',
+    email: 'ann@b.example',
+    displayName: 'Ann Lee',
+  });
+  panel.add({
+    ...mine,
+    aps: { id: MA, type: T('mailboxes'), status: 'aps:ready', subscription: SA },
+    login: 'jo',
+    email: 'jo@a.example',
+    displayName: 'Jo Doe',
+    context: { aps: { id: CA } },
+    user: { aps: { id: U1 } },
+    profile: { aps: { id: P1 } },
+    mobilityEnabled: false,
+  });
+  panel.add({
+    ...mine,
+    aps: { id: MB, type: T('mailboxes'), status: 'aps:ready', subscription: SB },
+    login: 'ann',
+    email: 'ann@b.example',
+    displayName: 'Ann Lee',
+    context: { aps: { id: CB } },
+    user: { aps: { id: U2 } },
+    profile: { aps: { id: P2 } },
+    mobilityEnabled: true,
+  });
 }
 
 const customer: Session = { account: ACCOUNT, locale: 'en' };
@@ -63,7 +131,10 @@ t.before(async () => {
   if (needsChromium()) return;
   panel = await new PanelStandIn().start();
   fixtures(panel);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
 });
 t.teardown(async () => {
   await browser?.close();
@@ -80,12 +151,24 @@ function journey(name: string, fn: (t: Test) => Promise<void>): void {
 
 journey('every view and plug-in loads in its panel', async (t) => {
   const sessions: Record<string, [Session, string?]> = {
-    overview: [customer], mailboxes: [customer], 'mailbox-new': [customer], 'mailbox-edit': [customer, MA],
-    'my-mailbox': [{ user: U1, locale: 'en' }], 'add-mailbox': [{ ...customer, wizardUsers: [] }],
-    dashboard: [customer], 'user-mailbox': [{ ...customer, profileUser: U1 }],
-    settings: [{ locale: 'en' }], tiers: [{ locale: 'en' }], 'tier-new': [{ locale: 'en' }], 'tier-edit': [{ locale: 'en' }, P1],
+    overview: [customer],
+    mailboxes: [customer],
+    'mailbox-new': [customer],
+    'mailbox-edit': [customer, MA],
+    'my-mailbox': [{ user: U1, locale: 'en' }],
+    'add-mailbox': [{ ...customer, wizardUsers: [] }],
+    dashboard: [customer],
+    'user-mailbox': [{ ...customer, profileUser: U1 }],
+    settings: [{ locale: 'en' }],
+    tiers: [{ locale: 'en' }],
+    'tier-new': [{ locale: 'en' }],
+    'tier-edit': [{ locale: 'en' }, P1],
   };
-  t.same(Object.keys(sessions).sort(), panel.views.map((v) => v.id).sort(), 'the test covers every view APP-META.xml declares');
+  t.same(
+    Object.keys(sessions).sort(),
+    panel.views.map((v) => v.id).sort(),
+    'the test covers every view APP-META.xml declares',
+  );
   for (const [viewId, [session, resource]] of Object.entries(sessions)) {
     const page = await open(t, viewId, session, resource);
     await page.waitForTimeout(100);
@@ -103,31 +186,67 @@ journey('every view loads translated (German, French)', async (t) => {
   }
 });
 
-journey('an account with two subscriptions sees each context\'s mailboxes only, and adds one in the chosen one', async (t) => {
-  const page = await open(t, 'mailboxes', customer);
-  await page.waitForSelector('[data-widget-id="mailboxes_mbx_grid"] table[data-rows]');
-  t.same(await rows(page, 'mailboxes_mbx_grid').evaluateAll((r) => r.map((e) => e.getAttribute('data-id'))), [MA], 'subscription A: its mailbox only');
-  await widget(page, 'mailboxes_mbx_context').locator('select').selectOption(CB);
-  await page.waitForFunction((b) => document.querySelector(`[data-widget-id="mailboxes_mbx_grid"] tr[data-id="${b}"]`), MB);
-  t.same(await rows(page, 'mailboxes_mbx_grid').evaluateAll((r) => r.map((e) => e.getAttribute('data-id'))), [MB], 'subscription B: its mailbox only');
-  t.ok(panel.requests.some((r) => r.path === `/aps/2/resources/${CB}/mailboxes`), 'the list reads the context\'s own collection');
+journey(
+  "an account with two subscriptions sees each context's mailboxes only, and adds one in the chosen one",
+  async (t) => {
+    const page = await open(t, 'mailboxes', customer);
+    await page.waitForSelector('[data-widget-id="mailboxes_mbx_grid"] table[data-rows]');
+    t.same(
+      await rows(page, 'mailboxes_mbx_grid').evaluateAll((r) => r.map((e) => e.getAttribute('data-id'))),
+      [MA],
+      'subscription A: its mailbox only',
+    );
+    await widget(page, 'mailboxes_mbx_context').locator('select').selectOption(CB);
+    await page.waitForFunction(
+      (b) => document.querySelector(`[data-widget-id="mailboxes_mbx_grid"] tr[data-id="${b}"]`),
+      MB,
+    );
+    t.same(
+      await rows(page, 'mailboxes_mbx_grid').evaluateAll((r) => r.map((e) => e.getAttribute('data-id'))),
+      [MB],
+      'subscription B: its mailbox only',
+    );
+    t.ok(
+      panel.requests.some((r) => r.path === `/aps/2/resources/${CB}/mailboxes`),
+      "the list reads the context's own collection",
+    );
 
-  panel.requests.length = 0;
-  await widget(page, 'mailboxes_mbx_add').locator('button').click();
-  await shown(page, 'mailbox-new');
-  await widget(page, 'mailbox-new_mbx_user').locator('select').selectOption(U2);
-  t.equal(await widget(page, 'mailbox-new_mbx_email').locator('input').inputValue(), 'ann@b.example', 'filled from the chosen user');
-  await widget(page, 'mailbox-new_mbx_login').locator('input').fill('ann2');
-  await widget(page, 'mailbox-new_mbx_profile').locator('select').selectOption(P2);
-  await widget(page, 'mailbox-new_mbx_mobility').locator('input').check();
-  await screenshot(page, 'journey-mailbox-new-filled');
-  await page.locator('[data-control="submit"]').click();
-  await shown(page, 'mailboxes');
-  const [mailbox, mobility] = posts();
-  t.match(mailbox, { method: 'POST', path: `/aps/2/resources/${CB}/mailboxes`, subscriptionHeader: SB, body: { aps: { type: T('mailboxes'), subscription: SB }, login: 'ann2', user: { aps: { id: U2 } }, context: { aps: { id: CB } }, profile: { aps: { id: P2 } } } });
-  t.match(mobility, { method: 'POST', subscriptionHeader: SB, body: { aps: { type: T('mobility'), subscription: SB } } });
-  t.match(mobility.path, /^\/aps\/2\/resources\/[0-9a-f-]{36}\/mobility$/);
-});
+    panel.requests.length = 0;
+    await widget(page, 'mailboxes_mbx_add').locator('button').click();
+    await shown(page, 'mailbox-new');
+    await widget(page, 'mailbox-new_mbx_user').locator('select').selectOption(U2);
+    t.equal(
+      await widget(page, 'mailbox-new_mbx_email').locator('input').inputValue(),
+      'ann@b.example',
+      'filled from the chosen user',
+    );
+    await widget(page, 'mailbox-new_mbx_login').locator('input').fill('ann2');
+    await widget(page, 'mailbox-new_mbx_profile').locator('select').selectOption(P2);
+    await widget(page, 'mailbox-new_mbx_mobility').locator('input').check();
+    await screenshot(page, 'journey-mailbox-new-filled');
+    await page.locator('[data-control="submit"]').click();
+    await shown(page, 'mailboxes');
+    const [mailbox, mobility] = posts();
+    t.match(mailbox, {
+      method: 'POST',
+      path: `/aps/2/resources/${CB}/mailboxes`,
+      subscriptionHeader: SB,
+      body: {
+        aps: { type: T('mailboxes'), subscription: SB },
+        login: 'ann2',
+        user: { aps: { id: U2 } },
+        context: { aps: { id: CB } },
+        profile: { aps: { id: P2 } },
+      },
+    });
+    t.match(mobility, {
+      method: 'POST',
+      subscriptionHeader: SB,
+      body: { aps: { type: T('mobility'), subscription: SB } },
+    });
+    t.match(mobility.path, /^\/aps\/2\/resources\/[0-9a-f-]{36}\/mobility$/);
+  },
+);
 
 journey('editing a mailbox: opened from its name in the list, saved with a PUT, mobility removed', async (t) => {
   const page = await open(t, 'mailboxes', customer);
@@ -140,7 +259,11 @@ journey('editing a mailbox: opened from its name in the list, saved with a PUT, 
   await page.locator('[data-control="submit"]').click();
   await shown(page, 'mailboxes');
   const sent = posts();
-  t.match(sent[0], { method: 'PUT', path: `/aps/2/resources/${MB}`, body: { displayName: 'Ann L.', profile: { aps: { id: P2 } } } });
+  t.match(sent[0], {
+    method: 'PUT',
+    path: `/aps/2/resources/${MB}`,
+    body: { displayName: 'Ann L.', profile: { aps: { id: P2 } } },
+  });
   t.notOk('user' in sent[0].body, 'the user link is not sent again');
   t.equal(sent.length, 1, 'mobility unchanged: no second request');
 });
@@ -153,7 +276,11 @@ journey('the add-user wizard gives every new user a mailbox with the chosen tier
   const page = await open(t, 'add-mailbox', { ...customer, wizardUsers: newUsers });
   await widget(page, 'add-mailbox_wiz_context').locator('select').selectOption(CA);
   await widget(page, 'add-mailbox_wiz_mobility').locator('input').check();
-  t.same(await widget(page, 'add-mailbox_wiz_profile').locator('option').allTextContents(), ['Groupware with mobility (with mobility)'], 'mobility: the tiers that include it');
+  t.same(
+    await widget(page, 'add-mailbox_wiz_profile').locator('option').allTextContents(),
+    ['Groupware with mobility (with mobility)'],
+    'mobility: the tiers that include it',
+  );
   await screenshot(page, 'journey-wizard');
   await page.locator('[data-control="next"]').click();
   await page.waitForFunction(() => true);
@@ -162,11 +289,15 @@ journey('the add-user wizard gives every new user a mailbox with the chosen tier
   t.match(panel.usageChanges, [{ deltas: [{ apsType: T('mailboxes'), delta: 2 }] }]);
   const provisions = panel.usageChanges[0].operations.map((o: { provision: Resource }) => o.provision);
   const expected = newUsers.map((u) => ({
-    user: { aps: { id: u.aps.id } }, email: u.email, context: { aps: { id: CA } }, profile: { aps: { id: P2 } }, aps: { subscription: SA },
+    user: { aps: { id: u.aps.id } },
+    email: u.email,
+    context: { aps: { id: CA } },
+    profile: { aps: { id: P2 } },
+    aps: { subscription: SA },
   }));
   t.match(provisions, expected);
   const made = panel.commitWizard();
-  t.equal(made.length, 2, 'the wizard\'s commit creates both mailboxes');
+  t.equal(made.length, 2, "the wizard's commit creates both mailboxes");
 });
 
 journey('a service user opens their own webmail and sees how to connect a phone', async (t) => {
@@ -174,19 +305,29 @@ journey('a service user opens their own webmail and sees how to connect a phone'
   t.equal(await widget(page, 'my-mailbox_my_email').locator('.value').textContent(), 'jo@a.example');
   await page.waitForFunction(() => document.querySelector('[data-widget-id="my-mailbox_my_imap"] .value')?.textContent);
   t.equal(await widget(page, 'my-mailbox_my_imap').locator('.value').textContent(), 'imap.example.com:993 (SSL/TLS)');
-  t.equal(await widget(page, 'my-mailbox_my_activesync').locator('.value').textContent(), 'Not included', 'no mobility on this mailbox');
-  const [popup] = await Promise.all([page.waitForEvent('popup'), widget(page, 'my-mailbox_my_webmail').locator('button').click()]);
+  t.equal(
+    await widget(page, 'my-mailbox_my_activesync').locator('.value').textContent(),
+    'Not included',
+    'no mobility on this mailbox',
+  );
+  const [popup] = await Promise.all([
+    page.waitForEvent('popup'),
+    widget(page, 'my-mailbox_my_webmail').locator('button').click(),
+  ]);
   await popup.waitForURL(/\/ox\/login/);
-  t.equal(new URL(popup.url()).searchParams.get('for'), MA, 'the user\'s own mailbox opens');
+  t.equal(new URL(popup.url()).searchParams.get('for'), MA, "the user's own mailbox opens");
   t.ok(panel.requests.some((r) => r.path === `/aps/2/resources/${MA}/login`));
   await screenshot(page, 'journey-my-mailbox');
 });
 
-journey('the dashboard tile shows the context\'s use and opens OX as its administrator', async (t) => {
+journey("the dashboard tile shows the context's use and opens OX as its administrator", async (t) => {
   const page = await open(t, 'dashboard', customer);
   t.equal(await widget(page, 'dashboard_dash_disk').locator('.value').textContent(), '120 of 2,048 MB (6 %)');
   t.equal(await widget(page, 'dashboard_dash_mailboxes').locator('.value').textContent(), '1 of 10 (10 %)');
-  const [popup] = await Promise.all([page.waitForEvent('popup'), widget(page, 'dashboard_dash_open').locator('button').click()]);
+  const [popup] = await Promise.all([
+    page.waitForEvent('popup'),
+    widget(page, 'dashboard_dash_open').locator('button').click(),
+  ]);
   await popup.waitForURL(/\/ox\/login/);
   t.equal(new URL(popup.url()).searchParams.get('for'), CA, 'the context the tile shows');
   t.ok(panel.requests.some((r) => r.path === `/aps/2/resources/${CA}/adminLogin`));
@@ -194,7 +335,9 @@ journey('the dashboard tile shows the context\'s use and opens OX as its adminis
 
 journey('the provider saves settings (time zone from the list) and a new tier', async (t) => {
   const page = await open(t, 'settings', { locale: 'en' });
-  await page.waitForFunction(() => document.querySelectorAll('[data-widget-id="set_defaultTimezone"] option').length > 1);
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-widget-id="set_defaultTimezone"] option').length > 1,
+  );
   await widget(page, 'set_defaultTimezone').locator('select').selectOption('Europe/Paris');
   await widget(page, 'set_defaultTheme').locator('input').fill('dark');
   await widget(page, 'set_test').locator('button').click();
@@ -203,9 +346,22 @@ journey('the provider saves settings (time zone from the list) and a new tier', 
   panel.requests.length = 0;
   await page.locator('[data-control="submit"]').click();
   for (let i = 0; i < 50 && !posts().length; i++) await new Promise((r) => setTimeout(r, 50));
-  t.match(posts()[0], { method: 'PUT', path: `/aps/2/resources/${APP}`, body: { defaultTimezone: 'Europe/Paris', defaultTheme: 'dark', oxSoapUrl: 'https://ox.example.com/webservices/', ssoMethod: 'token' } });
+  t.match(posts()[0], {
+    method: 'PUT',
+    path: `/aps/2/resources/${APP}`,
+    body: {
+      defaultTimezone: 'Europe/Paris',
+      defaultTheme: 'dark',
+      oxSoapUrl: 'https://ox.example.com/webservices/',
+      ssoMethod: 'token',
+    },
+  });
   t.notOk('masterPassword' in posts()[0].body, 'no master password unless a new one was typed');
-  t.equal(await widget(page, 'set_ssoMethod').locator('select').inputValue(), 'token', 'a setting not stored yet shows its default');
+  t.equal(
+    await widget(page, 'set_ssoMethod').locator('select').inputValue(),
+    'token',
+    'a setting not stored yet shows its default',
+  );
 
   const tiers = await open(t, 'tiers', { locale: 'en' });
   await tiers.waitForSelector('[data-widget-id="tier_grid"] table[data-rows]');
@@ -218,7 +374,11 @@ journey('the provider saves settings (time zone from the list) and a new tier', 
   await tiers.locator('[data-control="submit"]').click();
   await tiers.waitForURL(/tiers\.html$/);
   await shown(tiers, 'tiers');
-  t.match(posts()[0], { method: 'POST', path: `/aps/2/resources/${APP}/profiles`, body: { aps: { type: T('profiles') }, title: 'PIM', accessCombination: 'pim', app: { aps: { id: APP } } } });
+  t.match(posts()[0], {
+    method: 'POST',
+    path: `/aps/2/resources/${APP}/profiles`,
+    body: { aps: { type: T('profiles') }, title: 'PIM', accessCombination: 'pim', app: { aps: { id: APP } } },
+  });
   await tiers.waitForFunction(() => document.querySelectorAll('[data-widget-id="tier_grid"] tr[data-id]').length === 3);
   await screenshot(tiers, 'journey-tiers');
 });
@@ -227,12 +387,37 @@ t.test('the stand-in refuses what the panel does not document', { skip: needsChr
   const source = panel.entries.get('ui/overview.js')!.toString();
   const ON_CONTEXT = '    onContext: function () {\n';
   const cases: Array<[string, string, string, RegExp]> = [
-    ['a message given as a string', ON_CONTEXT, `${ON_CONTEXT}      aps.apsc.displayMessage('saved');\n`, /displayMessage takes one object/],
-    ['an undocumented panel method', ON_CONTEXT, `${ON_CONTEXT}      aps.apsc.reload();\n`, /aps\.apsc\.reload is not documented/],
-    ['a widget option that does not exist', "label: _('Subscription'), options: []", "label: _('Subscription'), options: [], onRowClick: function () {}", /aps\/Select has no property "onRowClick"/],
-    ['state kept on the View', ON_CONTEXT, `${ON_CONTEXT}      this.ctx = 1;\n`, /keeps state as a custom property: ctx/],
-    ['a var the view does not declare', ON_CONTEXT, `${ON_CONTEXT}      void aps.context.vars.mailbox;\n`, /aps\.context\.vars \(view overview\)\.mailbox is not documented/],
-    ['no hideLoading', "aps.apsc.hideLoading();\n    },\n  });", "},\n  });", /never called aps\.apsc\.hideLoading/],
+    [
+      'a message given as a string',
+      ON_CONTEXT,
+      `${ON_CONTEXT}      aps.apsc.displayMessage('saved');\n`,
+      /displayMessage takes one object/,
+    ],
+    [
+      'an undocumented panel method',
+      ON_CONTEXT,
+      `${ON_CONTEXT}      aps.apsc.reload();\n`,
+      /aps\.apsc\.reload is not documented/,
+    ],
+    [
+      'a widget option that does not exist',
+      "label: _('Subscription'), options: []",
+      "label: _('Subscription'), options: [], onRowClick: function () {}",
+      /aps\/Select has no property "onRowClick"/,
+    ],
+    [
+      'state kept on the View',
+      ON_CONTEXT,
+      `${ON_CONTEXT}      this.ctx = 1;\n`,
+      /keeps state as a custom property: ctx/,
+    ],
+    [
+      'a var the view does not declare',
+      ON_CONTEXT,
+      `${ON_CONTEXT}      void aps.context.vars.mailbox;\n`,
+      /aps\.context\.vars \(view overview\)\.mailbox is not documented/,
+    ],
+    ['no hideLoading', 'aps.apsc.hideLoading();\n    },\n  });', '},\n  });', /never called aps\.apsc\.hideLoading/],
   ];
   for (const [label, from, to, expected] of cases) {
     t.ok(source.includes(from), `${label}: the mutation applies`);
@@ -240,8 +425,12 @@ t.test('the stand-in refuses what the panel does not document', { skip: needsChr
     panel.errors.length = 0;
     const page = await browser!.newPage();
     await page.goto(panel.open('overview', customer));
-    for (let i = 0; i < 100 && !panel.errors.some((e) => expected.test(e)); i++) await new Promise((r) => setTimeout(r, 50));
-    t.ok(panel.errors.some((e) => expected.test(e)), `${label}: ${panel.errors.join(' | ')}`);
+    for (let i = 0; i < 100 && !panel.errors.some((e) => expected.test(e)); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    t.ok(
+      panel.errors.some((e) => expected.test(e)),
+      `${label}: ${panel.errors.join(' | ')}`,
+    );
     await page.close();
   }
   panel.overrides.clear();

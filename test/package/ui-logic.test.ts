@@ -16,9 +16,26 @@ t.test('format and the context summary', async (t) => {
   t.equal(format.usage({ usage: 3, limit: 0 }, ''), '3 of 0 (100 %)');
   t.equal(format.stateLabel('aps:disabled'), 'Disabled');
   t.equal(format.stateLabel('aps:provisioning'), 'In progress');
-  const m = format.contextSummary({ aps: { id: 'x', status: 'aps:ready' }, contextId: 101, diskspace: { usage: 10, limit: 100 }, mailboxCount: { usage: 2, limit: 5 }, mobilityCount: { usage: 0 } });
-  t.same(m, { contextId: '101', state: 'Active', disk: '10 of 100 MB (10 %)', mailboxes: '2 of 5 (40 %)', mobility: '0 (unlimited)', canOpenOx: true });
-  t.equal(format.contextSummary({ aps: { status: 'aps:disabled' }, contextId: 1 }).canOpenOx, false, 'no login into a disabled context');
+  const m = format.contextSummary({
+    aps: { id: 'x', status: 'aps:ready' },
+    contextId: 101,
+    diskspace: { usage: 10, limit: 100 },
+    mailboxCount: { usage: 2, limit: 5 },
+    mobilityCount: { usage: 0 },
+  });
+  t.same(m, {
+    contextId: '101',
+    state: 'Active',
+    disk: '10 of 100 MB (10 %)',
+    mailboxes: '2 of 5 (40 %)',
+    mobility: '0 (unlimited)',
+    canOpenOx: true,
+  });
+  t.equal(
+    format.contextSummary({ aps: { status: 'aps:disabled' }, contextId: 1 }).canOpenOx,
+    false,
+    'no login into a disabled context',
+  );
 });
 
 t.test('the subscription choice', async (t) => {
@@ -33,20 +50,61 @@ t.test('the subscription choice', async (t) => {
   t.equal(contexts.current([a]), a, 'a choice no longer bound falls back to the first');
   t.equal(contexts.subscriptionOf(a), 'sa');
   t.equal(contexts.subscriptionOf(b), 'sb', 'a subscription given as a link');
-  t.same(contexts.options([a, b]), [{ value: 'a', label: 'a.example (1)' }, { value: 'b', label: 'b' }]);
+  t.same(contexts.options([a, b]), [
+    { value: 'a', label: 'a.example (1)' },
+    { value: 'b', label: 'b' },
+  ]);
 });
 
 t.test('mailbox form', async (t) => {
   const form = load('mailbox-form');
   const profiles = [{ aps: { id: 'p1' }, title: 'Webmail' }];
-  t.same(Object.keys(form.validate({ login: 'bad login', email: 'x', displayName: ' ', profileId: 'nope', password: 'short' }, profiles)).sort(), ['displayName', 'email', 'login', 'password', 'profileId']);
-  t.same(form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' }, profiles), {}, 'an edit needs no user');
+  t.same(
+    Object.keys(
+      form.validate(
+        { login: 'bad login', email: 'x', displayName: ' ', profileId: 'nope', password: 'short' },
+        profiles,
+      ),
+    ).sort(),
+    ['displayName', 'email', 'login', 'password', 'profileId'],
+  );
+  t.same(
+    form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' }, profiles),
+    {},
+    'an edit needs no user',
+  );
   const users = [{ aps: { id: 'u1' }, login: 'jo@x.example', displayName: 'Jo' }];
-  t.ok(form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' }, profiles, users).userId, 'a new mailbox needs its user');
-  t.same(form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1', userId: 'u1' }, profiles, users), {});
-  t.same(form.fromUser(users[0], { login: '', email: 'kept@x.example' }), { login: 'jo@x.example', displayName: 'Jo' }, 'fills only empty fields');
-  const created = form.toResource({ login: 'jo', email: 'Jo@X.example', displayName: ' Jo ', profileId: 'p1', userId: 'u1' }, { aps: { id: 'c1' } }, 'sub-1');
-  t.same(created, { aps: { type: 'http://ox-connector.org/aps/mailboxes/1.0', subscription: 'sub-1' }, login: 'jo', email: 'jo@x.example', displayName: 'Jo', context: { aps: { id: 'c1' } }, profile: { aps: { id: 'p1' } }, user: { aps: { id: 'u1' } } });
+  t.ok(
+    form.validate({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' }, profiles, users).userId,
+    'a new mailbox needs its user',
+  );
+  t.same(
+    form.validate(
+      { login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1', userId: 'u1' },
+      profiles,
+      users,
+    ),
+    {},
+  );
+  t.same(
+    form.fromUser(users[0], { login: '', email: 'kept@x.example' }),
+    { login: 'jo@x.example', displayName: 'Jo' },
+    'fills only empty fields',
+  );
+  const created = form.toResource(
+    { login: 'jo', email: 'Jo@X.example', displayName: ' Jo ', profileId: 'p1', userId: 'u1' },
+    { aps: { id: 'c1' } },
+    'sub-1',
+  );
+  t.same(created, {
+    aps: { type: 'http://ox-connector.org/aps/mailboxes/1.0', subscription: 'sub-1' },
+    login: 'jo',
+    email: 'jo@x.example',
+    displayName: 'Jo',
+    context: { aps: { id: 'c1' } },
+    profile: { aps: { id: 'p1' } },
+    user: { aps: { id: 'u1' } },
+  });
   const edited = form.toResource({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' });
   t.notOk('user' in edited || 'login' in edited || 'context' in edited, 'an edit sends no user, login or context');
   t.equal(form.mobilityChange(true, false), 1);
@@ -60,8 +118,21 @@ t.test('profile and settings forms', async (t) => {
   t.ok(profile.validate({ title: 'A', mode: 'flags', moduleAccess: [] }).moduleAccess);
   t.ok(profile.validate({ title: 'A', mode: 'flags', moduleAccess: ['teleport'] }).moduleAccess);
   t.ok(profile.validate({ title: 'A', mode: 'combination', accessCombination: 'bad name' }).accessCombination);
-  t.same(profile.validate({ title: 'A', mode: 'combination', accessCombination: 'pim', capabilities: 'text, guard' }), {});
-  const r = profile.toResource({ title: ' Gold ', mode: 'flags', moduleAccess: ['webmail'], capabilities: 'text guard', uploadFileSizeLimit: '5', allowPasswordChange: true }, 'app1');
+  t.same(
+    profile.validate({ title: 'A', mode: 'combination', accessCombination: 'pim', capabilities: 'text, guard' }),
+    {},
+  );
+  const r = profile.toResource(
+    {
+      title: ' Gold ',
+      mode: 'flags',
+      moduleAccess: ['webmail'],
+      capabilities: 'text guard',
+      uploadFileSizeLimit: '5',
+      allowPasswordChange: true,
+    },
+    'app1',
+  );
   t.same(r.capabilities, ['text', 'guard']);
   t.same(r.moduleAccess, ['webmail']);
   t.equal(r.uploadFileSizeLimit, 5);
@@ -69,13 +140,22 @@ t.test('profile and settings forms', async (t) => {
   t.equal(r.allowPasswordChange, true);
 
   const settings = load('settings-form');
-  const good = { oxSoapUrl: 'https://ox/webservices/', oxPublicUrl: 'https://mail', productPath: '/appsuite/', defaultQuotaMb: '100', defaultLanguage: 'de_DE' };
+  const good = {
+    oxSoapUrl: 'https://ox/webservices/',
+    oxPublicUrl: 'https://mail',
+    productPath: '/appsuite/',
+    defaultQuotaMb: '100',
+    defaultLanguage: 'de_DE',
+  };
   t.same(settings.validate(good), {});
   t.ok(settings.validate({ ...good, productPath: '/appsuite' }).productPath);
   t.ok(settings.validate({ ...good, loginClient: 'ox6' }).productPath);
   t.ok(settings.validate({ ...good, oxSoapUrl: 'ftp://x' }).oxSoapUrl);
   t.ok(settings.validate({ ...good, defaultTheme: 'dark theme' }).defaultTheme);
-  const body = settings.toResource({ ...good, masterPassword: '', debug: false, restrictMailDomains: true }, { aps: { id: 'a' }, masterPassword: 'old', debug: true });
+  const body = settings.toResource(
+    { ...good, masterPassword: '', debug: false, restrictMailDomains: true },
+    { aps: { id: 'a' }, masterPassword: 'old', debug: true },
+  );
   t.notOk('masterPassword' in body, 'an empty password field keeps the stored one');
   t.equal(body.defaultQuotaMb, 100, 'numbers are sent as numbers');
   t.equal(body.debug, false);
@@ -95,17 +175,31 @@ t.test('operations: URL shape, and a login window opened within the click', asyn
   t.equal(ops.url(id, 'login'), `/aps/2/resources/${id}/login`);
   t.throws(() => ops.url('../x', 'login'));
   const tabs: Array<{ opener: unknown; location: { href: string }; closed: boolean; close(): void }> = [];
-  const win = { open: () => {
-    const tab = { opener: {}, location: { href: 'about:blank' }, closed: false, close() { this.closed = true; } };
-    tabs.push(tab);
-    return tab;
-  } };
-  const xhr = async (url: string) => (url.endsWith('/login') ? { url: 'https://e/sso/abc' } : { url: 'javascript:alert(1)' });
+  const win = {
+    open: () => {
+      const tab = {
+        opener: {},
+        location: { href: 'about:blank' },
+        closed: false,
+        close() {
+          this.closed = true;
+        },
+      };
+      tabs.push(tab);
+      return tab;
+    },
+  };
+  const xhr = async (url: string) =>
+    url.endsWith('/login') ? { url: 'https://e/sso/abc' } : { url: 'javascript:alert(1)' };
   t.same(await ops.openLogin(xhr, id, 'login', win), { url: 'https://e/sso/abc', opened: true });
   t.equal(tabs[0].location.href, 'https://e/sso/abc');
   t.equal(tabs[0].opener, null, 'the new tab cannot reach the panel');
   await t.rejects(ops.openLogin(xhr, id, 'adminLogin', win), /no login URL/);
   t.ok(tabs[1].closed, 'a bad answer closes the blank tab and is never opened');
-  t.same(await ops.openLogin(xhr, id, 'login', { open: () => null }), { url: 'https://e/sso/abc', opened: false }, 'a blocked window: the URL is given back to show');
+  t.same(
+    await ops.openLogin(xhr, id, 'login', { open: () => null }),
+    { url: 'https://e/sso/abc', opened: false },
+    'a blocked window: the URL is given back to show',
+  );
   t.equal(ops.errorText({ response: { data: '{"message":"OX refused"}' } }), 'OX refused');
 });

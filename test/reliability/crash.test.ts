@@ -9,16 +9,26 @@ import { loadConfig } from '../../app/config.js';
 import { openLedger } from '../../app/store/open-ledger.js';
 import { MASTER_PASSWORD, contextBody, mailboxBody, profileBody, uuid } from '../helper.js';
 
-
 t.test('SIGKILL in the middle of provisions: retries end with one context and one user each', async (t) => {
-  const { sim, env, call, crash, instanceId } = await killableStack(t, { SYNC_BUDGET_MS: '5000', OX_TIMEOUT_MS: '3000' }, 700);
+  const { sim, env, call, crash, instanceId } = await killableStack(
+    t,
+    { SYNC_BUDGET_MS: '5000', OX_TIMEOUT_MS: '3000' },
+    700,
+  );
   const profile = uuid();
   await call('POST', '/profiles', profileBody(profile));
 
   const contexts = Array.from({ length: 5 }, () => ({ id: uuid(), mailbox: uuid() }));
   const requests = [
     ...contexts.map((c) => ['POST', '/contexts', contextBody(c.id)] as const),
-    ...contexts.map((c, i) => ['POST', '/mailboxes', mailboxBody(c.mailbox, c.id, profile, { login: `m${i}`, email: `m${i}@x.example`, displayName: `M ${i}` })] as const),
+    ...contexts.map(
+      (c, i) =>
+        [
+          'POST',
+          '/mailboxes',
+          mailboxBody(c.mailbox, c.id, profile, { login: `m${i}`, email: `m${i}@x.example`, displayName: `M ${i}` }),
+        ] as const,
+    ),
   ];
   // Slow OX so that the kill lands while calls are in flight.
   sim.latencyMs = 250;
@@ -40,7 +50,9 @@ t.test('SIGKILL in the middle of provisions: retries end with one context and on
   }
   t.equal(sim.model.contexts.size, 5, 'exactly five contexts');
   for (const [i, c] of contexts.entries()) {
-    const ctx = [...sim.model.contexts.values()].find((x) => x.name === `aps-${(requests[i][2].aps as { subscription: string }).subscription}`);
+    const ctx = [...sim.model.contexts.values()].find(
+      (x) => x.name === `aps-${(requests[i][2].aps as { subscription: string }).subscription}`,
+    );
     t.ok(ctx, `context of subscription ${i} exists once`);
     t.equal([...ctx!.users.values()].filter((u) => u.name === `m${i}`).length, 1, `user m${i} exists once`);
     void c;
@@ -50,16 +62,27 @@ t.test('SIGKILL in the middle of provisions: retries end with one context and on
   const { ledger } = await openLedger(loadConfig(env));
   t.teardown(() => ledger.close());
   const rows = await ledger.listResources({ instanceId: instanceId() });
-  t.same(rows.filter((r) => r.state !== 'ready').map((r) => `${r.kind}:${r.state}`), [], 'no resource left half-provisioned in the ledger');
+  t.same(
+    rows.filter((r) => r.state !== 'ready').map((r) => `${r.kind}:${r.state}`),
+    [],
+    'no resource left half-provisioned in the ledger',
+  );
   const ledgerContexts = new Set(rows.filter((r) => r.kind === 'contexts').map((r) => r.oxContextId));
-  t.ok([...sim.model.contexts.keys()].every((id) => ledgerContexts.has(id)), 'every OX context is in the ledger');
+  t.ok(
+    [...sim.model.contexts.keys()].every((id) => ledgerContexts.has(id)),
+    'every OX context is in the ledger',
+  );
 });
 
 t.test('SIGKILL during a background attempt: a new process takes the job over when its lease runs out', async (t) => {
   const { sim, call, crash } = await killableStack(t, { SYNC_BUDGET_MS: '300', OX_TIMEOUT_MS: '2500' }, 900);
 
   const body = contextBody(uuid());
-  sim.failNext(1, { mode: 'fault', exceptionClass: 'DatabaseUpdateException', message: 'Database is locked or is now beeing updated, please try again later' });
+  sim.failNext(1, {
+    mode: 'fault',
+    exceptionClass: 'DatabaseUpdateException',
+    message: 'Database is locked or is now beeing updated, please try again later',
+  });
   const first = await call('POST', '/contexts', body);
   t.equal(first.status, 202, 'the first attempt meets a busy OX: 202, a job waits');
   // The runner's next attempt reaches OX, which takes its time: kill the endpoint while it waits.
@@ -95,16 +118,29 @@ async function killableStack(t: Test, extraEnv: Record<string, string>, contextI
   const controller = await new TestController().start();
   t.teardown(() => controller.stop());
   const env: Record<string, string> = {
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'crash-')), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    APS_RETRY_TIMEOUT: '1', JOB_RETRY_MAX_DELAY: '1', MAX_EVENT_LOOP_DELAY_MS: '0', ...extraEnv,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'crash-')),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    APS_RETRY_TIMEOUT: '1',
+    JOB_RETRY_MAX_DELAY: '1',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...extraEnv,
   };
   let endpoint = await new EndpointProcess(env).start();
   t.teardown(() => endpoint.stop());
   const inst = controller.newInstance();
   const call = (method: string, path: string, body: unknown, phase: 'sync' | 'async' = 'sync') =>
-    controller.call(endpoint.url, method, path, { instanceId: inst.id, body, phase })
+    controller
+      .call(endpoint.url, method, path, { instanceId: inst.id, body, phase })
       .catch((err: Error) => ({ status: 0, text: err.message, json: undefined, headers: {} }) as CallResult);
-  const created = await call('POST', '/app', { aps: { id: inst.id, x509: inst.x509 }, oxSoapUrl: sim.soapUrl, oxPublicUrl: sim.url, masterPassword: MASTER_PASSWORD, contextIdStart });
+  const created = await call('POST', '/app', {
+    aps: { id: inst.id, x509: inst.x509 },
+    oxSoapUrl: sim.soapUrl,
+    oxPublicUrl: sim.url,
+    masterPassword: MASTER_PASSWORD,
+    contextIdStart,
+  });
   t.equal(created.status, 200, 'instance created');
   const crash = async (meanwhile: () => Promise<void>) => {
     await endpoint.kill();

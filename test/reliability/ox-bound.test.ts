@@ -13,9 +13,15 @@ t.test('a burst: the peak at OX is the bound, the overflow is 503 + Retry-After,
   t.equal(stack.sim.load.peak, 3, 'OX saw exactly the bound at the peak');
   const shed = first.filter((r) => r.status === 503);
   t.ok(shed.length > 0, `some requests were shed (${shed.length} of ${first.length})`);
-  t.ok(shed.every((r) => r.headers['retry-after'] === '5' && r.json.error === 'OxSaturated'), '503 with Retry-After and a clear code');
+  t.ok(
+    shed.every((r) => r.headers['retry-after'] === '5' && r.json.error === 'OxSaturated'),
+    '503 with Retry-After and a clear code',
+  );
   t.match(shed[0].json.message, /3 calls running towards OX and 3 waiting/);
-  t.ok(first.every((r) => r.status === 200 || r.status === 503), `no 202: the overflow is answered, not queued as jobs (${first.map((r) => r.status).join(' ')})`);
+  t.ok(
+    first.every((r) => r.status === 200 || r.status === 503),
+    `no 202: the overflow is answered, not queued as jobs (${first.map((r) => r.status).join(' ')})`,
+  );
   t.equal((await stack.endpoint.ledger.listJobs({ states: ['waiting', 'running'] })).length, 0, 'no background job');
 
   stack.sim.latencyMs = 0;

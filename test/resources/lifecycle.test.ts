@@ -30,19 +30,29 @@ t.test('the customer workflow end to end', async (t) => {
   t.equal((await stack.call('POST', '/profiles', { body: profileBody(webmail) })).status, 200);
   const gw = await stack.call('POST', '/profiles/', {
     body: profileBody(groupware, {
-      title: 'Groupware', accessCombination: undefined,
+      title: 'Groupware',
+      accessCombination: undefined,
       moduleAccess: ['webmail', 'contacts', 'calendar', 'tasks', 'infostore'],
-      capabilities: ['mobile_mail_app'], uploadFileSizeLimit: 1000000, uploadFileSizeLimitPerFile: 50000,
+      capabilities: ['mobile_mail_app'],
+      uploadFileSizeLimit: 1000000,
+      uploadFileSizeLimitPerFile: 50000,
     }),
   });
   t.equal(gw.status, 200, 'trailing slash accepted');
-  const noAccess = await stack.call('POST', '/profiles', { body: profileBody(uuid(), { accessCombination: undefined }) });
+  const noAccess = await stack.call('POST', '/profiles', {
+    body: profileBody(uuid(), { accessCombination: undefined }),
+  });
   t.equal(noAccess.status, 400);
   t.match(noAccess.json.message, /accessCombination .* or moduleAccess/);
 
   // Context.
   const ctxId = uuid();
-  const ctxBody = contextBody(ctxId, { domain: 'acme.example', theme: 'dark', timezone: 'Europe/Amsterdam', language: 'nl_NL' });
+  const ctxBody = contextBody(ctxId, {
+    domain: 'acme.example',
+    theme: 'dark',
+    timezone: 'Europe/Amsterdam',
+    language: 'nl_NL',
+  });
   const ctxRes = await stack.call('POST', '/contexts', { body: ctxBody });
   t.equal(ctxRes.status, 200);
   t.equal(ctxRes.json.contextId, 100, 'first id from contextIdStart');
@@ -66,7 +76,14 @@ t.test('the customer workflow end to end', async (t) => {
 
   // Mailbox with everything in the body.
   const alice = uuid();
-  const aliceBody = mailboxBody(alice, ctxId, webmail, { login: 'alice', email: 'Alice@acme.example', displayName: 'Alice A', givenName: 'Alice', familyName: 'A', aliases: ['al@acme.example'] });
+  const aliceBody = mailboxBody(alice, ctxId, webmail, {
+    login: 'alice',
+    email: 'Alice@acme.example',
+    displayName: 'Alice A',
+    givenName: 'Alice',
+    familyName: 'A',
+    aliases: ['al@acme.example'],
+  });
   const mbx = await stack.call('POST', '/mailboxes', { body: aliceBody });
   t.equal(mbx.status, 200, mbx.json?.message);
   t.notOk('password' in mbx.json, 'no password in the answer');
@@ -83,9 +100,19 @@ t.test('the customer workflow end to end', async (t) => {
   // Mailbox whose login and names come from the linked service user at the controller.
   const bob = uuid();
   const bobUser = uuid();
-  stack.controller.resources.set(bobUser, { aps: { id: bobUser }, login: 'bob@acme.example', email: 'bob@acme.example', displayName: 'Bob B', givenName: 'Bob', familyName: 'B' });
+  stack.controller.resources.set(bobUser, {
+    aps: { id: bobUser },
+    login: 'bob@acme.example',
+    email: 'bob@acme.example',
+    displayName: 'Bob B',
+    givenName: 'Bob',
+    familyName: 'B',
+  });
   const tx = `tx-${uuid()}`;
-  const bobRes = await stack.call('POST', '/mailboxes', { transactionId: tx, body: { ...mailboxBody(bob, ctxId, groupware), user: { aps: { id: bobUser } } } });
+  const bobRes = await stack.call('POST', '/mailboxes', {
+    transactionId: tx,
+    body: { ...mailboxBody(bob, ctxId, groupware), user: { aps: { id: bobUser } } },
+  });
   t.equal(bobRes.status, 200, bobRes.json?.message);
   const oxBob = oxUser(stack, 100, 'bob@acme.example')!;
   t.equal(oxBob.display_name, 'Bob B');
@@ -123,36 +150,57 @@ t.test('the customer workflow end to end', async (t) => {
   const rights = { ...oxUser(stack, 100, 'alice')!.access };
   t.equal((await stack.call('PUT', `/mailboxes/${alice}/disable`)).status, 204);
   const { deniedPortal, ...modules } = oxUser(stack, 100, 'alice')!.access;
-  t.ok(Object.values(modules).every((v) => v === false), 'all rights off');
+  t.ok(
+    Object.values(modules).every((v) => v === false),
+    'all rights off',
+  );
   t.equal(deniedPortal, true, 'and the portal denied');
   t.equal((await stack.call('PUT', `/mailboxes/${alice}/enable`)).status, 204);
   t.same(oxUser(stack, 100, 'alice')!.access, rights, 'rights restored exactly');
 
   t.equal((await stack.call('PUT', `/contexts/${ctxId}/disable`)).status, 204);
   t.equal(oxContext(stack, 100).enabled, false);
-  t.equal((await stack.call('PUT', `/contexts/${ctxId}/disable`, { transactionId: uuid() })).status, 204, 'disable twice is fine');
+  t.equal(
+    (await stack.call('PUT', `/contexts/${ctxId}/disable`, { transactionId: uuid() })).status,
+    204,
+    'disable twice is fine',
+  );
   t.equal((await stack.call('PUT', `/contexts/${ctxId}/enable`)).status, 204);
   t.equal(oxContext(stack, 100).enabled, true);
 
   // Configure a mailbox: names and password change; the language the user chose in OX stays.
   oxUser(stack, 100, 'alice')!.fields.language = 'de_DE';
-  const cfg = await stack.call('PUT', `/mailboxes/${alice}`, { body: { ...aliceBody, displayName: 'Alice Changed', password: 'New-Passw0rd!', language: 'en_US' } });
+  const cfg = await stack.call('PUT', `/mailboxes/${alice}`, {
+    body: { ...aliceBody, displayName: 'Alice Changed', password: 'New-Passw0rd!', language: 'en_US' },
+  });
   t.equal(cfg.status, 200, cfg.json?.message);
   t.equal(oxUser(stack, 100, 'alice')!.display_name, 'Alice Changed');
   t.equal(oxUser(stack, 100, 'alice')!.password, 'New-Passw0rd!');
   t.equal(oxUser(stack, 100, 'alice')!.fields.language, 'de_DE', 'user-owned language untouched');
 
   // Move Alice to the groupware profile.
-  const moved = await stack.call('PUT', `/mailboxes/${alice}`, { body: { ...aliceBody, displayName: 'Alice Changed', profile: { aps: { id: groupware } } } });
+  const moved = await stack.call('PUT', `/mailboxes/${alice}`, {
+    body: { ...aliceBody, displayName: 'Alice Changed', profile: { aps: { id: groupware } } },
+  });
   t.equal(moved.status, 200, moved.json?.message);
   t.equal(oxUser(stack, 100, 'alice')!.access.calendar, true);
   t.equal(oxUser(stack, 100, 'alice')!.access.activeSync, true, 'mobility add-on kept');
   t.same(oxUser(stack, 100, 'alice')!.capabilities, ['mobile_mail_app']);
 
   // A profile change reaches all its mailboxes in the background.
-  const gwBody = profileBody(groupware, { title: 'Groupware', accessCombination: undefined, moduleAccess: ['webmail', 'contacts', 'calendar', 'tasks', 'infostore'], capabilities: ['mobile_mail_app', 'text'] });
+  const gwBody = profileBody(groupware, {
+    title: 'Groupware',
+    accessCombination: undefined,
+    moduleAccess: ['webmail', 'contacts', 'calendar', 'tasks', 'infostore'],
+    capabilities: ['mobile_mail_app', 'text'],
+  });
   t.equal((await stack.call('PUT', `/profiles/${groupware}`, { body: gwBody })).status, 200);
-  t.ok(await waitFor(() => ['alice', 'bob@acme.example'].every((n) => oxUser(stack, 100, n)!.capabilities.includes('text'))), 'both mailboxes got the new capability');
+  t.ok(
+    await waitFor(() =>
+      ['alice', 'bob@acme.example'].every((n) => oxUser(stack, 100, n)!.capabilities.includes('text')),
+    ),
+    'both mailboxes got the new capability',
+  );
 
   // Removal: mobility, mailboxes, context; each twice.
   t.equal((await stack.call('DELETE', `/mobility/${mob}`)).status, 204);
@@ -167,27 +215,32 @@ t.test('the customer workflow end to end', async (t) => {
   t.equal(await stack.endpoint.ledger.countResources({ instanceId: stack.instanceId, kind: 'mailboxes' }), 0);
 });
 
-t.test('renaming the context admin where OX refuses user-name changes (its default): a clear 409, the old login kept', async (t) => {
-  const stack = await startStack(t);
-  await stack.createInstance();
-  const id = uuid();
-  const body = contextBody(id, { domain: 'old.example', theme: 'light' });
-  await stack.call('POST', '/contexts', { body });
-  const res = await stack.call('PUT', `/contexts/${id}`, { body: { ...body, domain: 'new.example', theme: 'dark', adminLogin: 'boss' } });
-  t.equal(res.status, 409);
-  t.equal(res.json.error, 'OxChangeNotAllowed');
-  t.match(res.json.message, /USERNAME_CHANGEABLE=true/, 'names the OX setting');
-  const ctx = stack.sim.model.contexts.get(100)!;
-  t.equal(ctx.users.get(ctx.adminId)!.name, 'oxadmin', 'OX kept the login');
-  const rec = await stack.endpoint.ledger.getResource(stack.instanceId, id);
-  t.equal(rec?.login, 'oxadmin', 'so does the ledger');
-  const now = await stack.call('GET', `/contexts/${id}`);
-  t.equal(now.json.adminLogin, 'oxadmin', 'and the panel');
-  t.equal(now.json.domain, 'new.example', 'the domain change OX took is recorded');
-  t.ok(ctx.loginMappings.includes('new.example'));
-  const signedIn = await ssoFormLogin((await stack.call('GET', `/contexts/${id}/adminLogin`)).json.url as string);
-  t.equal(signedIn.status, 302, 'the admin still logs in');
-});
+t.test(
+  'renaming the context admin where OX refuses user-name changes (its default): a clear 409, the old login kept',
+  async (t) => {
+    const stack = await startStack(t);
+    await stack.createInstance();
+    const id = uuid();
+    const body = contextBody(id, { domain: 'old.example', theme: 'light' });
+    await stack.call('POST', '/contexts', { body });
+    const res = await stack.call('PUT', `/contexts/${id}`, {
+      body: { ...body, domain: 'new.example', theme: 'dark', adminLogin: 'boss' },
+    });
+    t.equal(res.status, 409);
+    t.equal(res.json.error, 'OxChangeNotAllowed');
+    t.match(res.json.message, /USERNAME_CHANGEABLE=true/, 'names the OX setting');
+    const ctx = stack.sim.model.contexts.get(100)!;
+    t.equal(ctx.users.get(ctx.adminId)!.name, 'oxadmin', 'OX kept the login');
+    const rec = await stack.endpoint.ledger.getResource(stack.instanceId, id);
+    t.equal(rec?.login, 'oxadmin', 'so does the ledger');
+    const now = await stack.call('GET', `/contexts/${id}`);
+    t.equal(now.json.adminLogin, 'oxadmin', 'and the panel');
+    t.equal(now.json.domain, 'new.example', 'the domain change OX took is recorded');
+    t.ok(ctx.loginMappings.includes('new.example'));
+    const signedIn = await ssoFormLogin((await stack.call('GET', `/contexts/${id}/adminLogin`)).json.url as string);
+    t.equal(signedIn.status, 302, 'the admin still logs in');
+  },
+);
 
 t.test('context configure: domain, theme, admin login (OX with USERNAME_CHANGEABLE=true)', async (t) => {
   const stack = await startStack(t, { sim: { usernameChangeable: true } });
@@ -195,7 +248,9 @@ t.test('context configure: domain, theme, admin login (OX with USERNAME_CHANGEAB
   const id = uuid();
   const body = contextBody(id, { domain: 'old.example', theme: 'light' });
   await stack.call('POST', '/contexts', { body });
-  const res = await stack.call('PUT', `/contexts/${id}`, { body: { ...body, domain: 'new.example', theme: 'dark', adminLogin: 'boss' } });
+  const res = await stack.call('PUT', `/contexts/${id}`, {
+    body: { ...body, domain: 'new.example', theme: 'dark', adminLogin: 'boss' },
+  });
   t.equal(res.status, 200, res.json?.message);
   t.equal(res.json.adminLogin, 'boss');
   const ctx = stack.sim.model.contexts.get(100)!;
@@ -207,7 +262,9 @@ t.test('context configure: domain, theme, admin login (OX with USERNAME_CHANGEAB
   // The renamed admin still works for user operations and single sign-on.
   const profile = uuid();
   await stack.call('POST', '/profiles', { body: profileBody(profile) });
-  const m = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), id, profile, { login: 'after', email: 'after@new.example', displayName: 'After' }) });
+  const m = await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(uuid(), id, profile, { login: 'after', email: 'after@new.example', displayName: 'After' }),
+  });
   t.equal(m.status, 200, m.json?.message);
   const login = await stack.call('GET', `/contexts/${id}/adminLogin`);
   t.equal(login.status, 200);
@@ -231,8 +288,21 @@ t.test('retry safety: OX down in the middle of a provision, adoption of our own 
 
   // OX has our login in our context (created before a crash): adopted, not duplicated.
   const ctx = oxContext(stack, 100);
-  const existing = stack.sim.model.createUser(ctx, { name: 'dave', display_name: 'Dave', password: 'x1', given_name: 'D', sur_name: 'D', primaryEmail: 'dave@x.example' }, stack.sim.model.resolveAccess('webmail'));
-  const dave = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, profile, { login: 'dave', email: 'dave@x.example', displayName: 'Dave' }) });
+  const existing = stack.sim.model.createUser(
+    ctx,
+    {
+      name: 'dave',
+      display_name: 'Dave',
+      password: 'x1',
+      given_name: 'D',
+      sur_name: 'D',
+      primaryEmail: 'dave@x.example',
+    },
+    stack.sim.model.resolveAccess('webmail'),
+  );
+  const dave = await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(uuid(), ctxId, profile, { login: 'dave', email: 'dave@x.example', displayName: 'Dave' }),
+  });
   t.equal(dave.status, 200);
   t.equal(dave.json.oxUserId, existing.id, 'adopted');
 });
@@ -246,7 +316,9 @@ t.test('permanent faults answer with what to fix; transient ones retry', async (
   await stack.call('POST', '/profiles', { body: profileBody(badProfile, { accessCombination: 'gold_plus' }) });
   const ctxId = uuid();
   await stack.call('POST', '/contexts', { body: contextBody(ctxId) });
-  await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, profile, { login: 'erin', email: 'erin@x.example', displayName: 'Erin' }) });
+  await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(uuid(), ctxId, profile, { login: 'erin', email: 'erin@x.example', displayName: 'Erin' }),
+  });
 
   const dupId = uuid();
   const dupBody = mailboxBody(dupId, ctxId, profile, { login: 'erin2', email: 'erin2@x.example', displayName: 'Erin' });
@@ -263,20 +335,28 @@ t.test('permanent faults answer with what to fix; transient ones retry', async (
   t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, dupId))?.state, 'ready');
   stack.sim.model.options.enforceUniqueDisplayName = true;
 
-  const mail = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, profile, { login: 'erin3', email: 'erin@x.example', displayName: 'Erin 3' }) });
+  const mail = await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(uuid(), ctxId, profile, { login: 'erin3', email: 'erin@x.example', displayName: 'Erin 3' }),
+  });
   t.equal(mail.status, 409);
   t.match(mail.json.message, /e-mail address "erin@x.example"/);
 
-  const combo = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, badProfile, { login: 'fred', email: 'fred@x.example', displayName: 'Fred' }) });
+  const combo = await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(uuid(), ctxId, badProfile, { login: 'fred', email: 'fred@x.example', displayName: 'Fred' }),
+  });
   t.equal(combo.status, 400);
   t.match(combo.json.message, /no access combination "gold_plus"/);
 
-  const unknownCtx = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), uuid(), profile, { login: 'g', email: 'g@x.example' }) });
+  const unknownCtx = await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(uuid(), uuid(), profile, { login: 'g', email: 'g@x.example' }),
+  });
   t.equal(unknownCtx.status, 404);
   t.match(unknownCtx.json.message, /Unknown contexts resource/);
 
   const calls = stack.sim.count();
-  const invalid = await stack.call('POST', '/mailboxes', { body: mailboxBody(uuid(), ctxId, profile, { login: 'bad login!' }) });
+  const invalid = await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(uuid(), ctxId, profile, { login: 'bad login!' }),
+  });
   t.equal(invalid.status, 400);
   t.equal(stack.sim.count(), calls, 'no OX call for an invalid body');
 
@@ -298,11 +378,16 @@ t.test('mobilityMode included: every mailbox has ActiveSync, the add-on changes 
   const stack = await startStack(t, { settings: { mobilityMode: 'included' } });
   const { profile, ctx: ctxId } = await stack.withContext();
   const id = uuid();
-  await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctxId, profile, { login: 'hank', email: 'hank@x.example', displayName: 'Hank' }) });
+  await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(id, ctxId, profile, { login: 'hank', email: 'hank@x.example', displayName: 'Hank' }),
+  });
   t.equal(oxUser(stack, 100, 'hank')!.access.activeSync, true);
   const calls = stack.sim.count();
   const mob = uuid();
-  t.equal((await stack.call('POST', '/mobility', { body: { aps: { id: mob }, mailbox: { aps: { id } } } })).status, 200);
+  t.equal(
+    (await stack.call('POST', '/mobility', { body: { aps: { id: mob }, mailbox: { aps: { id } } } })).status,
+    200,
+  );
   t.equal((await stack.call('DELETE', `/mobility/${mob}`)).status, 204);
   t.equal(oxUser(stack, 100, 'hank')!.access.activeSync, true);
   t.equal(stack.sim.count(), calls, 'no OX calls for the add-on');
@@ -312,7 +397,11 @@ t.test('context ids OX reports taken are skipped', async (t) => {
   const stack = await startStack(t);
   await stack.createInstance();
   const model = stack.sim.model;
-  model.createContext({ id: 100, name: 'foreign', maxQuota: 1 }, { name: 'a', display_name: 'a', password: 'p', given_name: 'a', sur_name: 'a', primaryEmail: 'a@f.example' }, model.minimalAccess());
+  model.createContext(
+    { id: 100, name: 'foreign', maxQuota: 1 },
+    { name: 'a', display_name: 'a', password: 'p', given_name: 'a', sur_name: 'a', primaryEmail: 'a@f.example' },
+    model.minimalAccess(),
+  );
   const res = await stack.call('POST', '/contexts', { body: contextBody(uuid()) });
   t.equal(res.status, 200);
   t.equal(res.json.contextId, 101);
@@ -329,7 +418,11 @@ t.test('context ids OX reports taken are skipped', async (t) => {
 t.test('an unlimited or absent disk space limit reports the quota OX enforces', async (t) => {
   const stack = await startStack(t);
   await stack.createInstance({ defaultQuotaMb: 750 });
-  for (const [label, diskspace] of [['unlimited', { limit: -1 }], ['no limit', {}], ['null', { limit: null }]] as const) {
+  for (const [label, diskspace] of [
+    ['unlimited', { limit: -1 }],
+    ['no limit', {}],
+    ['null', { limit: null }],
+  ] as const) {
     const id = uuid();
     const res = await stack.call('POST', '/contexts', { body: contextBody(id, { diskspace }) });
     t.equal(res.status, 200, `${label}: ${res.json?.message ?? ''}`);

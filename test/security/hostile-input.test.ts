@@ -14,9 +14,12 @@ t.test('wrong certificates change nothing, for every kind of request', async (t)
   const intruder = stack.controller.ca.issue('intruder');
   for (const as of ['none', intruder] as const) {
     for (const [method, path, b] of [
-      ['PUT', `/contexts/${ctx}`, { ...body, diskspace: { limit: 1 } }], ['DELETE', `/contexts/${ctx}`, undefined],
-      ['PUT', `/contexts/${ctx}/disable`, undefined], ['GET', `/contexts/${ctx}/adminLogin`, undefined],
-      ['POST', '/mailboxes', mailboxBody(uuid(), ctx, profile, { login: 'x', email: 'x@x.example' })], ['GET', `/app/${stack.instanceId}/testConnection`, undefined],
+      ['PUT', `/contexts/${ctx}`, { ...body, diskspace: { limit: 1 } }],
+      ['DELETE', `/contexts/${ctx}`, undefined],
+      ['PUT', `/contexts/${ctx}/disable`, undefined],
+      ['GET', `/contexts/${ctx}/adminLogin`, undefined],
+      ['POST', '/mailboxes', mailboxBody(uuid(), ctx, profile, { login: 'x', email: 'x@x.example' })],
+      ['GET', `/app/${stack.instanceId}/testConnection`, undefined],
     ] as const) {
       const res = await stack.call(method, path, { as, body: b });
       t.equal(res.status, 403, `${method} ${path} with ${as === 'none' ? 'no' : 'a wrong'} certificate`);
@@ -31,7 +34,10 @@ t.test('hostile bodies: 4xx, OX untouched, the endpoint still serving', async (t
   const stack = await startStack(t, { env: { BODY_LIMIT: '65536' } });
   const { profile, ctx } = await stack.withContext();
   const calls = stack.sim.count();
-  const mbx = (extra: Record<string, unknown>) => JSON.stringify(mailboxBody(uuid(), ctx, profile, { login: 'eve', email: 'eve@x.example', displayName: 'Eve', ...extra }));
+  const mbx = (extra: Record<string, unknown>) =>
+    JSON.stringify(
+      mailboxBody(uuid(), ctx, profile, { login: 'eve', email: 'eve@x.example', displayName: 'Eve', ...extra }),
+    );
   const hostile: Array<[string, string]> = [
     ['truncated JSON', '{"aps":{"id":'],
     ['not JSON at all', '<xml/>'],
@@ -55,7 +61,11 @@ t.test('hostile bodies: 4xx, OX untouched, the endpoint still serving', async (t
   }
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
   t.equal(stack.sim.count(), calls, 'OX untouched');
-  t.equal(await stack.endpoint.ledger.countResources({ instanceId: stack.instanceId, kind: 'mailboxes' }), 0, 'nothing stored');
+  t.equal(
+    await stack.endpoint.ledger.countResources({ instanceId: stack.instanceId, kind: 'mailboxes' }),
+    0,
+    'nothing stored',
+  );
   const ok = await stack.call('POST', '/mailboxes', { rawBody: mbx({}) });
   t.equal(ok.status, 200, 'a good request still works afterwards');
   t.equal((await stack.call('GET', '/healthz')).status, 200);
@@ -69,6 +79,9 @@ t.test('the log scan finds a secret when one leaks (the check itself can fail)',
   t.same(stack.leakedSecrets(), [canary]);
   stack.secrets.delete(canary);
   t.same(stack.leakedSecrets(), []);
-  stack.endpoint.log.info({ password: 'Should-Be-Redacted-1', auth: { password: 'x' }, masterPassword: 'Should-Be-Redacted-2' }, 'redaction');
+  stack.endpoint.log.info(
+    { password: 'Should-Be-Redacted-1', auth: { password: 'x' }, masterPassword: 'Should-Be-Redacted-2' },
+    'redaction',
+  );
   t.notMatch(stack.logText(), /Should-Be-Redacted/, 'pino redacts password fields');
 });

@@ -4,22 +4,30 @@
 import t from 'tap';
 import { contextBody, mailboxBody, profileBody, startStack, uuid } from '../helper.js';
 
-t.test('instance B cannot read, change or delete instance A\'s resources', async (t) => {
+t.test("instance B cannot read, change or delete instance A's resources", async (t) => {
   const stack = await startStack(t);
   const a = await stack.withContext();
   const instanceA = stack.instanceId;
   const mbxA = uuid();
-  const mbxABody = mailboxBody(mbxA, a.ctx, a.profile, { login: 'alice', email: 'alice@a.example', displayName: 'Alice A' });
+  const mbxABody = mailboxBody(mbxA, a.ctx, a.profile, {
+    login: 'alice',
+    email: 'alice@a.example',
+    displayName: 'Alice A',
+  });
   t.equal((await stack.call('POST', '/mailboxes', { body: mbxABody })).status, 200);
   const mobA = uuid();
-  t.equal((await stack.call('POST', '/mobility', { body: { aps: { id: mobA }, mailbox: { aps: { id: mbxA } } } })).status, 200);
+  t.equal(
+    (await stack.call('POST', '/mobility', { body: { aps: { id: mobA }, mailbox: { aps: { id: mbxA } } } })).status,
+    200,
+  );
 
   const b = await stack.withContext();
   const instanceB = stack.instanceId;
   t.not(instanceB, instanceA);
   const ctxABody = contextBody(a.ctx);
   const snapshot = JSON.stringify(stack.sim.snapshot());
-  const rows = async (instanceId: string) => JSON.stringify((await stack.endpoint.ledger.listResources({ instanceId })).map(({ updatedAt: _u, ...r }) => r));
+  const rows = async (instanceId: string) =>
+    JSON.stringify((await stack.endpoint.ledger.listResources({ instanceId })).map(({ updatedAt: _u, ...r }) => r));
   const ledgerA = await rows(instanceA);
   const ledgerB = await rows(instanceB);
 
@@ -63,8 +71,8 @@ t.test('instance B cannot read, change or delete instance A\'s resources', async
     t.notMatch(res.text, /alice|Alice A|"contextId"/, 'nothing of A in the answer');
   }
   t.equal(JSON.stringify(stack.sim.snapshot()), snapshot, 'OX unchanged');
-  t.equal(await rows(instanceA), ledgerA, 'instance A\'s ledger unchanged');
-  t.equal(await rows(instanceB), ledgerB, 'instance B\'s ledger unchanged');
+  t.equal(await rows(instanceA), ledgerA, "instance A's ledger unchanged");
+  t.equal(await rows(instanceB), ledgerB, "instance B's ledger unchanged");
 
   // A's controller still has everything.
   stack.instanceId = instanceA;

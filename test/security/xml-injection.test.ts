@@ -1,5 +1,6 @@
 // Text from the controller must reach OX as text. node-soap's own writer passes a value shaped
-// like a CDATA section through unescaped (ours, app/ox/wire-xml.ts, escapes every value), so a name such as `<![CDATA[x]]></…:display_name><…:mailenabled>…`
+// like a CDATA section through unescaped (ours, app/ox/wire-xml.ts, escapes every value), so a name such as
+// `<![CDATA[x]]></…:display_name><…:mailenabled>…`
 // would become elements of the SOAP request. Checked on the wire, in the simulator's raw request.
 import t from 'tap';
 import { mailboxBody, startStack, uuid, type Stack } from '../helper.js';
@@ -9,7 +10,8 @@ const DATA_NS = 'http://dataobjects.soap.admin.openexchange.com/xsd';
 const close = (name: string) => `]]></ns4:${name}>`;
 const element = (name: string, value: string) => `<ns4:${name} xmlns:ns4="${DATA_NS}">${value}</ns4:${name}>`;
 /** Ends the field, adds `mailenabled=false`, and reopens the field so the XML stays well formed. */
-const inject = (field: string) => `<![CDATA[x${close(field)}${element('mailenabled', 'false')}<ns4:${field} xmlns:ns4="${DATA_NS}"><![CDATA[y]]>`;
+const inject = (field: string) =>
+  `<![CDATA[x${close(field)}${element('mailenabled', 'false')}<ns4:${field} xmlns:ns4="${DATA_NS}"><![CDATA[y]]>`;
 
 function usrdata(stack: Stack, operation: string): XmlNode {
   const call = [...stack.sim.calls].reverse().find((c) => `${c.service}.${c.operation}` === operation)!;
@@ -28,8 +30,15 @@ t.test('names from the service user arrive as text, never as elements', async (t
     givenName: inject('given_name'),
     familyName: '<![CDATA[]]>]]>',
   };
-  stack.controller.resources.set(userId, { aps: { id: userId }, login: 'eve@x.example', email: 'eve@x.example', ...hostile });
-  const res = await stack.call('POST', '/mailboxes', { body: { ...mailboxBody(uuid(), ctx, profile), user: { aps: { id: userId } } } });
+  stack.controller.resources.set(userId, {
+    aps: { id: userId },
+    login: 'eve@x.example',
+    email: 'eve@x.example',
+    ...hostile,
+  });
+  const res = await stack.call('POST', '/mailboxes', {
+    body: { ...mailboxBody(uuid(), ctx, profile), user: { aps: { id: userId } } },
+  });
   t.equal(res.status, 200, res.json?.message);
 
   const sent = usrdata(stack, 'OXUserService.createByModuleAccessName');
@@ -48,9 +57,15 @@ t.test('names in the body arrive as text on create and change; a CDATA-shaped ti
   const { ctx, profile } = await stack.withContext();
   const id = uuid();
   const body = mailboxBody(id, ctx, profile, {
-    login: 'eve', email: 'eve@x.example', displayName: '<![CDATA[a]]><b>', givenName: '<![CDATA[g&]]>', familyName: '<![CDATA[f]]>',
+    login: 'eve',
+    email: 'eve@x.example',
+    displayName: '<![CDATA[a]]><b>',
+    givenName: '<![CDATA[g&]]>',
+    familyName: '<![CDATA[f]]>',
   });
-  const zoned = await stack.call('POST', '/mailboxes', { body: { ...body, aps: { id: uuid() }, login: 'eve2', timezone: '<![CDATA[Europe/Berlin]]>' } });
+  const zoned = await stack.call('POST', '/mailboxes', {
+    body: { ...body, aps: { id: uuid() }, login: 'eve2', timezone: '<![CDATA[Europe/Berlin]]>' },
+  });
   t.equal(zoned.status, 400, 'not a time zone OX knows: refused before OX');
   t.equal(zoned.json.error, 'InvalidTimeZone');
   t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);

@@ -38,18 +38,25 @@ t.test('writes of one turn: in order, each with its own count, one commit', asyn
     commit.add(update, ['never', 'missing']),
   ]);
   t.same(results, [1, 0, 1, 0], 'each caller gets its own changed-row count');
-  t.same(db.prepare('SELECT id, label, body FROM items').all(), [{ id: 'a', label: 'A', body: 'second' }], 'applied in arrival order');
+  t.same(
+    db.prepare('SELECT id, label, body FROM items').all(),
+    [{ id: 'a', label: 'A', body: 'second' }],
+    'applied in arrival order',
+  );
 });
 
-t.test('a read in the same turn does not see a write nobody has been told about; after it settles, everyone does', async (t) => {
-  const { db, commit } = openDb('visibility.sqlite');
-  const written = commit.add(db.prepare('INSERT INTO items (id, label, body) VALUES (?, ?, ?)'), ['v', 'V', 'x']);
-  t.equal(db.prepare('SELECT count(*) FROM items').pluck().get(), 0, 'not yet committed');
-  t.equal(await written, 1);
-  const other = new Database(join(dir, 'visibility.sqlite'));
-  t.equal(other.prepare('SELECT count(*) FROM items').pluck().get(), 1, 'committed: another connection sees it');
-  other.close();
-});
+t.test(
+  'a read in the same turn does not see a write nobody has been told about; after it settles, everyone does',
+  async (t) => {
+    const { db, commit } = openDb('visibility.sqlite');
+    const written = commit.add(db.prepare('INSERT INTO items (id, label, body) VALUES (?, ?, ?)'), ['v', 'V', 'x']);
+    t.equal(db.prepare('SELECT count(*) FROM items').pluck().get(), 0, 'not yet committed');
+    t.equal(await written, 1);
+    const other = new Database(join(dir, 'visibility.sqlite'));
+    t.equal(other.prepare('SELECT count(*) FROM items').pluck().get(), 1, 'committed: another connection sees it');
+    other.close();
+  },
+);
 
 t.test('a statement that fails fails alone; the others of its turn are kept', async (t) => {
   const { db, commit } = openDb('failure.sqlite');
@@ -74,7 +81,11 @@ t.test('inside a transaction that is not theirs, pending writes wait for it to e
   db.prepare("INSERT INTO items (id, label, body) VALUES ('mine', 'M', 'x')").run();
   const theirs = commit.add(insert, ['theirs', 'T', 'y']);
   commit.flush(); // e.g. a statement with RETURNING asked for the pending writes
-  t.equal(db.prepare("SELECT count(*) FROM items WHERE id = 'theirs'").pluck().get(), 0, 'not inside the open transaction');
+  t.equal(
+    db.prepare("SELECT count(*) FROM items WHERE id = 'theirs'").pluck().get(),
+    0,
+    'not inside the open transaction',
+  );
   db.exec('ROLLBACK');
   t.equal(await theirs, 1, 'written after it, in a commit of its own');
   t.same(db.prepare('SELECT id FROM items').all(), [{ id: 'theirs' }], 'the rollback took only what was its own');
@@ -99,11 +110,33 @@ t.test('the SQLite ledger: a transaction comes after the writes queued before it
   const ledger = await SqliteLedger.open(join(dir, 'ledger.sqlite'), new SecretBox(randomBytes(32)));
   t.teardown(() => ledger.close());
   const now = Date.now();
-  await ledger.createInstance({ id: 'i-1', controllerUri: 'https://c/', controllerCert: 'CERT', instanceCert: 'ICERT', secrets: {}, settings: {}, createdAt: now, updatedAt: now });
-  const claim = ledger.claimResource({ id: 'r-1', instanceId: 'i-1', kind: 'contexts', state: 'provisioning', props: {}, secrets: {}, createdAt: now, updatedAt: now });
+  await ledger.createInstance({
+    id: 'i-1',
+    controllerUri: 'https://c/',
+    controllerCert: 'CERT',
+    instanceCert: 'ICERT',
+    secrets: {},
+    settings: {},
+    createdAt: now,
+    updatedAt: now,
+  });
+  const claim = ledger.claimResource({
+    id: 'r-1',
+    instanceId: 'i-1',
+    kind: 'contexts',
+    state: 'provisioning',
+    props: {},
+    secrets: {},
+    createdAt: now,
+    updatedAt: now,
+  });
   const deleted = ledger.deleteInstance('i-1'); // a transaction, started while the claim waits for its commit
   t.same((await claim).created, true);
   await deleted;
-  t.equal(await ledger.getResource('i-1', 'r-1'), undefined, 'the claim was committed first, then deleted with its instance');
+  t.equal(
+    await ledger.getResource('i-1', 'r-1'),
+    undefined,
+    'the claim was committed first, then deleted with its instance',
+  );
   t.equal(await ledger.getInstance('i-1'), undefined);
 });

@@ -3,7 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export function loadAmd<T>(file: string, globals: Record<string, unknown> = {}, platform: Record<string, unknown> = {}): T {
+export function loadAmd<T>(
+  file: string,
+  globals: Record<string, unknown> = {},
+  platform: Record<string, unknown> = {},
+): T {
   let deps: string[] = [];
   let factory: (...args: unknown[]) => unknown = () => undefined;
   const define = (d: string[], f: typeof factory) => {

@@ -21,10 +21,12 @@ async function fill(): Promise<void> {
   if (existsSync(KEY_POOL_FILE) && poolSize() >= POOL_SIZE) return;
   const started = Date.now();
   const generate = promisify(generateKeyPair);
-  const keys = await Promise.all(Array.from({ length: POOL_SIZE }, async () => {
-    const { privateKey } = await generate('rsa', { modulusLength: 2048 });
-    return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  }));
+  const keys = await Promise.all(
+    Array.from({ length: POOL_SIZE }, async () => {
+      const { privateKey } = await generate('rsa', { modulusLength: 2048 });
+      return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    }),
+  );
   mkdirSync(dirname(KEY_POOL_FILE), { recursive: true });
   const partial = `${KEY_POOL_FILE}.${process.pid}`;
   writeFileSync(partial, JSON.stringify(keys), { mode: 0o600 });

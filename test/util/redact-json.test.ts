@@ -24,7 +24,16 @@ function generator(seed: number) {
   const next = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
   const names = ['password', 'token', 'set-cookie', 'name', 'pass', 'passwords', 'Password', 'tok"en', 'a\\', 'msg'];
-  const strings = ['plain', 'has "password": "x"', 'ends with a backslash \\', '\\"token\\":', '{"password":"in a string"}', 'line\nbreak', 'ü €', ''];
+  const strings = [
+    'plain',
+    'has "password": "x"',
+    'ends with a backslash \\',
+    '\\"token\\":',
+    '{"password":"in a string"}',
+    'line\nbreak',
+    'ü €',
+    '',
+  ];
   const value = (depth: number): unknown => {
     const kind = depth > 4 ? pick(['s', 'n', 'b', 'z']) : pick(['s', 'n', 'b', 'z', 'o', 'o', 'a']);
     if (kind === 's') return pick(strings);
@@ -61,8 +70,16 @@ t.test('a line that names no secret is passed through as it is; one that looks l
   t.equal(redactor.redact(line), line);
   const lookalike = JSON.stringify({ msg: 'the "password" member', note: '"token": "abc"', field: 'password' });
   t.equal(redactor.redact(lookalike), lookalike, 'names in string values are not members');
-  t.equal(redactor.redact('{"a":"x\\\\","password":"p"}'), '{"a":"x\\\\","password":"[redacted]"}', 'a string ending in an escaped backslash');
-  t.equal(redactor.redact('{"token":{"a":[1,{"b":"}"}],"c":"]"},"d":1}'), '{"token":"[redacted]","d":1}', 'a whole subtree, brackets in strings skipped');
+  t.equal(
+    redactor.redact('{"a":"x\\\\","password":"p"}'),
+    '{"a":"x\\\\","password":"[redacted]"}',
+    'a string ending in an escaped backslash',
+  );
+  t.equal(
+    redactor.redact('{"token":{"a":[1,{"b":"}"}],"c":"]"},"d":1}'),
+    '{"token":"[redacted]","d":1}',
+    'a whole subtree, brackets in strings skipped',
+  );
 });
 
 t.test('only plain names are accepted (JSON.stringify writes them unescaped)', async (t) => {
@@ -70,17 +87,26 @@ t.test('only plain names are accepted (JSON.stringify writes them unescaped)', a
   t.throws(() => new JsonRedactor(['a|b']), /only/);
 });
 
-t.test('through the endpoint\'s logger: bindings, errors and deep members', async (t) => {
+t.test("through the endpoint's logger: bindings, errors and deep members", async (t) => {
   let out = '';
-  const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      out += String(chunk);
+      done();
+    },
+  });
   const log = pino(loggerOptions('info'), sink).child({ token: 'Binding-Secret-1' });
   const err = Object.assign(new Error('OX refused'), { password: 'Error-Secret-2' });
-  log.error({ err, a: { b: { c: { d: { masterPassword: 'Deep-Secret-3' } } } }, headers: { 'set-cookie': 'Cookie-Secret-4' } }, 'failed');
-  for (const secret of ['Binding-Secret-1', 'Error-Secret-2', 'Deep-Secret-3', 'Cookie-Secret-4']) t.notMatch(out, secret, `${secret} is not in the line`);
+  log.error(
+    { err, a: { b: { c: { d: { masterPassword: 'Deep-Secret-3' } } } }, headers: { 'set-cookie': 'Cookie-Secret-4' } },
+    'failed',
+  );
+  for (const secret of ['Binding-Secret-1', 'Error-Secret-2', 'Deep-Secret-3', 'Cookie-Secret-4'])
+    t.notMatch(out, secret, `${secret} is not in the line`);
   const line = JSON.parse(out);
   t.equal(line.token, '[redacted]');
   t.equal(line.err.password, '[redacted]');
   t.equal(line.err.message, 'OX refused', 'the rest is there');
-  t.equal(line.a.b.c.d.masterPassword, '[redacted]', 'four levels down (pino\'s paths stopped at two)');
+  t.equal(line.a.b.c.d.masterPassword, '[redacted]', "four levels down (pino's paths stopped at two)");
   t.ok(SECRET_KEYS.includes('masterPassword'));
 });

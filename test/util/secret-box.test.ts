@@ -9,9 +9,19 @@ t.test('a thousand seals: a thousand different IVs, each opened back', async (t)
   const sealed = Array.from({ length: 1000 }, (_v, i) => box.sealJson({ password: `Pw-${i}` }));
   const ivs = new Set(sealed.map((s) => s.split(':')[1]));
   t.equal(ivs.size, 1000, 'no IV twice (four draws of the IV source)');
-  t.ok([...ivs].every((iv) => Buffer.from(iv, 'base64').length === 12), '96-bit IVs');
-  t.ok(sealed.every((s, i) => box.openJson<{ password: string }>(s, { password: '' }).password === `Pw-${i}`), 'each opens to its own value');
-  t.equal(new Set(sealed.map((s) => s.split(':')[3])).size, 1000, 'the same kind of value never seals to the same bytes');
+  t.ok(
+    [...ivs].every((iv) => Buffer.from(iv, 'base64').length === 12),
+    '96-bit IVs',
+  );
+  t.ok(
+    sealed.every((s, i) => box.openJson<{ password: string }>(s, { password: '' }).password === `Pw-${i}`),
+    'each opens to its own value',
+  );
+  t.equal(
+    new Set(sealed.map((s) => s.split(':')[3])).size,
+    1000,
+    'the same kind of value never seals to the same bytes',
+  );
 });
 
 t.test('an altered secret or another key is refused', async (t) => {

@@ -21,11 +21,20 @@ async function probeOx(connect: () => Promise<{ ox: OxClient; settings: AppSetti
   try {
     const { ox, settings } = await connect();
     await ox.listContexts(String(settings.contextIdStart));
-    return { ok: true, message: `OX at ${settings.oxSoapUrl} accepted the master credentials`, latencyMs: Date.now() - started };
+    return {
+      ok: true,
+      message: `OX at ${settings.oxSoapUrl} accepted the master credentials`,
+      latencyMs: Date.now() - started,
+    };
   } catch (err) {
     const latencyMs = Date.now() - started;
     if (err instanceof OxFault && err.kind === 'authentication') {
-      return { ok: false, permanent: true, message: 'OX refused the master admin credentials: check masterLogin and masterPassword', latencyMs };
+      return {
+        ok: false,
+        permanent: true,
+        message: 'OX refused the master admin credentials: check masterLogin and masterPassword',
+        latencyMs,
+      };
     }
     if (err instanceof OxTransportError) return { ok: false, message: `OX did not answer: ${err.reason}`, latencyMs };
     return { ok: false, message: errorMessage(err), latencyMs };
@@ -38,11 +47,19 @@ function checkOx(deps: ServiceDeps, instanceId: string): Promise<OxCheck> {
 }
 
 /** A change of OX or its credentials is kept only once OX accepts it; otherwise the old ones stay. */
-export async function refuseUnverified(deps: ServiceDeps, settings: AppSettings, masterPassword: string | undefined): Promise<void> {
+export async function refuseUnverified(
+  deps: ServiceDeps,
+  settings: AppSettings,
+  masterPassword: string | undefined,
+): Promise<void> {
   const check = await probeOx(async () => ({ settings, ox: await oxClientFor(deps, settings, masterPassword) }));
   if (check.ok) return;
   const code = check.permanent ? 'OxAuthenticationFailed' : 'OxUnavailable';
-  throw apsError(502, code, `${check.message}; the application settings were not changed (the previous OX settings stay in force)`);
+  throw apsError(
+    502,
+    code,
+    `${check.message}; the application settings were not changed (the previous OX settings stay in force)`,
+  );
 }
 
 /** Checks the stored settings and records the outcome; only refused credentials fail the call. */

@@ -22,13 +22,23 @@ export async function queueReadyTiers(deps: ServiceDeps, call: ApsCall, settings
   if (settings.readyTiers === false) return;
   if (await deps.ledger.countResources({ instanceId: call.instanceId, kind: 'profiles' })) return;
   await deps.jobs.enqueue({
-    key: `${call.instanceId} READY-TIERS`, service: 'app', name: READY_TIERS_OPERATION, resourceId: call.resourceId,
-    instanceId: call.instanceId, body: {}, controllerUri: call.controllerUri, delayMs: deps.config.READY_TIERS_DELAY * 1000,
+    key: `${call.instanceId} READY-TIERS`,
+    service: 'app',
+    name: READY_TIERS_OPERATION,
+    resourceId: call.resourceId,
+    instanceId: call.instanceId,
+    body: {},
+    controllerUri: call.controllerUri,
+    delayMs: deps.config.READY_TIERS_DELAY * 1000,
   });
 }
 
 /** The background job: creates the missing tiers in the controller, which provisions them here. */
-export async function createReadyTiers(deps: ServiceDeps, call: ApsCall, instance: InstanceRecord): Promise<{ created: string[] }> {
+export async function createReadyTiers(
+  deps: ServiceDeps,
+  call: ApsCall,
+  instance: InstanceRecord,
+): Promise<{ created: string[] }> {
   const controller = controllerFor(deps, call, instance);
   const collection = `aps/2/resources/${encodeURIComponent(call.resourceId)}/profiles`;
   const existing = await controller.request<Array<{ title?: string }>>('GET', collection);
@@ -40,7 +50,9 @@ export async function createReadyTiers(deps: ServiceDeps, call: ApsCall, instanc
     await controller.request('POST', collection, { aps: { type }, ...tier });
     created.push(tier.title);
   }
-  call.log.info({ created }, created.length ? 'ready tiers created in the controller' : 'the ready tiers exist already');
+  call.log.info(
+    { created },
+    created.length ? 'ready tiers created in the controller' : 'the ready tiers exist already',
+  );
   return { created };
 }
-

@@ -25,7 +25,11 @@ function checkSettings(settings: Partial<AppSettings>): void {
 }
 
 /** Stores the settings; `verified` when OX already accepted them here (no second probe needed). */
-async function store(deps: ServiceDeps, call: ApsCall<AppProperties>, merge: boolean): Promise<{ settings: Partial<AppSettings>; verified: boolean }> {
+async function store(
+  deps: ServiceDeps,
+  call: ApsCall<AppProperties>,
+  merge: boolean,
+): Promise<{ settings: Partial<AppSettings>; verified: boolean }> {
   const instance = await deps.ledger.getInstance(call.instanceId);
   if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${call.instanceId}`);
   const current: Partial<AppSettings> = merge ? settingsOf(instance) : {};
@@ -34,8 +38,9 @@ async function store(deps: ServiceDeps, call: ApsCall<AppProperties>, merge: boo
   const secrets = { ...instance.secrets };
   const newPassword = call.body.masterPassword || undefined;
   if (newPassword) secrets.masterPassword = newPassword;
-  const reconnects = newPassword !== undefined && newPassword !== instance.secrets.masterPassword
-    || CONNECTION_SETTINGS.some((k) => settings[k] !== current[k]);
+  const reconnects =
+    (newPassword !== undefined && newPassword !== instance.secrets.masterPassword) ||
+    CONNECTION_SETTINGS.some((k) => settings[k] !== current[k]);
   const verified = merge && reconnects;
   // checkSettings above refused settings that lack what a connection needs.
   if (verified) await refuseUnverified(deps, settings as AppSettings, secrets.masterPassword);
@@ -47,7 +52,11 @@ async function store(deps: ServiceDeps, call: ApsCall<AppProperties>, merge: boo
 async function verifyStored(deps: ServiceDeps, call: ApsCall): Promise<void> {
   const check = await verify(deps, call);
   if (check.permanent) throw apsError(502, 'OxAuthenticationFailed', `${check.message} (application settings)`);
-  if (!check.ok) call.log.warn({ check: check.message }, 'OX is not reachable now; the instance is saved and provisioning will retry');
+  if (!check.ok)
+    call.log.warn(
+      { check: check.message },
+      'OX is not reachable now; the instance is saved and provisioning will retry',
+    );
 }
 
 async function provision(deps: ServiceDeps, call: ApsCall<AppProvision>) {
@@ -64,7 +73,8 @@ async function configure(deps: ServiceDeps, call: ApsCall<AppProperties>) {
 }
 
 async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined> {
-  for (const rec of await deps.ledger.listResources({ instanceId: call.instanceId })) await deps.ledger.deleteResource(call.instanceId, rec.id);
+  for (const rec of await deps.ledger.listResources({ instanceId: call.instanceId }))
+    await deps.ledger.deleteResource(call.instanceId, rec.id);
   return undefined;
 }
 
@@ -88,7 +98,8 @@ export function appService(deps: ServiceDeps): ResourceService<AppProvision, App
   return {
     provision: (call) => provision(deps, call),
     configure: (call) => configure(deps, call),
-    retrieve: async (call) => resourceView(deps, SERVICE, call.resourceId, (await deps.ledger.getInstance(call.instanceId))?.settings ?? {}),
+    retrieve: async (call) =>
+      resourceView(deps, SERVICE, call.resourceId, (await deps.ledger.getInstance(call.instanceId))?.settings ?? {}),
     unprovision: (call) => unprovision(deps, call),
     upgrade: (call) => upgrade(deps, call),
     operations: {

@@ -18,22 +18,35 @@ export function olderTypeIds(typeId: string): string[] {
 async function idsOnType(controller: ControllerClient, typeId: string): Promise<string[]> {
   const ids: string[] = [];
   for (let offset = 0; ; offset += PAGE) {
-    const page = await controller.request<unknown>('GET', `aps/2/resources?implementing(${typeId}),limit(${offset},${PAGE})`);
+    const page = await controller.request<unknown>(
+      'GET',
+      `aps/2/resources?implementing(${typeId}),limit(${offset},${PAGE})`,
+    );
     const items = Array.isArray(page) ? page : [];
     // A newer type may implement the older one: only resources still on the old id move.
-    for (const r of items) if (isRecord(r) && isRecord(r.aps) && r.aps.type === typeId && typeof r.aps.id === 'string') ids.push(r.aps.id);
+    for (const r of items)
+      if (isRecord(r) && isRecord(r.aps) && r.aps.type === typeId && typeof r.aps.id === 'string') ids.push(r.aps.id);
     if (items.length < PAGE) return ids;
   }
 }
 
 /** Moves the resources of older versions to `currentIds`; answers how many moved per new id. */
-export async function moveToCurrentTypes(controller: ControllerClient, currentIds: string[]): Promise<Record<string, number>> {
+export async function moveToCurrentTypes(
+  controller: ControllerClient,
+  currentIds: string[],
+): Promise<Record<string, number>> {
   const moved: Record<string, number> = {};
   for (const current of currentIds) {
     for (const old of olderTypeIds(current)) {
       const ids = await idsOnType(controller, old);
       for (let i = 0; i < ids.length; i += AT_ONCE) {
-        await Promise.all(ids.slice(i, i + AT_ONCE).map((id) => controller.request('PUT', `aps/2/resources/${encodeURIComponent(id)}`, { aps: { type: current } })));
+        await Promise.all(
+          ids
+            .slice(i, i + AT_ONCE)
+            .map((id) =>
+              controller.request('PUT', `aps/2/resources/${encodeURIComponent(id)}`, { aps: { type: current } }),
+            ),
+        );
       }
       if (ids.length) moved[current] = (moved[current] ?? 0) + ids.length;
     }

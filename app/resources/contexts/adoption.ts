@@ -34,7 +34,11 @@ export async function findOxContext(ox: OxClient, ref: string): Promise<OxContex
 }
 
 /** The ledger's records holding this OX context, of every instance provisioning to the same OX. */
-export async function holdersOf(deps: Pick<ServiceDeps, 'ledger'>, oxSoapUrl: string, oxContextId: number): Promise<ResourceRecord[]> {
+export async function holdersOf(
+  deps: Pick<ServiceDeps, 'ledger'>,
+  oxSoapUrl: string,
+  oxContextId: number,
+): Promise<ResourceRecord[]> {
   const records = await deps.ledger.listResources({ instanceId: undefined, kind: 'contexts', oxContextId });
   const servers = new Map<string, string | undefined>();
   for (const id of new Set(records.map((r) => r.instanceId))) {
@@ -51,18 +55,31 @@ export async function holdersOf(deps: Pick<ServiceDeps, 'ledger'>, oxSoapUrl: st
 async function takeAdmin(ox: OxClient, ctxId: number, login: string | undefined): Promise<Credentials> {
   const users = await ox.listUsers(ctxId, { login: login ?? 'oxadmin', password: '' });
   const admin = users.find((u) => (login ? u.name === login : u.contextadmin === true));
-  if (!admin?.id || !admin.name) throw apsError(400, 'AdoptionRefused', `OX context ${ctxId} has no administrator "${login ?? '(context admin)'}"`);
+  if (!admin?.id || !admin.name)
+    throw apsError(400, 'AdoptionRefused', `OX context ${ctxId} has no administrator "${login ?? '(context admin)'}"`);
   const password = generatePassword();
   await ox.changeUser(ctxId, { login: admin.name, password: '' }, { id: admin.id, password });
   return { login: admin.name, password };
 }
 
-/** The administrator's credentials: given, kept from a cancelled resource of this instance, or taken with the master. */
-async function credentials(env: InstanceEnv, ctxId: number, adopt: Adoption, previous: ResourceRecord | undefined): Promise<Credentials> {
+/**
+ * The administrator's credentials: given, kept from a cancelled resource of this instance, or taken with the master.
+ */
+async function credentials(
+  env: InstanceEnv,
+  ctxId: number,
+  adopt: Adoption,
+  previous: ResourceRecord | undefined,
+): Promise<Credentials> {
   if (adopt.adminPassword) return { login: adopt.adminLogin ?? 'oxadmin', password: adopt.adminPassword };
-  if (previous?.secrets.adminPassword) return { login: previous.login ?? 'oxadmin', password: previous.secrets.adminPassword };
+  if (previous?.secrets.adminPassword)
+    return { login: previous.login ?? 'oxadmin', password: previous.secrets.adminPassword };
   if (env.settings.masterAccountOverride) return takeAdmin(env.ox, ctxId, adopt.adminLogin);
-  throw apsError(400, 'AdoptionRefused', `Taking over OX context ${ctxId} needs adopt.adminLogin and adopt.adminPassword (or the instance setting masterAccountOverride with OX's MASTER_ACCOUNT_OVERRIDE)`);
+  throw apsError(
+    400,
+    'AdoptionRefused',
+    `Taking over OX context ${ctxId} needs adopt.adminLogin and adopt.adminPassword (or the instance setting masterAccountOverride with OX's MASTER_ACCOUNT_OVERRIDE)`,
+  );
 }
 
 /**
@@ -70,27 +87,50 @@ async function credentials(env: InstanceEnv, ctxId: number, adopt: Adoption, pre
  * cancellation still within its grace period (those records are let go), enables it in OX.
  */
 export async function adoptContext(
-  deps: ServiceDeps, env: InstanceEnv, rec: ResourceRecord, adopt: Adoption,
+  deps: ServiceDeps,
+  env: InstanceEnv,
+  rec: ResourceRecord,
+  adopt: Adoption,
 ): Promise<{ oxCtx: OxContext; admin: Credentials; previous?: ResourceRecord }> {
   const doing = { doing: `taking over OX context ${adopt.context}`, credentials: 'master' as const };
   const oxCtx = await withOx(doing, () => findOxContext(env.ox, adopt.context));
-  if (!oxCtx) throw apsError(400, 'AdoptionRefused', `OX has no context "${adopt.context}" to take over: name an existing context by its id or name`);
+  if (!oxCtx)
+    throw apsError(
+      400,
+      'AdoptionRefused',
+      `OX has no context "${adopt.context}" to take over: name an existing context by its id or name`,
+    );
   const server = env.settings.oxSoapUrl ?? '';
   const lock = `adopt ${server} ${oxCtx.id}`;
   if (!(await deps.ledger.tryLock(lock, rec.id, LOCK_MS))) {
-    throw apsError(409, 'ContextHeld', `OX context ${oxCtx.id} is being taken over by another request right now; try again`, true);
+    throw apsError(
+      409,
+      'ContextHeld',
+      `OX context ${oxCtx.id} is being taken over by another request right now; try again`,
+      true,
+    );
   }
   try {
-    const holders = (await holdersOf(deps, server, oxCtx.id)).filter((h) => !(h.instanceId === rec.instanceId && h.id === rec.id));
+    const holders = (await holdersOf(deps, server, oxCtx.id)).filter(
+      (h) => !(h.instanceId === rec.instanceId && h.id === rec.id),
+    );
     const held = holders.find((h) => !isReleased(h));
     if (held) {
       const whose = held.instanceId === rec.instanceId ? 'resource' : 'a resource of another application instance,';
-      throw apsError(409, 'ContextHeld', `OX context ${oxCtx.id} (${oxCtx.name ?? ''}) is already managed by ${whose} ${held.id}: a context belongs to one subscription`);
+      throw apsError(
+        409,
+        'ContextHeld',
+        `OX context ${oxCtx.id} (${oxCtx.name ?? ''}) is already managed by ${whose} ${held.id}: a context belongs to one subscription`,
+      );
     }
     const previous = holders.find((h) => h.instanceId === rec.instanceId);
     const admin = await credentials(env, oxCtx.id, adopt, previous);
     if (!(await withOx(doing, () => env.ox.adminCanLogIn(oxCtx.id, admin)))) {
-      throw apsError(400, 'AdoptionRefused', `OX refused the administrator "${admin.login}" of context ${oxCtx.id}: check adopt.adminLogin and adopt.adminPassword`);
+      throw apsError(
+        400,
+        'AdoptionRefused',
+        `OX refused the administrator "${admin.login}" of context ${oxCtx.id}: check adopt.adminLogin and adopt.adminPassword`,
+      );
     }
     for (const h of holders) await forgetContext(deps, h);
     if (oxCtx.enabled === false) await withOx(doing, () => env.ox.enableContext(oxCtx.id));

@@ -67,7 +67,9 @@ export async function view(deps: ServiceDeps, rec: ResourceRecord, usedMb?: numb
   const { settings } = await instanceEnv(deps, rec);
   return resourceView(deps, SERVICE, rec.id, {
     ...p,
-    contextId: rec.oxContextId, contextName: p.contextName, adminLogin: rec.login,
+    contextId: rec.oxContextId,
+    contextName: p.contextName,
+    adminLogin: rec.login,
     diskspace: { usage: usedMb ?? rec.usage?.diskspace ?? 0, limit: quotaFrom(p, settings) },
     mailboxCount: { usage: mailboxes, limit: limit('mailboxCount') },
     mobilityCount: { usage: mobility, limit: limit('mobilityCount') },

@@ -17,7 +17,8 @@ export async function configure(deps: ServiceDeps, call: ApsCall<ContextsPropert
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   const { ox, settings } = await instanceEnv(deps, call);
   const before = contextProps(rec);
-  const { adopt: _adopt, ...sent } = ownProperties(deps, SERVICE, call.body); // the takeover is read once, at provisioning
+  // the takeover is read once, at provisioning
+  const { adopt: _adopt, ...sent } = ownProperties(deps, SERVICE, call.body);
   const after = { ...sent, ...(call.body.domain !== undefined ? { domain: contextDomain(call.body) } : {}) };
   const id = oxContextOf(rec);
   const change: OxContext = { id };
@@ -35,11 +36,17 @@ export async function configure(deps: ServiceDeps, call: ApsCall<ContextsPropert
   await deps.ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...rest } });
   if (typeof wantedLogin === 'string' && wantedLogin !== rec.login) {
     const admin = contextAdmin(rec);
-    await withOx({ doing: `renaming the administrator of context ${id} to "${wantedLogin}"`, credentials: 'context admin' }, async () => {
-      const current = await ox.findUser(id, admin, admin.login);
-      if (current?.id) await ox.changeUser(id, admin, { id: current.id, name: wantedLogin });
+    await withOx(
+      { doing: `renaming the administrator of context ${id} to "${wantedLogin}"`, credentials: 'context admin' },
+      async () => {
+        const current = await ox.findUser(id, admin, admin.login);
+        if (current?.id) await ox.changeUser(id, admin, { id: current.id, name: wantedLogin });
+      },
+    );
+    await deps.ledger.updateResource(call.instanceId, rec.id, {
+      props: { ...before, ...rest, adminLogin: wantedLogin },
+      login: wantedLogin,
     });
-    await deps.ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...rest, adminLogin: wantedLogin }, login: wantedLogin });
   }
   return view(deps, await reread(deps, rec));
 }

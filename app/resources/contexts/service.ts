@@ -6,7 +6,14 @@ import type { ApsCall, ResourceService } from '../../aps/types.js';
 import { goneFromOx } from '../../ox/faults.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv } from '../shared/instance-env.js';
-import { isReleased, oxContextOf, recordOfCall, recordingFailures, requireResource, resourceToDelete } from '../shared/records.js';
+import {
+  isReleased,
+  oxContextOf,
+  recordOfCall,
+  recordingFailures,
+  requireResource,
+  resourceToDelete,
+} from '../shared/records.js';
 import { withOx } from '../shared/errors.js';
 import { issueLoginUrl } from '../shared/sso-login.js';
 import { deferDeletion, forgetContext } from '../shared/deletions.js';
@@ -19,7 +26,7 @@ import { configure } from './configure.js';
 async function retrieve(deps: ServiceDeps, call: ApsCall) {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   const fresh = rec.usageAt && Date.now() - rec.usageAt < deps.config.USAGE_CACHE_SECONDS * 1000;
-  if (fresh || rec.state !== 'ready' && rec.state !== 'disabled') return view(deps, rec);
+  if (fresh || (rec.state !== 'ready' && rec.state !== 'disabled')) return view(deps, rec);
   try {
     const { ox } = await instanceEnv(deps, call);
     const ctx = await ox.getContext(oxContextOf(rec));
@@ -38,7 +45,9 @@ async function setEnabled(deps: ServiceDeps, call: ApsCall, enabled: boolean): P
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   const { ox } = await instanceEnv(deps, call);
   const id = oxContextOf(rec);
-  await withOx({ doing: `${enabled ? 'enabling' : 'disabling'} context ${id}` }, () => (enabled ? ox.enableContext(id) : ox.disableContext(id)));
+  await withOx({ doing: `${enabled ? 'enabling' : 'disabling'} context ${id}` }, () =>
+    enabled ? ox.enableContext(id) : ox.disableContext(id),
+  );
   await deps.ledger.updateResource(call.instanceId, rec.id, { state: enabled ? 'ready' : 'disabled' });
   return undefined;
 }

@@ -20,8 +20,10 @@ export interface ClientSettings extends Record<string, unknown> {
 }
 
 const SCHEMES: Record<string, { port: number; security: MailServer['security'] }> = {
-  imap: { port: 143, security: 'STARTTLS' }, imaps: { port: 993, security: 'SSL/TLS' },
-  smtp: { port: 587, security: 'STARTTLS' }, smtps: { port: 465, security: 'SSL/TLS' },
+  imap: { port: 143, security: 'STARTTLS' },
+  imaps: { port: 993, security: 'SSL/TLS' },
+  smtp: { port: 587, security: 'STARTTLS' },
+  smtps: { port: 465, security: 'SSL/TLS' },
 };
 
 /** "imaps://mail.example.com:993" (or a bare host name) as host, port and security; null when unset or unreadable. */
@@ -35,7 +37,10 @@ export function mailServer(setting: string | undefined, kind: 'imap' | 'smtp'): 
   return { host: url.hostname, port: url.port ? Number(url.port) : scheme.port, security: scheme.security };
 }
 
-export function clientSettings(settings: AppSettings, mailbox: { login: string; email: string; mobility: boolean }): ClientSettings {
+export function clientSettings(
+  settings: AppSettings,
+  mailbox: { login: string; email: string; mobility: boolean },
+): ClientSettings {
   return {
     username: mailbox.login,
     email: mailbox.email,

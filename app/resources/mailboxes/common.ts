@@ -25,7 +25,10 @@ export function checkDomains(env: InstanceEnv, ctx: ResourceRecord, addresses: s
 }
 
 export function uploadLimits(profile: ProfileProps): Partial<OxUser> {
-  return { uploadFileSizeLimit: profile.uploadFileSizeLimit ?? 0, uploadFileSizeLimitPerFile: profile.uploadFileSizeLimitPerFile ?? 0 };
+  return {
+    uploadFileSizeLimit: profile.uploadFileSizeLimit ?? 0,
+    uploadFileSizeLimitPerFile: profile.uploadFileSizeLimitPerFile ?? 0,
+  };
 }
 
 /** The props without what a suspend saved (the rights and mail flag that enable restores). */
@@ -34,7 +37,11 @@ export function withoutSuspendState(props: Record<string, unknown>): Record<stri
   return rest;
 }
 
-export async function tierAt(deps: ServiceDeps, instanceId: string, profileId: string): Promise<ProfileProps | undefined> {
+export async function tierAt(
+  deps: ServiceDeps,
+  instanceId: string,
+  profileId: string,
+): Promise<ProfileProps | undefined> {
   const profile = await deps.ledger.getResource(instanceId, profileId);
   return profile ? tierOf(profile) : undefined;
 }
@@ -47,13 +54,21 @@ export async function parents(deps: ServiceDeps, call: ApsCall, mailbox?: Resour
     [linkId(call.body, 'profile') ?? mailbox?.profileId ?? undefined, 'profiles'],
   ]);
   if (ctx.state === 'provisioning') {
-    throw apsError(409, 'ContextNotReady', `Context ${ctx.id} is still being provisioned; the mailbox waits for it`, true);
+    throw apsError(
+      409,
+      'ContextNotReady',
+      `Context ${ctx.id} is still being provisioned; the mailbox waits for it`,
+      true,
+    );
   }
   return { ctx, profile };
 }
 
 // The route's answer schema leaves out what the record keeps for itself (owner, suspend state).
 // Named fields, not the whole record: spreading a record would open its sealed secrets.
-export function view(deps: ServiceDeps, rec: Pick<ResourceRecord, 'id' | 'props' | 'login' | 'oxUserId'>): Record<string, unknown> {
+export function view(
+  deps: ServiceDeps,
+  rec: Pick<ResourceRecord, 'id' | 'props' | 'login' | 'oxUserId'>,
+): Record<string, unknown> {
   return resourceView(deps, SERVICE, rec.id, { ...rec.props, login: rec.login, oxUserId: rec.oxUserId });
 }

@@ -14,7 +14,11 @@ import { SERVICE, asciiAliases, checkDomains, parents, view } from './common.js'
 import { switchProfile } from './tiers.js';
 
 type Props = ReturnType<typeof mailboxProps>;
-const NAMES = [['displayName', 'display_name'], ['givenName', 'given_name'], ['familyName', 'sur_name']] as const;
+const NAMES = [
+  ['displayName', 'display_name'],
+  ['givenName', 'given_name'],
+  ['familyName', 'sur_name'],
+] as const;
 
 /**
  * The OX change for names, address and aliases. A new primary address goes to OX with email1 and
@@ -23,11 +27,13 @@ const NAMES = [['displayName', 'display_name'], ['givenName', 'given_name'], ['f
  */
 function userChange(id: number, before: Props, after: Partial<MailboxesProperties>) {
   const change: OxUser = { id };
-  for (const [prop, field] of NAMES) if (after[prop] !== undefined && after[prop] !== before[prop]) change[field] = after[prop];
-  const email = after.email !== undefined ? asciiAddress('email', after.email) : before.email ?? '';
+  for (const [prop, field] of NAMES)
+    if (after[prop] !== undefined && after[prop] !== before[prop]) change[field] = after[prop];
+  const email = after.email !== undefined ? asciiAddress('email', after.email) : (before.email ?? '');
   const wantedAliases = asciiAliases(after.aliases);
   const newEmail = email !== String(before.email).toLowerCase();
-  const aliasesChanged = wantedAliases !== undefined && JSON.stringify(wantedAliases) !== JSON.stringify(before.aliases);
+  const aliasesChanged =
+    wantedAliases !== undefined && JSON.stringify(wantedAliases) !== JSON.stringify(before.aliases);
   if (newEmail) Object.assign(change, { primaryEmail: email, email1: email, defaultSenderAddress: email });
   if (newEmail || aliasesChanged) change.aliases = [...new Set([email, ...(wantedAliases ?? before.aliases ?? [])])];
   return { change, email, wantedAliases };
@@ -40,7 +46,12 @@ export async function configure(deps: ServiceDeps, call: ApsCall<MailboxesProper
   const { ctx, profile } = await parents(deps, call, rec);
   const before = mailboxProps(rec);
   const after = ownProperties(deps, SERVICE, call.body);
-  const errCtx: OxErrorContext = { doing: `changing mailbox "${rec.login}"`, credentials: 'context admin', displayName: after.displayName, email: after.email };
+  const errCtx: OxErrorContext = {
+    doing: `changing mailbox "${rec.login}"`,
+    credentials: 'context admin',
+    displayName: after.displayName,
+    email: after.email,
+  };
   const { change, email, wantedAliases } = userChange(oxUserOf(rec), before, after);
   checkDomains(env, ctx, [email, ...(wantedAliases ?? [])]);
   const secrets = { ...rec.secrets };
@@ -50,10 +61,16 @@ export async function configure(deps: ServiceDeps, call: ApsCall<MailboxesProper
   }
   const mobility = await withOx(errCtx, async () => {
     if (Object.keys(change).length > 1) await env.ox.changeUser(oxContextOf(ctx), contextAdmin(ctx), change);
-    return profile.id !== rec.profileId ? switchProfile(deps, env, rec, ctx, profile) : rec.props.mobilityEnabled === true;
+    return profile.id !== rec.profileId
+      ? switchProfile(deps, env, rec, ctx, profile)
+      : rec.props.mobilityEnabled === true;
   });
   const props = {
-    ...before, ...after, email, ...(wantedAliases ? { aliases: wantedAliases } : {}), mobilityEnabled: mobility,
+    ...before,
+    ...after,
+    email,
+    ...(wantedAliases ? { aliases: wantedAliases } : {}),
+    mobilityEnabled: mobility,
     ...(change.password ? { passwordGenerated: false } : {}),
   };
   await deps.ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });

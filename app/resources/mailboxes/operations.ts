@@ -35,24 +35,37 @@ export async function onServiceUserChange(deps: ServiceDeps, call: ApsCall) {
 export async function revealPassword(deps: ServiceDeps, call: ApsCall) {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   // Taken in one conditional write: of two reveals at once (or on two replicas) one shows it.
-  if (rec.props.passwordGenerated !== true || !(await deps.ledger.takeTrueProperty(call.instanceId, rec.id, 'passwordGenerated'))) {
-    throw apsError(409, 'PasswordNotRevealable', 'This mailbox\'s password was set by the panel or was revealed already: set a new password to see one again');
+  if (
+    rec.props.passwordGenerated !== true ||
+    !(await deps.ledger.takeTrueProperty(call.instanceId, rec.id, 'passwordGenerated'))
+  ) {
+    throw apsError(
+      409,
+      'PasswordNotRevealable',
+      "This mailbox's password was set by the panel or was revealed already: set a new password to see one again",
+    );
   }
-  call.log.info({ audit: 'password-revealed', who: call.identityId ?? null, resource: rec.id, as: rec.login }, 'mailbox password revealed');
+  call.log.info(
+    { audit: 'password-revealed', who: call.identityId ?? null, resource: rec.id, as: rec.login },
+    'mailbox password revealed',
+  );
   return { login: rec.login, password: rec.secrets.password };
 }
 
 /** Internal (background job after a profile change): re-applies the mailbox's profile. */
 export async function applyProfile(deps: ServiceDeps, call: ApsCall) {
   const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
-  if (!rec || rec.state !== 'ready' && rec.state !== 'disabled' || !rec.profileId) return undefined;
+  if (!rec || (rec.state !== 'ready' && rec.state !== 'disabled') || !rec.profileId) return undefined;
   const env = await instanceEnv(deps, call);
   const ctx = await relatedRecord(deps, rec, 'parentId');
   const profile = await relatedRecord(deps, rec, 'profileId');
   const to = tierOf(profile);
   const previous = call.body.previousCapabilities;
   const from = { ...to, capabilities: Array.isArray(previous) ? previous.map(String) : to.capabilities };
-  const errCtx: OxErrorContext = { doing: `applying profile "${to.title}" to mailbox "${rec.login}"`, credentials: 'context admin' };
+  const errCtx: OxErrorContext = {
+    doing: `applying profile "${to.title}" to mailbox "${rec.login}"`,
+    credentials: 'context admin',
+  };
   const mobility = await withOx(errCtx, () => switchProfile(deps, env, rec, ctx, profile, from));
   if (mobility !== (rec.props.mobilityEnabled === true)) {
     await deps.ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, mobilityEnabled: mobility } });

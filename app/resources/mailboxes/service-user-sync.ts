@@ -18,15 +18,28 @@ export const HANDLER = 'onServiceUserChange';
 
 /** Subscribes the mailbox to its service user's changes; a failure is logged, never fatal. */
 export async function subscribeToServiceUser(
-  deps: ServiceDeps, call: ApsCall, instance: InstanceRecord, mailboxId: string, serviceUserId: string,
+  deps: ServiceDeps,
+  call: ApsCall,
+  instance: InstanceRecord,
+  mailboxId: string,
+  serviceUserId: string,
 ): Promise<boolean> {
   try {
-    await controllerFor(deps, call, instance).request('POST', `aps/2/resources/${encodeURIComponent(mailboxId)}/aps/subscriptions`, {
-      event: CHANGED_EVENT, source: { id: serviceUserId }, handler: HANDLER,
-    });
+    await controllerFor(deps, call, instance).request(
+      'POST',
+      `aps/2/resources/${encodeURIComponent(mailboxId)}/aps/subscriptions`,
+      {
+        event: CHANGED_EVENT,
+        source: { id: serviceUserId },
+        handler: HANDLER,
+      },
+    );
     return true;
   } catch (err) {
-    call.log.warn({ err: errorMessage(err), mailbox: mailboxId }, 'could not subscribe to the service user\'s changes; the mailbox will not follow them');
+    call.log.warn(
+      { err: errorMessage(err), mailbox: mailboxId },
+      "could not subscribe to the service user's changes; the mailbox will not follow them",
+    );
     return false;
   }
 }
@@ -43,7 +56,9 @@ interface ServiceUser {
 /** OX's language form (de_DE) of a locale the controller sends (de-DE, de_DE). */
 function oxLanguage(user: ServiceUser): string | undefined {
   const value = user.locale ?? user.language;
-  return typeof value === 'string' && /^[a-z]{2}[-_][A-Za-z]{2}$/.test(value) ? `${value.slice(0, 2)}_${value.slice(3).toUpperCase()}` : undefined;
+  return typeof value === 'string' && /^[a-z]{2}[-_][A-Za-z]{2}$/.test(value)
+    ? `${value.slice(0, 2)}_${value.slice(3).toUpperCase()}`
+    : undefined;
 }
 
 /**
@@ -51,11 +66,16 @@ function oxLanguage(user: ServiceUser): string | undefined {
  * (a 202 would be redelivered forever, an error retried ten times): a refusal is logged.
  */
 export async function followServiceUser(
-  deps: ServiceDeps, call: ApsCall, env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord,
+  deps: ServiceDeps,
+  call: ApsCall,
+  env: InstanceEnv,
+  rec: ResourceRecord,
+  ctx: ResourceRecord,
 ): Promise<Record<string, unknown>> {
   const owner = mailboxProps(rec).owner;
   const source = linkId(call.body, 'source');
-  if (!owner?.id || (source && source !== owner.id)) return { followed: false, reason: 'not this mailbox\'s service user' };
+  if (!owner?.id || (source && source !== owner.id))
+    return { followed: false, reason: "not this mailbox's service user" };
   let user: ServiceUser;
   try {
     user = await controllerFor(deps, call, env.instance).getResource<ServiceUser>(owner.id);
@@ -72,10 +92,15 @@ export async function followServiceUser(
   for (const step of steps) {
     if (!Object.keys(step.next).length) continue;
     try {
-      await withOx({ doing: `following service user changes of mailbox "${rec.login}"`, credentials: 'context admin' },
-        () => env.ox.changeUser(oxContextOf(ctx), contextAdmin(ctx), { id: oxUserOf(rec), ...step.change }));
+      await withOx(
+        { doing: `following service user changes of mailbox "${rec.login}"`, credentials: 'context admin' },
+        () => env.ox.changeUser(oxContextOf(ctx), contextAdmin(ctx), { id: oxUserOf(rec), ...step.change }),
+      );
     } catch (err) {
-      call.log.warn({ err: errorMessage(err), mailbox: rec.id }, 'OX refused the service user\'s changes; the mailbox keeps those values');
+      call.log.warn(
+        { err: errorMessage(err), mailbox: rec.id },
+        "OX refused the service user's changes; the mailbox keeps those values",
+      );
       return { followed: false, changed, reason: errorMessage(err) };
     }
     props = { ...props, ...step.next };
@@ -92,7 +117,11 @@ interface Step {
 
 function personalChange(user: ServiceUser, props: MailboxProps): Step {
   const step: Step = { change: {}, next: {} };
-  const fields = [['displayName', 'display_name'], ['givenName', 'given_name'], ['familyName', 'sur_name']] as const;
+  const fields = [
+    ['displayName', 'display_name'],
+    ['givenName', 'given_name'],
+    ['familyName', 'sur_name'],
+  ] as const;
   for (const [prop, field] of fields) {
     const value = user[prop];
     if (typeof value === 'string' && value !== props[prop]) {

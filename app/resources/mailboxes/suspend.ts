@@ -33,11 +33,20 @@ export async function enable(deps: ServiceDeps, call: ApsCall): Promise<undefine
   const { ctx, profile } = await parents(deps, call, rec);
   const admin = contextAdmin(ctx);
   // The tier the mailbox has now (it may have changed while suspended), not the rights it had.
-  const mobility = await withOx({ doing: `enabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
-    const on = await applyTier(deps, env, { ...rec, state: 'ready' }, ctx, profile);
-    await env.ox.changeUser(oxContextOf(ctx), admin, { id: oxUserOf(rec), mailenabled: rec.props.savedMailEnabled !== false });
-    return on;
+  const mobility = await withOx(
+    { doing: `enabling mailbox "${rec.login}"`, credentials: 'context admin' },
+    async () => {
+      const on = await applyTier(deps, env, { ...rec, state: 'ready' }, ctx, profile);
+      await env.ox.changeUser(oxContextOf(ctx), admin, {
+        id: oxUserOf(rec),
+        mailenabled: rec.props.savedMailEnabled !== false,
+      });
+      return on;
+    },
+  );
+  await deps.ledger.updateResource(call.instanceId, rec.id, {
+    state: 'ready',
+    props: { ...withoutSuspendState(rec.props), mobilityEnabled: mobility },
   });
-  await deps.ledger.updateResource(call.instanceId, rec.id, { state: 'ready', props: { ...withoutSuspendState(rec.props), mobilityEnabled: mobility } });
   return undefined;
 }

@@ -4,20 +4,34 @@ import { contextAdmin, tierOf } from '../shared/stored.js';
 import type { Credentials } from '../../ox/ox-client.js';
 import type { ModuleAccess } from '../../ox/module-access.js';
 import type { ResourceRecord } from '../../store/ledger.js';
-import { applyAccess, capabilityDiff, learnsFromOx, settleCombination, tierMobility, wantsMobility, type ProfileProps } from '../shared/access.js';
+import {
+  applyAccess,
+  capabilityDiff,
+  learnsFromOx,
+  settleCombination,
+  tierMobility,
+  wantsMobility,
+  type ProfileProps,
+} from '../shared/access.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import type { InstanceEnv } from '../shared/instance-env.js';
 import { oxContextOf, oxUserOf } from '../shared/records.js';
 import { tierAt, uploadLimits } from './common.js';
 
 /** Keeps the flags OX showed for a combination tier: OX is asked once per tier. */
-export async function learnTier(deps: ServiceDeps, profile: ResourceRecord, learned: ModuleAccess | undefined): Promise<void> {
+export async function learnTier(
+  deps: ServiceDeps,
+  profile: ResourceRecord,
+  learned: ModuleAccess | undefined,
+): Promise<void> {
   if (!learned) return;
   // Read again: a profile change since this request read it must not be overwritten.
   const fresh = await deps.ledger.getResource(profile.instanceId, profile.id);
   const props = fresh ? tierOf(fresh) : undefined;
   if (!fresh || !props || !learnsFromOx(props) || props.accessCombination !== tierOf(profile).accessCombination) return;
-  await deps.ledger.updateResource(profile.instanceId, profile.id, { props: { ...fresh.props, combinationFlags: learned } });
+  await deps.ledger.updateResource(profile.instanceId, profile.id, {
+    props: { ...fresh.props, combinationFlags: learned },
+  });
 }
 
 /**
@@ -25,7 +39,12 @@ export async function learnTier(deps: ServiceDeps, profile: ResourceRecord, lear
  * own rights grant it (explicit flags say so; for a combination OX is asked once per tier).
  */
 export async function mobilityAfterCreate(
-  deps: ServiceDeps, env: InstanceEnv, profile: ResourceRecord, ctxId: number, admin: Credentials, userId: number,
+  deps: ServiceDeps,
+  env: InstanceEnv,
+  profile: ResourceRecord,
+  ctxId: number,
+  admin: Credentials,
+  userId: number,
 ): Promise<boolean> {
   const props = tierOf(profile);
   const wanted = wantsMobility(env.settings, props, undefined);
@@ -39,7 +58,13 @@ export async function mobilityAfterCreate(
 }
 
 /** Applies a tier to a mailbox (not while suspended: resume does); answers whether mobility is on. */
-export async function applyTier(deps: ServiceDeps, env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, profile: ResourceRecord): Promise<boolean> {
+export async function applyTier(
+  deps: ServiceDeps,
+  env: InstanceEnv,
+  rec: ResourceRecord,
+  ctx: ResourceRecord,
+  profile: ResourceRecord,
+): Promise<boolean> {
   const to = tierOf(profile);
   const wanted = wantsMobility(env.settings, to, rec);
   if (rec.state === 'disabled') return wanted || (tierMobility(to) ?? rec.props.mobilityEnabled === true);
@@ -53,7 +78,12 @@ export async function applyTier(deps: ServiceDeps, env: InstanceEnv, rec: Resour
  * difference from the tier it had, upload limits. Answers whether mobility is on.
  */
 export async function switchProfile(
-  deps: ServiceDeps, env: InstanceEnv, rec: ResourceRecord, ctx: ResourceRecord, profile: ResourceRecord, from?: ProfileProps,
+  deps: ServiceDeps,
+  env: InstanceEnv,
+  rec: ResourceRecord,
+  ctx: ResourceRecord,
+  profile: ResourceRecord,
+  from?: ProfileProps,
 ): Promise<boolean> {
   const previous = from ?? (rec.profileId ? await tierAt(deps, rec.instanceId, rec.profileId) : undefined);
   const to = tierOf(profile);

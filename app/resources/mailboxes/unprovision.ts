@@ -18,7 +18,8 @@ async function deleteInOx(env: InstanceEnv, ctx: ResourceRecord, rec: ResourceRe
     try {
       await env.ox.deleteUser(oxContextOf(ctx), contextAdmin(ctx), oxUserOf(rec));
     } catch (err) {
-      if (!(err instanceof OxFault && err.kind === 'authentication' && !(await env.ox.contextExists(oxContextOf(ctx))))) throw err;
+      if (!(err instanceof OxFault && err.kind === 'authentication' && !(await env.ox.contextExists(oxContextOf(ctx)))))
+        throw err;
     }
   });
 }

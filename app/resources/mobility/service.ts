@@ -5,7 +5,17 @@ import { applyAccess, tierMobility, wantsMobility } from '../shared/access.js';
 import { contextAdmin } from '../shared/stored.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv } from '../shared/instance-env.js';
-import { claim, linkId, newRecord, oxContextOf, oxUserOf, relatedRecord, requireResource, resourceToDelete, resourceView } from '../shared/records.js';
+import {
+  claim,
+  linkId,
+  newRecord,
+  oxContextOf,
+  oxUserOf,
+  relatedRecord,
+  requireResource,
+  resourceToDelete,
+  resourceView,
+} from '../shared/records.js';
 import { withOx } from '../shared/errors.js';
 import type { ApsCall } from '../../aps/types.js';
 import type { ResourceRecord } from '../../store/ledger.js';
@@ -31,11 +41,18 @@ export function mobilityService(deps: ServiceDeps): ResourceService {
     // OX is asked only when the state could change: on → off unless the tier keeps it, off → on.
     const mayChange = on ? !wanted && tier !== true : wanted;
     if (mailbox.state === 'ready' && mayChange) {
-      const applied = await withOx({ doing: `${wanted ? 'enabling' : 'disabling'} mobility for mailbox "${mailbox.login}"`, credentials: 'context admin' },
-        () => applyAccess(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(mailbox), profile, wanted));
+      const applied = await withOx(
+        {
+          doing: `${wanted ? 'enabling' : 'disabling'} mobility for mailbox "${mailbox.login}"`,
+          credentials: 'context admin',
+        },
+        () => applyAccess(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(mailbox), profile, wanted),
+      );
       mobility = applied.mobility;
     }
-    await ledger.updateResource(call.instanceId, mailbox.id, { props: { ...updated.props, mobilityEnabled: mobility } });
+    await ledger.updateResource(call.instanceId, mailbox.id, {
+      props: { ...updated.props, mobilityEnabled: mobility },
+    });
   }
 
   return {

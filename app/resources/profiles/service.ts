@@ -12,7 +12,11 @@ const SERVICE = 'profiles';
 
 function checkProfile(props: ProfileProps): void {
   if (!props.accessCombination && !props.moduleAccess?.length) {
-    throw apsError(400, 'InvalidSettings', 'A profile needs accessCombination (e.g. groupware_standard) or moduleAccess (e.g. ["webmail","contacts"])');
+    throw apsError(
+      400,
+      'InvalidSettings',
+      'A profile needs accessCombination (e.g. groupware_standard) or moduleAccess (e.g. ["webmail","contacts"])',
+    );
   }
 }
 
@@ -23,13 +27,23 @@ export function profileService(deps: ServiceDeps): ResourceService<ProfilesProvi
   const view = (id: string, props: Record<string, unknown>) => resourceView(deps, SERVICE, id, props);
 
   async function reapply(call: ApsCall, previous: ProfileProps): Promise<number> {
-    const mailboxes = await ledger.listResources({ instanceId: call.instanceId, kind: 'mailboxes', profileId: call.resourceId, states: ['ready', 'disabled'] });
+    const mailboxes = await ledger.listResources({
+      instanceId: call.instanceId,
+      kind: 'mailboxes',
+      profileId: call.resourceId,
+      states: ['ready', 'disabled'],
+    });
     const stamp = Date.now();
     for (const m of mailboxes) {
       await deps.jobs.enqueue({
-        key: `${call.instanceId} PROFILE mailboxes/${m.id}/applyProfile/${stamp}`, service: 'mailboxes', name: 'applyProfile',
-        resourceId: m.id, instanceId: call.instanceId, body: { previousCapabilities: previous.capabilities ?? [] },
-        transactionId: call.transactionId, controllerUri: call.controllerUri,
+        key: `${call.instanceId} PROFILE mailboxes/${m.id}/applyProfile/${stamp}`,
+        service: 'mailboxes',
+        name: 'applyProfile',
+        resourceId: m.id,
+        instanceId: call.instanceId,
+        body: { previousCapabilities: previous.capabilities ?? [] },
+        transactionId: call.transactionId,
+        controllerUri: call.controllerUri,
       });
     }
     return mailboxes.length;
@@ -60,7 +74,12 @@ export function profileService(deps: ServiceDeps): ResourceService<ProfilesProvi
       const rec = await resourceToDelete(deps, call, SERVICE);
       if (!rec) return undefined;
       const used = await ledger.countResources({ instanceId: call.instanceId, kind: 'mailboxes', profileId: rec.id });
-      if (used) throw apsError(409, 'ProfileInUse', `Profile ${rec.id} is used by ${used} mailbox(es): move them to another profile first`);
+      if (used)
+        throw apsError(
+          409,
+          'ProfileInUse',
+          `Profile ${rec.id} is used by ${used} mailbox(es): move them to another profile first`,
+        );
       await ledger.deleteResource(call.instanceId, rec.id);
       return undefined;
     },

@@ -27,9 +27,7 @@ function explicitFlags(names: readonly ModuleAccessFlag[]): Partial<ModuleAccess
  */
 export function profileAccess(profile: ProfileProps): Access {
   if (profile.accessCombination && !profile.combinationFlags) return { combination: profile.accessCombination };
-  const flags = profile.accessCombination
-    ? { ...profile.combinationFlags }
-    : explicitFlags(profile.moduleAccess ?? []);
+  const flags = profile.accessCombination ? { ...profile.combinationFlags } : explicitFlags(profile.moduleAccess ?? []);
   const onPurpose = profile.allowPasswordChange === true || (!profile.accessCombination && flags.editPassword === true);
   return { flags: { ...flags, editPassword: onPurpose } };
 }
@@ -37,8 +35,14 @@ export function profileAccess(profile: ProfileProps): Access {
 /** Whether a tier must still learn its combination's flags from OX. */
 export const learnsFromOx = (profile: ProfileProps) => Boolean(profile.accessCombination && !profile.combinationFlags);
 
-export function wantsMobility(settings: AppSettings, profile: ProfileProps, mailbox: ResourceRecord | undefined): boolean {
-  return settings.mobilityMode === 'included' || profile.includesMobility === true || mailbox?.props.mobilityAddon === true;
+export function wantsMobility(
+  settings: AppSettings,
+  profile: ProfileProps,
+  mailbox: ResourceRecord | undefined,
+): boolean {
+  return (
+    settings.mobilityMode === 'included' || profile.includesMobility === true || mailbox?.props.mobilityAddon === true
+  );
 }
 
 /** Whether the tier's own rights include mobility, where that is known without asking OX. */
@@ -53,12 +57,18 @@ export const grantsMobility = (flags: ModuleAccess) => flags.USM === true && fla
  * The flags (mobility aside) where a user's rights differ from the tier's, each with the tier's
  * value and OX's; undefined while the tier's flags are not known without asking OX.
  */
-export function tierDrift(profile: ProfileProps, actual: ModuleAccess): { tier: Partial<ModuleAccess>; ox: Partial<ModuleAccess> } | undefined {
+export function tierDrift(
+  profile: ProfileProps,
+  actual: ModuleAccess,
+): { tier: Partial<ModuleAccess>; ox: Partial<ModuleAccess> } | undefined {
   const access = profileAccess(profile);
   if (!('flags' in access)) return undefined;
   const wanted = completeAccess(access.flags);
   const names = MODULE_ACCESS_FLAGS.filter((f) => f !== 'USM' && f !== 'activeSync' && wanted[f] !== actual[f]);
-  return { tier: Object.fromEntries(names.map((f) => [f, wanted[f]])), ox: Object.fromEntries(names.map((f) => [f, actual[f]])) };
+  return {
+    tier: Object.fromEntries(names.map((f) => [f, wanted[f]])),
+    ox: Object.fromEntries(names.map((f) => [f, actual[f]])),
+  };
 }
 
 /**
@@ -68,13 +78,20 @@ export function tierDrift(profile: ProfileProps, actual: ModuleAccess): { tier: 
  * stored and set the two on top.
  */
 export async function applyAccess(
-  ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean,
+  ox: OxClient,
+  ctxId: number,
+  admin: Credentials,
+  userId: number,
+  profile: ProfileProps,
+  wanted: boolean,
 ): Promise<AppliedAccess> {
   const access = profileAccess(profile);
   if ('flags' in access) {
     const tierGrants = access.flags.USM === true && access.flags.activeSync === true;
     const mobility = wanted || tierGrants;
-    await ox.changeUserAccess(ctxId, admin, userId, { flags: { ...access.flags, USM: mobility, activeSync: mobility } });
+    await ox.changeUserAccess(ctxId, admin, userId, {
+      flags: { ...access.flags, USM: mobility, activeSync: mobility },
+    });
     return { mobility, tierGrants };
   }
   await ox.changeUserAccess(ctxId, admin, userId, access);
@@ -93,19 +110,29 @@ export interface AppliedAccess {
  * password rule on top in one change when they differ.
  */
 export async function settleCombination(
-  ox: OxClient, ctxId: number, admin: Credentials, userId: number, profile: ProfileProps, wanted: boolean,
+  ox: OxClient,
+  ctxId: number,
+  admin: Credentials,
+  userId: number,
+  profile: ProfileProps,
+  wanted: boolean,
 ): Promise<AppliedAccess> {
   const learned = await ox.getUserAccess(ctxId, admin, userId);
   const tierGrants = grantsMobility(learned);
   const mobility = wanted || tierGrants;
   const editPassword = profile.allowPasswordChange === true && learned.editPassword;
   if (learned.USM !== mobility || learned.activeSync !== mobility || learned.editPassword !== editPassword) {
-    await ox.changeUserAccess(ctxId, admin, userId, { flags: { ...learned, USM: mobility, activeSync: mobility, editPassword } });
+    await ox.changeUserAccess(ctxId, admin, userId, {
+      flags: { ...learned, USM: mobility, activeSync: mobility, editPassword },
+    });
   }
   return { mobility, tierGrants, learned };
 }
 
-/** Keeps a user out of OX with its data kept: OX's login refuses deniedPortal=true and mailenabled=false (rights off alone leave the UI open). */
+/**
+ * Keeps a user out of OX with its data kept: OX's login refuses deniedPortal=true and mailenabled=false (rights off
+ * alone leave the UI open).
+ */
 export async function shutOut(ox: OxClient, ctxId: number, admin: Credentials, userId: number): Promise<void> {
   await ox.changeUserAccess(ctxId, admin, userId, { flags: completeAccess({ deniedPortal: true }) });
   await ox.changeUser(ctxId, admin, { id: userId, mailenabled: false });

@@ -28,7 +28,11 @@ export function oxLogin(login: string): string {
   const at = login.lastIndexOf('@');
   const ace = at > 0 ? `${login.slice(0, at)}@${asciiDomain('login', login.slice(at + 1))}` : login;
   if (!OX_LOGIN.test(ace)) {
-    throw apsError(400, 'InvalidAddress', `login "${login}" has characters OX does not accept in user names: use letters a-z, digits and $@%.+_- (internationalised domains are converted to punycode)`);
+    throw apsError(
+      400,
+      'InvalidAddress',
+      `login "${login}" has characters OX does not accept in user names: use letters a-z, digits and $@%.+_- (internationalised domains are converted to punycode)`,
+    );
   }
   return ace;
 }
@@ -37,5 +41,9 @@ export function oxLogin(login: string): string {
 export function requireOwnDomain(address: string, contextDomain: string | undefined): void {
   const domain = address.slice(address.lastIndexOf('@') + 1);
   if (contextDomain && (domain === contextDomain || domain.endsWith(`.${contextDomain}`))) return;
-  throw apsError(400, 'MailDomainNotAllowed', `"${address}" is not in the subscription's domain ${contextDomain ?? '(none set)'}: this instance allows mailbox addresses only there (restrictMailDomains)`);
+  throw apsError(
+    400,
+    'MailDomainNotAllowed',
+    `"${address}" is not in the subscription's domain ${contextDomain ?? '(none set)'}: this instance allows mailbox addresses only there (restrictMailDomains)`,
+  );
 }

@@ -23,7 +23,10 @@ const envs = new WeakMap<InstanceRecord, Promise<InstanceEnv>>();
  * The environment of a call's instance: the record the route resolved for this request
  * (`call.instance`), else the ledger's (a background job, a record's own instance).
  */
-export async function instanceEnv(deps: ServiceDeps, of: { instanceId: string; instance?: InstanceRecord }): Promise<InstanceEnv> {
+export async function instanceEnv(
+  deps: ServiceDeps,
+  of: { instanceId: string; instance?: InstanceRecord },
+): Promise<InstanceEnv> {
   const instance = of.instance ?? (await deps.ledger.getInstance(of.instanceId, { maxAgeMs: INSTANCE_MAX_AGE_MS }));
   if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${of.instanceId}`);
   let env = envs.get(instance);
@@ -41,9 +44,15 @@ export function oxClientOf(deps: Pick<ServiceDeps, 'ox' | 'log'>, instance: Inst
 }
 
 /** The OX client for these settings and master password (stored or only proposed). */
-export function oxClientFor(deps: Pick<ServiceDeps, 'ox' | 'log'>, settings: AppSettings, masterPassword: string | undefined, instanceId?: string): Promise<OxClient> {
+export function oxClientFor(
+  deps: Pick<ServiceDeps, 'ox' | 'log'>,
+  settings: AppSettings,
+  masterPassword: string | undefined,
+  instanceId?: string,
+): Promise<OxClient> {
   // `debug`: this instance's OX calls are logged with their (redacted) arguments.
-  const trace = settings.debug === true && deps.log ? traceTo(deps.log.child({ instance: instanceId ?? null })) : undefined;
+  const trace =
+    settings.debug === true && deps.log ? traceTo(deps.log.child({ instance: instanceId ?? null })) : undefined;
   return deps.ox.client(settings.oxSoapUrl, {
     master: { login: settings.masterLogin, password: masterPassword ?? '' },
     masterAccountOverride: settings.masterAccountOverride,
@@ -57,8 +66,14 @@ function traceTo(log: Logger): (entry: OxTraceEntry) => void {
 
 /** The calling instance's client for the controller's REST API, in this request's transaction. */
 export function controllerFor(deps: ServiceDeps, call: ApsCall, instance: InstanceRecord): ControllerClient {
-  return deps.controllers.for({
-    instanceId: instance.id, controllerUri: call.controllerUri || instance.controllerUri,
-    cert: instance.instanceCert, key: instance.secrets.instanceKey ?? '', oauthKey: instance.oauthKey,
-  }, call.transactionId);
+  return deps.controllers.for(
+    {
+      instanceId: instance.id,
+      controllerUri: call.controllerUri || instance.controllerUri,
+      cert: instance.instanceCert,
+      key: instance.secrets.instanceKey ?? '',
+      oauthKey: instance.oauthKey,
+    },
+    call.transactionId,
+  );
 }

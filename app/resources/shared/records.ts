@@ -24,7 +24,12 @@ function isLink(value: unknown): value is { aps: { id: string } } {
 }
 
 /** The resource JSON we answer with: aps id and type, then its properties. */
-export function resourceView(deps: ServiceDeps, service: string, id: string, props: Record<string, unknown>): Record<string, unknown> {
+export function resourceView(
+  deps: ServiceDeps,
+  service: string,
+  id: string,
+  props: Record<string, unknown>,
+): Record<string, unknown> {
   return { ...props, aps: { id, type: deps.schemas.get(service)?.schema.id } };
 }
 
@@ -40,11 +45,19 @@ export function ownProperties<T extends object>(deps: ServiceDeps, service: stri
 }
 
 function unknownResource(kind: string, id: string | undefined) {
-  return apsError(404, 'UnknownResource', `Unknown ${kind} resource ${id ?? '(no link)'}: provision it through this application instance first`);
+  return apsError(
+    404,
+    'UnknownResource',
+    `Unknown ${kind} resource ${id ?? '(no link)'}: provision it through this application instance first`,
+  );
 }
 
 /** The calling instance's record of the resource the call names, if it is of this kind (no error when absent). */
-export async function recordOfCall(deps: ServiceDeps, call: ApsCall, kind: string): Promise<ResourceRecord | undefined> {
+export async function recordOfCall(
+  deps: ServiceDeps,
+  call: ApsCall,
+  kind: string,
+): Promise<ResourceRecord | undefined> {
   const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
   return rec?.kind === kind ? rec : undefined;
 }
@@ -53,7 +66,12 @@ export async function recordOfCall(deps: ServiceDeps, call: ApsCall, kind: strin
 export const isReleased = (rec: ResourceRecord) => rec.state === 'pending-deletion' || rec.state === 'released';
 
 /** The calling instance's resource of this kind; any other id (another instance's included) is 404. */
-export async function requireResource(deps: ServiceDeps, call: ApsCall, id: string | undefined, kind: string): Promise<ResourceRecord> {
+export async function requireResource(
+  deps: ServiceDeps,
+  call: ApsCall,
+  id: string | undefined,
+  kind: string,
+): Promise<ResourceRecord> {
   return mustBeLive(id ? await deps.ledger.getResource(call.instanceId, id) : undefined, kind, id);
 }
 
@@ -64,7 +82,11 @@ function mustBeLive(rec: ResourceRecord | undefined, kind: string, id: string | 
 }
 
 /** The calling instance's resources named by [id, kind] pairs, read at once; each as requireResource checks it. */
-export async function requireResources(deps: ServiceDeps, call: ApsCall, wanted: Array<[string | undefined, string]>): Promise<ResourceRecord[]> {
+export async function requireResources(
+  deps: ServiceDeps,
+  call: ApsCall,
+  wanted: Array<[string | undefined, string]>,
+): Promise<ResourceRecord[]> {
   const ids = [...new Set(wanted.flatMap(([id]) => (id ? [id] : [])))];
   const found = new Map((await deps.ledger.getResources(call.instanceId, ids)).map((r) => [r.id, r]));
   return wanted.map(([id, kind]) => mustBeLive(id ? found.get(id) : undefined, kind, id));
@@ -74,18 +96,29 @@ export async function requireResources(deps: ServiceDeps, call: ApsCall, wanted:
  * The resource a delete names, or undefined when it is already gone (a delete then succeeds).
  * An id that another instance holds is 404: it was never this instance's to delete.
  */
-export async function resourceToDelete(deps: ServiceDeps, call: ApsCall, kind: string): Promise<ResourceRecord | undefined> {
+export async function resourceToDelete(
+  deps: ServiceDeps,
+  call: ApsCall,
+  kind: string,
+): Promise<ResourceRecord | undefined> {
   const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
   if (rec?.kind === kind) return rec;
-  if (rec || await deps.ledger.resourceIdTaken(call.resourceId)) throw unknownResource(kind, call.resourceId);
+  if (rec || (await deps.ledger.resourceIdTaken(call.resourceId))) throw unknownResource(kind, call.resourceId);
   return undefined;
 }
 
 /** Claims the resource id for the calling instance; an id another instance holds is a conflict. */
-export async function claim(deps: ServiceDeps, rec: ResourceRecord): Promise<{ record: ResourceRecord; created: boolean }> {
+export async function claim(
+  deps: ServiceDeps,
+  rec: ResourceRecord,
+): Promise<{ record: ResourceRecord; created: boolean }> {
   const { record, created } = await deps.ledger.claimResource(rec);
   if (!record || record.kind !== rec.kind) {
-    throw apsError(409, 'ResourceIdTaken', `Resource id ${rec.id} is already in use on this endpoint; the controller must use a new id`);
+    throw apsError(
+      409,
+      'ResourceIdTaken',
+      `Resource id ${rec.id} is already in use on this endpoint; the controller must use a new id`,
+    );
   }
   return { record, created };
 }
@@ -94,7 +127,10 @@ export async function claim(deps: ServiceDeps, rec: ResourceRecord): Promise<{ r
  * Wraps a provision handler: a permanent failure marks the claimed resource `failed` with the
  * reason (for `ox-aps resources`); a later retry of the same request picks it up again.
  */
-export function recordingFailures<B>(deps: ServiceDeps, handler: (call: ApsCall<B>) => Promise<Record<string, unknown> | undefined>) {
+export function recordingFailures<B>(
+  deps: ServiceDeps,
+  handler: (call: ApsCall<B>) => Promise<Record<string, unknown> | undefined>,
+) {
   return async (call: ApsCall<B>) => {
     try {
       return await handler(call);
@@ -102,7 +138,10 @@ export function recordingFailures<B>(deps: ServiceDeps, handler: (call: ApsCall<
       const retryable = isRetryable(err);
       const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
       if (rec?.kind === call.service && (rec.state === 'provisioning' || rec.state === 'failed')) {
-        await deps.ledger.updateResource(call.instanceId, rec.id, { state: retryable ? 'provisioning' : 'failed', lastError: errorMessage(err) });
+        await deps.ledger.updateResource(call.instanceId, rec.id, {
+          state: retryable ? 'provisioning' : 'failed',
+          lastError: errorMessage(err),
+        });
       }
       throw err;
     }
@@ -112,8 +151,15 @@ export function recordingFailures<B>(deps: ServiceDeps, handler: (call: ApsCall<
 export function newRecord(call: ApsCall, kind: string, extra: Partial<ResourceRecord> = {}): ResourceRecord {
   const now = Date.now();
   return {
-    id: call.resourceId, instanceId: call.instanceId, kind, state: 'provisioning', props: {}, secrets: {},
-    createdAt: now, updatedAt: now, ...extra,
+    id: call.resourceId,
+    instanceId: call.instanceId,
+    kind,
+    state: 'provisioning',
+    props: {},
+    secrets: {},
+    createdAt: now,
+    updatedAt: now,
+    ...extra,
   };
 }
 
@@ -139,12 +185,22 @@ export async function reread(deps: ServiceDeps, rec: ResourceRecord): Promise<Re
 
 /** The calling instance's record (the route verified the caller against it: it is there). */
 export async function callingInstance(deps: ServiceDeps, call: ApsCall): Promise<InstanceRecord> {
-  return call.instance ?? (await deps.ledger.getInstance(call.instanceId)) ?? inconsistent(`application instance ${call.instanceId}`);
+  return (
+    call.instance ??
+    (await deps.ledger.getInstance(call.instanceId)) ??
+    inconsistent(`application instance ${call.instanceId}`)
+  );
 }
 
 /** A record's parent or profile, which the ledger keeps with it. */
-export async function relatedRecord(deps: ServiceDeps, rec: ResourceRecord, relation: 'parentId' | 'profileId'): Promise<ResourceRecord> {
+export async function relatedRecord(
+  deps: ServiceDeps,
+  rec: ResourceRecord,
+  relation: 'parentId' | 'profileId',
+): Promise<ResourceRecord> {
   const id = rec[relation];
   const related = id ? await deps.ledger.getResource(rec.instanceId, id) : undefined;
-  return related ?? inconsistent(`${relation === 'parentId' ? 'parent' : 'profile'} ${id ?? ''} of ${rec.kind} ${rec.id}`);
+  return (
+    related ?? inconsistent(`${relation === 'parentId' ? 'parent' : 'profile'} ${id ?? ''} of ${rec.kind} ${rec.id}`)
+  );
 }

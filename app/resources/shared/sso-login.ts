@@ -27,12 +27,21 @@ export interface LoginTarget extends FormLogin {
  * request without an identity) only where the instance allows it. APS-Identity-ID may carry the
  * service user's id or its platform user's id (spec: UNCONFIRMED which): both count.
  */
-async function mailboxLoginRole(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, instance: InstanceRecord): Promise<'own user' | 'administrator'> {
+async function mailboxLoginRole(
+  deps: ServiceDeps,
+  call: ApsCall,
+  rec: ResourceRecord,
+  instance: InstanceRecord,
+): Promise<'own user' | 'administrator'> {
   const identity = call.identityId;
   const owner = identity ? await ownerOf(deps, call, rec, instance, identity) : undefined;
   if (identity && owner && (identity === owner.id || identity === owner.userId)) return 'own user';
   if (settingsOf(instance).adminMailboxLogin === true) return 'administrator';
-  throw apsError(403, 'MailboxLoginRefused', 'Only the mailbox\'s own user may open it; the provider can let account administrators open their employees\' mailboxes with the application setting adminMailboxLogin');
+  throw apsError(
+    403,
+    'MailboxLoginRefused',
+    "Only the mailbox's own user may open it; the provider can let account administrators open their employees' mailboxes with the application setting adminMailboxLogin",
+  );
 }
 
 /**
@@ -40,7 +49,13 @@ async function mailboxLoginRole(deps: ServiceDeps, call: ApsCall, rec: ResourceR
  * controller's copy of the mailbox; when the identity is not the service user's id and its platform
  * user id is not known yet, the service user is read once. What is learned is kept.
  */
-async function ownerOf(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, instance: InstanceRecord, identity: string): Promise<MailboxOwner | undefined> {
+async function ownerOf(
+  deps: ServiceDeps,
+  call: ApsCall,
+  rec: ResourceRecord,
+  instance: InstanceRecord,
+  identity: string,
+): Promise<MailboxOwner | undefined> {
   let owner = mailboxProps(rec).owner;
   if (owner && (identity === owner.id || owner.userId)) return owner;
   const controller = controllerFor(deps, call, instance);
@@ -54,7 +69,10 @@ async function ownerOf(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, in
     const user = await controller.getResource<{ userId?: string | number }>(owner.id);
     return keepOwner(deps, rec, user.userId === undefined ? owner : { ...owner, userId: String(user.userId) });
   } catch (err) {
-    call.log.warn({ err: errorMessage(err) }, 'could not read the mailbox\'s service user to check who asks for its login');
+    call.log.warn(
+      { err: errorMessage(err) },
+      "could not read the mailbox's service user to check who asks for its login",
+    );
     return owner;
   }
 }
@@ -64,23 +82,49 @@ async function keepOwner(deps: ServiceDeps, rec: ResourceRecord, owner: MailboxO
   return owner;
 }
 
-export async function issueLoginUrl(deps: ServiceDeps, call: ApsCall, kind: 'contexts' | 'mailboxes'): Promise<{ url: string }> {
+export async function issueLoginUrl(
+  deps: ServiceDeps,
+  call: ApsCall,
+  kind: 'contexts' | 'mailboxes',
+): Promise<{ url: string }> {
   const rec = await requireResource(deps, call, call.resourceId, kind);
   const ctx = kind === 'contexts' ? rec : await deps.ledger.getResource(call.instanceId, rec.parentId ?? '');
   const what = kind === 'contexts' ? 'context' : 'mailbox';
   if (rec.state === 'disabled' || ctx?.state === 'disabled') {
-    throw apsError(409, 'ResourceDisabled', `The ${rec.state === 'disabled' ? what : 'context'} is disabled: enable it before logging in`);
+    throw apsError(
+      409,
+      'ResourceDisabled',
+      `The ${rec.state === 'disabled' ? what : 'context'} is disabled: enable it before logging in`,
+    );
   }
-  if (rec.state !== 'ready') throw apsError(409, 'ContextNotReady', `The ${what} is not provisioned yet (state ${rec.state}); try again when it is ready`);
+  if (rec.state !== 'ready')
+    throw apsError(
+      409,
+      'ContextNotReady',
+      `The ${what} is not provisioned yet (state ${rec.state}); try again when it is ready`,
+    );
   if (kind === 'mailboxes' && !rec.secrets.password) {
-    throw apsError(409, 'PasswordUnknown', 'This mailbox took over an existing OX user whose password this application does not know: set a password for it first');
+    throw apsError(
+      409,
+      'PasswordUnknown',
+      'This mailbox took over an existing OX user whose password this application does not know: set a password for it first',
+    );
   }
   const { instance } = await instanceEnv(deps, call); // cached, and 404 for an unknown one
   const role = kind === 'mailboxes' ? await mailboxLoginRole(deps, call, rec, instance) : 'context administrator';
   const token = await deps.sso.issue(call.instanceId, rec.id, call.identityId);
-  call.log.info({
-    audit: 'sso-link', who: call.identityId ?? null, onBehalfOf: call.originalIdentityId ?? null, role, resource: rec.id, kind, as: rec.login,
-  }, 'single sign-on link issued');
+  call.log.info(
+    {
+      audit: 'sso-link',
+      who: call.identityId ?? null,
+      onBehalfOf: call.originalIdentityId ?? null,
+      role,
+      resource: rec.id,
+      kind,
+      as: rec.login,
+    },
+    'single sign-on link issued',
+  );
   return { url: `${deps.config.PUBLIC_URL}/sso/${token}` };
 }
 

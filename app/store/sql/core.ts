@@ -23,7 +23,8 @@ export function propertyName(name: string): string {
 }
 
 /** A lock row that exists is taken over only once it has expired (the statement's last argument is now). */
-export const TAKE_EXPIRED_LOCK = 'ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.expires_at < ?';
+export const TAKE_EXPIRED_LOCK =
+  'ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.expires_at < ?';
 
 export abstract class SqlCore {
   abstract readonly kind: 'sqlite' | 'postgres';
@@ -35,7 +36,9 @@ export abstract class SqlCore {
 
   protected abstract run(sql: string, args?: unknown[]): Promise<SqlResult>;
   /** Runs `fn` in one transaction (serialised against other migrators where the driver can). */
-  protected abstract transaction<T>(fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>): Promise<T>;
+  protected abstract transaction<T>(
+    fn: (run: (sql: string, args?: unknown[]) => Promise<SqlResult>) => Promise<T>,
+  ): Promise<T>;
   abstract close(): Promise<void>;
   /** SQL that is true when the JSON props hold `true` under this (checked) property name. */
   protected abstract propsPropertyIsTrue(name: string): string;
@@ -46,11 +49,14 @@ export abstract class SqlCore {
     await this.transaction(async (run) => {
       // Under the lock: two replicas starting on a new database would both create this table.
       await this.lockMigrations(run);
-      await run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+      await run(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+      );
       const done = new Set((await run('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
-        for (const statement of statementsOf(this.kind === 'postgres' && m.postgres ? m.postgres : m.sql)) await run(statement);
+        for (const statement of statementsOf(this.kind === 'postgres' && m.postgres ? m.postgres : m.sql))
+          await run(statement);
         await run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [m.version, Date.now()]);
       }
     });
@@ -67,7 +73,11 @@ export abstract class SqlCore {
       const older = (await this.one('SELECT secrets FROM instances WHERE secrets IS NOT NULL LIMIT 1'))?.secrets;
       if (typeof older === 'string') this.mustOpen(older);
       // Two replicas starting together: one insert wins, and both check the value that won.
-      await this.insert('ledger_meta', { name: 'key-check', value: this.box.seal('ox-aps ledger key') }, 'ON CONFLICT (name) DO NOTHING');
+      await this.insert(
+        'ledger_meta',
+        { name: 'key-check', value: this.box.seal('ox-aps ledger key') },
+        'ON CONFLICT (name) DO NOTHING',
+      );
     }
     this.mustOpen(String((await this.one(meta))?.value));
   }
@@ -95,8 +105,13 @@ export abstract class SqlCore {
   protected async update(table: string, key: Row, row: Row): Promise<void> {
     const cols = Object.keys(row);
     if (!cols.length) return;
-    const where = Object.keys(key).map((c) => `${c} = ?`).join(' AND ');
-    await this.run(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE ${where}`, [...Object.values(row), ...Object.values(key)]);
+    const where = Object.keys(key)
+      .map((c) => `${c} = ?`)
+      .join(' AND ');
+    await this.run(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE ${where}`, [
+      ...Object.values(row),
+      ...Object.values(key),
+    ]);
   }
 
   protected async one(sql: string, args: unknown[] = []): Promise<Row | undefined> {

@@ -5,7 +5,13 @@ import { TAKE_EXPIRED_LOCK, type Row } from './core.js';
 import { SqlTokens } from './tokens.js';
 
 export abstract class SqlJobs extends SqlTokens implements JobStore {
-  abstract claimDueJobs(now: number, owner: string, leaseMs: number, limit: number, scope?: JobScope): Promise<JobRecord[]>;
+  abstract claimDueJobs(
+    now: number,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    scope?: JobScope,
+  ): Promise<JobRecord[]>;
 
   /** The condition that selects due jobs (and their arguments), narrowed to `scope`. */
   protected dueJobs(now: number, scope?: JobScope): { where: string; args: unknown[] } {
@@ -20,7 +26,10 @@ export abstract class SqlJobs extends SqlTokens implements JobStore {
   }
 
   async renewLease(key: string, owner: string, until: number): Promise<boolean> {
-    const { changes } = await this.run(`UPDATE jobs SET lease_until = ? WHERE key = ? AND lease_owner = ? AND state = 'running'`, [until, key, owner]);
+    const { changes } = await this.run(
+      `UPDATE jobs SET lease_until = ? WHERE key = ? AND lease_owner = ? AND state = 'running'`,
+      [until, key, owner],
+    );
     return changes === 1;
   }
 
@@ -42,7 +51,11 @@ export abstract class SqlJobs extends SqlTokens implements JobStore {
   async saveJob(job: JobRecord): Promise<void> {
     const row = this.codec.toRow(JOB_FIELDS, { ...job });
     const cols = Object.keys(row).filter((c) => c !== 'key');
-    await this.insert('jobs', row, `ON CONFLICT (key) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`);
+    await this.insert(
+      'jobs',
+      row,
+      `ON CONFLICT (key) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+    );
   }
 
   async updateJob(key: string, patch: Partial<JobRecord>): Promise<void> {
@@ -78,12 +91,18 @@ export abstract class SqlJobs extends SqlTokens implements JobStore {
 
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
-    const row = await this.one(`INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?) ${TAKE_EXPIRED_LOCK} RETURNING owner`, [key, owner, now + ttlMs, now]);
+    const row = await this.one(
+      `INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?) ${TAKE_EXPIRED_LOCK} RETURNING owner`,
+      [key, owner, now + ttlMs, now],
+    );
     return row?.owner === owner;
   }
 
   async renewLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.run('UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?', [Date.now() + ttlMs, key, owner])).changes === 1;
+    return (
+      (await this.run('UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?', [Date.now() + ttlMs, key, owner]))
+        .changes === 1
+    );
   }
 
   async unlock(key: string, owner: string): Promise<void> {

@@ -34,22 +34,37 @@ export abstract class SqlLedger extends SqlResources implements Ledger {
   }
 
   async createInstance(rec: InstanceRecord): Promise<boolean> {
-    return this.writingInstance(rec.id, async () => (await this.insert('instances', this.codec.toRow(INSTANCE_FIELDS, { ...rec }), 'ON CONFLICT (id) DO NOTHING')) === 1);
+    return this.writingInstance(
+      rec.id,
+      async () =>
+        (await this.insert(
+          'instances',
+          this.codec.toRow(INSTANCE_FIELDS, { ...rec }),
+          'ON CONFLICT (id) DO NOTHING',
+        )) === 1,
+    );
   }
 
   async updateInstance(id: string, patch: Partial<InstanceRecord>): Promise<void> {
-    await this.writingInstance(id, () => this.update('instances', { id }, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() })));
+    await this.writingInstance(id, () =>
+      this.update('instances', { id }, this.codec.toRow(INSTANCE_FIELDS, { ...patch, updatedAt: Date.now() })),
+    );
   }
 
   /** Removes the instance and everything kept for it: resources, jobs, tokens, sequences. */
   async deleteInstance(id: string): Promise<void> {
-    await this.writingInstance(id, () => this.transaction(async (run) => {
-      for (const table of ['sso_tokens', 'jobs', 'resources', 'resource_tallies', 'sequences']) await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
-      await run('DELETE FROM instances WHERE id = ?', [id]);
-    }));
+    await this.writingInstance(id, () =>
+      this.transaction(async (run) => {
+        for (const table of ['sso_tokens', 'jobs', 'resources', 'resource_tallies', 'sequences'])
+          await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
+        await run('DELETE FROM instances WHERE id = ?', [id]);
+      }),
+    );
   }
 
   async listInstances(): Promise<InstanceRecord[]> {
-    return (await this.run('SELECT * FROM instances ORDER BY created_at')).rows.map((r) => this.codec.fromRow<InstanceRecord>(INSTANCE_FIELDS, r));
+    return (await this.run('SELECT * FROM instances ORDER BY created_at')).rows.map((r) =>
+      this.codec.fromRow<InstanceRecord>(INSTANCE_FIELDS, r),
+    );
   }
 }

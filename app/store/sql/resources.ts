@@ -18,7 +18,10 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
 
   async getResources(instanceId: string, ids: string[]): Promise<ResourceRecord[]> {
     if (!ids.length) return [];
-    const { rows } = await this.run(`SELECT * FROM resources WHERE instance_id = ? AND id IN (${ids.map(() => '?').join(', ')})`, [instanceId, ...ids]);
+    const { rows } = await this.run(
+      `SELECT * FROM resources WHERE instance_id = ? AND id IN (${ids.map(() => '?').join(', ')})`,
+      [instanceId, ...ids],
+    );
     return rows.map((r) => this.resource(r));
   }
 
@@ -29,15 +32,24 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
     return { record: created ? this.resource(row) : await this.getResource(rec.instanceId, rec.id), created };
   }
 
-  async updateResource(instanceId: string, id: string, patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>): Promise<void> {
-    await this.update('resources', { id, instance_id: instanceId }, this.codec.toRow(RESOURCE_FIELDS, { ...patch, updatedAt: Date.now() }));
+  async updateResource(
+    instanceId: string,
+    id: string,
+    patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>,
+  ): Promise<void> {
+    await this.update(
+      'resources',
+      { id, instance_id: instanceId },
+      this.codec.toRow(RESOURCE_FIELDS, { ...patch, updatedAt: Date.now() }),
+    );
   }
 
   async takeTrueProperty(instanceId: string, id: string, name: string): Promise<boolean> {
     const prop = propertyName(name);
     const { changes } = await this.run(
       `UPDATE resources SET props = ${this.propsWithPropertyFalse(prop)}, updated_at = ? WHERE id = ? AND instance_id = ? AND ${this.propsPropertyIsTrue(prop)}`,
-      [Date.now(), id, instanceId]);
+      [Date.now(), id, instanceId],
+    );
     return changes === 1;
   }
 
@@ -65,7 +77,9 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
     if (q.states?.length) {
       // Written into the SQL (checked names), so that a partial index on a state (pending deletions) serves it.
       if (!q.states.every((s) => STATE_NAME.test(s))) throw new Error(`not a state: ${q.states.join(', ')}`);
-      parts.push(q.states.length === 1 ? `state = '${q.states[0]}'` : `state IN (${q.states.map((s) => `'${s}'`).join(', ')})`);
+      parts.push(
+        q.states.length === 1 ? `state = '${q.states[0]}'` : `state IN (${q.states.map((s) => `'${s}'`).join(', ')})`,
+      );
     }
     if (q.propertyTrue !== undefined) {
       // Written into the SQL (a checked name), so that the index over this very expression serves it.
@@ -76,8 +90,9 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
 
   async listResources(q: ResourceQuery): Promise<ResourceRecord[]> {
     const { sql, args } = this.where(q);
-    return (await this.run(`SELECT * FROM resources ${sql} ORDER BY created_at, id`, args)).rows
-      .map((r) => this.resource(r));
+    return (await this.run(`SELECT * FROM resources ${sql} ORDER BY created_at, id`, args)).rows.map((r) =>
+      this.resource(r),
+    );
   }
 
   async countResources(q: ResourceQuery): Promise<number> {
@@ -86,9 +101,16 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
   }
 
   async tallyChildren(instanceId: string, parentId: string, kind: string): Promise<ChildTally[]> {
-    const { rows } = await this.run('SELECT state, n, mobility FROM resource_tallies WHERE parent_id = ? AND kind = ? AND instance_id = ? AND n > 0', [parentId, kind, instanceId]);
+    const { rows } = await this.run(
+      'SELECT state, n, mobility FROM resource_tallies WHERE parent_id = ? AND kind = ? AND instance_id = ? AND n > 0',
+      [parentId, kind, instanceId],
+    );
     // The triggers copy `state` from resources.state, which only ever holds a ResourceState.
-    return rows.map((r) => ({ state: String(r.state) as ResourceState, count: Number(r.n), mobility: Number(r.mobility) }));
+    return rows.map((r) => ({
+      state: String(r.state) as ResourceState,
+      count: Number(r.n),
+      mobility: Number(r.mobility),
+    }));
   }
 
   async nextSequence(instanceId: string, name: string, start: number): Promise<number> {
@@ -96,7 +118,9 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
       `INSERT INTO sequences (instance_id, name, next_value) VALUES (?, ?, ?)
        ON CONFLICT (instance_id, name) DO UPDATE SET next_value =
          CASE WHEN sequences.next_value + 1 > excluded.next_value THEN sequences.next_value + 1 ELSE excluded.next_value END
-       RETURNING next_value`, [instanceId, name, start]);
+       RETURNING next_value`,
+      [instanceId, name, start],
+    );
     if (!row) throw new Error(`sequence ${name}: the upsert returned no row`);
     return Number(row.next_value);
   }

@@ -9,7 +9,8 @@ t.test('master password: rotation, a wrong one, a changed SOAP URL', async (t) =
   const stack = await startStack(t);
   await stack.createInstance();
   const app = `/app/${stack.instanceId}`;
-  const put = (body: Record<string, unknown>) => stack.call('PUT', app, { body: { aps: { id: stack.instanceId }, ...body } });
+  const put = (body: Record<string, unknown>) =>
+    stack.call('PUT', app, { body: { aps: { id: stack.instanceId }, ...body } });
   const stored = async () => (await stack.endpoint.ledger.getInstance(stack.instanceId))!;
   const provisions = async (label: string) => {
     const res = await stack.call('POST', '/contexts', { body: contextBody(uuid()) });

@@ -29,7 +29,12 @@ t.test('resources on older versions move, in pages, once', async (t) => {
   const inst = controller.newInstance();
   const clients = new ControllerClients({ timeoutMs: 5000, log: pino({ level: 'silent' }) });
   t.teardown(() => clients.close());
-  const client = clients.for({ instanceId: inst.id, controllerUri: controller.uri, cert: inst.cert.cert, key: inst.cert.key });
+  const client = clients.for({
+    instanceId: inst.id,
+    controllerUri: controller.uri,
+    cert: inst.cert.cert,
+    key: inst.cert.key,
+  });
   const currentIds = [`${BASE}/1.2`, 'http://ox-connector.org/aps/mailboxes/1.0'];
 
   const moved = await moveToCurrentTypes(client, currentIds);
@@ -38,9 +43,16 @@ t.test('resources on older versions move, in pages, once', async (t) => {
   t.equal(types.filter((x) => x === `${BASE}/1.2`).length, 1525, 'every context resource is on 1.2');
   t.equal(types.filter((x) => x.includes('mailboxes')).length, 7, 'other types untouched');
   t.equal(controller.updates.length, 1520, 'one PUT per moved resource');
-  t.ok(controller.updates.every((u) => JSON.stringify(u.patch) === JSON.stringify({ aps: { type: `${BASE}/1.2` } })), 'each PUT changes the type only');
+  t.ok(
+    controller.updates.every((u) => JSON.stringify(u.patch) === JSON.stringify({ aps: { type: `${BASE}/1.2` } })),
+    'each PUT changes the type only',
+  );
   const pages = controller.received.filter((r) => r.method === 'GET' && r.url.includes('implementing'));
-  t.same(pages.map((r) => decodeURIComponent(r.url).replace(/^.*limit/, 'limit')), ['limit(0,1000)', 'limit(1000,1000)', 'limit(0,1000)'], 'pages of 1,000');
+  t.same(
+    pages.map((r) => decodeURIComponent(r.url).replace(/^.*limit/, 'limit')),
+    ['limit(0,1000)', 'limit(1000,1000)', 'limit(0,1000)'],
+    'pages of 1,000',
+  );
 
   t.same(await moveToCurrentTypes(client, currentIds), {}, 'run again: nothing left to move');
   t.equal(controller.updates.length, 1520);

@@ -6,8 +6,16 @@ import { contextBody, mailboxBody, startStack, uuid } from '../../helper.js';
 
 t.test('mail server settings are read as host, port and security', async (t) => {
   t.same(mailServer('imaps://imap.example.com', 'imap'), { host: 'imap.example.com', port: 993, security: 'SSL/TLS' });
-  t.same(mailServer('imap://imap.example.com:1143', 'imap'), { host: 'imap.example.com', port: 1143, security: 'STARTTLS' });
-  t.same(mailServer('smtp.example.com', 'smtp'), { host: 'smtp.example.com', port: 587, security: 'STARTTLS' }, 'a bare host name');
+  t.same(mailServer('imap://imap.example.com:1143', 'imap'), {
+    host: 'imap.example.com',
+    port: 1143,
+    security: 'STARTTLS',
+  });
+  t.same(
+    mailServer('smtp.example.com', 'smtp'),
+    { host: 'smtp.example.com', port: 587, security: 'STARTTLS' },
+    'a bare host name',
+  );
   t.same(mailServer('smtps://smtp.example.com', 'smtp'), { host: 'smtp.example.com', port: 465, security: 'SSL/TLS' });
   t.equal(mailServer('ftp://x.example', 'imap'), null);
   t.equal(mailServer(undefined, 'imap'), null);
@@ -15,18 +23,35 @@ t.test('mail server settings are read as host, port and security', async (t) => 
 
 t.test('clientSettings answers the servers, the login and ActiveSync only with mobility; no secret', async (t) => {
   const stack = await startStack(t);
-  const { profile, ctx } = await stack.withContext({ imapServer: 'imaps://imap.example.com:993', smtpServer: 'smtp://smtp.example.com:587' });
+  const { profile, ctx } = await stack.withContext({
+    imapServer: 'imaps://imap.example.com:993',
+    smtpServer: 'smtp://smtp.example.com:587',
+  });
   const id = uuid();
-  t.equal((await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctx, profile, { login: 'dana', email: 'dana@x.example', displayName: 'Dana' }) })).status, 200);
+  t.equal(
+    (
+      await stack.call('POST', '/mailboxes', {
+        body: mailboxBody(id, ctx, profile, { login: 'dana', email: 'dana@x.example', displayName: 'Dana' }),
+      })
+    ).status,
+    200,
+  );
   const res = await stack.call('GET', `/mailboxes/${id}/clientSettings`);
   t.equal(res.status, 200, res.json?.message);
-  t.match(res.json, { imap: { host: 'imap.example.com', port: 993, security: 'SSL/TLS' }, smtp: { host: 'smtp.example.com', port: 587, security: 'STARTTLS' }, activeSync: null });
+  t.match(res.json, {
+    imap: { host: 'imap.example.com', port: 993, security: 'SSL/TLS' },
+    smtp: { host: 'smtp.example.com', port: 587, security: 'STARTTLS' },
+    activeSync: null,
+  });
   t.match(res.json.webmailUrl, /^http.*\/appsuite\/$/);
   t.equal(res.json.username, 'dana');
   t.equal(res.json.email, 'dana@x.example');
   t.notMatch(res.text, /password/i, 'no password in the answer');
 
-  t.equal((await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id } } } })).status, 200);
+  t.equal(
+    (await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id } } } })).status,
+    200,
+  );
   const mobile = await stack.call('GET', `/mailboxes/${id}/clientSettings`);
   t.match(mobile.json.activeSync?.url ?? '', /\/Microsoft-Server-ActiveSync$/, 'with mobility: the ActiveSync URL');
   t.equal((await stack.call('GET', `/mailboxes/${uuid()}/clientSettings`)).status, 404, 'an unknown mailbox');
@@ -43,5 +68,5 @@ t.test('defaultTheme is given to new contexts that name no theme', async (t) => 
     return stack.sim.model.contexts.get(rec!.oxContextId!)?.userAttributes;
   };
   t.same(await themeOf(plain), { config: { 'io.ox/core//theme': 'dark' } });
-  t.same(await themeOf(own), { config: { 'io.ox/core//theme': 'blue' } }, 'the subscription\'s own theme wins');
+  t.same(await themeOf(own), { config: { 'io.ox/core//theme': 'blue' } }, "the subscription's own theme wins");
 });

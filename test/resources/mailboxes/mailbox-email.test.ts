@@ -11,7 +11,12 @@ t.test('a new primary e-mail reaches OX (with email1, sender address and aliases
   const stack = await startStack(t);
   const { ctx, profile } = await stack.withContext();
   const id = uuid();
-  const body = mailboxBody(id, ctx, profile, { login: 'carol', email: 'carol@old.example', displayName: 'Carol', aliases: ['c@old.example'] });
+  const body = mailboxBody(id, ctx, profile, {
+    login: 'carol',
+    email: 'carol@old.example',
+    displayName: 'Carol',
+    aliases: ['c@old.example'],
+  });
   t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
   const res = await stack.call('PUT', `/mailboxes/${id}`, { body: { ...body, email: 'Carol@New.example' } });
   t.equal(res.status, 200, res.json?.message);
@@ -19,13 +24,23 @@ t.test('a new primary e-mail reaches OX (with email1, sender address and aliases
   t.equal(user.primaryEmail, 'carol@new.example', 'OX has the new primary address (lower case)');
   t.equal(user.email1, 'carol@new.example');
   t.equal(user.defaultSenderAddress, 'carol@new.example');
-  t.same([...user.aliases].sort(), ['c@old.example', 'carol@new.example'], 'aliases: the new address and the extra alias');
+  t.same(
+    [...user.aliases].sort(),
+    ['c@old.example', 'carol@new.example'],
+    'aliases: the new address and the extra alias',
+  );
   t.equal(res.json.email, 'carol@new.example', 'the answer shows what OX has');
   t.equal((await stack.call('GET', `/mailboxes/${id}`)).json.email, 'carol@new.example');
 
-  const aliases = await stack.call('PUT', `/mailboxes/${id}`, { body: { ...body, email: 'carol@new.example', aliases: ['sales@new.example'] } });
+  const aliases = await stack.call('PUT', `/mailboxes/${id}`, {
+    body: { ...body, email: 'carol@new.example', aliases: ['sales@new.example'] },
+  });
   t.equal(aliases.status, 200);
-  t.same([...oxUser(stack, 'carol').aliases].sort(), ['carol@new.example', 'sales@new.example'], 'aliases change and reach OX');
+  t.same(
+    [...oxUser(stack, 'carol').aliases].sort(),
+    ['carol@new.example', 'sales@new.example'],
+    'aliases change and reach OX',
+  );
 });
 
 t.test('where OX refuses primary-address changes: 409 naming the setting, OX and the ledger unchanged', async (t) => {
@@ -34,7 +49,9 @@ t.test('where OX refuses primary-address changes: 409 naming the setting, OX and
   const id = uuid();
   const body = mailboxBody(id, ctx, profile, { login: 'dave', email: 'dave@old.example', displayName: 'Dave' });
   t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
-  const res = await stack.call('PUT', `/mailboxes/${id}`, { body: { ...body, email: 'dave@new.example', displayName: 'Dave Renamed' } });
+  const res = await stack.call('PUT', `/mailboxes/${id}`, {
+    body: { ...body, email: 'dave@new.example', displayName: 'Dave Renamed' },
+  });
   t.equal(res.status, 409);
   t.equal(res.json.error, 'OxChangeNotAllowed');
   t.match(res.json.message, /PRIMARY_MAIL_UNCHANGEABLE=false/);

@@ -5,8 +5,16 @@ import { mailboxBody, startStack, uuid, type Stack } from '../../helper.js';
 
 async function formLogin(stack: Stack, login: string, password: string): Promise<number> {
   const res = await fetch(`${stack.sim.url}/ajax/login?action=formlogin&authId=${randomUUID()}`, {
-    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ login, password, client: 'open-xchange-appsuite', version: '8', uiWebPath: '/appsuite/' }).toString(),
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      login,
+      password,
+      client: 'open-xchange-appsuite',
+      version: '8',
+      uiWebPath: '/appsuite/',
+    }).toString(),
   });
   await res.arrayBuffer();
   return res.status;
@@ -17,7 +25,13 @@ t.test('disable blocks OX login and keeps the data; enable restores it exactly',
   const { ctx, profile } = await stack.withContext();
   const id = uuid();
   const password = 'Alice-Pass-2024';
-  const body = mailboxBody(id, ctx, profile, { login: 'alice', email: 'alice@x.example', displayName: 'Alice', aliases: ['al@x.example'], password });
+  const body = mailboxBody(id, ctx, profile, {
+    login: 'alice',
+    email: 'alice@x.example',
+    displayName: 'Alice',
+    aliases: ['al@x.example'],
+    password,
+  });
   t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
   const user = () => [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === 'alice')!;
   t.equal(await formLogin(stack, 'alice@100', password), 302, 'an active mailbox logs in');
@@ -29,7 +43,11 @@ t.test('disable blocks OX login and keeps the data; enable restores it exactly',
   t.equal(suspended.id, before.id, 'the same OX user: nothing deleted');
   t.same(suspended.aliases, before.aliases, 'addresses kept');
   t.equal(suspended.display_name, before.display_name);
-  t.equal((await stack.call('PUT', `/mailboxes/${id}/disable`, { transactionId: uuid() })).status, 204, 'disable twice is fine');
+  t.equal(
+    (await stack.call('PUT', `/mailboxes/${id}/disable`, { transactionId: uuid() })).status,
+    204,
+    'disable twice is fine',
+  );
   t.equal((await stack.call('GET', `/mailboxes/${id}/login`)).status, 409, 'no SSO link while suspended');
 
   t.equal((await stack.call('PUT', `/mailboxes/${id}/enable`)).status, 204);
@@ -37,14 +55,25 @@ t.test('disable blocks OX login and keeps the data; enable restores it exactly',
   const after = user();
   t.same(after.access, before.access, 'module rights restored exactly');
   t.not(after.fields.mailenabled, false, 'mail enabled again');
-  t.same({ ...after, fields: { ...after.fields, mailenabled: undefined } }, { ...before, fields: { ...before.fields, mailenabled: undefined } }, 'every other field as before');
+  t.same(
+    { ...after, fields: { ...after.fields, mailenabled: undefined } },
+    { ...before, fields: { ...before.fields, mailenabled: undefined } },
+    'every other field as before',
+  );
 });
 
 t.test('a tier change while suspended holds at resume: resume applies the tier the mailbox has now', async (t) => {
   const stack = await startStack(t);
   const { ctx, profile } = await stack.withContext();
   const groupware = uuid();
-  await stack.call('POST', '/profiles', { body: { aps: { id: groupware, type: 'http://ox-connector.org/aps/profiles/1.0' }, app: { aps: { id: uuid() } }, title: 'Groupware', accessCombination: 'groupware_standard' } });
+  await stack.call('POST', '/profiles', {
+    body: {
+      aps: { id: groupware, type: 'http://ox-connector.org/aps/profiles/1.0' },
+      app: { aps: { id: uuid() } },
+      title: 'Groupware',
+      accessCombination: 'groupware_standard',
+    },
+  });
   const id = uuid();
   const body = mailboxBody(id, ctx, profile, { login: 'erin', email: 'erin@x.example', displayName: 'Erin' });
   t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);

@@ -3,70 +3,122 @@
 import t from 'tap';
 import { mailboxBody, startStack, uuid, type Stack } from '../../helper.js';
 
-const user = (stack: Stack, login: string) => [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === login)!;
+const user = (stack: Stack, login: string) =>
+  [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === login)!;
 const CHANGED = 'http://aps-standard.org/core/events/changed';
 
 t.test('changes of the linked service user reach the mailbox and OX', async (t) => {
   const stack = await startStack(t);
   const { ctx, profile } = await stack.withContext();
   const serviceUser = uuid();
-  stack.controller.resources.set(serviceUser, { login: 'fay', email: 'fay@x.example', displayName: 'Fay Old', givenName: 'Fay', familyName: 'Old', locale: 'en-US' });
+  stack.controller.resources.set(serviceUser, {
+    login: 'fay',
+    email: 'fay@x.example',
+    displayName: 'Fay Old',
+    givenName: 'Fay',
+    familyName: 'Old',
+    locale: 'en-US',
+  });
   const id = uuid();
-  const made = await stack.call('POST', '/mailboxes', { body: { ...mailboxBody(id, ctx, profile), user: { aps: { id: serviceUser } } } });
+  const made = await stack.call('POST', '/mailboxes', {
+    body: { ...mailboxBody(id, ctx, profile), user: { aps: { id: serviceUser } } },
+  });
   t.equal(made.status, 200, made.json?.message);
   const sub = stack.controller.subscriptions.find((s) => s.subscriber === id);
   t.ok(sub, 'the mailbox subscribed');
   t.match(sub, { event: CHANGED, source: { id: serviceUser }, handler: 'onServiceUserChange' });
 
-  stack.controller.resources.set(serviceUser, { login: 'fay', email: 'fay@x.example', displayName: 'Fay New', givenName: 'Fay', familyName: 'New', locale: 'de-DE' });
-  const notification = { type: CHANGED, time: new Date().toISOString(), serial: 1, source: { type: 'http://parallels.com/aps/types/pa/service-user/1.1', id: serviceUser } };
+  stack.controller.resources.set(serviceUser, {
+    login: 'fay',
+    email: 'fay@x.example',
+    displayName: 'Fay New',
+    givenName: 'Fay',
+    familyName: 'New',
+    locale: 'de-DE',
+  });
+  const notification = {
+    type: CHANGED,
+    time: new Date().toISOString(),
+    serial: 1,
+    source: { type: 'http://parallels.com/aps/types/pa/service-user/1.1', id: serviceUser },
+  };
   const handled = await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, { body: notification });
   t.equal(handled.status, 200);
   t.equal(user(stack, 'fay').display_name, 'Fay New', 'OX has the new display name');
   t.equal(user(stack, 'fay').sur_name, 'New');
-  t.equal(user(stack, 'fay').fields.language, 'de_DE', 'and the language, in OX\'s form');
+  t.equal(user(stack, 'fay').fields.language, 'de_DE', "and the language, in OX's form");
   const shown = (await stack.call('GET', `/mailboxes/${id}`)).json;
   t.equal(shown.displayName, 'Fay New', 'the mailbox shows it');
   t.equal(shown.familyName, 'New');
 
-  const repeat = await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, { body: { ...notification, serial: 2 } });
+  const repeat = await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, {
+    body: { ...notification, serial: 2 },
+  });
   t.equal(repeat.status, 200, 'a repeated notification is harmless');
   t.same(repeat.json.changed, [], 'and changes nothing');
 
   // A new e-mail address follows the primary-address rule: OX takes it here (its shipped default).
-  stack.controller.resources.set(serviceUser, { login: 'fay', email: 'fay@new.example', displayName: 'Fay New', givenName: 'Fay', familyName: 'New', locale: 'de-DE' });
-  t.equal((await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, { body: { ...notification, serial: 3 } })).status, 200);
+  stack.controller.resources.set(serviceUser, {
+    login: 'fay',
+    email: 'fay@new.example',
+    displayName: 'Fay New',
+    givenName: 'Fay',
+    familyName: 'New',
+    locale: 'de-DE',
+  });
+  t.equal(
+    (await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, { body: { ...notification, serial: 3 } })).status,
+    200,
+  );
   t.equal(user(stack, 'fay').primaryEmail, 'fay@new.example');
 
   // A removed service user leaves the mailbox until the controller unprovisions it.
   stack.controller.resources.delete(serviceUser);
-  const gone = await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, { body: { ...notification, serial: 4 } });
+  const gone = await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, {
+    body: { ...notification, serial: 4 },
+  });
   t.equal(gone.status, 200, 'answered as done (no endless redelivery)');
   t.equal(gone.json.followed, false);
   t.ok(user(stack, 'fay'), 'the OX user stays');
 });
 
-t.test('where OX refuses the new address, the mailbox keeps it, takes the rest, and the controller gets done', async (t) => {
-  const stack = await startStack(t, { sim: { primaryMailUnchangeable: true } });
-  const { ctx, profile } = await stack.withContext();
-  const serviceUser = uuid();
-  stack.controller.resources.set(serviceUser, { login: 'gil', email: 'gil@x.example', displayName: 'Gil' });
-  const id = uuid();
-  t.equal((await stack.call('POST', '/mailboxes', { body: { ...mailboxBody(id, ctx, profile), user: { aps: { id: serviceUser } } } })).status, 200);
-  stack.controller.resources.set(serviceUser, { login: 'gil', email: 'gil@elsewhere.example', displayName: 'Gil Renamed' });
-  const res = await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, { body: { type: CHANGED, serial: 1, source: { id: serviceUser } } });
-  t.equal(res.status, 200);
-  t.equal(res.json.followed, false);
-  t.match(res.json.reason, /PRIMARY_MAIL_UNCHANGEABLE/);
-  t.equal(user(stack, 'gil').primaryEmail, 'gil@x.example', 'OX kept the address');
-  t.equal(user(stack, 'gil').display_name, 'Gil Renamed', 'the name change went through on its own');
-  const shown = (await stack.call('GET', `/mailboxes/${id}`)).json;
-  t.equal(shown.email, 'gil@x.example', 'the mailbox shows what OX has');
-  t.equal(shown.displayName, 'Gil Renamed');
-  t.match(stack.logText(), /OX refused the service user's changes/);
-});
+t.test(
+  'where OX refuses the new address, the mailbox keeps it, takes the rest, and the controller gets done',
+  async (t) => {
+    const stack = await startStack(t, { sim: { primaryMailUnchangeable: true } });
+    const { ctx, profile } = await stack.withContext();
+    const serviceUser = uuid();
+    stack.controller.resources.set(serviceUser, { login: 'gil', email: 'gil@x.example', displayName: 'Gil' });
+    const id = uuid();
+    t.equal(
+      (
+        await stack.call('POST', '/mailboxes', {
+          body: { ...mailboxBody(id, ctx, profile), user: { aps: { id: serviceUser } } },
+        })
+      ).status,
+      200,
+    );
+    stack.controller.resources.set(serviceUser, {
+      login: 'gil',
+      email: 'gil@elsewhere.example',
+      displayName: 'Gil Renamed',
+    });
+    const res = await stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, {
+      body: { type: CHANGED, serial: 1, source: { id: serviceUser } },
+    });
+    t.equal(res.status, 200);
+    t.equal(res.json.followed, false);
+    t.match(res.json.reason, /PRIMARY_MAIL_UNCHANGEABLE/);
+    t.equal(user(stack, 'gil').primaryEmail, 'gil@x.example', 'OX kept the address');
+    t.equal(user(stack, 'gil').display_name, 'Gil Renamed', 'the name change went through on its own');
+    const shown = (await stack.call('GET', `/mailboxes/${id}`)).json;
+    t.equal(shown.email, 'gil@x.example', 'the mailbox shows what OX has');
+    t.equal(shown.displayName, 'Gil Renamed');
+    t.match(stack.logText(), /OX refused the service user's changes/);
+  },
+);
 
-t.test('the subscription goes out once, beside OX\'s calls, even when OX fails the first attempt', async (t) => {
+t.test("the subscription goes out once, beside OX's calls, even when OX fails the first attempt", async (t) => {
   const stack = await startStack(t, { env: { SYNC_BUDGET_MS: '500' } });
   const { ctx, profile } = await stack.withContext();
   const serviceUser = uuid();
@@ -78,6 +130,14 @@ t.test('the subscription goes out once, beside OX\'s calls, even when OX fails t
   t.equal(first.status, 202, 'OX failed the first attempt: the job retries');
   const { final } = await stack.settle('POST', '/mailboxes', { body, phase: 'async' });
   t.equal(final.status, 200, final.json?.message);
-  t.equal(stack.controller.subscriptions.filter((s) => s.subscriber === id).length, 1, 'one subscription for the attempts');
-  t.equal([...stack.sim.model.contexts.get(100)!.users.values()].filter((u) => u.name === 'hal').length, 1, 'one user in OX');
+  t.equal(
+    stack.controller.subscriptions.filter((s) => s.subscriber === id).length,
+    1,
+    'one subscription for the attempts',
+  );
+  t.equal(
+    [...stack.sim.model.contexts.get(100)!.users.values()].filter((u) => u.name === 'hal').length,
+    1,
+    'one user in OX',
+  );
 });

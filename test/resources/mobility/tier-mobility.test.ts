@@ -3,7 +3,8 @@
 import t from 'tap';
 import { mailboxBody, profileBody, startStack, uuid, type Stack } from '../../helper.js';
 
-const user = (stack: Stack, login: string) => [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === login)!;
+const user = (stack: Stack, login: string) =>
+  [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === login)!;
 
 async function settled(stack: Stack, check: () => boolean): Promise<boolean> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
@@ -12,7 +13,10 @@ async function settled(stack: Stack, check: () => boolean): Promise<boolean> {
 
 for (const [label, tier] of [
   ['a combination that grants mobility', { accessCombination: 'groupware_premium' }],
-  ['explicit rights with USM and ActiveSync', { accessCombination: undefined, moduleAccess: ['webmail', 'contacts', 'calendar', 'USM', 'activeSync'] }],
+  [
+    'explicit rights with USM and ActiveSync',
+    { accessCombination: undefined, moduleAccess: ['webmail', 'contacts', 'calendar', 'USM', 'activeSync'] },
+  ],
 ] as const) {
   t.test(`${label}: on in OX, counted, kept by re-applies and add-on changes`, async (t) => {
     const stack = await startStack(t);
@@ -20,21 +24,45 @@ for (const [label, tier] of [
     const premium = uuid();
     await stack.call('POST', '/profiles', { body: profileBody(premium, { title: 'Premium', ...tier }) });
     const id = uuid();
-    const made = await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctx, premium, { login: 'pia', email: 'pia@x.example', displayName: 'Pia' }) });
+    const made = await stack.call('POST', '/mailboxes', {
+      body: mailboxBody(id, ctx, premium, { login: 'pia', email: 'pia@x.example', displayName: 'Pia' }),
+    });
     t.equal(made.status, 200, made.json?.message);
     t.equal(user(stack, 'pia').access.activeSync, true, 'OX has ActiveSync from the tier');
     t.equal(made.json.mobilityEnabled, true, 'the mailbox says so');
-    t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage, 1, 'the mobility counter counts it');
+    t.equal(
+      (await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage,
+      1,
+      'the mobility counter counts it',
+    );
 
-    t.equal((await stack.call('PUT', `/profiles/${premium}`, { body: profileBody(premium, { title: 'Premium plus', ...tier, uploadFileSizeLimit: 50 }) })).status, 200);
-    t.ok(await settled(stack, () => user(stack, 'pia').fields.uploadFileSizeLimit !== undefined && user(stack, 'pia').fields.uploadFileSizeLimit !== 0), 'the tier re-apply ran');
+    t.equal(
+      (
+        await stack.call('PUT', `/profiles/${premium}`, {
+          body: profileBody(premium, { title: 'Premium plus', ...tier, uploadFileSizeLimit: 50 }),
+        })
+      ).status,
+      200,
+    );
+    t.ok(
+      await settled(
+        stack,
+        () =>
+          user(stack, 'pia').fields.uploadFileSizeLimit !== undefined &&
+          user(stack, 'pia').fields.uploadFileSizeLimit !== 0,
+      ),
+      'the tier re-apply ran',
+    );
     t.equal(user(stack, 'pia').access.activeSync, true, 'a tier re-apply does not strip it');
     t.equal(user(stack, 'pia').access.USM, true);
 
     const addon = uuid();
-    t.equal((await stack.call('POST', '/mobility', { body: { aps: { id: addon }, mailbox: { aps: { id } } } })).status, 200);
+    t.equal(
+      (await stack.call('POST', '/mobility', { body: { aps: { id: addon }, mailbox: { aps: { id } } } })).status,
+      200,
+    );
     t.equal((await stack.call('DELETE', `/mobility/${addon}`)).status, 204);
-    t.equal(user(stack, 'pia').access.activeSync, true, 'removing an add-on keeps the tier\'s mobility');
+    t.equal(user(stack, 'pia').access.activeSync, true, "removing an add-on keeps the tier's mobility");
     t.equal((await stack.call('GET', `/mailboxes/${id}`)).json.mobilityEnabled, true);
     t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage, 1, 'still counted once');
   });
@@ -44,11 +72,21 @@ t.test('a tier without mobility follows the add-on', async (t) => {
   const stack = await startStack(t);
   const { ctx, profile } = await stack.withContext();
   const id = uuid();
-  t.equal((await stack.call('POST', '/mailboxes', { body: mailboxBody(id, ctx, profile, { login: 'walt', email: 'walt@x.example', displayName: 'Walt' }) })).status, 200);
+  t.equal(
+    (
+      await stack.call('POST', '/mailboxes', {
+        body: mailboxBody(id, ctx, profile, { login: 'walt', email: 'walt@x.example', displayName: 'Walt' }),
+      })
+    ).status,
+    200,
+  );
   t.equal(user(stack, 'walt').access.activeSync, false);
   t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage, 0);
   const addon = uuid();
-  t.equal((await stack.call('POST', '/mobility', { body: { aps: { id: addon }, mailbox: { aps: { id } } } })).status, 200);
+  t.equal(
+    (await stack.call('POST', '/mobility', { body: { aps: { id: addon }, mailbox: { aps: { id } } } })).status,
+    200,
+  );
   t.equal(user(stack, 'walt').access.activeSync, true, 'the add-on turns it on');
   t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage, 1);
   t.equal((await stack.call('DELETE', `/mobility/${addon}`)).status, 204);

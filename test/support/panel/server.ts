@@ -15,11 +15,23 @@ import { projectRoot } from '../../../app/util/paths.js';
 
 const RUNTIME = join(dirname(fileURLToPath(import.meta.url)), 'runtime');
 const DOJO = join(projectRoot, 'node_modules', 'dojo');
-const TYPES = { ctx: 'http://ox-connector.org/aps/contexts/1.0', mbx: 'http://ox-connector.org/aps/mailboxes/1.0', mob: 'http://ox-connector.org/aps/mobility/1.0' };
+const TYPES = {
+  ctx: 'http://ox-connector.org/aps/contexts/1.0',
+  mbx: 'http://ox-connector.org/aps/mailboxes/1.0',
+  mob: 'http://ox-connector.org/aps/mobility/1.0',
+};
 const BACK_LINKS: Record<string, string> = { mailboxes: 'context', profiles: 'app', mobility: 'mailbox' };
-const MIME: Record<string, string> = { '.js': 'application/javascript', '.html': 'text/html', '.json': 'application/json', '.png': 'image/png', '.xml': 'application/xml' };
+const MIME: Record<string, string> = {
+  '.js': 'application/javascript',
+  '.html': 'text/html',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.xml': 'application/xml',
+};
 
-export type Resource = Record<string, any> & { aps: { id: string; type: string; status?: string; subscription?: string } };
+export type Resource = Record<string, any> & {
+  aps: { id: string; type: string; status?: string; subscription?: string };
+};
 
 export interface Session {
   /** The customer account whose resources the panel shows (unset: the provider, who sees all). */
@@ -59,10 +71,13 @@ export class PanelStandIn {
   url = '';
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res).catch((err: Error) => {
-      this.errors.push(`server: ${err.message}`);
-      res.writeHead(500).end();
-    }));
+    this.server = http.createServer(
+      (req, res) =>
+        void this.handle(req, res).catch((err: Error) => {
+          this.errors.push(`server: ${err.message}`);
+          res.writeHead(500).end();
+        }),
+    );
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
@@ -99,7 +114,10 @@ export class PanelStandIn {
 
   private visible(r: Resource): boolean {
     const s = this.session;
-    if (s.user) return r.aps.id === s.user || r.user?.aps?.id === s.user || r.aps.type !== TYPES.mbx && r._account === undefined;
+    if (s.user)
+      return (
+        r.aps.id === s.user || r.user?.aps?.id === s.user || (r.aps.type !== TYPES.mbx && r._account === undefined)
+      );
     return !s.account || r._account === undefined || r._account === s.account;
   }
 
@@ -111,7 +129,8 @@ export class PanelStandIn {
   private vars(view: ViewDecl): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const decl of view.vars) {
-      const candidates = decl.name === 'user' && this.session.user ? [this.resources.get(this.session.user)!] : this.ofType(decl.typeId);
+      const candidates =
+        decl.name === 'user' && this.session.user ? [this.resources.get(this.session.user)!] : this.ofType(decl.typeId);
       const chosen = this.resourceId ? this.resources.get(this.resourceId) : undefined;
       if (decl.collection) out[decl.name] = candidates;
       else out[decl.name] = chosen?.aps.type === decl.typeId ? chosen : candidates[0];
@@ -125,7 +144,10 @@ export class PanelStandIn {
   private profileUserData(): Record<string, unknown> | undefined {
     const userId = this.session.profileUser;
     if (!userId) return undefined;
-    return { ...this.resources.get(userId), services: this.ofType(TYPES.mbx).filter((m) => m.user?.aps?.id === userId) };
+    return {
+      ...this.resources.get(userId),
+      services: this.ofType(TYPES.mbx).filter((m) => m.user?.aps?.id === userId),
+    };
   }
 
   private state(): Record<string, unknown> {
@@ -133,9 +155,17 @@ export class PanelStandIn {
     const wizard = view.placeholder.endsWith('/suwizard.new/2');
     const controls = wizard ? ['prev', 'next', 'cancel'] : [...view.controls];
     return {
-      viewId: view.id, kind: view.kind, file: view.file, module: `app/${view.file.replace(/^ui\//, '').replace(/\.js$/, '')}`,
-      placeholder: view.placeholder, controls, vars: this.vars(view), params: this.params ?? {}, locale: this.session.locale,
-      biz: view.pluginPlaceholders.includes('http://www.aps-standard.org/core/package#biz'), wizardUsers: this.session.wizardUsers,
+      viewId: view.id,
+      kind: view.kind,
+      file: view.file,
+      module: `app/${view.file.replace(/^ui\//, '').replace(/\.js$/, '')}`,
+      placeholder: view.placeholder,
+      controls,
+      vars: this.vars(view),
+      params: this.params ?? {},
+      locale: this.session.locale,
+      biz: view.pluginPlaceholders.includes('http://www.aps-standard.org/core/package#biz'),
+      wizardUsers: this.session.wizardUsers,
       userData: this.profileUserData(),
       url: this.pageOf(view),
     };
@@ -146,14 +176,19 @@ export class PanelStandIn {
     const path = decodeURIComponent(url.pathname);
     const body = req.method === 'POST' || req.method === 'PUT' ? await readBody(req) : undefined;
     const send = (status: number, data: unknown, type = 'application/json') =>
-      void res.writeHead(status, { 'content-type': type }).end(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data));
+      void res
+        .writeHead(status, { 'content-type': type })
+        .end(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data));
 
     if (path.startsWith('/package/')) {
       const name = path.slice('/package/'.length);
       const file = this.overrides.get(name) ?? this.entries.get(name);
-      return file ? send(200, file, MIME[extname(path)] ?? 'application/octet-stream') : send(404, { message: 'not in the package' });
+      return file
+        ? send(200, file, MIME[extname(path)] ?? 'application/octet-stream')
+        : send(404, { message: 'not in the package' });
     }
-    if (path === '/aps/2/ui/runtime/client/aps/aps.js') return send(200, readFileSync(join(RUNTIME, 'aps.js')), MIME['.js']);
+    if (path === '/aps/2/ui/runtime/client/aps/aps.js')
+      return send(200, readFileSync(join(RUNTIME, 'aps.js')), MIME['.js']);
     if (path.startsWith('/dojo/')) {
       // Dojo's own modules never change within a run: let the browser keep them, as a CDN would.
       res.setHeader('cache-control', 'max-age=3600');
@@ -163,19 +198,33 @@ export class PanelStandIn {
     const stub = /^\/panel\/(aps|dijit)\/([\w/]+)\.js$/.exec(path);
     if (stub) {
       const name = stub[1] === 'dijit' ? `dijit/${stub[2]}` : stub[2];
-      return send(200, `define(['aps/_standIn'], function (panel) { return panel.module(${JSON.stringify(name)}); });`, MIME['.js']);
+      return send(
+        200,
+        `define(['aps/_standIn'], function (panel) { return panel.module(${JSON.stringify(name)}); });`,
+        MIME['.js'],
+      );
     }
     if (path === '/panel/state') return send(200, this.state());
     if (path === '/panel/goto') {
-      const { viewId, resourceId, params } = JSON.parse(body!) as { viewId: string; resourceId?: string; params?: Record<string, unknown> };
-      if (!this.views.some((v) => v.id === viewId)) return send(200, { error: `gotoView to ${viewId}, which APP-META.xml does not declare` });
+      const { viewId, resourceId, params } = JSON.parse(body!) as {
+        viewId: string;
+        resourceId?: string;
+        params?: Record<string, unknown>;
+      };
+      if (!this.views.some((v) => v.id === viewId))
+        return send(200, { error: `gotoView to ${viewId}, which APP-META.xml does not declare` });
       this.viewId = viewId;
       this.resourceId = resourceId ?? undefined;
       this.params = params;
       return send(200, this.state());
     }
-    const record = { '/panel/error': (b: any) => this.errors.push(b.message), '/panel/message': (b: any) => this.messages.push(b),
-      '/panel/biz': (b: any) => this.usageChanges.push(b), '/panel/next': () => this.wizardNext++, '/panel/shown': (b: any) => this.shown.push(b.viewId) } as Record<string, (b: any) => unknown>;
+    const record = {
+      '/panel/error': (b: any) => this.errors.push(b.message),
+      '/panel/message': (b: any) => this.messages.push(b),
+      '/panel/biz': (b: any) => this.usageChanges.push(b),
+      '/panel/next': () => this.wizardNext++,
+      '/panel/shown': (b: any) => this.shown.push(b.viewId),
+    } as Record<string, (b: any) => unknown>;
     if (record[path]) {
       record[path](JSON.parse(body || '{}'));
       return send(200, {});
@@ -186,7 +235,12 @@ export class PanelStandIn {
   }
 
   /** The fake controller: resources, relation collections and the endpoint's custom operations. */
-  private controller(req: http.IncomingMessage, url: URL, text: string | undefined, send: (s: number, d: unknown) => void): void {
+  private controller(
+    req: http.IncomingMessage,
+    url: URL,
+    text: string | undefined,
+    send: (s: number, d: unknown) => void,
+  ): void {
     const method = req.method ?? 'GET';
     const body = text ? JSON.parse(text) : undefined;
     const sub = req.headers['aps-subscription-id'] as string | undefined;
@@ -200,18 +254,28 @@ export class PanelStandIn {
     if (!resource) return send(404, { message: `no resource ${id}` });
     if (!relation) {
       if (method === 'GET') return send(200, resource);
-      if (method === 'PUT') return send(200, this.add({ ...resource, ...body, aps: { ...resource.aps, ...body?.aps } }));
+      if (method === 'PUT')
+        return send(200, this.add({ ...resource, ...body, aps: { ...resource.aps, ...body?.aps } }));
       if (method === 'DELETE') return void (this.remove(resource), send(204, ''));
     }
     if (relation && BACK_LINKS[relation] && method === 'GET') {
-      return send(200, [...this.resources.values()].filter((r) => r[BACK_LINKS[relation]]?.aps?.id === id));
+      return send(
+        200,
+        [...this.resources.values()].filter((r) => r[BACK_LINKS[relation]]?.aps?.id === id),
+      );
     }
-    if (relation && BACK_LINKS[relation] && method === 'POST') return send(200, this.create(resource, relation, body, sub));
+    if (relation && BACK_LINKS[relation] && method === 'POST')
+      return send(200, this.create(resource, relation, body, sub));
     return send(200, this.operation(resource, relation ?? ''));
   }
 
   private create(parent: Resource, relation: string, body: Resource, subscription?: string): Resource {
-    const made = this.add({ ...body, _account: parent._account, aps: { ...body.aps, id: randomUUID(), status: 'aps:ready', subscription: body.aps?.subscription ?? subscription }, [BACK_LINKS[relation]]: { aps: { id: parent.aps.id } } });
+    const made = this.add({
+      ...body,
+      _account: parent._account,
+      aps: { ...body.aps, id: randomUUID(), status: 'aps:ready', subscription: body.aps?.subscription ?? subscription },
+      [BACK_LINKS[relation]]: { aps: { id: parent.aps.id } },
+    });
     if (relation === 'mobility') this.add({ ...parent, mobility: { aps: { id: made.aps.id } }, mobilityEnabled: true });
     return made;
   }
@@ -224,30 +288,45 @@ export class PanelStandIn {
 
   private operation(resource: Resource, name: string): unknown {
     switch (name) {
-      case 'login': case 'adminLogin': case 'publicUrl': return { url: `${this.url}/ox/login?for=${resource.aps.id}` };
-      case 'clientSettings': return {
-        username: resource.login, email: resource.email, imap: { host: 'imap.example.com', port: 993, security: 'SSL/TLS' },
-        smtp: { host: 'smtp.example.com', port: 465, security: 'SSL/TLS' }, activeSync: resource.mobilityEnabled ? { url: 'https://ox.example.com/Microsoft-Server-ActiveSync' } : null,
-        webmailUrl: 'https://ox.example.com/appsuite/',
-      };
-      case 'timezones': return { timezones: ['America/New_York', 'Europe/Amsterdam', 'Europe/Berlin', 'Europe/Paris'] };
-      case 'testConnection': return { ok: true, message: 'OX answered as master admin', latencyMs: 12 };
-      default: return { message: `no operation ${name}` };
+      case 'login':
+      case 'adminLogin':
+      case 'publicUrl':
+        return { url: `${this.url}/ox/login?for=${resource.aps.id}` };
+      case 'clientSettings':
+        return {
+          username: resource.login,
+          email: resource.email,
+          imap: { host: 'imap.example.com', port: 993, security: 'SSL/TLS' },
+          smtp: { host: 'smtp.example.com', port: 465, security: 'SSL/TLS' },
+          activeSync: resource.mobilityEnabled ? { url: 'https://ox.example.com/Microsoft-Server-ActiveSync' } : null,
+          webmailUrl: 'https://ox.example.com/appsuite/',
+        };
+      case 'timezones':
+        return { timezones: ['America/New_York', 'Europe/Amsterdam', 'Europe/Berlin', 'Europe/Paris'] };
+      case 'testConnection':
+        return { ok: true, message: 'OX answered as master admin', latencyMs: 12 };
+      default:
+        return { message: `no operation ${name}` };
     }
   }
 
   /** Commits the wizard's recorded provisions as the panel does after its last step. */
   commitWizard(): Resource[] {
-    return this.usageChanges.flatMap((c) => (c.operations ?? []).map((o: { provision: Resource }) => {
-      const ctx = this.resources.get(o.provision.context?.aps?.id)!;
-      return this.create(ctx, 'mailboxes', o.provision, o.provision.aps.subscription);
-    }));
+    return this.usageChanges.flatMap((c) =>
+      (c.operations ?? []).map((o: { provision: Resource }) => {
+        const ctx = this.resources.get(o.provision.context?.aps?.id)!;
+        return this.create(ctx, 'mailboxes', o.provision, o.provision.aps.subscription);
+      }),
+    );
   }
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    req.on('data', (c) => (text += c)).on('end', () => resolve(text)).on('error', reject);
+    req
+      .on('data', (c) => (text += c))
+      .on('end', () => resolve(text))
+      .on('error', reject);
   });
 }
