@@ -3,7 +3,9 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts=false --no-audit --no-fund
+# No lifecycle scripts (the project's prepare hook is a developer tool, not copied yet); the native SQLite
+# addon is then built on its own.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY app ./app
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
