@@ -8,6 +8,7 @@ import { packageInfo } from './contents.js';
 import { APP_LIST, checkAppList } from './manifest.js';
 import { checkNavigation, navigationModel, type ViewDecl } from './navigation.js';
 import { moduleFiles, pageFiles, uiRuleProblems } from './ui-rules.js';
+import { renderUiTypes, UI_TYPES_ENTRY } from '../codegen/ui-types.js';
 
 const APS_NS = 'http://aps-standard.org/ns/2';
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -149,6 +150,9 @@ export function checkPackage(entries: Map<string, Buffer>): string[] {
     ),
   );
   problems.push(...uiRuleProblems(views, entries));
+  // The views' type ids and login pattern come from the schemas, never by hand.
+  if (entries.get(UI_TYPES_ENTRY)?.toString('utf8') !== renderUiTypes())
+    problems.push(`${UI_TYPES_ENTRY} is not what the schemas give (type ids, login pattern): run npm run types`);
   problems.push(...checkAppList(entries), ...translationProblems(entries));
   for (const id of served.types.keys())
     if (!serviceIds.some((s) => s.id === id))

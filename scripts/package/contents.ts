@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { projectRoot, schemasDir } from '../../app/util/paths.js';
 import { translationFiles } from './i18n.js';
 import { APP_LIST, renderAppList } from './manifest.js';
+import { renderUiTypes, UI_TYPES_ENTRY } from '../codegen/ui-types.js';
 
 export const packageDir = join(projectRoot, 'aps-package');
 
@@ -78,6 +79,8 @@ export function packageEntries(): Map<string, Buffer> {
     for (const file of walk(join(packageDir, sub)).sort())
       entries.set(relative(packageDir, file).split('\\').join('/'), readFileSync(file));
   }
+  // Written from the schemas at package time, whatever the checked-in copy says.
+  entries.set(UI_TYPES_ENTRY, Buffer.from(renderUiTypes()));
   for (const [name, data] of translationFiles(entries)) entries.set(name, data);
   const sorted = new Map(
     [...entries].sort(([a], [b]) => (a === 'APP-META.xml' ? -1 : b === 'APP-META.xml' ? 1 : a < b ? -1 : 1)),

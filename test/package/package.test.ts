@@ -94,6 +94,16 @@ t.test('each problem is found and named on one line', async (t) => {
       /i18n\/it\.po: no translation for "Open webmail"/,
     ],
     ['extra file', (e) => e.set('ui/stray.js', Buffer.from('')), /ui\/stray\.js is in the package but not named/],
+    [
+      'type id written by hand',
+      (e) => edit(e, 'ui/lib/types.js', 'mailboxes/1.0', 'mailboxes/1.1'),
+      /ui\/lib\/types\.js is not what the schemas give/,
+    ],
+    [
+      'login pattern apart from the schema',
+      (e) => edit(e, 'ui/lib/types.js', /LOGIN_PATTERN: "[^"]*"/, 'LOGIN_PATTERN: "^[a-z]+$"'),
+      /ui\/lib\/types\.js is not what the schemas give/,
+    ],
     ['missing view', (e) => e.delete('ui/mailboxes.js'), /ui\/mailboxes\.js is named by APP-META\.xml but missing/],
     [
       'undeclared service',

@@ -2,7 +2,9 @@
 define(['./types'], function (types) {
   'use strict';
 
-  var LOGIN = /^[$@%.+a-zA-Z0-9_-]+$/;
+  // The schema's rule, as the endpoint validates it (its finer check of OX's characters answers with
+  // a message of its own: an internationalised domain is converted, not refused).
+  var LOGIN = new RegExp(types.LOGIN_PATTERN);
   var EMAIL = /^[^\s@]+@[^\s@]+$/;
   var TEXT_FIELDS = ['login', 'email', 'displayName', 'givenName', 'familyName'];
 
