@@ -85,7 +85,7 @@ t.test('each problem is found and named on one line', async (t) => {
     ],
     [
       'unknown UI operation',
-      (e) => edit(e, 'ui/overview.js', "'adminLogin'", "'superLogin'"),
+      (e) => edit(e, 'ui/ccp/overview.js', "'adminLogin'", "'superLogin'"),
       /calls operation superLogin/,
     ],
     [
@@ -104,7 +104,11 @@ t.test('each problem is found and named on one line', async (t) => {
       (e) => edit(e, 'ui/lib/types.js', /LOGIN_PATTERN: "[^"]*"/, 'LOGIN_PATTERN: "^[a-z]+$"'),
       /ui\/lib\/types\.js is not what the schemas give/,
     ],
-    ['missing view', (e) => e.delete('ui/mailboxes.js'), /ui\/mailboxes\.js is named by APP-META\.xml but missing/],
+    [
+      'missing view',
+      (e) => e.delete('ui/ccp/mailboxes.js'),
+      /ui\/ccp\/mailboxes\.js is named by APP-META\.xml but missing/,
+    ],
     [
       'undeclared service',
       (e) => edit(e, 'APP-META.xml', /<service id="mobility">[\s\S]*?<\/service>/, ''),
@@ -113,7 +117,7 @@ t.test('each problem is found and named on one line', async (t) => {
     [
       'view var missing',
       (e) => edit(e, 'APP-META.xml', /<var name="mailbox"[^>]*\/>/, ''),
-      /ui\/mailbox-edit\.js: reads aps\.context\.vars\.mailbox, but view mailbox-edit has no <var name="mailbox">/,
+      /ui\/ccp\/mailbox-edit\.js: reads aps\.context\.vars\.mailbox, but view mailbox-edit has no <var name="mailbox">/,
     ],
     [
       'navigation var missing',
@@ -123,7 +127,7 @@ t.test('each problem is found and named on one line', async (t) => {
     [
       'submit without its control',
       (e) => edit(e, 'APP-META.xml', /(id="mailbox-new"[\s\S]*?)<submit\/>/, '$1'),
-      /ui\/mailbox-new\.js: handles onSubmit, but view mailbox-new declares no <controls><submit\/><\/controls>/,
+      /ui\/ccp\/mailbox-new\.js: handles onSubmit, but view mailbox-new declares no <controls><submit\/><\/controls>/,
     ],
     [
       'classic page without its control',
@@ -137,8 +141,8 @@ t.test('each problem is found and named on one line', async (t) => {
     ],
     [
       'unknown view',
-      (e) => edit(e, 'ui/mailbox-edit.js', "gotoView('mailboxes')", "gotoView('mailbox-list')"),
-      /ui\/mailbox-edit\.js: goes to view mailbox-list, which APP-META\.xml does not declare/,
+      (e) => edit(e, 'ui/ccp/mailbox-edit.js', "gotoView('mailboxes')", "gotoView('mailbox-list')"),
+      /ui\/ccp\/mailbox-edit\.js: goes to view mailbox-list, which APP-META\.xml does not declare/,
     ],
     [
       'var of an undeclared type',
@@ -149,14 +153,14 @@ t.test('each problem is found and named on one line', async (t) => {
     ['no APP-LIST.xml', (e) => e.delete('APP-LIST.xml'), /APP-LIST\.xml is missing/, true],
     [
       'a digest that does not match',
-      (e) => e.set('ui/overview.js', Buffer.concat([e.get('ui/overview.js')!, Buffer.from('\n')])),
-      /ui\/overview\.js has \d+ bytes, the list says \d+/,
+      (e) => e.set('ui/ccp/overview.js', Buffer.concat([e.get('ui/ccp/overview.js')!, Buffer.from('\n')])),
+      /ui\/ccp\/overview\.js has \d+ bytes, the list says \d+/,
       true,
     ],
     [
       'a file the list lacks',
-      (e) => edit(e, 'APP-LIST.xml', /\s*<file name="ui\/overview\.js"[^>]*\/>/, ''),
-      /ui\/overview\.js is in the package but not in APP-LIST\.xml/,
+      (e) => edit(e, 'APP-LIST.xml', /\s*<file name="ui\/ccp\/overview\.js"[^>]*\/>/, ''),
+      /ui\/ccp\/overview\.js is in the package but not in APP-LIST\.xml/,
       true,
     ],
     [
@@ -176,38 +180,39 @@ t.test('each problem is found and named on one line', async (t) => {
     ['stale translation JSON', (e) => e.set('i18n/fr.json', Buffer.from('{}')), /i18n\/fr\.json differs from its \.po/],
     [
       'the aps/_ module',
-      (e) => edit(e, 'ui/overview.js', "'aps/View',", "'aps/View', 'aps/_',"),
-      /ui\/overview\.js: loads aps\/_/,
+      (e) => edit(e, 'ui/ccp/overview.js', "'aps/View',", "'aps/View', 'aps/_',"),
+      /ui\/ccp\/overview\.js: loads aps\/_/,
     ],
     [
       'a module required but not defined',
-      (e) => edit(e, 'ui/overview.js', 'var view = this;', "var view = this;\n      var B = require('aps/Button');"),
+      (e) =>
+        edit(e, 'ui/ccp/overview.js', 'var view = this;', "var view = this;\n      var B = require('aps/Button');"),
       /require\('aps\/Button'\) of a module not in its define list/,
     ],
     [
       'a view not declared from View',
-      (e) => edit(e, 'ui/overview.js', 'return declare(View, {', 'return declare([], {'),
-      /ui\/overview\.js: a UX1 view must return declare\(View/,
+      (e) => edit(e, 'ui/ccp/overview.js', 'return declare(View, {', 'return declare([], {'),
+      /ui\/ccp\/overview\.js: a UX1 view must return declare\(View/,
     ],
     [
       'state on the View',
-      (e) => edit(e, 'ui/overview.js', 'onContext: function () {', 'onContext: function () {\n      this.ctx = 1;'),
+      (e) => edit(e, 'ui/ccp/overview.js', 'onContext: function () {', 'onContext: function () {\n      this.ctx = 1;'),
       /keeps state as a custom property of the View \(this\.ctx\)/,
     ],
     [
       'onContext without hideLoading',
-      (e) => edit(e, 'ui/overview.js', /\n\s*aps\.apsc\.hideLoading\(\);/, ''),
-      /ui\/overview\.js: onContext must end with aps\.apsc\.hideLoading\(\)/,
+      (e) => edit(e, 'ui/ccp/overview.js', /\n\s*aps\.apsc\.hideLoading\(\);/, ''),
+      /ui\/ccp\/overview\.js: onContext must end with aps\.apsc\.hideLoading\(\)/,
     ],
     [
       'a literal widget id',
-      (e) => edit(e, 'ui/overview.js', "id: this.genId('ov_ctx')", "id: 'ov_ctx'"),
+      (e) => edit(e, 'ui/ccp/overview.js', "id: this.genId('ov_ctx')", "id: 'ov_ctx'"),
       /widget id 'ov_ctx' is not made with genId/,
     ],
     [
       'an undocumented panel method',
       (e) =>
-        edit(e, 'ui/mailboxes.js', 'aps.apsc.hideLoading();', 'aps.apsc.refresh();\n      aps.apsc.hideLoading();'),
+        edit(e, 'ui/ccp/mailboxes.js', 'aps.apsc.hideLoading();', 'aps.apsc.refresh();\n      aps.apsc.hideLoading();'),
       /aps\.apsc\.refresh is not a documented panel method/,
     ],
     [
@@ -223,7 +228,7 @@ t.test('each problem is found and named on one line', async (t) => {
     ],
     [
       'a store property that does not exist',
-      (e) => edit(e, 'ui/mailboxes.js', 'apsType: types.MAILBOX });', "apsType: types.MAILBOX, query: 'x' });"),
+      (e) => edit(e, 'ui/ccp/mailboxes.js', 'apsType: types.MAILBOX });', "apsType: types.MAILBOX, query: 'x' });"),
       /aps\/ResourceStore has no property query/,
     ],
     [
@@ -231,7 +236,7 @@ t.test('each problem is found and named on one line', async (t) => {
       (e) =>
         edit(
           e,
-          'ui/mailboxes.js',
+          'ui/ccp/mailboxes.js',
           "view.byId('mbx_grid').set('store', storeOf(ctx));",
           "var s = storeOf(ctx);\n    s.query = 'eq(x,1)';",
         ),
@@ -239,18 +244,23 @@ t.test('each problem is found and named on one line', async (t) => {
     ],
     [
       'a grid without apsResourceViewId',
-      (e) => edit(e, 'ui/mailboxes.js', "apsResourceViewId: 'mailbox-edit', ", ''),
-      /ui\/mailboxes\.js: an aps\/Grid without apsResourceViewId/,
+      (e) => edit(e, 'ui/ccp/mailboxes.js', "apsResourceViewId: 'mailbox-edit', ", ''),
+      /ui\/ccp\/mailboxes\.js: an aps\/Grid without apsResourceViewId/,
     ],
     [
       'a grid without a resourceName column',
-      (e) => edit(e, 'ui/mailboxes.js', "type: 'resourceName', ", ''),
+      (e) => edit(e, 'ui/ccp/mailboxes.js', "type: 'resourceName', ", ''),
       /an aps\/Grid without a column of type resourceName/,
     ],
     [
       'a grid row click',
       (e) =>
-        edit(e, 'ui/mailboxes.js', "selectionMode: 'single',", "selectionMode: 'single', onRowClick: function () {},"),
+        edit(
+          e,
+          'ui/ccp/mailboxes.js',
+          "selectionMode: 'single',",
+          "selectionMode: 'single', onRowClick: function () {},",
+        ),
       /aps\/Grid has no onRowClick/,
     ],
     [
@@ -260,8 +270,8 @@ t.test('each problem is found and named on one line', async (t) => {
     ],
     [
       'a POST naming no subscription',
-      (e) => edit(e, 'ui/mailbox-new.js', /aps\.context\.subscriptionId = subscription;/, ''),
-      /ui\/mailbox-new\.js: creates resources without setting aps\.context\.subscriptionId/,
+      (e) => edit(e, 'ui/ccp/mailbox-new.js', /aps\.context\.subscriptionId = subscription;/, ''),
+      /ui\/ccp\/mailbox-new\.js: creates resources without setting aps\.context\.subscriptionId/,
     ],
     [
       'aps.biz without its placeholder',
@@ -281,7 +291,7 @@ t.test('each problem is found and named on one line', async (t) => {
           e,
           'APP-META.xml',
           '<view id="settings" label="Settings">',
-          '<view id="settings" label="Settings" src="ui/overview.js">',
+          '<view id="settings" label="Settings" src="ui/ccp/overview.js">',
         ),
       /view settings plugs into the classic panel but is a UX1 module/,
     ],
@@ -291,7 +301,7 @@ t.test('each problem is found and named on one line', async (t) => {
         edit(
           e,
           'APP-META.xml',
-          '<view id="overview" label="Overview" src="ui/overview.js"/>',
+          '<view id="overview" label="Overview" src="ui/ccp/overview.js"/>',
           '<view id="overview" label="Overview"/>',
         ),
       /view overview plugs into http:\/\/www\.parallels\.com\/ccp\/2 but is a classic page/,

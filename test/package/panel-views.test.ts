@@ -384,7 +384,7 @@ journey('the provider saves settings (time zone from the list) and a new tier', 
 });
 
 t.test('the stand-in refuses what the panel does not document', { skip: needsChromium() }, async (t) => {
-  const source = panel.entries.get('ui/overview.js')!.toString();
+  const source = panel.entries.get('ui/ccp/overview.js')!.toString();
   const ON_CONTEXT = '    onContext: function () {\n';
   const cases: Array<[string, string, string, RegExp]> = [
     [
@@ -421,7 +421,7 @@ t.test('the stand-in refuses what the panel does not document', { skip: needsChr
   ];
   for (const [label, from, to, expected] of cases) {
     t.ok(source.includes(from), `${label}: the mutation applies`);
-    panel.overrides.set('ui/overview.js', source.replace(from, to));
+    panel.overrides.set('ui/ccp/overview.js', source.replace(from, to));
     panel.errors.length = 0;
     const page = await browser!.newPage();
     await page.goto(panel.open('overview', customer));

@@ -1,5 +1,5 @@
 // Customer panel (UX1): the chosen subscription's OX context at a glance, and "Open OX as administrator".
-define(['dojo/_base/declare', 'aps/View', 'aps/xhr', './lib/contexts', './lib/format', './lib/messages'],
+define(['dojo/_base/declare', 'aps/View', 'aps/xhr', '../lib/contexts', '../lib/format', '../lib/messages'],
 function (declare, View, xhr, contexts, format, messages) {
   'use strict';
 

@@ -1,5 +1,5 @@
 // Customer panel (UX1): a new mailbox for one of the account's service users, in the chosen subscription.
-define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', './lib/contexts', './lib/mailbox-form', './lib/messages', './lib/types'],
+define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', '../lib/contexts', '../lib/mailbox-form', '../lib/messages', '../lib/types'],
 function (declare, View, ResourceStore, contexts, form, messages, types) {
   'use strict';
 

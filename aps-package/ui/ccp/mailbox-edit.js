@@ -1,6 +1,6 @@
 // Customer panel (UX1): one mailbox: names, address, tier, mobility add-on, open webmail.
-define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', 'aps/xhr', './lib/contexts', './lib/mailbox-form',
-  './lib/messages', './lib/types'],
+define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', 'aps/xhr', '../lib/contexts', '../lib/mailbox-form',
+  '../lib/messages', '../lib/types'],
 function (declare, View, ResourceStore, xhr, contexts, form, messages, types) {
   'use strict';
 

@@ -1,6 +1,6 @@
 // Customer panel (UX1): the chosen subscription's mailboxes; add, edit, open webmail.
-define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', 'aps/xhr', './lib/contexts', './lib/format', './lib/messages',
-  './lib/types'],
+define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', 'aps/xhr', '../lib/contexts', '../lib/format', '../lib/messages',
+  '../lib/types'],
 function (declare, View, ResourceStore, xhr, contexts, format, messages, types) {
   'use strict';
 
