@@ -96,7 +96,7 @@ export async function importPlanCommand(args: string[]): Promise<void> {
 
 export async function deletionsCommand(args: string[]): Promise<void> {
   const { values } = options('deletions', args, { instance: { type: 'string' }, 'purge-due': { type: 'boolean' } });
-  const { pendingDeletions, sweepDeletions, deleteAfterOf } = await import('../resources/shared/deletions.js');
+  const { pendingDeletions, sweepDeletions, deleteAfterOf } = await import('../ops/deletions.js');
   await withOx(async (ledger, ox) => {
     if (values['purge-due']) console.log(`deleted ${await sweepDeletions({ ledger, ox })} in OX`);
     const pending = await pendingDeletions({ ledger }, values.instance);
@@ -118,7 +118,7 @@ export async function restoreCommand(args: string[]): Promise<void> {
   const { values } = options('restore', args, { instance: { type: 'string' }, context: { type: 'string' } });
   const { instance, context } = values;
   if (!instance || !context) usageError('ox-aps restore: --instance and --context are required');
-  const { restoreContext } = await import('../resources/shared/deletions.js');
+  const { restoreContext } = await import('../ops/deletions.js');
   const rec = await withOx((ledger, ox) => restoreContext({ ledger, ox }, instance, context));
   console.log(
     `context ${rec.id} (OX context ${rec.oxContextId}) is enabled again and held for a takeover: create a context resource with adopt {"context":"${rec.oxContextId}"} (ox-aps import-plan prints it)`,

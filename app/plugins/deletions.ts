@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
-import { dueOf, pendingDeletions, sweepDeletions } from '../resources/shared/deletions.js';
+import { dueOf, pendingDeletions, sweepDeletions } from '../ops/deletions.js';
 import { errorMessage } from '../util/errors.js';
 import { periodically } from '../util/periodic.js';
 
