@@ -23,56 +23,58 @@ import { tierOf } from '../shared/stored.js';
 
 const SERVICE = 'mobility';
 
-export function mobilityService(deps: ServiceDeps): ResourceService {
-  const { ledger } = deps;
-
-  /** Records the add-on on the mailbox and brings OX in line with it. */
-  async function setAddon(call: ApsCall, mailbox: ResourceRecord, addon: boolean): Promise<void> {
-    const env = await instanceEnv(deps, call);
-    const ctx = await relatedRecord(deps, mailbox, 'parentId');
-    const profile = tierOf(await relatedRecord(deps, mailbox, 'profileId'));
-    const updated = { ...mailbox, props: { ...mailbox.props, mobilityAddon: addon } };
-    const wanted = wantsMobility(env.settings, profile, updated);
-    // Mobility the tier grants stays when the add-on goes (OX's flags decide): the add-on and the
-    // tier never disagree. A suspended mailbox gets its rights at resume.
-    const tier = tierMobility(profile);
-    const on = mailbox.props.mobilityEnabled === true;
-    let mobility = wanted || tier === true;
-    // OX is asked only when the state could change: on → off unless the tier keeps it, off → on.
-    const mayChange = on ? !wanted && tier !== true : wanted;
-    if (mailbox.state === 'ready' && mayChange) {
-      const applied = await withOx(
-        {
-          doing: `${wanted ? 'enabling' : 'disabling'} mobility for mailbox "${mailbox.login}"`,
-          credentials: 'context admin',
-        },
-        () => applyAccess(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(mailbox), profile, wanted),
-      );
-      mobility = applied.mobility;
-    }
-    await ledger.updateResource(call.instanceId, mailbox.id, {
-      props: { ...updated.props, mobilityEnabled: mobility },
-    });
+/** Records the add-on on the mailbox and brings OX in line with it. */
+async function setAddon(deps: ServiceDeps, call: ApsCall, mailbox: ResourceRecord, addon: boolean): Promise<void> {
+  const env = await instanceEnv(deps, call);
+  const ctx = await relatedRecord(deps, mailbox, 'parentId');
+  const profile = tierOf(await relatedRecord(deps, mailbox, 'profileId'));
+  const updated = { ...mailbox, props: { ...mailbox.props, mobilityAddon: addon } };
+  const wanted = wantsMobility(env.settings, profile, updated);
+  // Mobility the tier grants stays when the add-on goes (OX's flags decide): the add-on and the
+  // tier never disagree. A suspended mailbox gets its rights at resume.
+  const tier = tierMobility(profile);
+  const on = mailbox.props.mobilityEnabled === true;
+  let mobility = wanted || tier === true;
+  // OX is asked only when the state could change: on → off unless the tier keeps it, off → on.
+  const mayChange = on ? !wanted && tier !== true : wanted;
+  if (mailbox.state === 'ready' && mayChange) {
+    const applied = await withOx(
+      {
+        doing: `${wanted ? 'enabling' : 'disabling'} mobility for mailbox "${mailbox.login}"`,
+        credentials: 'context admin',
+      },
+      () => applyAccess(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxUserOf(mailbox), profile, wanted),
+    );
+    mobility = applied.mobility;
   }
+  await deps.ledger.updateResource(call.instanceId, mailbox.id, {
+    props: { ...updated.props, mobilityEnabled: mobility },
+  });
+}
 
+async function provision(deps: ServiceDeps, call: ApsCall) {
+  const mailbox = await requireResource(deps, call, linkId(call.body, 'mailbox'), 'mailboxes');
+  await claim(deps, newRecord(call, SERVICE, { state: 'ready', parentId: mailbox.id }));
+  await setAddon(deps, call, mailbox, true);
+  return resourceView(deps, SERVICE, call.resourceId, { mailbox: { aps: { id: mailbox.id } } });
+}
+
+async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined> {
+  const rec = await resourceToDelete(deps, call, SERVICE);
+  if (!rec) return undefined;
+  const mailbox = rec.parentId ? await deps.ledger.getResource(call.instanceId, rec.parentId) : undefined;
+  if (mailbox && mailbox.state !== 'deleting') await setAddon(deps, call, mailbox, false);
+  await deps.ledger.deleteResource(call.instanceId, rec.id);
+  return undefined;
+}
+
+export function mobilityService(deps: ServiceDeps): ResourceService {
   return {
-    async provision(call) {
-      const mailbox = await requireResource(deps, call, linkId(call.body, 'mailbox'), 'mailboxes');
-      await claim(deps, newRecord(call, SERVICE, { state: 'ready', parentId: mailbox.id }));
-      await setAddon(call, mailbox, true);
-      return resourceView(deps, SERVICE, call.resourceId, { mailbox: { aps: { id: mailbox.id } } });
-    },
-    async retrieve(call) {
+    provision: (call) => provision(deps, call),
+    retrieve: async (call) => {
       const rec = await requireResource(deps, call, call.resourceId, SERVICE);
       return resourceView(deps, SERVICE, rec.id, { mailbox: { aps: { id: rec.parentId } } });
     },
-    async unprovision(call) {
-      const rec = await resourceToDelete(deps, call, SERVICE);
-      if (!rec) return undefined;
-      const mailbox = rec.parentId ? await ledger.getResource(call.instanceId, rec.parentId) : undefined;
-      if (mailbox && mailbox.state !== 'deleting') await setAddon(call, mailbox, false);
-      await ledger.deleteResource(call.instanceId, rec.id);
-      return undefined;
-    },
+    unprovision: (call) => unprovision(deps, call),
   };
 }
