@@ -7,35 +7,21 @@
 // The runs themselves are the flights' (flights.ts), the background retries the runner's
 // (job-runner.ts).
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { isUnfinished, type InstanceRecord, type JobRecord, type Ledger } from '../store/ledger.js';
+import { isUnfinished, type JobRecord, type Ledger } from '../store/ledger.js';
 import { isRecord } from '../util/errors.js';
 import { ApsError, isRetryable, isShed } from './errors.js';
 import { Flights, type InFlight } from './flights.js';
 import { JobRunner } from './job-runner.js';
-import type { Outcome } from './types.js';
+import type { AsyncOptions, Executor } from './async-options.js';
 
-export interface AsyncOptions {
-  syncBudgetMs: number;
-  retryTimeoutS: number;
-  deadlineS: number;
-  maxRetryDelayS: number;
-  leaseMs: number;
-  /** How long finished jobs stay readable for the controller's last poll. */
-  keepFinishedMs: number;
-  /** Background jobs run at once per lane (by this process). */
-  concurrency: number;
-  /** The lane of an instance's jobs: instances that share a lane share its concurrency. */
-  laneOf?: (instance: InstanceRecord) => string;
-}
+export type { AsyncOptions, Executor } from './async-options.js';
+import type { Outcome } from './types.js';
 
 export interface Accepted {
   accepted: true;
   retryTimeout: number;
   info: string;
 }
-
-/** Re-runs a stored request (the router's dispatch, without the async wrapper). */
-export type Executor = (input: Record<string, unknown>, log: Logger) => Promise<Outcome>;
 
 type Settled = { ok: true; outcome: Outcome } | { ok: false; error: unknown } | { timeout: true };
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { JobRecord, Ledger } from '../store/ledger.js';
 import { ApsError, errorBody, isRetryable } from './errors.js';
-import type { AsyncOptions } from './async-protocol.js';
+import type { AsyncOptions } from './async-options.js';
 import type { Outcome } from './types.js';
 
 export interface InFlight {

@@ -5,7 +5,7 @@
 // the retries this process schedules.
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { JobRecord, JobScope, Ledger } from '../store/ledger.js';
-import type { AsyncOptions, Executor } from './async-protocol.js';
+import type { AsyncOptions, Executor } from './async-options.js';
 import type { Flights } from './flights.js';
 
 /** Jobs whose instance is unknown (deleted, or created since the lanes were read). */
