@@ -52,23 +52,35 @@ function oxError(code: string, error: string) {
   return { error, error_params: [], category: 1, code, error_id: newId() };
 }
 
-/** The user a login name (`user@mapping`) and password authenticate, if OX would let them in. */
+/**
+ * The user a login name and password name, if OX would let them in: OX splits `user@mapping` at the
+ * last "@" and resolves a name without one in the default context (defaultcontext mapping). OX
+ * refuses a disabled context, a user with mailenabled=false and one denied the portal; module
+ * rights alone (webmail off) do not stop a login.
+ */
+export function resolveLogin(
+  sim: OxSimulator,
+  login: string,
+  password: string | null,
+): { ctx: SimContext; user: SimUser } | undefined {
+  const at = login.lastIndexOf('@');
+  const [name, mapping] = at < 0 ? [login, 'defaultcontext'] : [login.slice(0, at), login.slice(at + 1)];
+  const ctx = [...sim.model.contexts.values()].find((c) => c.loginMappings.includes(mapping));
+  const user = ctx && [...ctx.users.values()].find((u) => u.name === name);
+  const blocked = !user || user.fields.mailenabled === false || user.access.deniedPortal === true;
+  return ctx?.enabled && user && !blocked && user.password === password ? { ctx, user } : undefined;
+}
+
+/** The user a form or token login authenticates (a known client only), recorded in `sim.logins`. */
 function authenticate(
   sim: OxSimulator,
   login: string,
   password: string | null,
   client: string,
 ): { ctx: SimContext; user: SimUser } | undefined {
-  const at = login.lastIndexOf('@');
-  const [name, mapping] = at < 0 ? [login, 'defaultcontext'] : [login.slice(0, at), login.slice(at + 1)];
-  const ctx = [...sim.model.contexts.values()].find((c) => c.loginMappings.includes(mapping));
-  const user = ctx && [...ctx.users.values()].find((u) => u.name === name);
-  // OX refuses a disabled context, a user with mailenabled=false and one denied the portal; module
-  // rights alone (webmail off) do not stop a login.
-  const blocked = !user || user.fields.mailenabled === false || user.access.deniedPortal === true;
-  const ok = Boolean(ctx?.enabled && user && !blocked && user.password === password && CLIENTS.has(client));
-  sim.logins.push({ login, ok, client });
-  return ok && ctx && user ? { ctx, user } : undefined;
+  const found = CLIENTS.has(client) ? resolveLogin(sim, login, password) : undefined;
+  sim.logins.push({ login, ok: Boolean(found), client });
+  return found;
 }
 
 function missing(url: URL, form: URLSearchParams, names: string[], inQuery: string[] = []): string[] {

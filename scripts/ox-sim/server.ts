@@ -2,6 +2,7 @@
 // browser lands on, and a control API for tests (/__sim/*). Loopback only.
 import http from 'node:http';
 import https from 'node:https';
+import { handleDevice, handlePasswordChange } from './devices.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { renderWsdl } from '../codegen/wsdl-render.js';
@@ -44,6 +45,8 @@ export class OxSimulator {
   readonly callCounts = new Map<string, number>();
   readonly sessions = new Map<string, Session>();
   readonly logins: Array<{ login: string; ok: boolean; client: string }> = [];
+  /** Phones and mail programs that tried to sign in (ActiveSync, CalDAV/CardDAV). */
+  readonly deviceLogins: Array<{ kind: 'activesync' | 'dav'; login: string; ok: boolean }> = [];
   /** tokenLogin's sessions waiting for `tokens`, by server token. */
   readonly tokenSessions = new Map<string, TokenSession>();
   /** What each tokenLogin was told about the browser (no secrets). */
@@ -144,6 +147,9 @@ export class OxSimulator {
       if (url.pathname.startsWith('/webservices/')) return await this.soap(url, req, body, res);
       if (url.pathname.startsWith('/__sim/')) return this.control(url.pathname.slice(7), body, res);
       if (url.pathname === '/ajax/login') return handleLogin(this, url, req, body, res);
+      if (url.pathname === '/ajax/passwordchange') return handlePasswordChange(this, url, body, res);
+      if (url.pathname === '/Microsoft-Server-ActiveSync' || url.pathname.startsWith('/servlet/dav/'))
+        return handleDevice(this, url, req, res);
       return handleUiPage(this, url, req, res);
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));

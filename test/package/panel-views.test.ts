@@ -304,7 +304,16 @@ journey('a service user opens their own webmail and sees how to connect a phone'
   const page = await open(t, 'my-mailbox', { user: U1, locale: 'en' });
   t.equal(await widget(page, 'my-mailbox_my_email').locator('.value').textContent(), 'jo@a.example');
   await page.waitForFunction(() => document.querySelector('[data-widget-id="my-mailbox_my_imap"] .value')?.textContent);
-  t.equal(await widget(page, 'my-mailbox_my_imap').locator('.value').textContent(), 'imap.example.com:993 (SSL/TLS)');
+  t.equal(
+    await widget(page, 'my-mailbox_my_imap').locator('.value').textContent(),
+    'imap.example.com:993 (SSL/TLS), User name: jo@a.example',
+    'the mail server with the mail login',
+  );
+  t.match(
+    await widget(page, 'my-mailbox_my_username').locator('.value').textContent(),
+    /^[^@]+@a\.example$/,
+    'the user name with its context mapping',
+  );
   t.equal(
     await widget(page, 'my-mailbox_my_activesync').locator('.value').textContent(),
     'Not included',

@@ -6,7 +6,7 @@ import type { ProfileProps } from '../../resources/shared/access.js';
 import type { ServiceDeps } from '../../resources/shared/deps.js';
 import type { AppSettings } from '../../resources/shared/instance-settings.js';
 
-export type DriftKind = 'missing-in-ox' | 'unknown-in-ox' | 'attribute';
+export type DriftKind = 'missing-in-ox' | 'unknown-in-ox' | 'attribute' | 'admin-rights';
 
 export interface Drift {
   kind: DriftKind;

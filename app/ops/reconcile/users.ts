@@ -6,6 +6,7 @@ import type { ResourceRecord } from '../../store/ledger.js';
 import { applyAccess, grantsMobility, tierDrift, type ProfileProps } from '../../resources/shared/access.js';
 import { contextProps, mailboxProps } from '../../resources/shared/stored.js';
 import { oxUserOf } from '../../resources/shared/records.js';
+import { adminRights } from '../../resources/shared/admin-rights.js';
 
 import {
   COUNTED,
@@ -17,6 +18,38 @@ import {
   type ReconcileReport,
   type Scope,
 } from './common.js';
+
+/**
+ * The context administrator may not change its password in OX (the endpoint signs in as it). A
+ * context taken over keeps the administrator it had: the provider's own tools may use it.
+ */
+async function reconcileAdmin(
+  scope: Scope,
+  ctx: ResourceRecord,
+  at: OxTarget,
+  users: OxUser[],
+  opts: ReconcileOptions,
+  report: ReconcileReport,
+): Promise<void> {
+  if (contextProps(ctx).adopt) return;
+  const adminUser = users.find((u) => u.name === at.admin.login);
+  const rights = adminUser && (await adminRights(scope.ox, at.id, at.admin, adminUser));
+  if (!rights?.access.editPassword) return;
+  const drift: Drift = {
+    kind: 'admin-rights',
+    instance: scope.instance.id,
+    resource: ctx.id,
+    oxContextId: at.id,
+    oxUserId: rights.userId,
+    field: 'editPassword',
+    ledger: false,
+    ox: true,
+  };
+  report.drift.push(drift);
+  if (!opts.repair) return;
+  await scope.ox.changeUserAccess(at.id, at.admin, rights.userId, { flags: { ...rights.access, editPassword: false } });
+  report.repaired.push(drift);
+}
 
 /** The context's users in OX against its mailboxes in the ledger: two calls for all users, then rights per mailbox. */
 export async function reconcileUsers(
@@ -54,6 +87,7 @@ export async function reconcileUsers(
       });
     else await reconcileMailbox(scope, at, mailbox, user, opts, report);
   }
+  await reconcileAdmin(scope, ctx, at, listed, opts, report);
   // Users no mailbox holds (in any state), but the context's administrator.
   const held = new Set(mailboxes.map((m) => m.oxUserId));
   for (const user of users.values()) {

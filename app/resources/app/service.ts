@@ -78,6 +78,30 @@ async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined>
   return undefined;
 }
 
+/**
+ * Contexts made before their administrator lost editPassword at creation: one background job per
+ * context takes the right away (contexts service, settleAdminRights).
+ */
+async function queueAdminRights(deps: ServiceDeps, call: ApsCall): Promise<number> {
+  const contexts = await deps.ledger.listResources({
+    instanceId: call.instanceId,
+    kind: 'contexts',
+    states: ['ready'],
+  });
+  for (const ctx of contexts) {
+    await deps.jobs.enqueue({
+      key: `${call.instanceId} ADMIN-RIGHTS contexts/${ctx.id}`,
+      service: 'contexts',
+      name: 'settleAdminRights',
+      resourceId: ctx.id,
+      instanceId: call.instanceId,
+      body: {},
+      controllerUri: call.controllerUri,
+    });
+  }
+  return contexts.length;
+}
+
 /** Stored resources carry their type in props.aps: rewritten to the versions this package serves. */
 async function upgrade(deps: ServiceDeps, call: ApsCall) {
   let migrated = 0;
@@ -88,9 +112,10 @@ async function upgrade(deps: ServiceDeps, call: ApsCall) {
       migrated++;
     }
   }
+  const settling = await queueAdminRights(deps, call);
   const currentIds = [...deps.schemas.types.values()].map((t) => t.schema.id);
   const moved = await moveToCurrentTypes(controllerFor(deps, call, await callingInstance(deps, call)), currentIds);
-  call.log.info({ from: call.query.version, migrated, moved }, 'application upgraded');
+  call.log.info({ from: call.query.version, migrated, moved, settling }, 'application upgraded');
   return { migrated, moved };
 }
 

@@ -1,6 +1,7 @@
 // Subscriptions as OX contexts: the handlers the APS routes call. Provision and configure have
 // their modules; usage polling with a cache, suspend/resume and removal are here.
-import { contextProps } from '../shared/stored.js';
+import { contextAdmin, contextProps } from '../shared/stored.js';
+import { settleAdminRights } from '../shared/admin-rights.js';
 import type { ContextsProperties, ContextsProvision } from '../../aps/generated/schema-types.js';
 import type { ApsCall, ResourceService } from '../../aps/types.js';
 import { goneFromOx } from '../../ox/faults.js';
@@ -72,6 +73,18 @@ async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined>
   return undefined;
 }
 
+/** Internal (background job after an upgrade): the administrator loses editPassword, as new ones do. */
+async function settleAdmin(deps: ServiceDeps, call: ApsCall) {
+  const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
+  if (!rec || rec.kind !== SERVICE || rec.state !== 'ready' || rec.oxContextId == null) return { changed: false };
+  const { ox } = await instanceEnv(deps, call);
+  const id = rec.oxContextId;
+  const doing = `taking the password right from the administrator of context ${id}`;
+  return {
+    changed: await withOx({ doing, credentials: 'context admin' }, () => settleAdminRights(ox, id, contextAdmin(rec))),
+  };
+}
+
 export function contextService(deps: ServiceDeps): ResourceService<ContextsProvision, ContextsProperties> {
   return {
     provision: recordingFailures(deps, (call: ApsCall<ContextsProvision>) => provision(deps, call)),
@@ -85,6 +98,9 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
     disable: (call) => setEnabled(deps, call, false),
     enable: (call) => setEnabled(deps, call, true),
     unprovision: (call) => unprovision(deps, call),
-    operations: { adminLogin: (call) => issueLoginUrl(deps, call, SERVICE) },
+    operations: {
+      adminLogin: (call) => issueLoginUrl(deps, call, SERVICE),
+      settleAdminRights: (call) => settleAdmin(deps, call),
+    },
   };
 }

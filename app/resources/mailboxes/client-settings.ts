@@ -1,5 +1,9 @@
 // What a phone or mail program needs to reach a mailbox, from the instance settings: the IMAP
-// and SMTP servers (with port and security) and the ActiveSync URL when the mailbox has mobility.
+// and SMTP servers (with port and security) and the ActiveSync URL when the mailbox has mobility,
+// each with the user name that signs in there. OX resolves a user name as `login@<login mapping>`
+// (a name without "@" goes to OX's default context), so ActiveSync, CalDAV/CardDAV and the OX
+// apps take the login with its context's mapping; IMAP and SMTP take the mail system's login
+// (the user's imapLogin in OX, else its address).
 import type { AppSettings } from '../shared/instance-settings.js';
 
 export interface MailServer {
@@ -8,13 +12,16 @@ export interface MailServer {
   security: 'SSL/TLS' | 'STARTTLS';
 }
 
-export interface ClientSettings extends Record<string, unknown> {
-  /** The OX login (ActiveSync and the OX apps). */
+export interface MailAccount extends MailServer {
   username: string;
-  /** The IMAP login OX was given for the user. */
+}
+
+export interface ClientSettings extends Record<string, unknown> {
+  /** The user name OX resolves (ActiveSync, CalDAV/CardDAV, the OX apps): login@<context mapping>. */
+  username: string;
   email: string;
-  imap: MailServer | null;
-  smtp: MailServer | null;
+  imap: MailAccount | null;
+  smtp: MailAccount | null;
   activeSync: { url: string } | null;
   webmailUrl: string;
 }
@@ -37,15 +44,22 @@ export function mailServer(setting: string | undefined, kind: 'imap' | 'smtp'): 
   return { host: url.hostname, port: url.port ? Number(url.port) : scheme.port, security: scheme.security };
 }
 
+/** The user name OX resolves to this login in this context: the context's domain, else its id, is a mapping. */
+export function oxUserName(login: string, context: { domain?: string; oxContextId: number | null }): string {
+  return `${login}@${context.domain ?? context.oxContextId ?? ''}`;
+}
+
+const account = (server: MailServer | null, username: string) => server && { ...server, username };
+
 export function clientSettings(
   settings: AppSettings,
-  mailbox: { login: string; email: string; mobility: boolean },
+  mailbox: { username: string; mailLogin: string; email: string; mobility: boolean },
 ): ClientSettings {
   return {
-    username: mailbox.login,
+    username: mailbox.username,
     email: mailbox.email,
-    imap: mailServer(settings.imapServer, 'imap'),
-    smtp: mailServer(settings.smtpServer, 'smtp'),
+    imap: account(mailServer(settings.imapServer, 'imap'), mailbox.mailLogin),
+    smtp: account(mailServer(settings.smtpServer, 'smtp'), mailbox.mailLogin),
     activeSync: mailbox.mobility ? { url: new URL('/Microsoft-Server-ActiveSync', settings.oxPublicUrl).href } : null,
     webmailUrl: new URL(settings.productPath, settings.oxPublicUrl).href,
   };

@@ -1,22 +1,42 @@
 // The mailbox's custom operations: device settings, the service user's change notification, the
 // generated password shown once, and the profile re-apply job.
-import { mailboxProps, tierOf } from '../shared/stored.js';
+import { contextAdmin, contextProps, mailboxProps, tierOf } from '../shared/stored.js';
+import type { ResourceRecord } from '../../store/ledger.js';
 import type { ApsCall } from '../../aps/types.js';
 import type { ServiceDeps } from '../shared/deps.js';
-import { instanceEnv } from '../shared/instance-env.js';
-import { relatedRecord, requireResource } from '../shared/records.js';
+import { instanceEnv, type InstanceEnv } from '../shared/instance-env.js';
+import { oxContextOf, oxUserOf, relatedRecord, requireResource } from '../shared/records.js';
 import { apsError, withOx, type OxErrorContext } from '../shared/errors.js';
-import { clientSettings } from './client-settings.js';
+import { clientSettings, oxUserName } from './client-settings.js';
 import { followServiceUser } from './service-user-sync.js';
 import { SERVICE } from './common.js';
 import { switchProfile } from './tiers.js';
 
+/**
+ * The mail system's login OX keeps for the user (imapLogin), else its address. OX is asked; the
+ * address answers when it cannot be.
+ */
+async function mailLoginOf(env: InstanceEnv, ctx: ResourceRecord, rec: ResourceRecord, email: string): Promise<string> {
+  try {
+    const user = await env.ox.getUser(oxContextOf(ctx), contextAdmin(ctx), { id: oxUserOf(rec) });
+    return user.imapLogin || email;
+  } catch {
+    return email;
+  }
+}
+
 /** How the mailbox's user connects a phone or mail program (no secret in it). */
 export async function deviceSettings(deps: ServiceDeps, call: ApsCall) {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
-  const { settings } = await instanceEnv(deps, call);
+  const env = await instanceEnv(deps, call);
+  const ctx = await relatedRecord(deps, rec, 'parentId');
   const { email = '', mobilityEnabled } = mailboxProps(rec);
-  return clientSettings(settings, { login: rec.login ?? '', email, mobility: mobilityEnabled === true });
+  return clientSettings(env.settings, {
+    username: oxUserName(rec.login ?? '', { domain: contextProps(ctx).domain, oxContextId: ctx.oxContextId ?? null }),
+    mailLogin: rec.oxUserId == null ? email : await mailLoginOf(env, ctx, rec, email),
+    email,
+    mobility: mobilityEnabled === true,
+  });
 }
 
 /** The controller's notification that the linked service user changed. */

@@ -12,8 +12,10 @@ function (declare, View, xhr, contexts, format, messages, ops) {
     return linked[0] || mine[0];
   }
 
+  // A mail server with the user name that signs in there (the mail system's login, not the OX one).
   function server(s) {
-    return s ? s.host + ':' + s.port + ' (' + s.security + ')' : _('Ask your provider');
+    if (!s) return _('Ask your provider');
+    return s.host + ':' + s.port + ' (' + s.security + ')' + (s.username ? ', ' + _('User name') + ': ' + s.username : '');
   }
 
   function showSettings(view, settings) {

@@ -294,10 +294,11 @@ export class PanelStandIn {
         return { url: `${this.url}/ox/login?for=${resource.aps.id}` };
       case 'clientSettings':
         return {
-          username: resource.login,
+          // As the endpoint answers: the OX user name with its context's mapping, the mail login per server.
+          username: `${String(resource.login)}@a.example`,
           email: resource.email,
-          imap: { host: 'imap.example.com', port: 993, security: 'SSL/TLS' },
-          smtp: { host: 'smtp.example.com', port: 465, security: 'SSL/TLS' },
+          imap: { host: 'imap.example.com', port: 993, security: 'SSL/TLS', username: resource.email },
+          smtp: { host: 'smtp.example.com', port: 465, security: 'SSL/TLS', username: resource.email },
           activeSync: resource.mobilityEnabled ? { url: 'https://ox.example.com/Microsoft-Server-ActiveSync' } : null,
           webmailUrl: 'https://ox.example.com/appsuite/',
         };
