@@ -33,6 +33,8 @@ interface Person {
   givenName: string;
   familyName: string;
   owner?: MailboxOwner;
+  /** The address is the service user's (the body gave none). */
+  emailFromServiceUser: boolean;
 }
 
 /** Login, e-mail and names from the body, or from the linked service user when missing. */
@@ -72,6 +74,7 @@ async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promi
     familyName: family,
     displayName: b.displayName ?? user.displayName ?? `${given} ${family}`.trim(),
     owner,
+    emailFromServiceUser: !b.email && Boolean(owner),
   };
 }
 
@@ -251,6 +254,7 @@ export async function provision(deps: ServiceDeps, call: ApsCall<MailboxesProvis
     mobilityEnabled: mobility,
     owner: p.owner,
     passwordGenerated: passwordKnown && typeof call.body.password !== 'string',
+    ...(p.emailFromServiceUser ? { emailFromServiceUser: true } : {}),
     aps: { type: deps.schemas.get(SERVICE)?.schema.id },
   };
   await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });

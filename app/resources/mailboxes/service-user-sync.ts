@@ -1,6 +1,10 @@
 // A mailbox follows its service user: at provisioning it subscribes to the controller's `changed`
 // events of that user (shared/spec/aps2.md §14.6); the handler reads the user and brings the
-// mailbox and its OX user in line (names, language; the e-mail under the primary-address rule).
+// mailbox and its OX user in line: the names; the address only where the mailbox took the service
+// user's address at creation, and under the same checks as a PUT; a disabled service user's
+// mailbox is shut out and comes back when the user is enabled. The language is the user's own in
+// OX after creation (App Suite's settings): a locale change at the platform leaves it alone, as
+// Univention's connector does.
 import { mailboxProps, type MailboxProps } from '../shared/stored.js';
 import type { ApsCall } from '../../aps/types.js';
 import type { OxUser } from '../../ox/ox-client.js';
@@ -12,6 +16,8 @@ import { asciiAddress } from '../shared/addresses.js';
 import { withOx } from '../shared/errors.js';
 import { errorMessage } from '../../util/errors.js';
 import { linkId, oxContextOf, oxUserOf } from '../shared/records.js';
+import { checkDomains } from './common.js';
+import { resumeFor, suspendFor, suspendReasons } from './suspend.js';
 
 export const CHANGED_EVENT = 'http://aps-standard.org/core/events/changed';
 export const HANDLER = 'onServiceUserChange';
@@ -49,16 +55,7 @@ interface ServiceUser {
   givenName?: string;
   familyName?: string;
   email?: string;
-  locale?: string;
-  language?: string;
-}
-
-/** OX's language form (de_DE) of a locale the controller sends (de-DE, de_DE). */
-function oxLanguage(user: ServiceUser): string | undefined {
-  const value = user.locale ?? user.language;
-  return typeof value === 'string' && /^[a-z]{2}[-_][A-Za-z]{2}$/.test(value)
-    ? `${value.slice(0, 2)}_${value.slice(3).toUpperCase()}`
-    : undefined;
+  disabled?: boolean;
 }
 
 /**
@@ -85,8 +82,9 @@ export async function followServiceUser(
     return { followed: false, reason: 'service user not readable' };
   }
   if (rec.oxUserId == null || ctx.oxContextId == null) return { followed: false, reason: 'no OX user yet' };
-  // Names and language first, the e-mail on its own: OX may refuse a new primary address alone.
-  const steps = [personalChange(user, mailboxProps(rec)), emailChange(user, mailboxProps(rec))];
+  const suspended = await followDisabled(deps, call, rec, user);
+  // Names first, the e-mail on its own: OX may refuse a new primary address alone.
+  const steps = [personalChange(user, mailboxProps(rec)), checkedEmailChange(call, env, ctx, user, mailboxProps(rec))];
   const changed: string[] = [];
   let props = rec.props;
   for (const step of steps) {
@@ -103,11 +101,25 @@ export async function followServiceUser(
       );
       return { followed: false, changed, reason: errorMessage(err) };
     }
-    props = { ...props, ...step.next };
+    props = { ...((await deps.ledger.getResource(rec.instanceId, rec.id))?.props ?? props), ...step.next };
     await deps.ledger.updateResource(rec.instanceId, rec.id, { props });
     changed.push(...Object.keys(step.next));
   }
-  return { followed: true, changed };
+  return { followed: true, changed, ...(suspended === undefined ? {} : { suspended }) };
+}
+
+/** A disabled service user suspends its mailbox; enabled again, it lifts that. Answers the change, if any. */
+async function followDisabled(
+  deps: ServiceDeps,
+  call: ApsCall,
+  rec: ResourceRecord,
+  user: ServiceUser,
+): Promise<boolean | undefined> {
+  const held = suspendReasons(rec).includes('service-user');
+  if (user.disabled === true && !held) await suspendFor(deps, call, rec, 'service-user');
+  else if (user.disabled !== true && held) await resumeFor(deps, call, rec, 'service-user');
+  else return undefined;
+  return user.disabled === true;
 }
 
 interface Step {
@@ -129,18 +141,34 @@ function personalChange(user: ServiceUser, props: MailboxProps): Step {
       step.next[prop] = value;
     }
   }
-  const language = oxLanguage(user);
-  if (language && language !== props.language) {
-    step.change.language = language;
-    step.next.language = language;
-  }
   return step;
 }
 
-/** A new primary address goes with email1, the sender address and the aliases (OX's rule). */
-function emailChange(user: ServiceUser, props: MailboxProps): Step {
+/** The address change, or none where it breaks a rule a PUT refuses too (logged: the event is done either way). */
+function checkedEmailChange(
+  call: ApsCall,
+  env: InstanceEnv,
+  ctx: ResourceRecord,
+  user: ServiceUser,
+  props: MailboxProps,
+): Step {
+  try {
+    return emailChange(env, ctx, user, props);
+  } catch (err) {
+    call.log.warn({ err: errorMessage(err) }, "the service user's new address is not taken; the mailbox keeps its own");
+    return { change: {}, next: {} };
+  }
+}
+
+/**
+ * A new primary address goes with email1, the sender address and the aliases (OX's rule); only for
+ * a mailbox whose address was the service user's at creation, and within restrictMailDomains.
+ */
+function emailChange(env: InstanceEnv, ctx: ResourceRecord, user: ServiceUser, props: MailboxProps): Step {
+  if (props.emailFromServiceUser !== true) return { change: {}, next: {} };
   const email = typeof user.email === 'string' ? asciiAddress('email', user.email) : undefined;
   if (!email || email === props.email) return { change: {}, next: {} };
+  checkDomains(env, ctx, [email]);
   const aliases = [...new Set([email, ...(props.aliases ?? [])])];
   return { change: { primaryEmail: email, email1: email, defaultSenderAddress: email, aliases }, next: { email } };
 }

@@ -25,6 +25,10 @@ export type MailboxProps = Partial<KnownProperties<MailboxesProperties>> & {
   /** What a suspend changed, for the resume to restore. */
   savedAccess?: Partial<ModuleAccess>;
   savedMailEnabled?: boolean;
+  /** What suspends the mailbox: the controller (`aps`), its service user being disabled (`service-user`). */
+  suspendedFor?: string[];
+  /** The address came from the service user at creation: it follows that user's address. */
+  emailFromServiceUser?: boolean;
 };
 
 /** The one place that says what a record's props hold: the readers below pick the type by kind. */

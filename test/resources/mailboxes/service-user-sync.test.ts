@@ -1,5 +1,7 @@
 // A mailbox follows its service user: subscribed at provisioning to the controller's `changed`
-// events; the handler brings names, language and e-mail to OX and the ledger.
+// events; the handler brings the names to OX and the ledger, the e-mail where the mailbox took the
+// user's at creation (and a PUT would take it), and a disabled user's mailbox is shut out until
+// the user is enabled; the language is set at creation only.
 import t from 'tap';
 import { mailboxBody, startStack, uuid, type Stack } from '../../helper.js';
 
@@ -24,6 +26,7 @@ t.test('changes of the linked service user reach the mailbox and OX', async (t) 
     body: { ...mailboxBody(id, ctx, profile), user: { aps: { id: serviceUser } } },
   });
   t.equal(made.status, 200, made.json?.message);
+  const languageAtCreation = user(stack, 'fay').fields.language;
   const sub = stack.controller.subscriptions.find((s) => s.subscriber === id);
   t.ok(sub, 'the mailbox subscribed');
   t.match(sub, { event: CHANGED, source: { id: serviceUser }, handler: 'onServiceUserChange' });
@@ -46,7 +49,11 @@ t.test('changes of the linked service user reach the mailbox and OX', async (t) 
   t.equal(handled.status, 200);
   t.equal(user(stack, 'fay').display_name, 'Fay New', 'OX has the new display name');
   t.equal(user(stack, 'fay').sur_name, 'New');
-  t.equal(user(stack, 'fay').fields.language, 'de_DE', "and the language, in OX's form");
+  t.equal(
+    user(stack, 'fay').fields.language,
+    languageAtCreation,
+    "a locale change leaves OX's language alone: after creation it is the user's own choice in OX",
+  );
   const shown = (await stack.call('GET', `/mailboxes/${id}`)).json;
   t.equal(shown.displayName, 'Fay New', 'the mailbox shows it');
   t.equal(shown.familyName, 'New');
@@ -140,4 +147,80 @@ t.test("the subscription goes out once, beside OX's calls, even when OX fails th
     1,
     'one user in OX',
   );
+});
+
+/** A mailbox for a service user, made with or without an address of its own. */
+async function linkedMailbox(stack: Stack, serviceUser: string, extra: Record<string, unknown> = {}) {
+  const { ctx, profile } = await stack.withContext(extra.settings as Record<string, unknown> | undefined);
+  const id = uuid();
+  const { settings: _s, ...own } = extra;
+  const made = await stack.call('POST', '/mailboxes', {
+    body: { ...mailboxBody(id, ctx, profile, own), user: { aps: { id: serviceUser } } },
+  });
+  if (made.status !== 200) throw new Error(`mailbox: ${made.status} ${made.text}`);
+  return id;
+}
+
+const notify = (stack: Stack, id: string, serviceUser: string, serial: number) =>
+  stack.call('POST', `/mailboxes/${id}/onServiceUserChange`, {
+    body: { type: CHANGED, serial, source: { id: serviceUser } },
+  });
+
+t.test(
+  'the address follows only where the mailbox took it from the service user, within the domain rule',
+  async (t) => {
+    const stack = await startStack(t);
+    const [own, taken] = [uuid(), uuid()];
+    stack.controller.resources.set(own, { login: 'hal', email: 'hal@x.example', displayName: 'Hal' });
+    const id = await linkedMailbox(stack, own, { login: 'hal', email: 'hal.box@x.example', displayName: 'Hal' });
+    stack.controller.resources.set(own, { login: 'hal', email: 'hal@moved.example', displayName: 'Hal' });
+    t.equal((await notify(stack, id, own, 1)).status, 200);
+    t.equal(user(stack, 'hal').primaryEmail, 'hal.box@x.example', 'a mailbox with its own address keeps it');
+
+    // restrictMailDomains: the context serves x.example; a new address elsewhere is refused as a PUT's would be.
+    const stack2 = await startStack(t);
+    stack2.controller.resources.set(taken, { login: 'ivy', email: 'ivy@x.example', displayName: 'Ivy' });
+    const { ctx, profile } = await stack2.withContext({ restrictMailDomains: true });
+    await stack2.call('PUT', `/contexts/${ctx}`, { body: { domain: 'x.example' } });
+    const mailbox = uuid();
+    const made = await stack2.call('POST', '/mailboxes', {
+      body: { ...mailboxBody(mailbox, ctx, profile), user: { aps: { id: taken } } },
+    });
+    t.equal(made.status, 200, made.json?.message);
+    stack2.controller.resources.set(taken, { login: 'ivy', email: 'ivy@elsewhere.example', displayName: 'Ivy' });
+    const outside = await notify(stack2, mailbox, taken, 1);
+    t.equal(outside.status, 200, 'the event is done');
+    t.equal(user(stack2, 'ivy').primaryEmail, 'ivy@x.example', 'outside the domain: not taken');
+    stack2.controller.resources.set(taken, { login: 'ivy', email: 'ivy.new@x.example', displayName: 'Ivy' });
+    t.equal((await notify(stack2, mailbox, taken, 2)).status, 200);
+    t.equal(user(stack2, 'ivy').primaryEmail, 'ivy.new@x.example', 'inside it: taken');
+    t.equal((await stack2.call('GET', `/mailboxes/${mailbox}`)).json.email, 'ivy.new@x.example');
+  },
+);
+
+t.test("a disabled service user's mailbox is shut out, and comes back when the user is enabled", async (t) => {
+  const stack = await startStack(t);
+  const su = uuid();
+  stack.controller.resources.set(su, { login: 'jan', email: 'jan@x.example', displayName: 'Jan' });
+  const id = await linkedMailbox(stack, su);
+  stack.controller.resources.set(su, { login: 'jan', email: 'jan@x.example', displayName: 'Jan', disabled: true });
+  const off = await notify(stack, id, su, 1);
+  t.equal(off.status, 200);
+  t.equal(off.json.suspended, true);
+  t.equal(user(stack, 'jan').fields.mailenabled, false, 'OX: mail off');
+  t.equal(user(stack, 'jan').access.deniedPortal, true, 'OX: no login');
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.state, 'disabled');
+
+  // The subscription is suspended and resumed meanwhile: the mailbox stays shut out for its user.
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/disable`)).status, 204);
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/enable`)).status, 204);
+  t.equal(user(stack, 'jan').fields.mailenabled, false, 'still shut out: its user is disabled');
+
+  stack.controller.resources.set(su, { login: 'jan', email: 'jan@x.example', displayName: 'Jan', disabled: false });
+  const on = await notify(stack, id, su, 2);
+  t.equal(on.json.suspended, false);
+  t.equal(user(stack, 'jan').fields.mailenabled, true, 'OX: mail on again');
+  t.equal(user(stack, 'jan').access.deniedPortal, false);
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.state, 'ready');
+  t.equal((await notify(stack, id, su, 3)).json.suspended, undefined, 'a repeat changes nothing');
 });
