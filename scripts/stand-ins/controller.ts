@@ -224,6 +224,38 @@ export class TestController {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * Resource types of the subscription service, as a provider builds them for plans: the
+   * activation parameters are property values every resource of the type is provisioned with.
+   */
+  readonly resourceTypes = new Map<string, { service: string; activationParameters: Record<string, unknown> }>();
+
+  /**
+   * A customer buys a plan: the controller provisions the resource type's service resource for the
+   * new subscription, with the type's activation parameters and the plan's limits in its body.
+   */
+  async buyPlan(
+    url: string,
+    instanceId: string,
+    resourceType: string,
+    limits: Record<string, unknown> = {},
+  ): Promise<{ id: string; subscription: string; answer: CallResult }> {
+    const rt = this.resourceTypes.get(resourceType);
+    if (!rt) throw new Error(`no resource type ${resourceType}`);
+    const [id, subscription] = [randomUUID(), randomUUID()];
+    const body = {
+      ...rt.activationParameters,
+      ...limits,
+      aps: { id, type: `http://ox-connector.org/aps/${rt.service}/1.0`, status: 'aps:provisioning', subscription },
+      app: { aps: { id: instanceId } },
+      subscription: { aps: { id: subscription } },
+      account: { aps: { id: randomUUID() } },
+    };
+    const answer = await this.call(url, 'POST', `/${rt.service}`, { instanceId, body });
+    if (answer.status === 200) this.resources.set(id, { ...body, ...answer.json });
+    return { id, subscription, answer };
+  }
+
   /** A fresh application instance: its id and the aps.x509 block the controller sends. */
   newInstance(): { id: string; x509: { self: string; controller: string }; cert: Issued } {
     const cert = this.ca.issue('aps-instance');

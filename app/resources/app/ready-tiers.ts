@@ -10,7 +10,8 @@ import type { AppSettings } from '../shared/instance-settings.js';
 export const READY_TIERS = [
   { title: 'Webmail', accessCombination: 'webmail', includesMobility: false },
   { title: 'PIM', accessCombination: 'pim', includesMobility: false },
-  { title: 'Groupware', accessCombination: 'groupware_standard', includesMobility: false },
+  // The old package's Groupware access level is OX's `groupware` combination (with groups and resources).
+  { title: 'Groupware', accessCombination: 'groupware', includesMobility: false },
   { title: 'Groupware with mobility', accessCombination: 'groupware_premium', includesMobility: true },
 ] as const;
 

@@ -180,6 +180,28 @@ async function createOrFind(
   }
 }
 
+/** What the ledger keeps of a provisioned mailbox. */
+function readyProps(
+  deps: ServiceDeps,
+  call: ApsCall<MailboxesProvision>,
+  p: Person,
+  mobility: boolean,
+  passwordGenerated: boolean,
+): Record<string, unknown> {
+  return {
+    ...ownProperties(deps, SERVICE, call.body),
+    email: p.email,
+    displayName: p.displayName,
+    givenName: p.givenName,
+    familyName: p.familyName,
+    mobilityEnabled: mobility,
+    owner: p.owner,
+    passwordGenerated,
+    ...(p.emailFromServiceUser ? { emailFromServiceUser: true } : {}),
+    aps: { type: deps.schemas.get(SERVICE)?.schema.id },
+  };
+}
+
 export async function provision(deps: ServiceDeps, call: ApsCall<MailboxesProvision>) {
   const { ledger } = deps;
   checkTimeZone('timezone', call.body.timezone);
@@ -245,18 +267,7 @@ export async function provision(deps: ServiceDeps, call: ApsCall<MailboxesProvis
       await env.ox.changeUserCapabilities(ctxId, admin, userId, profileProps.capabilities, []);
     return on;
   });
-  const props = {
-    ...ownProperties(deps, SERVICE, call.body),
-    email: p.email,
-    displayName: p.displayName,
-    givenName: p.givenName,
-    familyName: p.familyName,
-    mobilityEnabled: mobility,
-    owner: p.owner,
-    passwordGenerated: passwordKnown && typeof call.body.password !== 'string',
-    ...(p.emailFromServiceUser ? { emailFromServiceUser: true } : {}),
-    aps: { type: deps.schemas.get(SERVICE)?.schema.id },
-  };
+  const props = readyProps(deps, call, p, mobility, passwordKnown && typeof call.body.password !== 'string');
   await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
   await subscribed;
   return view(deps, { id: record.id, login: p.login, oxUserId: userId, props });

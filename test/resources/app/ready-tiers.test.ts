@@ -30,6 +30,11 @@ t.test('the ready tiers are created in the controller and provisioned here, each
     tiers.map((p) => p.title),
     TITLES,
   );
+  t.match(
+    tiers.find((p) => p.title === 'Groupware'),
+    { accessCombination: 'groupware' },
+    "the old package's Groupware level",
+  );
   const premium = tiers.find((p) => p.title === 'Groupware with mobility')!;
   t.match(premium, {
     accessCombination: 'groupware_premium',
