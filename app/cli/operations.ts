@@ -1,5 +1,6 @@
 // ox-aps reconcile, import-plan, deletions and restore: the operator's work on OX and the ledger.
 import { readSettingFile } from '../util/setting-files.js';
+import { errorMessage } from '../util/errors.js';
 import type { Config } from '../config.js';
 import type { Ledger } from '../store/ledger.js';
 import { fail, options, table, usageError, withOx } from './common.js';
@@ -79,14 +80,28 @@ export async function importPlanCommand(args: string[]): Promise<void> {
     context: { type: 'string' },
     'admin-login': { type: 'string' },
     'admin-password-file': { type: 'string' },
+    passwords: { type: 'string' },
   });
-  const { instance, context, 'admin-login': login, 'admin-password-file': file } = values;
+  const { instance, context, 'admin-login': login, 'admin-password-file': file, passwords: list } = values;
   if (!instance || !context) usageError('ox-aps import-plan: --instance and --context are required');
   if (Boolean(file) !== Boolean(login))
     usageError('ox-aps import-plan: --admin-login and --admin-password-file go together');
   const admin = file && login ? { login, password: readSettingFile('--admin-password-file', file).trim() } : undefined;
-  const { importPlan } = await import('../ops/import-plan.js');
-  const plan = await withOx((ledger, ox) => importPlan({ ledger, ox }, { instanceId: instance, context, admin }));
+  const { importPlan, parsePasswordList } = await import('../ops/import-plan.js');
+  let passwords: Map<string, string> | undefined;
+  try {
+    passwords = list ? parsePasswordList(readSettingFile('--passwords', list)) : undefined;
+  } catch (err) {
+    fail(`ox-aps import-plan: --passwords: ${errorMessage(err)}`);
+  }
+  const plan = await withOx((ledger, ox) =>
+    importPlan({ ledger, ox }, { instanceId: instance, context, admin, passwords }),
+  );
+  if (plan.passwords) {
+    const { kept, notInContext } = plan.passwords;
+    console.error(`kept ${kept} mailbox password(s), sealed, for the takeover`);
+    if (notInContext.length) console.error(`not users of this context, left out: ${notInContext.join(', ')}`);
+  }
   console.log(JSON.stringify(plan, null, 2));
   if (plan.unmatched.length)
     console.error(

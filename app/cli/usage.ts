@@ -11,8 +11,10 @@ export const USAGE = `usage: ox-aps <command>
                                      --repair makes OX match the ledger; it deletes in OX only the aps-* contexts
                                      no instance holds, and only with --delete-orphans
   import-plan --instance <id> --context <OX id|name> [--admin-login <login> --admin-password-file <file>]
-                                     prints, as JSON, the context and mailbox resources that take over an OX
-                                     context (for the controller's import), and the users whose rights fit no tier
+              [--passwords <file>]   prints, as JSON, the context and mailbox resources that take over an OX
+                                     context (for the controller's import), and the users whose rights fit no tier;
+                                     --passwords: the old package's mailbox passwords (login,password per line, or
+                                     JSON), kept sealed for the takeover and never printed
   deletions [--instance <id>] [--purge-due]
                                      contexts and mailboxes cancelled with a grace period (deleteGraceDays);
                                      --purge-due deletes in OX those whose time has come (the endpoint does it each minute)

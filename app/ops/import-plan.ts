@@ -15,6 +15,8 @@ export interface ImportPlan {
   context: Record<string, unknown>;
   mailboxes: Array<{ resource: Record<string, unknown>; mobility: boolean }>;
   unmatched: Array<{ login: string; oxUserId: number; reason: string; moduleAccess: string[] }>;
+  /** With a password list: how many were kept (sealed) for the takeover; the list's logins OX does not have. */
+  passwords?: { kept: number; notInContext: string[] };
 }
 
 export interface ImportPlanOptions {
@@ -23,6 +25,42 @@ export interface ImportPlanOptions {
   context: string;
   /** Its administrator; without them the master acts (MASTER_ACCOUNT_OVERRIDE). */
   admin?: Credentials;
+  /** The old package's mailbox passwords (its `user_password` setting) by login. */
+  passwords?: Map<string, string>;
+}
+
+/**
+ * A password list as the old package's data gives it: `login,password` per line (blank lines and
+ * `#` comments skipped; the first comma splits, so a password may hold commas), or JSON, an
+ * object of login → password or an array of {login, password}. A bad entry is named by its line
+ * or position, never by its content.
+ */
+export function parsePasswordList(text: string): Map<string, string> {
+  const list = new Map<string, string>();
+  const add = (login: unknown, password: unknown, where: string) => {
+    if (typeof login !== 'string' || !login.trim() || typeof password !== 'string' || !password)
+      throw new Error(`the password list has an entry without a login or a password (${where})`);
+    list.set(login.trim(), password);
+  };
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw new Error('the password list is not valid JSON');
+    }
+    if (Array.isArray(parsed))
+      parsed.forEach((e: { login?: unknown; password?: unknown }, i) => add(e?.login, e?.password, `entry ${i + 1}`));
+    else for (const [login, password] of Object.entries(parsed as object)) add(login, password, `login ${login}`);
+    return list;
+  }
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim() || line.trimStart().startsWith('#')) return;
+    const comma = line.indexOf(',');
+    add(comma < 0 ? undefined : line.slice(0, comma), comma < 0 ? undefined : line.slice(comma + 1), `line ${i + 1}`);
+  });
+  return list;
 }
 
 const TYPES = {
@@ -55,6 +93,24 @@ function mailboxResource(user: OxUser, tier: ResourceRecord): Record<string, unk
   };
 }
 
+/** Seals the list's passwords of the context's users in the ledger, for the takeover of each mailbox. */
+async function keepPasswords(
+  deps: Pick<ServiceDeps, 'ledger'>,
+  instanceId: string,
+  oxContextId: number,
+  users: OxUser[],
+  passwords: Map<string, string>,
+): Promise<{ kept: number; notInContext: string[] }> {
+  const logins = new Set(users.map((u) => u.name));
+  let kept = 0;
+  for (const [login, password] of passwords) {
+    if (!logins.has(login)) continue;
+    await deps.ledger.keepImportedPassword(instanceId, oxContextId, login, password);
+    kept++;
+  }
+  return { kept, notInContext: [...passwords.keys()].filter((l) => !logins.has(l)).sort() };
+}
+
 export async function importPlan(
   deps: Pick<ServiceDeps, 'ledger' | 'ox' | 'log'>,
   opts: ImportPlanOptions,
@@ -81,7 +137,9 @@ export async function importPlan(
     mailboxes: [],
     unmatched: [],
   };
-  for (const user of await ox.listUsers(oxCtx.id, admin)) {
+  const users = await ox.listUsers(oxCtx.id, admin);
+  if (opts.passwords) plan.passwords = await keepPasswords(deps, instance.id, oxCtx.id, users, opts.passwords);
+  for (const user of users) {
     if (user.id === undefined || !user.name || user.contextadmin === true || user.name === admin.login) continue;
     const access = await ox.getUserAccess(oxCtx.id, admin, user.id);
     const tier = matchTier(profiles, access);

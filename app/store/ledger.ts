@@ -226,6 +226,10 @@ export interface TokenStore {
    */
   useNonce(id: string, expiresAt: number): Promise<boolean>;
   pruneNonces(now: number): Promise<number>;
+  /** Keeps (sealed) a password a migration brought for a user of an OX context, replacing an earlier one. */
+  keepImportedPassword(instanceId: string, oxContextId: number, login: string, password: string): Promise<void>;
+  /** Takes that password, once: the takeover of the user's mailbox. */
+  takeImportedPassword(instanceId: string, oxContextId: number, login: string): Promise<string | undefined>;
 }
 
 export interface Ledger extends InstanceStore, ResourceStore, JobStore, TokenStore {

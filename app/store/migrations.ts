@@ -230,4 +230,13 @@ export const MIGRATIONS: Migration[] = [
       'CREATE INDEX resources_parent ON resources (parent_id) WHERE parent_id IS NOT NULL',
     ],
   },
+  {
+    // Passwords a migration brought along (ox-aps import-plan --passwords), sealed, until the
+    // takeover of each user's mailbox takes its own.
+    version: 9,
+    sql: `CREATE TABLE imported_passwords (
+        instance_id TEXT NOT NULL, ox_context_id BIGINT NOT NULL, login TEXT NOT NULL,
+        secret TEXT NOT NULL, created_at BIGINT NOT NULL,
+        PRIMARY KEY (instance_id, ox_context_id, login))`,
+  },
 ];

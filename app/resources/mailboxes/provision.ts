@@ -180,6 +180,23 @@ async function createOrFind(
   }
 }
 
+/**
+ * A user taken over keeps its password unless the controller sent one (its mail programs use it):
+ * the ledger then holds the one a migration brought (import-plan --passwords), else none. Answers
+ * whether the user keeps its own (OX's password is then left as it is).
+ */
+async function keepsOwnPassword(
+  deps: ServiceDeps,
+  call: ApsCall<MailboxesProvision>,
+  record: ResourceRecord,
+  at: { created: boolean; existed: boolean; ctxId: number; login: string },
+): Promise<boolean> {
+  if (!at.existed || !at.created || typeof call.body.password === 'string') return false;
+  const imported = await deps.ledger.takeImportedPassword(call.instanceId, at.ctxId, at.login);
+  await deps.ledger.updateResource(call.instanceId, record.id, { secrets: imported ? { password: imported } : {} });
+  return true;
+}
+
 /** What the ledger keeps of a provisioned mailbox. */
 function readyProps(
   deps: ServiceDeps,
@@ -257,9 +274,7 @@ export async function provision(deps: ServiceDeps, call: ApsCall<MailboxesProvis
     errCtx,
     subscribe,
   );
-  // A user taken over keeps its password unless the controller sent one (its mail programs use it).
-  const passwordKnown = !existed || !created || typeof call.body.password === 'string';
-  if (!passwordKnown) await ledger.updateResource(call.instanceId, record.id, { secrets: {} });
+  const passwordKnown = !(await keepsOwnPassword(deps, call, record, { created, existed, ctxId, login: p.login }));
   const mobility = await withOx(errCtx, async () => {
     if (existed) await takeOver(env, profile, ctxId, admin, userId, passwordKnown ? password : undefined);
     const on = await mobilityAfterCreate(deps, env, profile, ctxId, admin, userId);

@@ -55,7 +55,7 @@ export abstract class SqlLedger extends SqlResources implements Ledger {
   async deleteInstance(id: string): Promise<void> {
     await this.writingInstance(id, () =>
       this.transaction(async (run) => {
-        for (const table of ['sso_tokens', 'jobs', 'resources', 'resource_tallies', 'sequences'])
+        for (const table of ['sso_tokens', 'jobs', 'resources', 'resource_tallies', 'sequences', 'imported_passwords'])
           await run(`DELETE FROM ${table} WHERE instance_id = ?`, [id]);
         await run('DELETE FROM instances WHERE id = ?', [id]);
       }),

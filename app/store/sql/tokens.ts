@@ -38,6 +38,22 @@ export abstract class SqlTokens extends SqlCore implements TokenStore {
     );
   }
 
+  async keepImportedPassword(instanceId: string, oxContextId: number, login: string, password: string): Promise<void> {
+    await this.run(
+      `INSERT INTO imported_passwords (instance_id, ox_context_id, login, secret, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (instance_id, ox_context_id, login) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`,
+      [instanceId, oxContextId, login, this.box.seal(password), Date.now()],
+    );
+  }
+
+  async takeImportedPassword(instanceId: string, oxContextId: number, login: string): Promise<string | undefined> {
+    const row = await this.one(
+      'DELETE FROM imported_passwords WHERE instance_id = ? AND ox_context_id = ? AND login = ? RETURNING secret',
+      [instanceId, oxContextId, login],
+    );
+    return row ? this.box.open(String(row.secret)) : undefined;
+  }
+
   async pruneNonces(now: number): Promise<number> {
     return (await this.run('DELETE FROM oauth_nonces WHERE expires_at <= ?', [now])).changes;
   }
