@@ -21,6 +21,7 @@ import oauthPlugin from './plugins/oauth.js';
 import certificatesPlugin from './plugins/certificates.js';
 import pressurePlugin from './plugins/pressure.js';
 import ssoRoutes, { type SsoRoutesOptions } from './routes/sso.js';
+import autoconfigRoutes from './routes/autoconfig.js';
 import { renderInvalidPage } from './sso/login-page.js';
 import { readSettingFile } from './util/setting-files.js';
 
@@ -60,7 +61,7 @@ export default fp<AppOptions>(
     await fastify.register(apsRoutes);
     await fastify.register(healthRoutes);
     // With SSO_PORT the single sign-on pages have a listener of their own (server.ts) instead.
-    if (opts.config.SSO_PORT === undefined) await fastify.register(ssoRoutes, ssoRoutesOptions(fastify));
+    if (opts.config.SSO_PORT === undefined) await registerPublicRoutes(fastify, fastify);
     else await fastify.register(ssoElsewhere);
   },
   { name: 'ox-aps-app' },
@@ -74,8 +75,14 @@ async function ssoElsewhere(fastify: FastifyInstance) {
   });
 }
 
+/** What the public listener serves (or the APS port, without SSO_PORT): sign-on pages and mail client setup. */
+export async function registerPublicRoutes(target: FastifyInstance, app: FastifyInstance): Promise<void> {
+  await target.register(ssoRoutes, ssoRoutesOptions(app));
+  await target.register(autoconfigRoutes, { deps: app.serviceDeps });
+}
+
 /** What the single sign-on routes need from the app, wherever they are served. */
-export function ssoRoutesOptions(fastify: FastifyInstance): SsoRoutesOptions {
+function ssoRoutesOptions(fastify: FastifyInstance): SsoRoutesOptions {
   const { config } = fastify;
   return {
     deps: fastify.serviceDeps,

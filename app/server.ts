@@ -8,8 +8,7 @@ import { ConfigError, readSettingFile } from './util/setting-files.js';
 import { loadTlsIdentity } from './util/tls.js';
 import { errorCode, errorField, errorMessage } from './util/errors.js';
 import { RequestLog, logDestination, loggerOptions, requestId } from './logging.js';
-import app, { ssoRoutesOptions } from './app.js';
-import ssoRoutes from './routes/sso.js';
+import app, { registerPublicRoutes } from './app.js';
 import type { DestinationStream } from 'pino';
 
 export interface ServerOptions {
@@ -79,7 +78,7 @@ async function buildPublicServer(config: Config, app: FastifyInstance): Promise<
     trustProxy: config.TRUST_PROXY || false,
   });
   publicServer.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  await publicServer.register(ssoRoutes, ssoRoutesOptions(app));
+  await registerPublicRoutes(publicServer, app);
   return publicServer;
 }
 

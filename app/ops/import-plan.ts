@@ -10,6 +10,7 @@ import type { ServiceDeps } from '../resources/shared/deps.js';
 import { oxClientOf } from '../resources/shared/instance-env.js';
 import { settingsOf } from '../resources/shared/instance-settings.js';
 import { tierOf } from '../resources/shared/stored.js';
+import { isRecord } from '../util/errors.js';
 
 export interface ImportPlan {
   context: Record<string, unknown>;
@@ -52,7 +53,9 @@ export function parsePasswordList(text: string): Map<string, string> {
     }
     if (Array.isArray(parsed))
       parsed.forEach((e: { login?: unknown; password?: unknown }, i) => add(e?.login, e?.password, `entry ${i + 1}`));
-    else for (const [login, password] of Object.entries(parsed as object)) add(login, password, `login ${login}`);
+    else if (isRecord(parsed))
+      for (const [login, password] of Object.entries(parsed)) add(login, password, `login ${login}`);
+    else throw new Error('the password list is neither lines nor a JSON object or array');
     return list;
   }
   text.split(/\r?\n/).forEach((line, i) => {

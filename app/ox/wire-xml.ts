@@ -5,26 +5,11 @@
 // arguments (test/ox/wire-xml.test.ts compares the two): elements in the contract's order, a data
 // object's fields prefixed with their namespace (declared on the outermost field), text escaped.
 import { DATA_TYPES, NS, SERVICES, type DataTypeName, type FieldSpec, type ServiceName } from './contract.js';
+import { xmlText } from '../util/xml-text.js';
+
+export { xmlText } from '../util/xml-text.js';
 
 const PREFIX = { data: 'ns4', rmi: 'ns5' } as const;
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-  '\t': '&#x9;',
-  '\r': '&#xD;',
-  '\n': '&#xA;',
-};
-const ESCAPED = /[&<>"'\t\r\n]/g;
-const NEEDS_ESCAPING = /[&<>"'\t\r\n]/;
-
-/** Text as element content: every character that is markup (or whitespace XML would fold) escaped. */
-export function xmlText(value: string): string {
-  return NEEDS_ESCAPING.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c]) : value;
-}
-
 const isDataType = (type: FieldSpec['type']): type is DataTypeName => Object.hasOwn(DATA_TYPES, type);
 
 function scalar(value: unknown): string {

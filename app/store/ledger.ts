@@ -101,6 +101,8 @@ export interface ResourceQuery {
   oxContextId?: number;
   /** Only records whose props hold this property as true (e.g. mobilityEnabled). */
   propertyTrue?: string;
+  /** Only records whose props hold this text under this property (a context's domain, a mailbox's email). */
+  propertyEquals?: { name: string; value: string };
 }
 
 export interface JobScope {

@@ -239,4 +239,12 @@ export const MIGRATIONS: Migration[] = [
         secret TEXT NOT NULL, created_at BIGINT NOT NULL,
         PRIMARY KEY (instance_id, ox_context_id, login))`,
   },
+  {
+    // Mail autoconfig asks which context serves a domain and which mailbox has an address.
+    version: 10,
+    sql: `CREATE INDEX resources_domain ON resources (json_extract(props, '$.domain'));
+      CREATE INDEX resources_email ON resources (json_extract(props, '$.email'))`,
+    postgres: `CREATE INDEX resources_domain ON resources (((props::jsonb ->> 'domain')));
+      CREATE INDEX resources_email ON resources (((props::jsonb ->> 'email')))`,
+  },
 ];

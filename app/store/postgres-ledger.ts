@@ -156,6 +156,10 @@ export class PostgresLedger extends SqlLedger {
     return `(props::jsonb || jsonb_build_object('${name}', false))::text`;
   }
 
+  protected propsText(name: string): string {
+    return `(props::jsonb ->> '${name}')`;
+  }
+
   protected propsPropertyIsTrue(name: string): string {
     return `(props::jsonb ->> '${name}') = 'true'`;
   }

@@ -104,6 +104,10 @@ export class SqliteLedger extends SqlLedger {
     return `json_set(props, '$.${name}', json('false'))`;
   }
 
+  protected propsText(name: string): string {
+    return `json_extract(props, '$.${name}')`;
+  }
+
   protected propsPropertyIsTrue(name: string): string {
     return `json_extract(props, '$.${name}') = 1`;
   }

@@ -42,6 +42,8 @@ export abstract class SqlCore {
   abstract close(): Promise<void>;
   /** SQL that is true when the JSON props hold `true` under this (checked) property name. */
   protected abstract propsPropertyIsTrue(name: string): string;
+  /** SQL for the text the JSON props hold under this (checked) property name. */
+  protected abstract propsText(name: string): string;
   /** SQL for the JSON props with this (checked) property name set to false. */
   protected abstract propsWithPropertyFalse(name: string): string;
 

@@ -81,6 +81,11 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
         q.states.length === 1 ? `state = '${q.states[0]}'` : `state IN (${q.states.map((s) => `'${s}'`).join(', ')})`,
       );
     }
+    if (q.propertyEquals !== undefined) {
+      // The expression as the index over it has it (resources_domain, resources_email).
+      parts.push(`${this.propsText(propertyName(q.propertyEquals.name))} = ?`);
+      args.push(q.propertyEquals.value);
+    }
     if (q.propertyTrue !== undefined) {
       // Written into the SQL (a checked name), so that the index over this very expression serves it.
       parts.push(this.propsPropertyIsTrue(propertyName(q.propertyTrue)));
