@@ -7,7 +7,7 @@
 // The runs themselves are the flights' (flights.ts), the background retries the runner's
 // (job-runner.ts).
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { isUnfinished, type JobRecord, type Ledger } from '../store/ledger.js';
+import { isUnfinished, type JobRecord, type JobStore, type Ledger } from '../store/ledger.js';
 import { isRecord } from '../util/errors.js';
 import { ApsError, isRetryable, isShed } from './errors.js';
 import { Flights, type InFlight } from './flights.js';
@@ -158,7 +158,7 @@ export function isAccepted(value: Outcome | Accepted): value is Accepted {
 
 /** Queues background work that the job runner performs (and retries) like an accepted request. */
 export async function enqueueJob(
-  ledger: Ledger,
+  ledger: Pick<JobStore, 'saveJob'>,
   key: string,
   instanceId: string,
   resourceId: string,

@@ -3,7 +3,7 @@
 // done, a retry with back-off (until the job's deadline), or a clear failure.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { JobRecord, Ledger } from '../store/ledger.js';
+import type { JobRecord, JobStore, ResourceStore } from '../store/ledger.js';
 import { ApsError, errorBody, isRetryable } from './errors.js';
 import type { AsyncOptions } from './async-options.js';
 import type { Outcome } from './types.js';
@@ -22,7 +22,8 @@ export class Flights {
   onRetryAt: (at: number) => void = () => undefined;
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: Pick<JobStore, 'renewLock' | 'renewLease' | 'updateJob' | 'unlock'> &
+      Pick<ResourceStore, 'updateResource'>,
     private readonly opts: Pick<AsyncOptions, 'leaseMs' | 'maxRetryDelayS'>,
     private readonly log: Logger,
   ) {}

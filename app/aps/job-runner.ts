@@ -4,7 +4,7 @@
 // event loop. It looks for work at an interval that backs off while idle, and wakes at once for
 // the retries this process schedules.
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { JobRecord, JobScope, Ledger } from '../store/ledger.js';
+import type { InstanceStore, JobRecord, JobScope, JobStore } from '../store/ledger.js';
 import type { AsyncOptions, Executor } from './async-options.js';
 import type { Flights } from './flights.js';
 
@@ -32,7 +32,8 @@ export class JobRunner {
   private stopped = false;
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: Pick<JobStore, 'claimDueJobs' | 'pruneJobs' | 'updateJob'> &
+      Pick<InstanceStore, 'listInstances'>,
     private readonly flights: Flights,
     private readonly opts: Pick<AsyncOptions, 'concurrency' | 'laneOf' | 'keepFinishedMs' | 'leaseMs'>,
     private readonly execute: Executor,

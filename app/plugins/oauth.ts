@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import { unauthorized } from '../aps/errors.js';
 import { TIMESTAMP_WINDOW_S, checkSignature } from '../aps/oauth.js';
 import { OAuthClients } from '../aps/oauth-clients.js';
-import type { Ledger } from '../store/ledger.js';
+import type { InstanceStore } from '../store/ledger.js';
 import { ConfigError } from '../util/setting-files.js';
 import { periodically } from '../util/periodic.js';
 
@@ -17,7 +17,7 @@ export interface OAuthGate {
 }
 
 /** Plain HTTP cannot serve a certificate instance: its controller proves itself by TLS. */
-async function refuseCertificateInstances(ledger: Ledger): Promise<void> {
+async function refuseCertificateInstances(ledger: Pick<InstanceStore, 'listInstances'>): Promise<void> {
   const ids = (await ledger.listInstances()).filter((i) => !i.oauthKey).map((i) => i.id);
   if (ids.length) {
     throw new ConfigError(

@@ -1,7 +1,7 @@
 // Single sign-on tokens: 256 random bits, stored only as a SHA-256 hash, bound to one resource,
 // single use, short lived.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Ledger, SsoTokenRecord } from '../store/ledger.js';
+import type { TokenStore, SsoTokenRecord } from '../store/ledger.js';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -11,7 +11,7 @@ export function hashToken(token: string): string {
 
 export class SsoTokens {
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: Pick<TokenStore, 'saveSsoToken' | 'takeSsoToken' | 'pruneSsoTokens'>,
     private readonly ttlSeconds: number,
   ) {}
 
