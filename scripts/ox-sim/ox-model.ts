@@ -348,7 +348,8 @@ export class OxModel {
     const primaryEmail = String(data.primaryEmail);
     const defaultSenderAddress = String(data.defaultSenderAddress ?? primaryEmail);
     const aliases = [...new Set([...((data.aliases as string[]) ?? []), primaryEmail, defaultSenderAddress])];
-    const fields: Obj = {};
+    // OX creates a user with mail enabled unless told otherwise.
+    const fields: Obj = { mailenabled: true };
     for (const [k, v] of Object.entries(data)) if (!USER_CORE.has(k)) fields[k] = v;
     const user: SimUser = {
       id: ctx.nextUserId++,

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import OAuth from 'oauth-1.0a';
 import { contextBody, mailboxBody, profileBody, ssoFormLogin, startStack, uuid } from '../helper.js';
 import type { Signer } from '../../scripts/stand-ins/controller.js';
+import { TIMESTAMP_WINDOW_S } from '../../app/aps/oauth.js';
 
 const KEY = 'apsconnect-3f1c0b6e9d2a4b7c8e5f1a2b3c4d5e6f';
 const SECRET = '9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e';
@@ -124,6 +125,16 @@ t.test('unsigned, replayed and foreign-key requests are 401 with a reason and ch
   const replay = await stack.call('POST', '/contexts', { body: contextBody(uuid()), signer: () => once });
   t.equal(replay.status, 401);
   t.match(replay.json.message, /nonce was used before/);
+
+  // A correctly signed request made long ago (a captured one, or a clock far off) is refused end to end.
+  const staleAt = Math.floor(Date.now() / 1000) - TIMESTAMP_WINDOW_S - 60;
+  const stale = oauthOf(KEY, SECRET, { nonce: uuid().replaceAll('-', ''), timestamp: staleAt });
+  const staleRes = await stack.call('POST', '/contexts', {
+    body: contextBody(uuid()),
+    signer: (method, url) => stale.toHeader(stale.authorize({ url, method })).Authorization,
+  });
+  t.equal(staleRes.status, 401, 'a stale timestamp');
+  t.match(staleRes.json.message, /timestamp/i);
 
   const wrongSecret = await stack.call('POST', '/contexts', {
     body: contextBody(uuid()),

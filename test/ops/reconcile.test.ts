@@ -227,3 +227,34 @@ t.test(
     adminUser.password = kept;
   },
 );
+
+t.test(
+  'a context deleted in OX behind the endpoint is reported, and --repair marks it for provisioning again',
+  async (t) => {
+    const stack = await startStack(t);
+    const { ctx, profile } = await stack.withContext();
+    const body = mailboxBody(uuid(), ctx, profile, { login: 'gus', email: 'gus@x.example', displayName: 'Gus' });
+    t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
+    const oxId = (await stack.endpoint.ledger.getResource(stack.instanceId, ctx))!.oxContextId!;
+    stack.sim.model.contexts.delete(oxId);
+    const env = { DATA_DIR: stack.dataDir };
+    const found = await cli(['reconcile', '--json'], env);
+    t.equal(found.code, 3, 'drift');
+    t.same(
+      JSON.parse(found.out).drift.map((d: { kind: string; resource: string; oxContextId: number }) => [
+        d.kind,
+        d.resource,
+        d.oxContextId,
+      ]),
+      [['missing-in-ox', ctx, oxId]],
+      'the context is reported missing (its mailboxes with it: OX has nothing to list)',
+    );
+    const repaired = await cli(['reconcile', '--json', '--repair'], env);
+    t.equal(repaired.code, 0, repaired.out);
+    t.equal(
+      (await stack.endpoint.ledger.getResource(stack.instanceId, ctx))?.state,
+      'failed',
+      'marked for provisioning again',
+    );
+  },
+);

@@ -47,6 +47,17 @@ t.test('the built zip is reproducible and holds exactly what APP-META.xml names'
     'i18n/es.json',
   ])
     t.ok(unpacked.has(file), `the zip holds ${file}`);
+  // Every language the panels ship, named here rather than taken from the builder's own table.
+  for (const [lang, locale] of [
+    ['en', 'en_US'],
+    ['de', 'de_DE'],
+    ['nl', 'nl_NL'],
+    ['fr', 'fr_FR'],
+    ['es', 'es_ES'],
+    ['it', 'it_IT'],
+  ])
+    for (const file of [`i18n/${lang}.po`, `i18n/${lang}.json`, `i18n/${locale}.json`])
+      t.ok(unpacked.has(file), `the zip holds ${file}`);
   t.same(
     JSON.parse(unpacked.get('i18n/de.json')!.toString())['Open webmail'],
     'Webmail öffnen',
