@@ -82,7 +82,16 @@ export async function followServiceUser(
     return { followed: false, reason: 'service user not readable' };
   }
   if (rec.oxUserId == null || ctx.oxContextId == null) return { followed: false, reason: 'no OX user yet' };
-  const suspended = await followDisabled(deps, call, rec, user);
+  let suspended: boolean | undefined;
+  try {
+    suspended = await followDisabled(deps, call, rec, user);
+  } catch (err) {
+    call.log.warn(
+      { err: errorMessage(err), mailbox: rec.id },
+      "the service user's enabled state could not be followed",
+    );
+    return { followed: false, reason: errorMessage(err) };
+  }
   // Names first, the e-mail on its own: OX may refuse a new primary address alone.
   const steps = [personalChange(user, mailboxProps(rec)), checkedEmailChange(call, env, ctx, user, mailboxProps(rec))];
   const changed: string[] = [];
