@@ -66,6 +66,12 @@ export interface ResourceService<P = Record<string, unknown>, C = P> {
   known?(call: ApsCall): Promise<ApsResult>;
   /** Custom operations declared in the type's schema, by name. */
   operations?: Record<string, Handler>;
+  /**
+   * Custom operations whose answer belongs to one caller (a secret shown once): each call runs on
+   * its own, never joined to a concurrent request for the same resource as the async protocol
+   * joins repeats. They must answer quickly: they never go on in the background.
+   */
+  unshared?: readonly string[];
 }
 
 export type ResourceServices = Record<string, ResourceService>;

@@ -178,7 +178,8 @@ async function handle(
   // A repeated removal of an instance already removed is done (it changes nothing).
   if (!instance && type.serviceId === 'app' && route.operation === 'unprovision') return send(reply, { status: 204 });
   await acceptCaller(fastify, req, call, type, instance);
-  if (!MUTATING.has(route.operation) || (route.operation === 'custom' && route.method === 'GET')) {
+  const unshared = route.operation === 'custom' && services[call.service]?.unshared?.includes(call.name ?? '');
+  if (!MUTATING.has(route.operation) || (route.operation === 'custom' && route.method === 'GET') || unshared) {
     return send(reply, await dispatch(services, call));
   }
   if (header(req, 'aps-scheduled-on-date')) {

@@ -25,6 +25,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     disable: (call) => disable(deps, call),
     enable: (call) => enable(deps, call),
     unprovision: (call) => unprovision(deps, call),
+    // Two panels asking at once must not both be shown the one-time password.
+    unshared: ['revealPassword'],
     operations: {
       login: (call) => issueLoginUrl(deps, call, SERVICE),
       clientSettings: (call) => deviceSettings(deps, call),
