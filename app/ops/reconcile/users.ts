@@ -6,7 +6,7 @@ import type { ResourceRecord } from '../../store/ledger.js';
 import { applyAccess, grantsMobility, tierDrift, type ProfileProps } from '../../resources/shared/access.js';
 import { contextProps, mailboxProps } from '../../resources/shared/stored.js';
 import { oxUserOf } from '../../resources/shared/records.js';
-import { adminRights } from '../../resources/shared/admin-rights.js';
+import { adminRights, withoutPasswordChange } from '../../resources/shared/admin-rights.js';
 
 import {
   COUNTED,
@@ -47,7 +47,7 @@ async function reconcileAdmin(
   };
   report.drift.push(drift);
   if (!opts.repair) return;
-  await scope.ox.changeUserAccess(at.id, at.admin, rights.userId, { flags: { ...rights.access, editPassword: false } });
+  await withoutPasswordChange(scope.ox, at.id, at.admin, rights);
   report.repaired.push(drift);
 }
 

@@ -1,7 +1,7 @@
 // A subscription provisioned as an OX context: its id allocated in the ledger before OX is asked,
 // created with its administrator, or taken over from OX (adopt).
-import { contextAdmin, contextProps } from '../shared/stored.js';
-import { settleAdminRights } from '../shared/admin-rights.js';
+import { contextProps } from '../shared/stored.js';
+import { settleContextAdmin } from '../shared/admin-rights.js';
 import type { ContextsProvision } from '../../aps/generated/schema-types.js';
 import type { ApsCall } from '../../aps/types.js';
 import { OxFault } from '../../ox/faults.js';
@@ -139,10 +139,7 @@ export async function provision(deps: ServiceDeps, call: ApsCall<ContextsProvisi
     await ledger.updateResource(call.instanceId, record.id, { oxContextId: record.oxContextId });
   }
   const created = await createInOx(env, deps, call, record);
-  const doing = `taking the password right from the administrator of context ${created.id}`;
-  await withOx({ doing, credentials: 'context admin' }, () =>
-    settleAdminRights(env.ox, created.id, contextAdmin(record)),
-  );
+  await settleContextAdmin(env.ox, created.id, record);
   const props = {
     ...ownProperties(deps, SERVICE, call.body),
     domain: contextDomain(call.body),

@@ -1,7 +1,7 @@
 // Subscriptions as OX contexts: the handlers the APS routes call. Provision and configure have
 // their modules; usage polling with a cache, suspend/resume and removal are here.
-import { contextAdmin, contextProps } from '../shared/stored.js';
-import { settleAdminRights } from '../shared/admin-rights.js';
+import { contextProps } from '../shared/stored.js';
+import { settleContextAdmin } from '../shared/admin-rights.js';
 import type { ContextsProperties, ContextsProvision } from '../../aps/generated/schema-types.js';
 import type { ApsCall, ResourceService } from '../../aps/types.js';
 import { goneFromOx } from '../../ox/faults.js';
@@ -78,11 +78,7 @@ async function settleAdmin(deps: ServiceDeps, call: ApsCall) {
   const rec = await deps.ledger.getResource(call.instanceId, call.resourceId);
   if (!rec || rec.kind !== SERVICE || rec.state !== 'ready' || rec.oxContextId == null) return { changed: false };
   const { ox } = await instanceEnv(deps, call);
-  const id = rec.oxContextId;
-  const doing = `taking the password right from the administrator of context ${id}`;
-  return {
-    changed: await withOx({ doing, credentials: 'context admin' }, () => settleAdminRights(ox, id, contextAdmin(rec))),
-  };
+  return { changed: await settleContextAdmin(ox, rec.oxContextId, rec) };
 }
 
 export function contextService(deps: ServiceDeps): ResourceService<ContextsProvision, ContextsProperties> {

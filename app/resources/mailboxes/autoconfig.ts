@@ -2,9 +2,9 @@
 // Outlook's and ActiveSync's Autodiscover): for a domain one of the endpoint's contexts serves, the
 // mail servers and the ActiveSync URL of its instance; for an address, also whether it is a
 // mailbox of that context. Anything else is not found, and says nothing.
-import type { ResourceRecord } from '../../store/ledger.js';
+import { INSTANCE_MAX_AGE_MS, type ResourceRecord } from '../../store/ledger.js';
 import type { ServiceDeps } from '../shared/deps.js';
-import { instanceEnv } from '../shared/instance-env.js';
+import { settingsOf } from '../shared/instance-settings.js';
 import { contextProps, mailboxProps } from '../shared/stored.js';
 import { mailServer, type MailServer } from './client-settings.js';
 
@@ -51,7 +51,7 @@ async function mailboxOf(deps: Pick<ServiceDeps, 'ledger'>, ctx: ResourceRecord,
 
 /** The setup for a domain (or an address in it), or undefined when the endpoint does not serve it. */
 export async function mailSetup(
-  deps: ServiceDeps,
+  deps: Pick<ServiceDeps, 'ledger'>,
   ask: { domain?: string; address?: string },
 ): Promise<MailSetup | undefined> {
   const address = ask.address?.trim().toLowerCase();
@@ -61,7 +61,10 @@ export async function mailSetup(
   if (!ctx) return undefined;
   const mailbox = address ? await mailboxOf(deps, ctx, address) : undefined;
   if (address && !mailbox) return undefined;
-  const { settings } = await instanceEnv(deps, ctx);
+  // Only the settings: no SOAP client is built for a request from anyone on the internet.
+  const instance = await deps.ledger.getInstance(ctx.instanceId, { maxAgeMs: INSTANCE_MAX_AGE_MS });
+  if (!instance) return undefined;
+  const settings = settingsOf(instance);
   const mobility = mailbox ? mailboxProps(mailbox).mobilityEnabled === true : settings.mobilityMode === 'included';
   return {
     domain: contextProps(ctx).domain ?? domain,
