@@ -16,7 +16,7 @@ import {
   resourceToDelete,
   resourceView,
 } from '../shared/records.js';
-import { withOx } from '../shared/errors.js';
+import { apsError, withOx } from '../shared/errors.js';
 import type { ApsCall } from '../../aps/types.js';
 import type { ResourceRecord } from '../../store/ledger.js';
 import { tierOf } from '../shared/stored.js';
@@ -52,8 +52,24 @@ async function setAddon(deps: ServiceDeps, call: ApsCall, mailbox: ResourceRecor
   });
 }
 
+/** The add-on is never sold where mobility comes anyway: the customer would pay twice for nothing. */
+async function refuseWhereIncluded(deps: ServiceDeps, call: ApsCall, mailbox: ResourceRecord): Promise<void> {
+  const env = await instanceEnv(deps, call);
+  const profile = tierOf(await relatedRecord(deps, mailbox, 'profileId'));
+  const withoutAddon = { ...mailbox, props: { ...mailbox.props, mobilityAddon: false } };
+  if (!wantsMobility(env.settings, profile, withoutAddon) && tierMobility(profile) !== true) return;
+  const why =
+    env.settings.mobilityMode === 'included'
+      ? 'every mailbox of this installation includes mobility'
+      : `its tier "${profile.title ?? mailbox.profileId}" includes mobility`;
+  throw apsError(409, 'MobilityIncluded', `Mailbox "${mailbox.login}" needs no mobility add-on: ${why}`);
+}
+
 async function provision(deps: ServiceDeps, call: ApsCall) {
   const mailbox = await requireResource(deps, call, linkId(call.body, 'mailbox'), 'mailboxes');
+  // A repeated POST of an add-on already taken answers it, whatever the tier says since.
+  const known = await deps.ledger.getResource(call.instanceId, call.resourceId);
+  if (known?.kind !== SERVICE) await refuseWhereIncluded(deps, call, mailbox);
   await claim(deps, newRecord(call, SERVICE, { state: 'ready', parentId: mailbox.id }));
   await setAddon(deps, call, mailbox, true);
   return resourceView(deps, SERVICE, call.resourceId, { mailbox: { aps: { id: mailbox.id } } });

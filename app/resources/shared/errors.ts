@@ -35,6 +35,8 @@ export const ERROR_CATALOGUE = {
     "The OX context named to take over does not exist, or its administrator's credentials are missing or wrong.",
   ContextHeld:
     'The OX context named to take over is already managed by another resource (of this or another instance).',
+  MobilityIncluded:
+    "A mobility add-on for a mailbox whose tier (or the instance's mobilityMode=included) already grants mobility.",
   PasswordUnknown:
     'A mailbox that took over an existing OX user has no password this application knows: set one first.',
   LedgerInconsistent: 'A provisioned record lacks what provisioning recorded (an OX id, its parent or profile).',

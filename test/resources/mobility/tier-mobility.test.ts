@@ -56,14 +56,12 @@ for (const [label, tier] of [
     t.equal(user(stack, 'pia').access.activeSync, true, 'a tier re-apply does not strip it');
     t.equal(user(stack, 'pia').access.USM, true);
 
-    const addon = uuid();
-    t.equal(
-      (await stack.call('POST', '/mobility', { body: { aps: { id: addon }, mailbox: { aps: { id } } } })).status,
-      200,
-    );
-    t.equal((await stack.call('DELETE', `/mobility/${addon}`)).status, 204);
-    t.equal(user(stack, 'pia').access.activeSync, true, "removing an add-on keeps the tier's mobility");
-    t.equal((await stack.call('GET', `/mailboxes/${id}`)).json.mobilityEnabled, true);
+    const calls = stack.sim.count();
+    const refused = await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id } } } });
+    t.equal(refused.status, 409, 'an add-on on a tier with mobility is refused');
+    t.equal(refused.json.error, 'MobilityIncluded');
+    t.match(refused.json.message, /needs no mobility add-on: its tier "Premium plus" includes mobility/);
+    t.equal(stack.sim.count(), calls, 'OX was not asked');
     t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage, 1, 'still counted once');
   });
 }
@@ -92,4 +90,42 @@ t.test('a tier without mobility follows the add-on', async (t) => {
   t.equal((await stack.call('DELETE', `/mobility/${addon}`)).status, 204);
   t.equal(user(stack, 'walt').access.activeSync, false, 'and off again');
   t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage, 0);
+});
+
+t.test('an add-on bought before a tier with mobility: a repeat answers it, removing it keeps the tier', async (t) => {
+  const stack = await startStack(t);
+  const { ctx, profile } = await stack.withContext();
+  const id = uuid();
+  await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(id, ctx, profile, { login: 'ida', email: 'ida@x.example', displayName: 'Ida' }),
+  });
+  const addon = { aps: { id: uuid() }, mailbox: { aps: { id } } };
+  t.equal((await stack.call('POST', '/mobility', { body: addon })).status, 200);
+  const premium = uuid();
+  await stack.call('POST', '/profiles', {
+    body: profileBody(premium, {
+      title: 'Premium',
+      accessCombination: undefined,
+      moduleAccess: ['webmail', 'USM', 'activeSync'],
+    }),
+  });
+  const moved = await stack.call('PUT', `/mailboxes/${id}`, { body: { profile: { aps: { id: premium } } } });
+  t.equal(moved.status, 200, moved.text);
+  t.equal((await stack.call('POST', '/mobility', { body: addon })).status, 200, 'the controller repeating its POST');
+  t.equal((await stack.call('DELETE', `/mobility/${addon.aps.id}`)).status, 204);
+  t.equal(user(stack, 'ida').access.activeSync, true, "removing the add-on keeps the tier's mobility");
+  t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage, 1);
+});
+
+t.test('with mobilityMode=included no add-on is sold', async (t) => {
+  const stack = await startStack(t);
+  const { ctx, profile } = await stack.withContext({ mobilityMode: 'included' });
+  const id = uuid();
+  await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(id, ctx, profile, { login: 'ola', email: 'ola@x.example', displayName: 'Ola' }),
+  });
+  const refused = await stack.call('POST', '/mobility', { body: { aps: { id: uuid() }, mailbox: { aps: { id } } } });
+  t.equal(refused.status, 409);
+  t.match(refused.json.message, /every mailbox of this installation includes mobility/);
+  t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.mobilityCount.usage, 1, 'the mailbox counted once');
 });
