@@ -49,10 +49,7 @@ t.test('an OAuth instance runs the whole customer lifecycle with signed requests
   t.equal(instance?.controllerCert, '', 'and holds no certificate');
 
   const profile = uuid();
-  t.equal(
-    (await stack.call('POST', '/profiles', { body: profileBody(profile, { includesMobility: true }) })).status,
-    200,
-  );
+  t.equal((await stack.call('POST', '/profiles', { body: profileBody(profile) })).status, 200);
   const ctx = uuid();
   const ctxRes = await stack.call('POST', '/contexts', { body: contextBody(ctx) });
   t.equal(ctxRes.status, 200, ctxRes.text);

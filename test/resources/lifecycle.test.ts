@@ -374,7 +374,7 @@ t.test('OX unreachable at instance creation does not block it', async (t) => {
   t.match(ready.json.instances[0].lastOxError, /OX did not answer/);
 });
 
-t.test('mobilityMode included: every mailbox has ActiveSync, the add-on changes nothing', async (t) => {
+t.test('mobilityMode included: every mailbox has ActiveSync, no add-on is sold', async (t) => {
   const stack = await startStack(t, { settings: { mobilityMode: 'included' } });
   const { profile, ctx: ctxId } = await stack.withContext();
   const id = uuid();
@@ -386,9 +386,9 @@ t.test('mobilityMode included: every mailbox has ActiveSync, the add-on changes 
   const mob = uuid();
   t.equal(
     (await stack.call('POST', '/mobility', { body: { aps: { id: mob }, mailbox: { aps: { id } } } })).status,
-    200,
+    409,
   );
-  t.equal((await stack.call('DELETE', `/mobility/${mob}`)).status, 204);
+  t.equal((await stack.call('DELETE', `/mobility/${mob}`)).status, 204, 'deleting the refused add-on succeeds');
   t.equal(oxUser(stack, 100, 'hank')!.access.activeSync, true);
   t.equal(stack.sim.count(), calls, 'no OX calls for the add-on');
 });

@@ -190,6 +190,8 @@ export interface MailboxesProvision {
   password?: string;
   oxUserId?: number;
   mobilityEnabled?: boolean;
+  passwordState?: "generated" | "set" | "unknown";
+  adminMayOpen?: boolean;
   context: {
     aps: {
       id: string;
@@ -240,6 +242,8 @@ export interface MailboxesProperties {
   password?: string;
   oxUserId?: number;
   mobilityEnabled?: boolean;
+  passwordState?: "generated" | "set" | "unknown";
+  adminMayOpen?: boolean;
   context?: {
     aps: {
       id?: string;

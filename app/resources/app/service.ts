@@ -7,6 +7,7 @@ import { controllerFor } from '../shared/instance-env.js';
 import { settingsOf, type AppSettings } from '../shared/instance-settings.js';
 import { callingInstance, ownProperties, resourceView } from '../shared/records.js';
 import { moveToCurrentTypes } from './type-upgrade.js';
+import { publishMailboxFacts, queueMailboxFacts } from './mailbox-facts.js';
 import { apsError } from '../shared/errors.js';
 import { checkTimeZone } from '../shared/time-zones.js';
 import { OX_TIME_ZONES } from '../../ox/time-zones.js';
@@ -29,7 +30,7 @@ async function store(
   deps: ServiceDeps,
   call: ApsCall<AppProperties>,
   merge: boolean,
-): Promise<{ settings: Partial<AppSettings>; verified: boolean }> {
+): Promise<{ settings: Partial<AppSettings>; before: Partial<AppSettings>; verified: boolean }> {
   const instance = await deps.ledger.getInstance(call.instanceId);
   if (!instance) throw apsError(404, 'UnknownResource', `Unknown application instance ${call.instanceId}`);
   const current: Partial<AppSettings> = merge ? settingsOf(instance) : {};
@@ -45,7 +46,7 @@ async function store(
   // checkSettings above refused settings that lack what a connection needs.
   if (verified) await refuseUnverified(deps, settings as AppSettings, secrets.masterPassword);
   await deps.ledger.updateInstance(call.instanceId, { settings, secrets, ...(verified ? { lastError: null } : {}) });
-  return { settings, verified };
+  return { settings, before: current, verified };
 }
 
 /** Checks OX after a store: refused credentials fail the call, an unreachable OX only warns. */
@@ -67,8 +68,11 @@ async function provision(deps: ServiceDeps, call: ApsCall<AppProvision>) {
 }
 
 async function configure(deps: ServiceDeps, call: ApsCall<AppProperties>) {
-  const { settings, verified } = await store(deps, call, true);
+  const { settings, before, verified } = await store(deps, call, true);
   if (!verified) await verifyStored(deps, call);
+  // The panel shows login buttons by each mailbox's adminMayOpen.
+  if ((settings.adminMailboxLogin === true) !== (before.adminMailboxLogin === true))
+    await queueMailboxFacts(deps, call, 'admin-login');
   return resourceView(deps, SERVICE, call.resourceId, settings);
 }
 
@@ -115,6 +119,7 @@ async function upgrade(deps: ServiceDeps, call: ApsCall) {
   const settling = await queueAdminRights(deps, call);
   const currentIds = [...deps.schemas.types.values()].map((t) => t.schema.id);
   const moved = await moveToCurrentTypes(controllerFor(deps, call, await callingInstance(deps, call)), currentIds);
+  await queueMailboxFacts(deps, call, 'upgrade');
   call.log.info({ from: call.query.version, migrated, moved, settling }, 'application upgraded');
   return { migrated, moved };
 }
@@ -128,6 +133,7 @@ export function appService(deps: ServiceDeps): ResourceService<AppProvision, App
     unprovision: (call) => unprovision(deps, call),
     upgrade: (call) => upgrade(deps, call),
     operations: {
+      publishMailboxFacts: (call) => publishMailboxFacts(deps, call),
       /** The OX login page for everyone who uses this installation (the public entry point). */
       publicUrl: async (call) => {
         const settings = settingsOf(await callingInstance(deps, call));

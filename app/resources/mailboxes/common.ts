@@ -1,12 +1,13 @@
 // What the mailbox handlers share: the record's view, its parents, address checks and the
 // profile-derived fields of an OX user.
-import { contextProps, tierOf } from '../shared/stored.js';
+import { contextProps, passwordState, tierOf } from '../shared/stored.js';
 import type { ApsCall } from '../../aps/types.js';
 import type { OxUser } from '../../ox/ox-client.js';
 import type { ResourceRecord } from '../../store/ledger.js';
 import type { ProfileProps } from '../shared/access.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import type { InstanceEnv } from '../shared/instance-env.js';
+import type { AppSettings } from '../shared/instance-settings.js';
 import { linkId, requireResources, resourceView } from '../shared/records.js';
 import { apsError } from '../shared/errors.js';
 import { asciiAddress, requireOwnDomain } from '../shared/addresses.js';
@@ -68,7 +69,14 @@ export async function parents(deps: ServiceDeps, call: ApsCall, mailbox?: Resour
 // Named fields, not the whole record: spreading a record would open its sealed secrets.
 export function view(
   deps: ServiceDeps,
-  rec: Pick<ResourceRecord, 'id' | 'props' | 'login' | 'oxUserId'>,
+  rec: Pick<ResourceRecord, 'id' | 'props' | 'secrets' | 'login' | 'oxUserId'>,
+  settings: Pick<AppSettings, 'adminMailboxLogin'>,
 ): Record<string, unknown> {
-  return resourceView(deps, SERVICE, rec.id, { ...rec.props, login: rec.login, oxUserId: rec.oxUserId });
+  return resourceView(deps, SERVICE, rec.id, {
+    ...rec.props,
+    login: rec.login,
+    oxUserId: rec.oxUserId,
+    passwordState: passwordState(rec),
+    adminMayOpen: settings.adminMailboxLogin === true,
+  });
 }

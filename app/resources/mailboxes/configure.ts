@@ -74,5 +74,5 @@ export async function configure(deps: ServiceDeps, call: ApsCall<MailboxesProper
     ...(change.password ? { passwordGenerated: false } : {}),
   };
   await deps.ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
-  return view(deps, await reread(deps, rec));
+  return view(deps, await reread(deps, rec), env.settings);
 }

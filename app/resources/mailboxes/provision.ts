@@ -17,6 +17,7 @@ import {
   newRecord,
   ownProperties,
   oxContextOf,
+  reread,
 } from '../shared/records.js';
 import { forgetRecord } from '../shared/deletions.js';
 import { apsError, toApsError, withOx, type OxErrorContext } from '../shared/errors.js';
@@ -235,7 +236,7 @@ export async function provision(deps: ServiceDeps, call: ApsCall<MailboxesProvis
     secrets: { password: wanted },
   });
   const { record, created } = await claim(deps, claimed);
-  if (record.state === 'ready' || record.state === 'disabled') return view(deps, record);
+  if (record.state === 'ready' || record.state === 'disabled') return view(deps, record, env.settings);
   const password = created ? wanted : (record.secrets.password ?? wanted);
   if (!created && (record.login !== p.login || record.secrets.password !== password)) {
     await ledger.updateResource(call.instanceId, record.id, { login: p.login, secrets: { password } });
@@ -285,5 +286,7 @@ export async function provision(deps: ServiceDeps, call: ApsCall<MailboxesProvis
   const props = readyProps(deps, call, p, mobility, passwordKnown && typeof call.body.password !== 'string');
   await ledger.updateResource(call.instanceId, record.id, { state: 'ready', oxUserId: userId, props, lastError: null });
   await subscribed;
-  return view(deps, { id: record.id, login: p.login, oxUserId: userId, props });
+  // A taken-over user's password is what the migration imported, if anything: the record knows.
+  const secrets = passwordKnown ? { password } : (await reread(deps, record)).secrets;
+  return view(deps, { id: record.id, login: p.login, oxUserId: userId, props, secrets }, env.settings);
 }

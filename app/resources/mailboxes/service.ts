@@ -5,6 +5,7 @@ import type { ResourceService } from '../../aps/types.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import { recordOfCall, recordingFailures, requireResource } from '../shared/records.js';
 import { issueLoginUrl } from '../shared/sso-login.js';
+import { instanceEnv } from '../shared/instance-env.js';
 import { SERVICE, view } from './common.js';
 import { provision } from './provision.js';
 import { configure } from './configure.js';
@@ -21,7 +22,8 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       const rec = await recordOfCall(deps, call, SERVICE);
       return rec && { login: rec.login ?? undefined, oxUserId: rec.oxUserId ?? undefined };
     },
-    retrieve: async (call) => view(deps, await requireResource(deps, call, call.resourceId, SERVICE)),
+    retrieve: async (call) =>
+      view(deps, await requireResource(deps, call, call.resourceId, SERVICE), (await instanceEnv(deps, call)).settings),
     disable: (call) => disable(deps, call),
     enable: (call) => enable(deps, call),
     unprovision: (call) => unprovision(deps, call),

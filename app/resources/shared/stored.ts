@@ -31,6 +31,12 @@ export type MailboxProps = Partial<KnownProperties<MailboxesProperties>> & {
   emailFromServiceUser?: boolean;
 };
 
+/** What the panel may offer for a mailbox's password: show a generated one, or ask for one first. */
+export function passwordState(rec: Pick<ResourceRecord, 'props' | 'secrets'>): 'generated' | 'set' | 'unknown' {
+  if (rec.props.passwordGenerated === true) return 'generated';
+  return rec.secrets.password ? 'set' : 'unknown';
+}
+
 /** The one place that says what a record's props hold: the readers below pick the type by kind. */
 function storedProps<P>(rec: ResourceRecord): P {
   return rec.props as P;

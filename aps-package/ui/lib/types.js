@@ -6,7 +6,7 @@ define([], function () {
     APP_ID: "http://ox-connector.org/aps",
     APP: "http://ox-connector.org/aps/app/1.0",
     CONTEXT: "http://ox-connector.org/aps/contexts/1.0",
-    MAILBOX: "http://ox-connector.org/aps/mailboxes/1.0",
+    MAILBOX: "http://ox-connector.org/aps/mailboxes/1.1",
     MOBILITY: "http://ox-connector.org/aps/mobility/1.0",
     PROFILE: "http://ox-connector.org/aps/profiles/1.0",
     /** The mailbox login as the endpoint validates it (schemas/mailboxes.schema). */

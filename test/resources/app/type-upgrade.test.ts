@@ -6,7 +6,10 @@ import pino from 'pino';
 import { ControllerClients } from '../../../app/aps/controller-client.js';
 import { moveToCurrentTypes, olderTypeIds } from '../../../app/resources/app/type-upgrade.js';
 import { TestController } from '../../../scripts/stand-ins/controller.js';
-import { startStack } from '../../helper.js';
+import { mailboxBody, startStack, uuid } from '../../helper.js';
+
+const MAILBOX_1_0 = 'http://ox-connector.org/aps/mailboxes/1.0';
+const MAILBOX_1_1 = 'http://ox-connector.org/aps/mailboxes/1.1';
 
 const BASE = 'http://ox-connector.org/aps/contexts';
 
@@ -58,10 +61,52 @@ t.test('resources on older versions move, in pages, once', async (t) => {
   t.equal(controller.updates.length, 1520);
 });
 
-t.test('the upgrade operation rewrites the ledger and asks the controller', async (t) => {
+async function until(check: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+  return check();
+}
+
+t.test('an upgrade moves 1.0 mailboxes to the user-service 1.1 and writes the facts the panel reads', async (t) => {
   const stack = await startStack(t);
-  await stack.createInstance();
+  const { ctx, profile } = await stack.withContext();
+  const id = uuid();
+  const made = await stack.call('POST', '/mailboxes', {
+    body: mailboxBody(id, ctx, profile, { login: 'uma', email: 'uma@x.example', displayName: 'Uma' }),
+  });
+  t.match(made.json, { aps: { type: MAILBOX_1_1 }, passwordState: 'generated', adminMayOpen: false });
+  // As the controller held it before the upgrade: on 1.0, with its links, without the new facts.
+  const held = {
+    aps: { type: MAILBOX_1_0 },
+    login: 'uma',
+    context: { aps: { id: ctx } },
+    user: { aps: { id: uuid() } },
+  };
+  stack.controller.resources.set(id, held);
+
   const upgrade = await stack.call('POST', `/app/${stack.instanceId}/upgrade?version=1.0-1`);
   t.equal(upgrade.status, 200, upgrade.text);
-  t.same(upgrade.json.moved, {}, 'our types are all x.0 today: nothing older to move');
+  t.same(upgrade.json.moved, { [MAILBOX_1_1]: 1 }, 'the 1.0 mailbox moves to 1.1');
+  t.ok(await until(() => 'passwordState' in held), 'a background job writes the facts');
+  t.match(held, {
+    aps: { type: MAILBOX_1_1 },
+    passwordState: 'generated',
+    adminMayOpen: false,
+    context: { aps: { id: ctx } },
+  });
+  t.same(
+    await stack.call('POST', `/app/${stack.instanceId}/upgrade?version=1.1-1`).then((r) => r.json.moved),
+    {},
+    'run again: nothing left to move',
+  );
+
+  const updates = stack.controller.updates.length;
+  const put = await stack.call('PUT', `/app/${stack.instanceId}`, { body: { adminMailboxLogin: true } });
+  t.equal(put.status, 200, put.text);
+  t.ok(await until(() => (held as Record<string, unknown>).adminMayOpen === true), 'the new rule reaches the mailbox');
+  const again = stack.controller.updates.length;
+  t.ok(again > updates);
+  await stack.call('PUT', `/app/${stack.instanceId}`, { body: { adminMailboxLogin: true, defaultTheme: 'dark' } });
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(stack.controller.updates.length, again, 'another setting changes no mailbox');
+  t.equal((await stack.call('GET', `/mailboxes/${id}`)).json.adminMayOpen, true, 'the endpoint answers the same');
 });
