@@ -3,18 +3,19 @@ import { SchemaRegistry, bodySchema, validatorOf, type ApsSchema } from '../../a
 import { schemasDir } from '../../app/util/paths.js';
 import { errorMessage } from '../../app/util/errors.js';
 import { parseXml, type XmlNode } from '../ox-sim/xml.js';
-import { metaStrings, parsePo, translationFiles, uiStrings } from './i18n.js';
+import { LOCALE_PO, LOCALES, metaStrings, parsePo, translationFiles, uiStrings } from './i18n.js';
 import { packageInfo } from './contents.js';
 import { APP_LIST, checkAppList } from './manifest.js';
 import { checkNavigation, navigationModel, type ViewDecl } from './navigation.js';
 import { moduleFiles, pageFiles, uiRuleProblems } from './ui-rules.js';
+import { panelModelProblems } from './panel-rules.js';
 import { renderUiTypes, UI_TYPES_ENTRY } from '../codegen/ui-types.js';
 
 const APS_NS = 'http://aps-standard.org/ns/2';
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPE_ID = /^https?:\/\/\S+\/\d+\.\d+$/;
 const UI_OPERATION =
-  /\b(?:ops\.(?:call|openLogin)|messages\.loginClick)\(\s*xhr\s*,\s*(?:function \(\) \{[^}]*\}|[^,]+),\s*'(\w+)'/g;
+  /\b(?:ops\.(?:call|post|openLogin)|messages\.loginClick)\(\s*xhr\s*,\s*(?:function \(\) \{[^}]*\}|[^,]+),\s*'(\w+)'/g;
 
 const children = (n: XmlNode, local: string) => n.children.filter((c) => c.local === local);
 const child = (n: XmlNode, local: string) => children(n, local)[0];
@@ -86,7 +87,7 @@ function namedFiles(
     const loads = view.kind === 'cp' ? pageFiles(view.file, entries) : moduleFiles(view.file, entries);
     for (const f of loads) named.add(f);
   }
-  for (const lang of languages) named.add(`i18n/${lang}.po`);
+  for (const lang of languages) if (LOCALES[lang]) named.add(`i18n/${LOCALES[lang]}.po`);
   const po = new Map([...entries].filter(([name]) => named.has(name) && name.endsWith('.po')));
   for (const json of translationFiles(po).keys()) named.add(json);
   return named;
@@ -133,12 +134,14 @@ export function checkPackage(entries: Map<string, Buffer>): string[] {
   }));
   const operations = new Set<string>();
   const ownTypes = new Set<string>();
+  const schemas: ApsSchema[] = [];
   serviceIds.forEach(({ id }, i) => {
     const path = schemaPaths[i];
     if (!path) return void problems.push(`service ${id}: no <schema path>`);
     const schema = checkSchema(path, id, entries.get(path), served, problems);
     for (const op of Object.keys(schema?.operations ?? {})) operations.add(op);
     if (schema?.id) ownTypes.add(schema.id);
+    if (schema) schemas.push(schema);
   });
   const views = navigationModel(meta);
   const source = (file: string) => entries.get(file)?.toString('utf8');
@@ -166,19 +169,29 @@ export function checkPackage(entries: Map<string, Buffer>): string[] {
     if (!named.has(file)) problems.push(`${file} is in the package but not named by APP-META.xml`);
 
   const strings = new Set(metaStrings(metaXml));
+  const called = new Set<string>();
   for (const [file, data] of entries) {
     if (!file.endsWith('.js') && !file.endsWith('.html')) continue;
     const source = data.toString('utf8');
     for (const s of uiStrings(source)) strings.add(s);
-    for (const m of source.matchAll(UI_OPERATION))
+    for (const m of source.matchAll(UI_OPERATION)) {
+      called.add(m[1]);
       if (!operations.has(m[1])) problems.push(`${file}: calls operation ${m[1]}, which no schema declares`);
+    }
   }
+  problems.push(...panelModelProblems(meta, views, entries, schemas, called));
   for (const lang of languages) {
-    const po = entries.get(`i18n/${lang}.po`);
+    const file = `i18n/${LOCALES[lang] ?? lang}.po`;
+    if (!LOCALES[lang])
+      problems.push(`APP-META.xml: language ${lang} has no locale the package knows (i18n.ts LOCALES)`);
+    const po = entries.get(file);
     if (!po) continue;
     const translations = parsePo(po.toString('utf8'));
     for (const s of strings)
-      if (!translations.get(s)) problems.push(`i18n/${lang}.po: no translation for ${JSON.stringify(s)}`);
+      if (!translations.get(s)) problems.push(`${file}: no translation for ${JSON.stringify(s)}`);
   }
+  for (const file of entries.keys())
+    if (file.endsWith('.po') && !LOCALE_PO.test(file))
+      problems.push(`${file}: translation sources are named i18n/<ll>_<CC>.po, e.g. i18n/de_DE.po [ux1 §16.5]`);
   return problems;
 }

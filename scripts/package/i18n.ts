@@ -4,7 +4,7 @@
 const META_TEXT = /<(name|summary|description|entry)>([^<]+)<\/\1>/g;
 const META_LABEL = /\blabel="([^"]*)"/g;
 const LINK_TEXT = /<link [^>]*>([^<]+)<\/link>/g;
-const UI_STRING = /\b_\('((?:[^'\\]|\\.)*)'\)/g;
+const UI_STRING = /\b_\('((?:[^'\\]|\\.)*)'\s*[,)]/g;
 
 export function metaStrings(meta: string): string[] {
   const out = new Set<string>();
@@ -35,8 +35,8 @@ export function parsePo(text: string): Map<string, string> {
   return map;
 }
 
-/** The locale each language's JSON is also written as (panels ask for one or the other: UNCONFIRMED which). */
-const LOCALES: Record<string, string> = {
+/** The locale (`<ll>_<CC>`) of each language APP-META.xml lists: the panel reads i18n/<locale>.json [ux1 §16.5]. */
+export const LOCALES: Record<string, string> = {
   en: 'en_US',
   de: 'de_DE',
   nl: 'nl_NL',
@@ -45,15 +45,18 @@ const LOCALES: Record<string, string> = {
   it: 'it_IT',
 };
 
-/** i18n/<lang>.po → i18n/<lang>.json and i18n/<locale>.json: flat {"msgid": "msgstr"}, as `aps build` writes. */
+export const LOCALE_PO = /^i18n\/([a-z]{2}_[A-Z]{2})\.po$/;
+
+/** i18n/<ll_CC>.po → i18n/<ll_CC>.json: flat {"msgid": "msgstr"}, as `aps build` writes. */
 export function translationFiles(entries: Map<string, Buffer>): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const [name, data] of entries) {
-    const lang = /^i18n\/([a-z]{2})\.po$/.exec(name)?.[1];
-    if (!lang) continue;
-    const json = Buffer.from(`${JSON.stringify(Object.fromEntries(parsePo(data.toString('utf8'))), null, 1)}\n`);
-    out.set(`i18n/${lang}.json`, json);
-    if (LOCALES[lang]) out.set(`i18n/${LOCALES[lang]}.json`, json);
+    const locale = LOCALE_PO.exec(name)?.[1];
+    if (!locale) continue;
+    out.set(
+      `i18n/${locale}.json`,
+      Buffer.from(`${JSON.stringify(Object.fromEntries(parsePo(data.toString('utf8'))), null, 1)}\n`),
+    );
   }
   return out;
 }

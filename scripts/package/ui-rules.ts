@@ -14,6 +14,7 @@ const APSC_METHODS = new Set([
   'removeMessage',
   'removeAllMessages',
   'next',
+  'prev',
   'externalHttpRequest',
 ]);
 const STORE_PROPS = new Set(['target', 'apsType', 'baseQuery', 'idProperty']);
@@ -68,7 +69,18 @@ function bootstrapProblems(entries: Map<string, Buffer>): string[] {
   const html = entries.get('ui/bootstrapApp.html')?.toString('utf8');
   if (html === undefined) return ['ui/bootstrapApp.html is missing: UX1 cannot load the .js views without it [ux1 §7]'];
   const needs: Array<[RegExp, string]> = [
-    [/dojoConfig[\s\S]*packages[\s\S]*name:\s*'app'/, 'map the package "app" to the ui/ folder in dojoConfig.packages'],
+    [
+      /var url = window\.location\.href\.split\('\/'\)/,
+      "split the page's URL as `aps build` writes it: var url = window.location.href.split('/')",
+    ],
+    [
+      /name:\s*'app',\s*location:\s*url\.slice\(0,\s*-1\)\.join\('\/'\)/,
+      'map the package "app" to the page\'s folder: url.slice(0, -1) [ux1 §16.5]',
+    ],
+    [
+      /name:\s*'pacs',\s*location:\s*url\.slice\(0,\s*-3\)\.join\('\/'\)/,
+      'map "pacs" to the folder that holds the package\'s folder: url.slice(0, -3) [ux1 §16.5]',
+    ],
     [/<script src="\/aps\/2\/ui\/runtime\/client\/aps\/aps\.js">/, 'load /aps/2/ui/runtime/client/aps/aps.js'],
     [/require\(\s*\[\s*'aps\/load',\s*'aps\/ready!'\s*\]/, 'require aps/load and aps/ready!'],
     [/load\(\s*\[\s*'aps\/PageContainer'\s*\]\s*,\s*'aps-frame'\s*\)/, 'load aps/PageContainer into aps-frame'],

@@ -38,16 +38,10 @@ t.test('the built zip is reproducible and holds exactly what APP-META.xml names'
     /<application [^>]*packaged="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"/,
     "stamped with the sources' time, UTC, no fraction",
   );
-  for (const file of [
-    'APP-LIST.xml',
-    'ui/bootstrapApp.html',
-    'i18n/fr.json',
-    'i18n/fr_FR.json',
-    'i18n/it.po',
-    'i18n/es.json',
-  ])
+  for (const file of ['APP-LIST.xml', 'ui/bootstrapApp.html', 'ui/lib/i18n.js', 'ui/plugins/users-column.js'])
     t.ok(unpacked.has(file), `the zip holds ${file}`);
-  // Every language the panels ship, named here rather than taken from the builder's own table.
+  // Every language the panels ship, named here rather than taken from the builder's own table:
+  // <ll_CC>.po sources and <ll_CC>.json only, as real packages ship them.
   for (const [lang, locale] of [
     ['en', 'en_US'],
     ['de', 'de_DE'],
@@ -55,11 +49,12 @@ t.test('the built zip is reproducible and holds exactly what APP-META.xml names'
     ['fr', 'fr_FR'],
     ['es', 'es_ES'],
     ['it', 'it_IT'],
-  ])
-    for (const file of [`i18n/${lang}.po`, `i18n/${lang}.json`, `i18n/${locale}.json`])
-      t.ok(unpacked.has(file), `the zip holds ${file}`);
+  ]) {
+    for (const file of [`i18n/${locale}.po`, `i18n/${locale}.json`]) t.ok(unpacked.has(file), `the zip holds ${file}`);
+    for (const file of [`i18n/${lang}.po`, `i18n/${lang}.json`]) t.notOk(unpacked.has(file), `and no ${file}`);
+  }
   t.same(
-    JSON.parse(unpacked.get('i18n/de.json')!.toString())['Open webmail'],
+    JSON.parse(unpacked.get('i18n/de_DE.json')!.toString())['Open webmail'],
     'Webmail öffnen',
     'JSON translations from the .po',
   );
@@ -101,13 +96,13 @@ t.test('each problem is found and named on one line', async (t) => {
     ],
     [
       'missing translation',
-      (e) => edit(e, 'i18n/it.po', /msgid "Open webmail"\nmsgstr "[^"]*"/, ''),
-      /i18n\/it\.po: no translation for "Open webmail"/,
+      (e) => edit(e, 'i18n/it_IT.po', /msgid "Open webmail"\nmsgstr "[^"]*"/, ''),
+      /i18n\/it_IT\.po: no translation for "Open webmail"/,
     ],
     ['extra file', (e) => e.set('ui/stray.js', Buffer.from('')), /ui\/stray\.js is in the package but not named/],
     [
       'type id written by hand',
-      (e) => edit(e, 'ui/lib/types.js', 'mailboxes/1.0', 'mailboxes/1.1'),
+      (e) => edit(e, 'ui/lib/types.js', 'mailboxes/1.1', 'mailboxes/1.0'),
       /ui\/lib\/types\.js is not what the schemas give/,
     ],
     [
@@ -157,8 +152,8 @@ t.test('each problem is found and named on one line', async (t) => {
     ],
     [
       'var of an undeclared type',
-      (e) => edit(e, 'APP-META.xml', 'aps/mailboxes/1.0"/>', 'aps/mailbox/1.0"/>'),
-      /<var name="mailbox"> in view mailbox-edit has type http:\/\/ox-connector\.org\/aps\/mailbox\/1\.0, which no schema/,
+      (e) => edit(e, 'APP-META.xml', 'aps/mailboxes/1.1"/>', 'aps/mailbox/1.1"/>'),
+      /<var name="mailbox"> in view mailbox-edit has type http:\/\/ox-connector\.org\/aps\/mailbox\/1\.1, which no schema/,
     ],
     // The package format (aps2.md §9)
     ['no APP-LIST.xml', (e) => e.delete('APP-LIST.xml'), /APP-LIST\.xml is missing/, true],
@@ -187,8 +182,12 @@ t.test('each problem is found and named on one line', async (t) => {
       (e) => edit(e, 'ui/bootstrapApp.html', 'id="aps-frame"', 'id="frame"'),
       /bootstrapApp\.html must hold <div id="aps-frame">/,
     ],
-    ['translations only as .po', (e) => e.delete('i18n/de.json'), /i18n\/de\.json is missing/],
-    ['stale translation JSON', (e) => e.set('i18n/fr.json', Buffer.from('{}')), /i18n\/fr\.json differs from its \.po/],
+    ['translations only as .po', (e) => e.delete('i18n/de_DE.json'), /i18n\/de_DE\.json is missing/],
+    [
+      'stale translation JSON',
+      (e) => e.set('i18n/fr_FR.json', Buffer.from('{}')),
+      /i18n\/fr_FR\.json differs from its \.po/,
+    ],
     [
       'the aps/_ module',
       (e) => edit(e, 'ui/ccp/overview.js', "'aps/View',", "'aps/View', 'aps/_',"),
@@ -197,7 +196,12 @@ t.test('each problem is found and named on one line', async (t) => {
     [
       'a module required but not defined',
       (e) =>
-        edit(e, 'ui/ccp/overview.js', 'var view = this;', "var view = this;\n      var B = require('aps/Button');"),
+        edit(
+          e,
+          'ui/ccp/overview.js',
+          'onContext: function () {',
+          "onContext: function () {\n      var B = require('aps/Button');",
+        ),
       /require\('aps\/Button'\) of a module not in its define list/,
     ],
     [
@@ -239,7 +243,7 @@ t.test('each problem is found and named on one line', async (t) => {
     ],
     [
       'a store property that does not exist',
-      (e) => edit(e, 'ui/ccp/mailboxes.js', 'apsType: types.MAILBOX });', "apsType: types.MAILBOX, query: 'x' });"),
+      (e) => edit(e, 'ui/ccp/mailbox-new.js', 'apsType: types.MAILBOX });', "apsType: types.MAILBOX, query: 'x' });"),
       /aps\/ResourceStore has no property query/,
     ],
     [
@@ -248,14 +252,14 @@ t.test('each problem is found and named on one line', async (t) => {
         edit(
           e,
           'ui/ccp/mailboxes.js',
-          "view.byId('mbx_grid').set('store', storeOf(ctx));",
-          "var s = storeOf(ctx);\n    s.query = 'eq(x,1)';",
+          'aps.apsc.hideLoading();',
+          "var s = {};\n      s.query = 'eq(x,1)';\n      aps.apsc.hideLoading();",
         ),
       /sets a store's query/,
     ],
     [
       'a grid without apsResourceViewId',
-      (e) => edit(e, 'ui/ccp/mailboxes.js', "apsResourceViewId: 'mailbox-edit', ", ''),
+      (e) => edit(e, 'ui/ccp/mailboxes.js', "apsResourceViewId: 'mailbox-edit',", ''),
       /ui\/ccp\/mailboxes\.js: an aps\/Grid without apsResourceViewId/,
     ],
     [
@@ -269,8 +273,8 @@ t.test('each problem is found and named on one line', async (t) => {
         edit(
           e,
           'ui/ccp/mailboxes.js',
-          "selectionMode: 'single',",
-          "selectionMode: 'single', onRowClick: function () {},",
+          "apsResourceViewId: 'mailbox-edit',",
+          "apsResourceViewId: 'mailbox-edit', onRowClick: function () {},",
         ),
       /aps\/Grid has no onRowClick/,
     ],
@@ -321,6 +325,121 @@ t.test('each problem is found and named on one line', async (t) => {
       'a view-plugin not from ViewPlugin',
       (e) => edit(e, 'ui/plugins/dashboard.js', 'return declare(ViewPlugin, {', 'return declare(Tile, {'),
       /a view-plugin must return declare\(ViewPlugin/,
+    ],
+    // The panel as the platform documents it (ux1.md §16), one mutation per rule
+    [
+      'mailboxes not a user service',
+      (e) => edit(e, 'schemas/mailboxes.schema', '"http://aps-standard.org/types/core/user/service/1.0",', ''),
+      /mailboxes\/1\.1: a per-user resource \(required user link\) must implement http:\/\/aps-standard\.org\/types\/core\/user\/service\/1\.0/,
+    ],
+    [
+      'no MSS business mode',
+      (e) => edit(e, 'APP-META.xml', /<capabilities>[\s\S]*?<\/capabilities>/, ''),
+      /one context per subscription is the MSS business mode/,
+    ],
+    [
+      "the subscription's context as a collection",
+      (e) =>
+        edit(
+          e,
+          'APP-META.xml',
+          '<var name="context" type-id="http://ox-connector.org/aps/contexts/1.0"/>\n      <item id="ox-overview"',
+          '<var name="context" type-id="http://ox-connector.org/aps/contexts/1.0" collection="true"/>\n      <item id="ox-overview"',
+        ),
+      /view overview binds the subscription's service as a collection/,
+    ],
+    [
+      'a customer tree without the context var',
+      (e) => edit(e, 'APP-META.xml', /(<view-plugin id="dashboard"[^>]*>)\s*<var name="context"[^>]*\/>/, '$1'),
+      /view dashboard declares no var of the subscription's service type/,
+    ],
+    [
+      "a plug-in's library on the host's _()",
+      (e) => edit(e, 'ui/lib/format.js', "define(['./i18n'], function (_) {", 'define([], function () {'),
+      /ui\/lib\/format\.js: a plug-in's texts need _ bound to the package/,
+    ],
+    [
+      'a wizard step that takes Cancel',
+      (e) =>
+        edit(
+          e,
+          'ui/wizard/add-mailbox.js',
+          '    onNext: function () {',
+          '    onCancel: function () {\n      aps.apsc.removeAllMessages();\n    },\n    onNext: function () {',
+        ),
+      /ui\/wizard\/add-mailbox\.js: a wizard step leaves Cancel to the wizard/,
+    ],
+    [
+      'a wizard step whose Back stays',
+      (e) =>
+        edit(
+          e,
+          'ui/wizard/add-mailbox.js',
+          '    onNext: function () {',
+          '    onPrev: function () {\n      aps.apsc.removeAllMessages();\n    },\n    onNext: function () {',
+        ),
+      /onPrev must go back with aps\.apsc\.prev\(\)/,
+    ],
+    [
+      'two top-level views in one item',
+      (e) => edit(e, 'APP-META.xml', /<\/item>\s*<item id="ox-mailboxes" label="Mailboxes">/, ''),
+      /item ox-overview holds 2 top-level views/,
+    ],
+    [
+      'pacs one folder above what aps build writes',
+      (e) => edit(e, 'ui/bootstrapApp.html', 'url.slice(0, -3)', 'url.slice(0, -4)'),
+      /bootstrapApp\.html must map "pacs" to the folder that holds the package's folder/,
+    ],
+    [
+      'the two dashboard forms mixed',
+      (e) =>
+        edit(
+          e,
+          'ui/plugins/dashboard.js',
+          'return declare(ViewPlugin, {',
+          'return declare(ViewPlugin, {\n    apsType: 1,',
+        ),
+      /dashboard\.js: mixes the basic \(apsType, entryViewId\) and the advanced/,
+    ],
+    [
+      'dashboard state in the module',
+      (e) =>
+        edit(
+          e,
+          'ui/plugins/dashboard.js',
+          "  'use strict';",
+          "  'use strict';\n  var shown;\n  function keep(c) { shown = c; }",
+        ),
+      /module variable shown is shared by the tiles of every subscription/,
+    ],
+    [
+      'a translation source named by language only',
+      (e) => {
+        e.set('i18n/de.po', e.get('i18n/de_DE.po')!);
+        e.delete('i18n/de_DE.po');
+      },
+      /i18n\/de\.po: translation sources are named i18n\/<ll>_<CC>\.po/,
+    ],
+    [
+      'the generated password unreachable',
+      (e) => edit(e, 'ui/ccp/mailbox-edit.js', "'revealPassword'", "'revealSecret'"),
+      /operation revealPassword is reached from no view/,
+    ],
+    [
+      'a login button for every administrator',
+      (e) =>
+        edit(
+          e,
+          'ui/ccp/mailbox-edit.js',
+          "byId('mbx_webmail').set('visible', mailbox.adminMayOpen === true);",
+          "byId('mbx_webmail').set('visible', true);",
+        ),
+      /mailbox-edit\.js: offers a mailbox login to administrators without asking adminMayOpen/,
+    ],
+    [
+      'the add-on offered with a tier that has mobility',
+      (e) => edit(e, 'ui/ccp/mailbox-new.js', /form\.showMobility\([^;]*;/g, ''),
+      /mailbox-new\.js: sells the mobility add-on without hiding it for tiers that include mobility/,
     ],
   ];
   for (const [label, fn, expected, keepManifest = false] of cases) {

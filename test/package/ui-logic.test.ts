@@ -1,13 +1,25 @@
 // The views' logic modules (plain AMD, no panel needed): formatting, validation, the JSON sent,
-// the subscription choice and opening a login link.
+// the user services and opening a login link.
 import t from 'tap';
 import { join } from 'node:path';
 import { loadAmd } from '../support/amd.js';
 
 const lib = (name: string) => join('aps-package', 'ui', 'lib', `${name}.js`);
-const globals = { _: (s: string) => s };
+// Every module binds _ to the package (ui/lib/i18n.js); here the binding gives the text back.
+const bound: string[] = [];
+const PLATFORM = {
+  module: { id: 'app/lib/i18n', uri: '/package/ui/lib/i18n.js' },
+  'aps/common': { getPackageId: (m: { uri: string }) => (m.uri.includes('/package/') ? 'pkg' : 'host') },
+  'aps/i18n': {
+    bindToPackage: (id: string) => {
+      bound.push(id);
+      return (s: string, params: Record<string, string> = {}) =>
+        Object.entries(params).reduce((out, [k, v]) => out.split(`__${k}__`).join(v), s);
+    },
+  },
+};
 type Fn = (...args: any[]) => any;
-const load = <T = Record<string, Fn>>(name: string) => loadAmd<T>(lib(name), globals);
+const load = <T = Record<string, Fn>>(name: string) => loadAmd<T>(lib(name), {}, PLATFORM);
 
 t.test('format and the context summary', async (t) => {
   const format = load('format');
@@ -36,24 +48,33 @@ t.test('format and the context summary', async (t) => {
     false,
     'no login into a disabled context',
   );
+  t.ok(bound.length && bound.every((id) => id === 'pkg'), "its texts are bound to the package's translations");
+  const services = [
+    { aps: { type: 'http://ox-connector.org/aps/mailboxes/1.0' }, email: 'old@x' },
+    { aps: { type: 'http://other.example/vps/1.0' } },
+    { aps: { type: 'http://ox-connector.org/aps/mailboxes/1.1' }, email: 'new@x' },
+  ];
+  t.same(
+    format.mailboxesOf(services, 'http://ox-connector.org/aps/mailboxes/1.1').map((m: { email: string }) => m.email),
+    ['old@x', 'new@x'],
+    "a user's OX mailboxes of any version, nothing else",
+  );
+  t.same(
+    ['aps:ready', 'aps:provisioning', 'aps:configuring', 'aps:unprovisioning', undefined].map(format.serviceStatus),
+    ['Assigned', 'Updating', 'Updating', 'Deleting', 'Assigned'],
+    "the user list's fixed states",
+  );
 });
 
-t.test('the subscription choice', async (t) => {
+t.test('contexts: lists, labels, subscriptions', async (t) => {
   const contexts = load('contexts');
   const a = { aps: { id: 'a', subscription: 'sa' }, domain: 'a.example', contextId: 1 };
   const b = { aps: { id: 'b', subscription: { aps: { id: 'sb' } } }, contextName: 'b' };
   t.same(contexts.list(undefined), []);
   t.same(contexts.list(a), [a], 'a single bound resource is a list of one');
-  t.equal(contexts.current([a, b]), a, 'the first until one is chosen');
-  t.equal(contexts.choose([a, b], 'b'), b);
-  t.equal(contexts.current([a, b]), b, 'the choice is kept');
-  t.equal(contexts.current([a]), a, 'a choice no longer bound falls back to the first');
   t.equal(contexts.subscriptionOf(a), 'sa');
   t.equal(contexts.subscriptionOf(b), 'sb', 'a subscription given as a link');
-  t.same(contexts.options([a, b]), [
-    { value: 'a', label: 'a.example (1)' },
-    { value: 'b', label: 'b' },
-  ]);
+  t.same([contexts.label(a), contexts.label(b)], ['a.example (1)', 'b']);
 });
 
 t.test('mailbox form', async (t) => {
@@ -97,7 +118,7 @@ t.test('mailbox form', async (t) => {
     'sub-1',
   );
   t.same(created, {
-    aps: { type: 'http://ox-connector.org/aps/mailboxes/1.0', subscription: 'sub-1' },
+    aps: { type: 'http://ox-connector.org/aps/mailboxes/1.1', subscription: 'sub-1' },
     login: 'jo',
     email: 'jo@x.example',
     displayName: 'Jo',
@@ -107,6 +128,24 @@ t.test('mailbox form', async (t) => {
   });
   const edited = form.toResource({ login: 'jo', email: 'jo@x.example', displayName: 'Jo', profileId: 'p1' });
   t.notOk('user' in edited || 'login' in edited || 'context' in edited, 'an edit sends no user, login or context');
+  const tiers = [
+    { aps: { id: 'p1' }, title: 'Webmail' },
+    { aps: { id: 'p2' }, title: 'Premium', includesMobility: true },
+  ];
+  t.equal(form.offersMobility(tiers, 'p1'), true);
+  t.equal(form.offersMobility(tiers, 'p2'), false, 'never sold with a tier that has mobility');
+  const widgets: Record<string, Record<string, unknown>> = {
+    mbx_profile: { value: 'p2' },
+    mbx_mobility: { checked: true },
+  };
+  const byId = (id: string) => ({
+    get: (k: string) => widgets[id][k],
+    set: (k: string, v: unknown) => void (widgets[id][k] = v),
+  });
+  form.showMobility(byId, tiers, false);
+  t.same(widgets.mbx_mobility, { checked: false, visible: false }, 'hidden and unchecked with such a tier');
+  form.showMobility(byId, tiers, true);
+  t.equal(widgets.mbx_mobility.visible, true, 'shown where the mailbox has an add-on already (to remove it)');
   t.equal(form.mobilityChange(true, false), 1);
   t.equal(form.mobilityChange(false, true), -1);
   t.equal(form.mobilityChange(true, true), 0);

@@ -1,6 +1,8 @@
-// Customer panel (UX1): a new mailbox for one of the account's service users, in the chosen subscription.
-define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', '../lib/contexts', '../lib/mailbox-form', '../lib/messages', '../lib/types'],
-function (declare, View, ResourceStore, contexts, form, messages, types) {
+// Customer panel (UX1): a new mailbox in this subscription's context for one of the account's
+// service users.
+define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', '../lib/contexts', '../lib/i18n', '../lib/mailbox-form',
+  '../lib/messages', '../lib/types'],
+function (declare, View, ResourceStore, contexts, _, form, messages, types) {
   'use strict';
 
   function bound(name) {
@@ -10,30 +12,33 @@ function (declare, View, ResourceStore, contexts, form, messages, types) {
   return declare(View, {
     init: function () {
       var byId = this.byId.bind(this);
-      // The chosen user's names and address fill the fields that are still empty.
-      return form.widgets(this.genId.bind(this), function (userId) {
-        var user = bound('users').filter(function (u) { return u.aps.id === userId; })[0];
-        form.fill(byId, form.fromUser(user, form.read(byId, true)));
+      return form.widgets(this.genId.bind(this), {
+        // The chosen user's names and address fill the fields that are still empty.
+        userChosen: function (userId) {
+          var user = bound('users').filter(function (u) { return u.aps.id === userId; })[0];
+          form.fill(byId, form.fromUser(user, form.read(byId, true)));
+        },
+        tierChosen: function () { form.showMobility(byId, bound('profiles'), false); },
       });
     },
     onContext: function () {
       var byId = this.byId.bind(this);
-      var ctx = contexts.current(bound('contexts'));
       form.fill(byId, { login: '', email: '', displayName: '', givenName: '', familyName: '', password: '' });
       byId('mbx_user').set('options', [{ value: '', label: _('Choose a user') }].concat(bound('users').map(function (u) {
         return { value: u.aps.id, label: u.displayName || u.login };
       })));
       byId('mbx_profile').set('options', form.profileOptions(bound('profiles')));
       byId('mbx_mobility').set('checked', false);
-      byId('mbx_fields').set('title', _('Mailbox in __context__').replace('__context__', contexts.label(ctx)));
+      form.showMobility(byId, bound('profiles'), false);
+      byId('mbx_fields').set('title', _('Mailbox in __context__', { context: contexts.label(aps.context.vars.context) }));
       aps.apsc.hideLoading();
     },
     onSubmit: function () {
       var input = form.read(this.byId.bind(this), true);
       if (messages.refused(form.validate(input, bound('profiles'), bound('users')))) return undefined;
-      var ctx = contexts.current(bound('contexts'));
-      var subscription = contexts.subscriptionOf(ctx);
-      // The panel sends APS-Subscription-ID for the POST; the body names it too.
+      var ctx = aps.context.vars.context;
+      // The panel names the subscription it shows (MSS); the body names it too.
+      var subscription = aps.context.subscriptionId || contexts.subscriptionOf(ctx);
       aps.context.subscriptionId = subscription;
       var mailboxes = new ResourceStore({ target: '/aps/2/resources/' + ctx.aps.id + '/mailboxes', apsType: types.MAILBOX });
       return mailboxes.put(form.toResource(input, ctx, subscription)).then(function (saved) {

@@ -1,13 +1,8 @@
-// The OX subscription (context) the customer works in. An account may hold several, so every view
-// binds them all and shows a choice; the choice is kept for the session, not on the View.
+// The OX context (one per subscription) a view works in. The panel runs in MSS mode: it repeats
+// the customer tree per subscription, binds that subscription's context to the `context` var and
+// sends its id with every write (aps.context.subscriptionId).
 define([], function () {
   'use strict';
-  var KEY = 'ox-connector.context';
-  var chosen;
-
-  function storage() {
-    try { return window.sessionStorage; } catch (e) { return undefined; }
-  }
 
   /** A collection var as an array (a panel may bind a single resource or nothing). */
   function list(bound) {
@@ -20,40 +15,11 @@ define([], function () {
     return ctx.contextId != null ? name + ' (' + ctx.contextId + ')' : name;
   }
 
-  function options(contexts) {
-    return contexts.map(function (c) { return { value: c.aps.id, label: label(c) }; });
-  }
-
-  /** The chosen context, else the first. */
-  function current(contexts) {
-    var s = storage();
-    var id = chosen || (s && s.getItem(KEY));
-    return contexts.filter(function (c) { return c.aps.id === id; })[0] || contexts[0];
-  }
-
-  function choose(contexts, id) {
-    chosen = id;
-    var s = storage();
-    if (s) s.setItem(KEY, id);
-    return current(contexts);
-  }
-
-  /** What a write inside the context names: the subscription it belongs to. */
+  /** The subscription a context belongs to (a link, or its id as the panel may give it). */
   function subscriptionOf(ctx) {
     var sub = ctx && ctx.aps && ctx.aps.subscription;
     return typeof sub === 'string' ? sub : sub && sub.aps && sub.aps.id;
   }
 
-  /** Fills a subscription choice (hidden when there is only one); answers the current context. */
-  function fillChoice(select, contexts) {
-    var ctx = current(contexts);
-    select.set('options', options(contexts));
-    if (ctx) select.set('value', ctx.aps.id);
-    select.set('visible', contexts.length > 1);
-    return ctx;
-  }
-
-  return {
-    list: list, label: label, options: options, current: current, choose: choose, subscriptionOf: subscriptionOf, fillChoice: fillChoice,
-  };
+  return { list: list, label: label, subscriptionOf: subscriptionOf };
 });

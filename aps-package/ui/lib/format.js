@@ -1,5 +1,5 @@
 // Formatting for the control-panel views (AMD module; loaded by the control panel and by tests).
-define([], function () {
+define(['./i18n'], function (_) {
   'use strict';
 
   function number(n) {
@@ -37,9 +37,25 @@ define([], function () {
     };
   }
 
+  /** The OX mailboxes among a user's services (any version of the mailbox type). */
+  function mailboxesOf(services, mailboxType) {
+    var base = mailboxType.replace(/\/\d+\.\d+$/, '/');
+    return (services || []).filter(function (s) { return s && s.aps && typeof s.aps.type === 'string' && s.aps.type.indexOf(base) === 0; });
+  }
+
+  /** A user service's state as the user list takes it (fixed English words, never translated). */
+  function serviceStatus(apsStatus) {
+    if (/unprovisioning|deleting/.test(apsStatus || '')) return 'Deleting';
+    if (/provisioning|configuring/.test(apsStatus || '')) return 'Updating';
+    return 'Assigned';
+  }
+
   function yesNo(value) {
     return value ? _('Yes') : _('No');
   }
 
-  return { number: number, usage: usage, stateLabel: stateLabel, contextSummary: contextSummary, yesNo: yesNo };
+  return {
+    number: number, usage: usage, stateLabel: stateLabel, contextSummary: contextSummary, mailboxesOf: mailboxesOf,
+    serviceStatus: serviceStatus, yesNo: yesNo,
+  };
 });

@@ -1,5 +1,5 @@
 // The mailbox forms (new and edit): their widgets, validation and the resource JSON they send.
-define(['./types'], function (types) {
+define(['./i18n', './types'], function (_, types) {
   'use strict';
 
   // The schema's rule, as the endpoint validates it (its finer check of OX's characters answers with
@@ -8,23 +8,37 @@ define(['./types'], function (types) {
   var EMAIL = /^[^\s@]+@[^\s@]+$/;
   var TEXT_FIELDS = ['login', 'email', 'displayName', 'givenName', 'familyName'];
 
-  /** The form's widgets; a new mailbox (`onUserChosen` given) adds the user to choose and the password. */
-  function widgets(genId, onUserChosen) {
-    var isNew = Boolean(onUserChosen);
+  /**
+   * The form's widgets. `on.userChosen` (a new mailbox) adds the user to choose; `on.tierChosen`
+   * follows the tier (the mobility add-on is offered only where the tier lacks mobility).
+   */
+  function widgets(genId, on) {
+    var isNew = Boolean(on.userChosen);
     var fields = [
       ['aps/TextBox', { id: genId('mbx_login'), label: _('Login'), required: true, disabled: !isNew }],
       ['aps/TextBox', { id: genId('mbx_email'), label: _('E-mail address'), required: true }],
       ['aps/TextBox', { id: genId('mbx_displayName'), label: _('Display name'), required: true }],
       ['aps/TextBox', { id: genId('mbx_givenName'), label: _('Given name') }],
       ['aps/TextBox', { id: genId('mbx_familyName'), label: _('Family name') }],
-      ['aps/Select', { id: genId('mbx_profile'), label: _('Tier'), options: [] }],
+      ['aps/Select', { id: genId('mbx_profile'), label: _('Tier'), options: [], onChange: on.tierChosen }],
       ['aps/CheckBox', { id: genId('mbx_mobility'), label: _('Mobility (ActiveSync)') }],
+      ['aps/Password', { id: genId('mbx_password'), label: isNew ? _('Password (empty: generated)') : _('New password (empty: unchanged)') }],
     ];
-    if (isNew) {
-      fields.unshift(['aps/Select', { id: genId('mbx_user'), label: _('User'), options: [], onChange: onUserChosen }]);
-      fields.push(['aps/Password', { id: genId('mbx_password'), label: _('Password (empty: generated)') }]);
-    }
+    if (isNew) fields.unshift(['aps/Select', { id: genId('mbx_user'), label: _('User'), options: [], onChange: on.userChosen }]);
     return ['aps/Panel', { id: genId('mbx_panel') }, [['aps/FieldSet', { id: genId('mbx_fields'), title: _('Mailbox') }, fields]]];
+  }
+
+  /** Whether the mobility add-on may be sold with this tier: never where the tier has mobility. */
+  function offersMobility(profiles, profileId) {
+    var tier = profiles.filter(function (p) { return p.aps.id === profileId; })[0];
+    return !(tier && tier.includesMobility);
+  }
+
+  /** Shows the add-on where it may be sold, or where the mailbox has one already (to remove it). */
+  function showMobility(byId, profiles, hasAddon) {
+    var offered = offersMobility(profiles, byId('mbx_profile').get('value')) || hasAddon;
+    byId('mbx_mobility').set('visible', offered);
+    if (!offered) byId('mbx_mobility').set('checked', false);
   }
 
   /** What the form holds, read through byId. */
@@ -32,11 +46,9 @@ define(['./types'], function (types) {
     var input = {};
     TEXT_FIELDS.forEach(function (k) { input[k] = byId('mbx_' + k).get('value'); });
     input.profileId = byId('mbx_profile').get('value');
-    input.mobility = Boolean(byId('mbx_mobility').get('checked'));
-    if (isNew) {
-      input.userId = byId('mbx_user').get('value');
-      input.password = byId('mbx_password').get('value');
-    }
+    input.mobility = byId('mbx_mobility').get('visible') !== false && Boolean(byId('mbx_mobility').get('checked'));
+    input.password = byId('mbx_password').get('value');
+    if (isNew) input.userId = byId('mbx_user').get('value');
     return input;
   }
 
@@ -99,7 +111,8 @@ define(['./types'], function (types) {
   }
 
   return {
-    widgets: widgets, read: read, fill: fill, profileOptions: profileOptions, validate: validate,
-    toResource: toResource, fromUser: fromUser, mobilityChange: mobilityChange, linkId: linkId,
+    widgets: widgets, offersMobility: offersMobility, showMobility: showMobility, read: read, fill: fill,
+    profileOptions: profileOptions, validate: validate, toResource: toResource, fromUser: fromUser,
+    mobilityChange: mobilityChange, linkId: linkId,
   };
 });

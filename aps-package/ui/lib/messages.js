@@ -1,5 +1,5 @@
 // Messages on top of the panel: aps.apsc.displayMessage takes one object {id, description, type}.
-define(['./operations'], function (ops) {
+define(['./i18n', './operations'], function (_, ops) {
   'use strict';
   var ID = 'ox-connector-message';
 

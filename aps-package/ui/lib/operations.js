@@ -13,6 +13,11 @@ define([], function () {
     return xhr(url(resourceId, operation), { method: 'GET', handleAs: 'json' });
   }
 
+  /** An operation that changes something (declared with verb POST). */
+  function post(xhr, resourceId, operation) {
+    return xhr(url(resourceId, operation), { method: 'POST', handleAs: 'json' });
+  }
+
   /**
    * Opens a single sign-on URL. The window is opened inside the click (a browser blocks one opened
    * after an awaited request) and sent to the URL when it arrives. Resolves to {url, opened}: when
@@ -43,5 +48,5 @@ define([], function () {
     return (body && body.message) || (err && err.message) || String(err);
   }
 
-  return { url: url, call: call, openLogin: openLogin, errorText: errorText };
+  return { url: url, call: call, post: post, openLogin: openLogin, errorText: errorText };
 });

@@ -1,5 +1,5 @@
 // The provider's profile editor: validation and the resource JSON it sends.
-define([], function () {
+define(['./i18n'], function (_) {
   'use strict';
 
   var FLAGS = ['webmail', 'contacts', 'calendar', 'tasks', 'infostore', 'webdav', 'ical', 'vcard', 'syncml', 'USM',

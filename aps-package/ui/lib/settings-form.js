@@ -1,5 +1,5 @@
 // The provider's view of the instance settings: the fields, validation and the PUT body.
-define([], function () {
+define(['./i18n'], function (_) {
   'use strict';
 
   var URL_RE = /^https?:\/\/[^\s/]+(\/\S*)?$/;

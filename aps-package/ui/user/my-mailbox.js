@@ -1,15 +1,16 @@
 // The service user's own panel (UX1): their mailbox, "Open webmail", and what a phone or mail
 // program needs to connect.
-define(['dojo/_base/declare', 'aps/View', 'aps/xhr', '../lib/contexts', '../lib/format', '../lib/messages', '../lib/operations'],
-function (declare, View, xhr, contexts, format, messages, ops) {
+define(['dojo/_base/declare', 'aps/View', 'aps/xhr', '../lib/contexts', '../lib/format', '../lib/i18n', '../lib/messages',
+  '../lib/operations'],
+function (declare, View, xhr, contexts, format, _, messages, ops) {
   'use strict';
 
-  /** The user's own mailbox among those the panel bound. */
+  /** The user's own mailbox: the user service assigned to them (the panel binds no other). */
   function ownMailbox() {
     var user = aps.context.vars.user;
-    var mine = contexts.list(aps.context.vars.mailboxes);
-    var linked = mine.filter(function (m) { return m.user && m.user.aps && user && m.user.aps.id === user.aps.id; });
-    return linked[0] || mine[0];
+    return contexts.list(aps.context.vars.mailboxes).filter(function (m) {
+      return m.user && m.user.aps && user && m.user.aps.id === user.aps.id;
+    })[0];
   }
 
   // A mail server with the user name that signs in there (the mail system's login, not the OX one).
@@ -51,6 +52,10 @@ function (declare, View, xhr, contexts, format, messages, ops) {
       }
       this.byId('my_email').set('value', mailbox.email);
       this.byId('my_state').set('value', format.stateLabel(mailbox.aps.status));
+      if (mailbox.passwordState === 'unknown') {
+        messages.show(_('Your mailbox has no password set here yet: ask your administrator to set one.'), 'info');
+        this.byId('my_webmail').set('disabled', true);
+      }
       return ops.call(xhr, mailbox.aps.id, 'clientSettings').then(function (settings) {
         showSettings(view, settings);
         aps.apsc.hideLoading();

@@ -1,7 +1,9 @@
 // UX1 User Management, add-user wizard step: every user the wizard creates gets a mailbox with the
-// chosen tier (a tier with mobility gives ActiveSync). The wizard commits the mailboxes with the users.
-define(['dojo/_base/declare', 'aps/View', '../lib/contexts', '../lib/mailbox-form', '../lib/messages', '../lib/types'],
-function (declare, View, contexts, form, messages, types) {
+// chosen tier in the subscription the wizard chose (a tier with mobility gives ActiveSync). The
+// wizard commits the mailboxes with the users; its Back and Cancel are the panel's own.
+define(['dojo/_base/declare', 'aps/View', '../lib/contexts', '../lib/i18n', '../lib/mailbox-form', '../lib/messages',
+  '../lib/types'],
+function (declare, View, contexts, _, form, messages, types) {
   'use strict';
 
   function tiers(mobility) {
@@ -28,38 +30,30 @@ function (declare, View, contexts, form, messages, types) {
     init: function () {
       var byId = this.byId.bind(this);
       return ['aps/Panel', { id: this.genId('wiz_panel') }, [['aps/FieldSet', { id: this.genId('wiz_fields'), title: _('OX App Suite mailbox') }, [
-        ['aps/Select', { id: this.genId('wiz_context'), label: _('Subscription'), options: [], onChange: function (id) {
-          contexts.choose(contexts.list(aps.context.vars.contexts), id);
-        } }],
+        ['aps/Output', { id: this.genId('wiz_context'), label: _('Subscription') }],
         ['aps/CheckBox', { id: this.genId('wiz_mobility'), label: _('Mobility (ActiveSync)'), onChange: function () { showTiers(byId); } }],
         ['aps/Select', { id: this.genId('wiz_profile'), label: _('Tier'), options: [] }],
       ]]]];
     },
     onContext: function () {
-      contexts.fillChoice(this.byId('wiz_context'), contexts.list(aps.context.vars.contexts));
+      this.byId('wiz_context').set('value', contexts.label(aps.context.vars.context));
       showTiers(this.byId.bind(this));
       aps.apsc.hideLoading();
     },
     onNext: function () {
       var profileId = this.byId('wiz_profile').get('value');
-      var ctx = contexts.current(contexts.list(aps.context.vars.contexts));
-      var known = ctx && tiers(false).some(function (p) { return p.aps.id === profileId; });
+      var ctx = aps.context.vars.context;
+      var known = tiers(false).some(function (p) { return p.aps.id === profileId; });
       if (messages.refused(known ? {} : { profileId: _('Choose a tier') })) return undefined;
-      var subscription = contexts.subscriptionOf(ctx);
+      var subscription = aps.context.subscriptionId || contexts.subscriptionOf(ctx);
       return aps.biz.getResourcesToBind().then(function (bind) {
         var users = bind.users || [];
         return aps.biz.requestUsageChange({
+          subscriptionId: subscription,
           deltas: [{ apsType: types.MAILBOX, delta: users.length }],
           operations: users.map(function (u) { return provisionOf(u, ctx, profileId, subscription); }),
         });
       }).then(function () { aps.apsc.next(); }, messages.failed);
-    },
-    // Back and cancel leave the wizard to the panel; what this step said goes with it.
-    onPrev: function () {
-      aps.apsc.removeAllMessages();
-    },
-    onCancel: function () {
-      aps.apsc.removeAllMessages();
     },
   });
 });

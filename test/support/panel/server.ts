@@ -15,11 +15,8 @@ import { projectRoot } from '../../../app/util/paths.js';
 
 const RUNTIME = join(dirname(fileURLToPath(import.meta.url)), 'runtime');
 const DOJO = join(projectRoot, 'node_modules', 'dojo');
-const TYPES = {
-  ctx: 'http://ox-connector.org/aps/contexts/1.0',
-  mbx: 'http://ox-connector.org/aps/mailboxes/1.0',
-  mob: 'http://ox-connector.org/aps/mobility/1.0',
-};
+const USER_SERVICE = 'http://aps-standard.org/types/core/user/service/1.0';
+const SUBSCRIPTION_SERVICE = 'http://aps-standard.org/types/core/subscription/service/1.0';
 const BACK_LINKS: Record<string, string> = { mailboxes: 'context', profiles: 'app', mobility: 'mailbox' };
 const MIME: Record<string, string> = {
   '.js': 'application/javascript',
@@ -42,7 +39,17 @@ export interface Session {
   wizardUsers?: Resource[];
   /** The user whose profile the User Management tile shows. */
   profileUser?: string;
+  /** MSS: the subscription whose copy of the customer tree (or wizard step) is shown. */
+  subscription?: string;
 }
+
+/** A request the stand-in's controller passes on to a real endpoint (as the controller would). */
+export type Bridge = (
+  method: string,
+  path: string,
+  body: unknown,
+  identity?: string,
+) => Promise<{ status: number; json: unknown }>;
 
 export interface Recorded {
   method: string;
@@ -52,15 +59,25 @@ export interface Recorded {
 }
 
 export class PanelStandIn {
-  readonly entries = packageEntries();
-  readonly views: ViewDecl[] = navigationModel(parseXml(this.entries.get('APP-META.xml')!.toString('utf8')));
+  readonly entries: Map<string, Buffer>;
+  readonly views: ViewDecl[];
   readonly resources = new Map<string, Resource>();
   readonly requests: Recorded[] = [];
   readonly errors: string[] = [];
   readonly messages: Array<{ id?: string; description: string; type?: string }> = [];
   readonly usageChanges: any[] = [];
   readonly shown: string[] = [];
+  /** Resources whose changes and operations go to a real endpoint through `bridge`. */
+  readonly bridged = new Set<string>();
+  bridge?: Bridge;
   wizardNext = 0;
+  wizardPrev = 0;
+  wizardCancel = 0;
+  /** The package's schemas, and what each type implements: user services, the subscription's service. */
+  readonly schemas: Map<string, PackageSchema>;
+  readonly implemented: Map<string, string[]>;
+  readonly packageId: string;
+  readonly mss: boolean;
   session: Session = { locale: 'en' };
   /** Package files replaced for one test (a view that breaks a rule, to prove the stand-in sees it). */
   readonly overrides = new Map<string, string>();
@@ -69,6 +86,18 @@ export class PanelStandIn {
   private params?: Record<string, unknown>;
   private server?: http.Server;
   url = '';
+
+  /** `edit` changes the package's files first (a package that breaks a rule, to show what the panel does). */
+  constructor(edit?: (entries: Map<string, Buffer>) => void) {
+    this.entries = packageEntries();
+    edit?.(this.entries);
+    const meta = this.entries.get('APP-META.xml')!.toString('utf8');
+    this.views = navigationModel(parseXml(meta));
+    this.schemas = packageSchemas(this.entries);
+    this.implemented = new Map([...this.schemas].map(([id, schema]) => [id, schema.implements ?? []]));
+    this.packageId = /<id>([^<]+)<\/id>/.exec(meta)![1];
+    this.mss = /<business-mode>\s*mss\s*<\/business-mode>/.test(meta);
+  }
 
   async start(): Promise<this> {
     this.server = http.createServer(
@@ -112,25 +141,53 @@ export class PanelStandIn {
     return `${this.url}/package/${view.kind === 'cp' ? view.file : 'ui/bootstrapApp.html'}`;
   }
 
+  implementsType(type: string, wanted: string): boolean {
+    return type === wanted || (this.implemented.get(type) ?? []).includes(wanted);
+  }
+
+  /** A user service assigned to the user: the user is its referrer [ux1 §16.2]. */
+  private assignedTo(r: Resource, userId: string): boolean {
+    return this.implementsType(r.aps.type, USER_SERVICE) && r.user?.aps?.id === userId;
+  }
+
+  /** A service user sees themself, the user services assigned to them and the provider's shared resources. */
   private visible(r: Resource): boolean {
     const s = this.session;
-    if (s.user)
-      return (
-        r.aps.id === s.user || r.user?.aps?.id === s.user || (r.aps.type !== TYPES.mbx && r._account === undefined)
-      );
+    if (s.user) return r.aps.id === s.user || this.assignedTo(r, s.user) || r._account === undefined;
     return !s.account || r._account === undefined || r._account === s.account;
   }
 
   private ofType(type: string): Resource[] {
-    return [...this.resources.values()].filter((r) => r.aps.type === type && this.visible(r));
+    return [...this.resources.values()].filter((r) => this.implementsType(r.aps.type, type) && this.visible(r));
+  }
+
+  /**
+   * What a service user may do [ux1 §16.2]: read themself, shared resources and the user services
+   * assigned to them, and call those services' operations that grant referrers access; nothing else.
+   */
+  private userDenied(resource: Resource | undefined, method: string, relation?: string): string | undefined {
+    const user = this.session.user;
+    if (!user || !resource) return undefined;
+    if (!this.visible(resource)) return `service user ${user} has no access to ${resource.aps.id}`;
+    if (!relation) return method === 'GET' ? undefined : `a referrer cannot ${method} ${resource.aps.id}`;
+    const op = this.schemas.get(resource.aps.type)?.operations?.[relation];
+    if (op?.access?.referrer !== true) return `operation ${relation} does not grant referrers access`;
+    return undefined;
   }
 
   /** The view's vars as the panel binds them; a required one left empty is an error. */
-  private vars(view: ViewDecl): Record<string, unknown> {
+  private vars(view: ViewDecl, subscription = this.session.subscription): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const decl of view.vars) {
-      const candidates =
+      let candidates =
         decl.name === 'user' && this.session.user ? [this.resources.get(this.session.user)!] : this.ofType(decl.typeId);
+      if (this.mss && this.implementsType(decl.typeId, SUBSCRIPTION_SERVICE) && !this.session.user) {
+        // MSS binds the subscription's own service to a singular var [ux1 §16.1].
+        if (decl.collection)
+          this.errors.push(`view ${view.id}: in MSS the subscription's ${decl.name} is a singular var`);
+        if (!subscription) this.errors.push(`view ${view.id}: in MSS a customer tree is shown within a subscription`);
+        candidates = candidates.filter((r) => r.aps.subscription === subscription);
+      }
       const chosen = this.resourceId ? this.resources.get(this.resourceId) : undefined;
       if (decl.collection) out[decl.name] = candidates;
       else out[decl.name] = chosen?.aps.type === decl.typeId ? chosen : candidates[0];
@@ -140,28 +197,52 @@ export class PanelStandIn {
     return out;
   }
 
-  /** What the User Manager passes a userInfo plug-in: the user, with its services. */
+  /** A user as the User Manager passes it to plug-ins: with the user services assigned to it [ux1 §16.2]. */
+  private withServices(user: Resource): Record<string, unknown> {
+    const services = [...this.resources.values()].filter((r) => this.assignedTo(r, user.aps.id));
+    return { ...user, services };
+  }
+
   private profileUserData(): Record<string, unknown> | undefined {
     const userId = this.session.profileUser;
-    if (!userId) return undefined;
-    return {
-      ...this.resources.get(userId),
-      services: this.ofType(TYPES.mbx).filter((m) => m.user?.aps?.id === userId),
-    };
+    return userId ? this.withServices(this.resources.get(userId)!) : undefined;
+  }
+
+  /** The account's service users for the user list. */
+  private usersData(): Record<string, unknown>[] {
+    return this.ofType('http://aps-standard.org/types/core/service-user/1.0').map((u) => this.withServices(u));
+  }
+
+  /** MSS repeats a dashboard tile per subscription of the account, each with that subscription's vars. */
+  private instances(view: ViewDecl): Array<{ subscription?: string; vars: Record<string, unknown> }> | undefined {
+    if (!this.mss || !view.placeholder.endsWith('ccp-dashboard#dashboard')) return undefined;
+    const subscriptions = [
+      ...new Set(
+        [...this.resources.values()]
+          .filter((r) => this.implementsType(r.aps.type, SUBSCRIPTION_SERVICE) && this.visible(r))
+          .map((r) => r.aps.subscription!),
+      ),
+    ];
+    return subscriptions.map((subscription) => ({ subscription, vars: this.vars(view, subscription) }));
   }
 
   private state(): Record<string, unknown> {
     const view = this.view(this.viewId);
     const wizard = view.placeholder.endsWith('/suwizard.new/2');
     const controls = wizard ? ['prev', 'next', 'cancel'] : [...view.controls];
+    const instances = view.kind === 'plugin' ? this.instances(view) : undefined;
     return {
+      packageId: this.packageId,
+      subscription: this.session.subscription,
+      instances,
+      usersData: view.placeholder.endsWith('ccp-users#usersview') ? this.usersData() : undefined,
       viewId: view.id,
       kind: view.kind,
       file: view.file,
       module: `app/${view.file.replace(/^ui\//, '').replace(/\.js$/, '')}`,
       placeholder: view.placeholder,
       controls,
-      vars: this.vars(view),
+      vars: instances ? {} : this.vars(view),
       params: this.params ?? {},
       locale: this.session.locale,
       biz: view.pluginPlaceholders.includes('http://www.aps-standard.org/core/package#biz'),
@@ -187,8 +268,11 @@ export class PanelStandIn {
         ? send(200, file, MIME[extname(path)] ?? 'application/octet-stream')
         : send(404, { message: 'not in the package' });
     }
-    if (path === '/aps/2/ui/runtime/client/aps/aps.js')
-      return send(200, readFileSync(join(RUNTIME, 'aps.js')), MIME['.js']);
+    if (path === '/aps/2/ui/runtime/client/aps/aps.js') {
+      // The runtime knows which package a page belongs to before any module of it loads.
+      const known = `window.panelStandInPackageId = ${JSON.stringify(this.packageId)};\n`;
+      return send(200, known + readFileSync(join(RUNTIME, 'aps.js'), 'utf8'), MIME['.js']);
+    }
     if (path.startsWith('/dojo/')) {
       // Dojo's own modules never change within a run: let the browser keep them, as a CDN would.
       res.setHeader('cache-control', 'max-age=3600');
@@ -223,6 +307,8 @@ export class PanelStandIn {
       '/panel/message': (b: any) => this.messages.push(b),
       '/panel/biz': (b: any) => this.usageChanges.push(b),
       '/panel/next': () => this.wizardNext++,
+      '/panel/prev': () => this.wizardPrev++,
+      '/panel/cancel': () => this.wizardCancel++,
       '/panel/shown': (b: any) => this.shown.push(b.viewId),
     } as Record<string, (b: any) => unknown>;
     if (record[path]) {
@@ -230,17 +316,17 @@ export class PanelStandIn {
       return send(200, {});
     }
     if (path === '/ox/login') return send(200, '<html><body><h1>OX App Suite</h1></body></html>', MIME['.html']);
-    if (path.startsWith('/aps/2/resources')) return this.controller(req, url, body, send);
+    if (path.startsWith('/aps/2/resources')) return void (await this.controller(req, url, body, send));
     send(404, { message: `no ${path} in the panel stand-in` });
   }
 
   /** The fake controller: resources, relation collections and the endpoint's custom operations. */
-  private controller(
+  private async controller(
     req: http.IncomingMessage,
     url: URL,
     text: string | undefined,
     send: (s: number, d: unknown) => void,
-  ): void {
+  ): Promise<void> {
     const method = req.method ?? 'GET';
     const body = text ? JSON.parse(text) : undefined;
     const sub = req.headers['aps-subscription-id'] as string | undefined;
@@ -252,6 +338,10 @@ export class PanelStandIn {
     }
     const resource = this.resources.get(id);
     if (!resource) return send(404, { message: `no resource ${id}` });
+    const denied = this.userDenied(resource, method, relation);
+    if (denied) return send(403, { message: denied });
+    if (this.bridge && this.bridged.has(id) && (method === 'PUT' || (relation && !BACK_LINKS[relation])))
+      return this.passOn(resource, method, relation, body, send);
     if (!relation) {
       if (method === 'GET') return send(200, resource);
       if (method === 'PUT')
@@ -266,7 +356,32 @@ export class PanelStandIn {
     }
     if (relation && BACK_LINKS[relation] && method === 'POST')
       return send(200, this.create(resource, relation, body, sub));
+    const declared = this.schemas.get(resource.aps.type)?.operations?.[relation ?? ''];
+    if (!declared) return send(404, { message: `${resource.aps.type} declares no operation ${relation}` });
+    if (declared.verb !== method) {
+      this.errors.push(`operation ${relation} is declared ${declared.verb} but was called with ${method}`);
+      return send(405, { message: `use ${declared.verb}` });
+    }
+    if (relation === 'revealPassword') return this.reveal(resource, send);
     return send(200, this.operation(resource, relation ?? ''));
+  }
+
+  /** To the endpoint as the controller calls it: PUT /<service>/<id>, or the operation's verb and path. */
+  private async passOn(
+    resource: Resource,
+    method: string,
+    relation: string | undefined,
+    body: unknown,
+    send: (s: number, d: unknown) => void,
+  ): Promise<void> {
+    const service = /\/aps\/([\w-]+)\/\d+\.\d+$/.exec(resource.aps.type)?.[1];
+    const path = `/${service}/${resource.aps.id}${relation ? `/${relation}` : ''}`;
+    const answer = await this.bridge!(method, path, relation ? undefined : body, this.session.user);
+    if (answer.status < 300 && !relation && method === 'PUT') {
+      const changed = answer.json as Resource;
+      this.add({ ...resource, ...changed, aps: { ...resource.aps, ...changed.aps } });
+    }
+    send(answer.status, answer.json);
   }
 
   private create(parent: Resource, relation: string, body: Resource, subscription?: string): Resource {
@@ -285,6 +400,16 @@ export class PanelStandIn {
     const owner = resource.mailbox?.aps?.id && this.resources.get(resource.mailbox.aps.id);
     if (owner) this.add({ ...owner, mobility: undefined, mobilityEnabled: false });
   }
+
+  /** As the endpoint answers: a generated password once, then 409. */
+  private reveal(resource: Resource, send: (s: number, d: unknown) => void): void {
+    if (resource.passwordState !== 'generated' || this.revealed.has(resource.aps.id))
+      return send(409, { error: 'PasswordNotRevealable', message: 'The password was revealed already' });
+    this.revealed.add(resource.aps.id);
+    send(200, { login: resource.login, password: `generated-${resource.login}` });
+  }
+
+  private readonly revealed = new Set<string>();
 
   private operation(resource: Resource, name: string): unknown {
     switch (name) {
@@ -320,6 +445,22 @@ export class PanelStandIn {
       }),
     );
   }
+}
+
+interface PackageSchema {
+  implements?: string[];
+  operations?: Record<string, { verb: string; access?: { referrer?: boolean } }>;
+}
+
+/** The package's schemas by type id. */
+function packageSchemas(entries: Map<string, Buffer>): Map<string, PackageSchema> {
+  const out = new Map<string, PackageSchema>();
+  for (const [name, data] of entries)
+    if (name.startsWith('schemas/')) {
+      const schema = JSON.parse(data.toString('utf8')) as PackageSchema & { id: string };
+      out.set(schema.id, schema);
+    }
+  return out;
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

@@ -51,15 +51,38 @@ define(['dojo/_base/declare'], function (declare) {
   }
 
   // ---- translations -----------------------------------------------------------------------
-  window._ = function (text, params) {
+  function translate(text, params) {
     if (typeof text !== 'string') fail('_() takes a string');
     var out = translations[text];
     if (out === undefined) {
-      if (state && state.locale !== 'en') void post('/panel/error', { message: 'untranslated in ' + state.locale + ': ' + text });
+      if (state && state.locale !== 'en_US') void post('/panel/error', { message: 'untranslated in ' + state.locale + ': ' + text });
       out = text;
     }
     Object.keys(params || {}).forEach(function (k) { out = out.split('__' + k + '__').join(String(params[k])); });
     return out;
+  }
+
+  // The global _ translates with the application the page belongs to: inside a view-plug-in that
+  // is the host, which has none of our texts [ux1 §16.3].
+  window._ = function (text, params, packageId) {
+    if (state && state.kind === 'plugin' && packageId !== window.panelStandInPackageId)
+      void post('/panel/error', { message: 'a view-plug-in translates with the host\'s _(): bind _ to the package: ' + text });
+    return translate(text, params);
+  };
+
+  var i18n = {
+    bindToPackage: function (packageId) {
+      if (packageId !== window.panelStandInPackageId) fail('aps/i18n.bindToPackage: ' + packageId + ' is not this package (' + window.panelStandInPackageId + ')');
+      return function (text, params) { return translate(text, params); };
+    },
+  };
+
+  var common = {
+    getPackageId: function (module) {
+      if (!module || typeof module.uri !== 'string' || typeof module.id !== 'string') fail('aps/common.getPackageId takes the AMD module');
+      if (module.uri.indexOf('/package/') < 0) fail('aps/common.getPackageId: ' + module.uri + ' is not a file of the package');
+      return window.panelStandInPackageId;
+    },
   };
 
   // ---- REST ---------------------------------------------------------------------------------
@@ -407,13 +430,14 @@ define(['dojo/_base/declare'], function (declare) {
     removeMessage: function (id) { messages = messages.filter(function (m) { return m.id !== id; }); showMessages(); },
     removeAllMessages: function () { messages = []; showMessages(); },
     next: function () { void post('/panel/next', {}); },
+    prev: function () { void post('/panel/prev', {}); },
     externalHttpRequest: function (options) { onlyKeys('externalHttpRequest', options, ['method', 'url', 'data', 'headers']); },
   };
 
   function contextOf(s) {
     var vars = strict('aps.context.vars (view ' + s.viewId + ')', Object.assign({}, s.vars));
     return strict('aps.context', {
-      vars: vars, params: s.params || {}, subscriptionId: undefined, viewId: s.viewId, baseUrl: '/package/ui',
+      vars: vars, params: s.params || {}, subscriptionId: s.subscription, viewId: s.viewId, baseUrl: '/package/ui',
       wizardState: undefined, wizardData: undefined, bs: true,
     }, ['subscriptionId', 'wizardState', 'wizardData']);
   }
@@ -422,7 +446,7 @@ define(['dojo/_base/declare'], function (declare) {
     return strict('aps.biz', {
       getResourcesToBind: function () { return Promise.resolve({ users: s.wizardUsers || [] }); },
       requestUsageChange: function (change) {
-        onlyKeys('requestUsageChange', change, ['deltas', 'operations']);
+        onlyKeys('requestUsageChange', change, ['deltas', 'operations', 'subscriptionId']);
         (change.deltas || []).forEach(function (d) { onlyKeys('a delta', d, ['apsType', 'delta']); });
         (change.operations || []).forEach(function (o) { onlyKeys('an operation', o, ['provision', 'configure', 'unprovision']); });
         return post('/panel/biz', change);
@@ -471,21 +495,65 @@ define(['dojo/_base/declare'], function (declare) {
     void post('/panel/shown', { viewId: s.viewId });
   }
 
+  var MEDIATOR = ['getWidget', 'setServiceData', 'getServicesList', 'getState'];
+  var USER_STATES = ['Assigned', 'Not Assigned', 'Updating', 'Deleting'];
+
+  function pluginInstance(s, Cls, instanceId) {
+    var plugin = new Cls();
+    viewIds.set(plugin, instanceId);
+    var mediator = strict('mediator', {}, MEDIATOR);
+    plugin.init(mediator);
+    return { plugin: plugin, mediator: mediator };
+  }
+
+  /** The User Manager's list: one column per title, a cell per user from getState. */
+  function usersList(s, mediator) {
+    var titles = [].concat(mediator.getServicesList());
+    var states = mediator.getState(s.usersData);
+    var table = el('table', 'users');
+    var head = el('tr');
+    head.appendChild(el('th', '', 'User'));
+    titles.forEach(function (t) { if (typeof t !== 'string') fail('getServicesList returns a title or titles'); head.appendChild(el('th', '', t)); });
+    table.appendChild(head);
+    s.usersData.forEach(function (u) {
+      var tr = el('tr');
+      tr.setAttribute('data-user', u.aps.id);
+      tr.appendChild(el('td', '', u.displayName || u.login));
+      (states[u.aps.id] || []).forEach(function (st) {
+        onlyKeys('a user state', st, ['status', 'title', 'widget', 'gridWidget']);
+        if (USER_STATES.indexOf(st.status) < 0) fail('a user state\'s status is one of ' + USER_STATES.join(', ') + ': ' + st.status);
+        var td = el('td');
+        td.setAttribute('data-status', st.status);
+        if (st.gridWidget) td.appendChild(st.gridWidget.domNode);
+        tr.appendChild(td);
+      });
+      table.appendChild(tr);
+    });
+    return { domNode: table };
+  }
+
   function showPlugin(s, Cls) {
     if (!(Cls.prototype instanceof ViewPlugin)) fail(s.file + ' is not declare(ViewPlugin, {...})');
-    var plugin = new Cls();
-    viewIds.set(plugin, s.viewId);
-    var mediator = strict('mediator', {}, ['getWidget', 'setServiceData']);
-    plugin.init(mediator);
-    var widget;
-    if (/ccp-users#userInfo$/.test(s.placeholder)) widget = mediator.setServiceData(s.userData);
-    else {
-      if (plugin.onContext) plugin.onContext({ vars: s.vars });
-      widget = mediator.getWidget();
-    }
-    if (!widget || !widget.domNode) fail(s.file + ' gave the panel no widget');
-    attach(s, widget);
-    ownState(plugin);
+    var box = el('div', 'plugins');
+    // In MSS the panel repeats a tile per subscription, each with its own vars [ux1 §16.1].
+    var instances = s.instances || [{ vars: s.vars }];
+    instances.forEach(function (inst, i) {
+      var made = pluginInstance(s, Cls, instances.length > 1 ? s.viewId + (i + 1) : s.viewId);
+      var widget;
+      if (/ccp-users#userInfo$/.test(s.placeholder)) widget = made.mediator.setServiceData(s.userData);
+      else if (/ccp-users#usersview$/.test(s.placeholder)) widget = usersList(s, made.mediator);
+      else {
+        if (made.plugin.onContext) made.plugin.onContext({ vars: inst.vars });
+        widget = made.mediator.getWidget();
+      }
+      if (!widget || !widget.domNode) fail(s.file + ' gave the panel no widget');
+      var slot = el('div', 'plugin');
+      if (inst.subscription) slot.setAttribute('data-subscription', inst.subscription);
+      slot.appendChild(widget.domNode);
+      box.appendChild(slot);
+      ownState(made.plugin);
+    });
+    attach(s, { domNode: box });
     done(s);
   }
 
@@ -494,8 +562,12 @@ define(['dojo/_base/declare'], function (declare) {
     window.aps.context = contextOf(s);
     window.aps.biz = s.biz ? biz(s) : undefined;
     renderControls(s, function (control) {
+      var wizard = /\/suwizard\.new\/2$/.test(s.placeholder);
+      if (wizard && control === 'cancel') return function () { void post('/panel/cancel', {}); };
       var name = { submit: 'onSubmit', cancel: 'onCancel', next: 'onNext', prev: 'onPrev' }[control];
-      return current && current[name] && current[name].bind(current);
+      var own = current && current[name] && current[name].bind(current);
+      if (wizard && control === 'prev' && !own) return function () { void post('/panel/prev', {}); };
+      return own;
     });
     require([s.module], function (Cls) {
       if (s.kind === 'plugin') return showPlugin(s, Cls);
@@ -568,6 +640,8 @@ define(['dojo/_base/declare'], function (declare) {
   }
 
   var modules = {
+    i18n: i18n,
+    common: common,
     View: View,
     'nav/ViewPlugin': ViewPlugin,
     ResourceStore: ResourceStore,
