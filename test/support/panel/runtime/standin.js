@@ -543,7 +543,9 @@ define(['dojo/_base/declare'], function (declare) {
       if (/ccp-users#userInfo$/.test(s.placeholder)) widget = made.mediator.setServiceData(s.userData);
       else if (/ccp-users#usersview$/.test(s.placeholder)) widget = usersList(s, made.mediator);
       else {
-        if (made.plugin.onContext) made.plugin.onContext({ vars: inst.vars });
+        // MSS gives each repeated plug-in its subscription (apsSubscriptionID) [ux1 §16.1].
+        var context = strict('a plug-in\'s context', { vars: strict('a plug-in\'s vars', Object.assign({}, inst.vars)), apsSubscriptionID: inst.subscription });
+        if (made.plugin.onContext) made.plugin.onContext(context);
         widget = made.mediator.getWidget();
       }
       if (!widget || !widget.domNode) fail(s.file + ' gave the panel no widget');
