@@ -67,7 +67,12 @@ export type DataTypeName =
   | 'Database'
   | 'Context'
   | 'User'
-  | 'UserModuleAccess';
+  | 'UserModuleAccess'
+  | 'Group'
+  | 'Resource'
+  | 'AccountDataOnCreate'
+  | 'AccountDataUpdate'
+  | 'Account';
 
 export const DATA_TYPES: Record<DataTypeName, DataTypeSpec> = {
   Credentials: { ns: 'rmi', fields: [f('login', 'string'), f('password', 'string')] },
@@ -126,7 +131,66 @@ export const DATA_TYPES: Record<DataTypeName, DataTypeSpec> = {
     ],
   },
   UserModuleAccess: { ns: 'data', fields: flags(...MODULE_ACCESS_FLAGS) },
+  // §15.2: members are bare ints here; addMember/removeMember take User objects instead.
+  Group: {
+    ns: 'data',
+    fields: [f('displayname', 'string'), f('id', 'int'), f('members', 'int', true), f('name', 'string')],
+  },
+  // §15.3, as a 7.10 server has it (no permissions element).
+  Resource: {
+    ns: 'data',
+    fields: [
+      f('available', 'boolean'),
+      f('description', 'string'),
+      f('displayname', 'string'),
+      f('email', 'string'),
+      f('id', 'int'),
+      f('name', 'string'),
+    ],
+  },
+  // §15.4: the account data of a secondary (functional) mail account, in OX's order.
+  AccountDataOnCreate: { ns: 'data', fields: accountFields(true) },
+  AccountDataUpdate: { ns: 'data', fields: accountFields(false) },
+  Account: {
+    ns: 'data',
+    fields: [f('contextId', 'int'), f('userId', 'int'), f('id', 'int'), ...accountFields(true)],
+  },
 };
+
+/** AccountData's fields; the update lacks primaryAddress and the two end-point sources. */
+function accountFields(onCreate: boolean): FieldSpec[] {
+  const all = [
+    f('login', 'string'),
+    f('password', 'string'),
+    f('name', 'string'),
+    f('primaryAddress', 'string'),
+    f('personal', 'string'),
+    f('replyTo', 'string'),
+    f('mailEndpointSource', 'string'),
+    f('mailServer', 'string'),
+    f('mailPort', 'int'),
+    f('mailProtocol', 'string'),
+    f('mailSecure', 'boolean'),
+    f('mailStartTls', 'boolean'),
+    f('transportLogin', 'string'),
+    f('transportPassword', 'string'),
+    f('transportEndpointSource', 'string'),
+    f('transportServer', 'string'),
+    f('transportPort', 'int'),
+    f('transportProtocol', 'string'),
+    f('transportSecure', 'boolean'),
+    f('transportStartTls', 'boolean'),
+    f('archiveFullname', 'string'),
+    f('draftsFullname', 'string'),
+    f('sentFullname', 'string'),
+    f('spamFullname', 'string'),
+    f('trashFullname', 'string'),
+    f('confirmedSpamFullname', 'string'),
+    f('confirmedHamFullname', 'string'),
+  ];
+  const updateLacks = ['primaryAddress', 'mailEndpointSource', 'transportEndpointSource'];
+  return onCreate ? all : all.filter((x) => !updateLacks.includes(x.name));
+}
 
 export interface OperationSpec {
   params: FieldSpec[];
@@ -138,6 +202,9 @@ const ctx = f('ctx', 'Context');
 const auth = f('auth', 'Credentials');
 const user = f('user', 'User');
 const caps = [f('capsToAdd', 'string'), f('capsToRemove', 'string'), f('capsToDrop', 'string')];
+const grp = f('grp', 'Group');
+const res = f('res', 'Resource');
+const members = [f('users', 'User', true), f('groups', 'Group', true)];
 
 export const SERVICES = {
   OXContextService: {
@@ -181,8 +248,54 @@ export const SERVICES = {
     delete: op([ctx, user, auth]),
     list: op([ctx, f('search_pattern', 'string'), auth], f('return', 'User', true)),
   },
+  // §15.2 (context admin)
+  OXGroupService: {
+    create: op([ctx, grp, auth], f('return', 'Group')),
+    change: op([ctx, grp, auth]),
+    delete: op([ctx, grp, auth]),
+    getData: op([ctx, grp, auth], f('return', 'Group')),
+    list: op([ctx, f('pattern', 'string'), auth], f('return', 'Group', true)),
+    addMember: op([ctx, grp, f('members', 'User', true), auth]),
+    removeMember: op([ctx, grp, f('members', 'User', true), auth]),
+  },
+  // §15.3 (context admin)
+  OXResourceService: {
+    create: op([ctx, res, auth], f('return', 'Resource')),
+    change: op([ctx, res, auth]),
+    delete: op([ctx, res, auth]),
+    getData: op([ctx, res, auth], f('return', 'Resource')),
+    list: op([ctx, f('pattern', 'string'), auth], f('return', 'Resource', true)),
+  },
+  // §15.4 (context admin); the context element is `context`, users and groups by id only.
+  OXSecondaryAccountService: {
+    create: op([f('accountDataOnCreate', 'AccountDataOnCreate'), f('context', 'Context'), ...members, auth]),
+    update: op(
+      [
+        f('primaryAddress', 'string'),
+        f('accountDataUpdate', 'AccountDataUpdate'),
+        f('context', 'Context'),
+        ...members,
+        auth,
+      ],
+      f('return', 'boolean'),
+    ),
+    delete: op([f('primaryAddress', 'string'), f('context', 'Context'), ...members, auth], f('return', 'boolean')),
+    list: op([f('context', 'Context'), ...members, auth], f('return', 'Account', true)),
+  },
 } satisfies Record<string, Record<string, OperationSpec>>;
 
 export type ServiceName = keyof typeof SERVICES;
 // Object.keys is string[] by design; these are SERVICES' own keys.
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
+
+const ID_ONLY: DataTypeSpec = { ns: 'data', fields: [f('id', 'int')] };
+
+/** Types a service's own WSDL defines apart: the secondary-account service's Context, User and Group hold only an id (§15.4). */
+const SERVICE_TYPES: Partial<Record<ServiceName, Partial<Record<DataTypeName, DataTypeSpec>>>> = {
+  OXSecondaryAccountService: { Context: ID_ONLY, User: ID_ONLY, Group: ID_ONLY },
+};
+
+/** The data types as one service's WSDL has them. */
+export function typesOf(service: ServiceName): Record<DataTypeName, DataTypeSpec> {
+  return { ...DATA_TYPES, ...SERVICE_TYPES[service] };
+}

@@ -4,13 +4,26 @@
 // took ~8% of a mailbox provision's CPU. The output is the same bytes node-soap writes for the same
 // arguments (test/ox/wire-xml.test.ts compares the two): elements in the contract's order, a data
 // object's fields prefixed with their namespace (declared on the outermost field), text escaped.
-import { DATA_TYPES, NS, SERVICES, type DataTypeName, type FieldSpec, type ServiceName } from './contract.js';
+import {
+  DATA_TYPES,
+  NS,
+  SERVICES,
+  SERVICE_NAMES,
+  typesOf,
+  type DataTypeName,
+  type DataTypeSpec,
+  type FieldSpec,
+  type ServiceName,
+} from './contract.js';
 import { xmlText } from '../util/xml-text.js';
 
 export { xmlText } from '../util/xml-text.js';
 
 const PREFIX = { data: 'ns4', rmi: 'ns5' } as const;
 const isDataType = (type: FieldSpec['type']): type is DataTypeName => Object.hasOwn(DATA_TYPES, type);
+type Types = Record<DataTypeName, DataTypeSpec>;
+// Each service's types, once (a service may define a type apart, e.g. an id-only Context).
+const TYPES = new Map<ServiceName, Types>(SERVICE_NAMES.map((s) => [s, typesOf(s)]));
 
 function scalar(value: unknown): string {
   return typeof value === 'string' ? xmlText(value) : String(value);
@@ -22,9 +35,9 @@ function valuesOf(field: FieldSpec, value: unknown): unknown[] {
 }
 
 /** A data object's fields in the contract's order; the outermost ones declare their namespace. */
-function dataObject(type: DataTypeName, obj: unknown, outermost: boolean): string {
+function dataObject(types: Types, type: DataTypeName, obj: unknown, outermost: boolean): string {
   if (typeof obj !== 'object' || obj === null) return scalar(obj);
-  const { ns, fields } = DATA_TYPES[type];
+  const { ns, fields } = types[type];
   const prefix = PREFIX[ns];
   const open = outermost ? ` xmlns:${prefix}="${NS[ns]}">` : '>';
   let out = '';
@@ -32,7 +45,7 @@ function dataObject(type: DataTypeName, obj: unknown, outermost: boolean): strin
     const value: unknown = Reflect.get(obj, field.name);
     if (value === undefined || value === null) continue;
     for (const v of valuesOf(field, value)) {
-      const content = isDataType(field.type) ? dataObject(field.type, v, false) : scalar(v);
+      const content = isDataType(field.type) ? dataObject(types, field.type, v, false) : scalar(v);
       out += `<${prefix}:${field.name}${open}${content}</${prefix}:${field.name}>`;
     }
   }
@@ -43,12 +56,14 @@ function dataObject(type: DataTypeName, obj: unknown, outermost: boolean): strin
 export function operationXml(service: ServiceName, operation: string, args: Record<string, unknown>): string {
   const spec: { params: FieldSpec[] } | undefined = Reflect.get(SERVICES[service], operation);
   if (!spec) throw new Error(`no SOAP operation ${service}.${operation}`);
+  const types = TYPES.get(service)!;
   let out = `<${operation} xmlns="${NS.admin}">`;
   for (const param of spec.params) {
     const value = args[param.name];
     if (value === undefined || value === null) continue;
     for (const v of valuesOf(param, value)) {
-      out += `<${param.name}>${isDataType(param.type) ? dataObject(param.type, v, true) : scalar(v)}</${param.name}>`;
+      const content = isDataType(param.type) ? dataObject(types, param.type, v, true) : scalar(v);
+      out += `<${param.name}>${content}</${param.name}>`;
     }
   }
   return `${out}</${operation}>`;

@@ -1,14 +1,14 @@
 // Writes app/ox/wsdl/<Service>.wsdl, the endpoint's pinned WSDLs, from its OX wire contract.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_TYPES, NS, SERVICES, SERVICE_NAMES, type ServiceName } from '../../app/ox/contract.js';
+import { NS, SERVICES, SERVICE_NAMES, typesOf, type ServiceName } from '../../app/ox/contract.js';
 import { wsdlDir } from '../../app/util/paths.js';
 import { renderWsdl } from './wsdl-render.js';
 
 export function pinnedWsdl(service: ServiceName): string {
   return renderWsdl(service, {
     ns: NS,
-    types: DATA_TYPES,
+    types: typesOf(service),
     operations: SERVICES[service],
     source: 'app/ox/contract.ts by scripts/codegen/gen-wsdl.ts',
   });

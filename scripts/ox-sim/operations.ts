@@ -1,6 +1,8 @@
 // The simulator's SOAP operations: one function per OX operation, over the OX model.
 import type { OxServiceName } from './wire.js';
 import { OxError, type OxModel, type SimContext } from './ox-model.js';
+import { groupOps, resourceOps, secondaryAccountOps } from './principal-ops.js';
+import { userAdded, userRemoved } from './principals.js';
 
 type Obj = Record<string, unknown>;
 type Handler = (m: OxModel, a: Obj) => unknown;
@@ -72,6 +74,12 @@ const contextOps: Record<string, Handler> = {
   },
 };
 
+/** Every new user joins the context's default group (§15.2). */
+function joined<U extends { id: number }>(ctx: SimContext, user: U): U {
+  userAdded(ctx, user.id);
+  return user;
+}
+
 function admin(m: OxModel, a: Obj): SimContext {
   const ctx = m.checkContextAdmin(asObj(a.ctx), asObj(a.auth));
   if (!ctx.enabled) throw new OxError('NoSuchContextException', `Context ${ctx.id} is disabled`);
@@ -81,15 +89,15 @@ function admin(m: OxModel, a: Obj): SimContext {
 const userOps: Record<string, Handler> = {
   create(m, a) {
     const ctx = admin(m, a);
-    return m.userView(m.createUser(ctx, asObj(a.usrdata), m.minimalAccess()));
+    return m.userView(joined(ctx, m.createUser(ctx, asObj(a.usrdata), m.minimalAccess())));
   },
   createByModuleAccess(m, a) {
     const ctx = admin(m, a);
-    return m.userView(m.createUser(ctx, asObj(a.usrdata), m.explicitAccess(asObj(a.access))));
+    return m.userView(joined(ctx, m.createUser(ctx, asObj(a.usrdata), m.explicitAccess(asObj(a.access)))));
   },
   createByModuleAccessName(m, a) {
     const ctx = admin(m, a);
-    return m.userView(m.createUser(ctx, asObj(a.usrdata), m.resolveAccess(a.access_combination_name)));
+    return m.userView(joined(ctx, m.createUser(ctx, asObj(a.usrdata), m.resolveAccess(a.access_combination_name))));
   },
   change(m, a) {
     m.changeUser(admin(m, a), asObj(a.usrdata));
@@ -121,7 +129,10 @@ const userOps: Record<string, Handler> = {
     return [...ctx.users.values()].some((u) => (ref.id !== undefined ? u.id === Number(ref.id) : u.name === ref.name));
   },
   delete(m, a) {
-    m.deleteUser(admin(m, a), asObj(a.user));
+    const ctx = admin(m, a);
+    const user = m.findUser(ctx, asObj(a.user));
+    m.deleteUser(ctx, { id: user.id });
+    userRemoved(ctx, user.id);
   },
   list(m, a) {
     const ctx = admin(m, a);
@@ -137,4 +148,7 @@ const userOps: Record<string, Handler> = {
 export const OPERATIONS: Record<OxServiceName, Record<string, Handler>> = {
   OXContextService: contextOps,
   OXUserService: userOps,
+  OXGroupService: groupOps,
+  OXResourceService: resourceOps,
+  OXSecondaryAccountService: secondaryAccountOps,
 };

@@ -6,7 +6,7 @@ import { handleDevice, handlePasswordChange } from './devices.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { renderWsdl } from '../codegen/wsdl-render.js';
-import { OX_NS, OX_OPERATIONS, OX_SERVICE_NAMES, OX_TYPES, type OxServiceName } from './wire.js';
+import { OX_NS, OX_OPERATIONS, OX_SERVICE_NAMES, oxTypesOf, type OxServiceName } from './wire.js';
 import { OxModel, OxError, type ModelOptions } from './ox-model.js';
 import { OPERATIONS } from './operations.js';
 import { WireError, decodeRequest, encodeFault, encodeResponse } from './soap-codec.js';
@@ -83,7 +83,7 @@ export class OxSimulator {
     this.latencyMs = options.latencyMs ?? 0;
     this.keepCalls = options.keepCalls ?? 500;
     for (const s of OX_SERVICE_NAMES) {
-      const table = { ns: OX_NS, types: OX_TYPES, operations: OX_OPERATIONS[s], source: 'scripts/ox-sim/wire.ts' };
+      const table = { ns: OX_NS, types: oxTypesOf(s), operations: OX_OPERATIONS[s], source: 'scripts/ox-sim/wire.ts' };
       this.wsdl.set(s, renderWsdl(s, table));
     }
     this.server = http.createServer((req, res) => void this.route(req, res));

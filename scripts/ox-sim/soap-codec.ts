@@ -1,6 +1,16 @@
 // Reads SOAP requests the way OX's CXF stack does (strictly, by namespace and element name, per
 // the simulator's own transcription in ./wire.ts) and writes OX-shaped responses and faults.
-import { OX_NS, OX_OPERATIONS, OX_TYPES, isScalar, type OxServiceName, type WireField } from './wire.js';
+import {
+  OX_NS,
+  OX_OPERATIONS,
+  isScalar,
+  oxTypesOf,
+  type OxServiceName,
+  type WireField,
+  type WireType,
+} from './wire.js';
+
+type Types = Record<string, WireType>;
 import { escapeXml, parseXml, type XmlNode } from './xml.js';
 
 /** A client error the real server would also refuse (answered as a SOAP fault). */
@@ -26,10 +36,10 @@ export function decodeRequest(service: OxServiceName, xml: string): SoapRequest 
   if (call.uri !== OX_NS.admin || !Object.hasOwn(ops, call.local)) {
     throw new WireError(`Unexpected wrapper element {${call.uri}}${call.local} found.`);
   }
-  return { operation: call.local, args: decodeFields(call, ops[call.local].params, OX_NS.admin) };
+  return { operation: call.local, args: decodeFields(oxTypesOf(service), call, ops[call.local].params, OX_NS.admin) };
 }
 
-function decodeFields(parent: XmlNode, fields: WireField[], uri: string): Record<string, unknown> {
+function decodeFields(types: Types, parent: XmlNode, fields: WireField[], uri: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const child of parent.children) {
     const field = fields.find((f) => f.name === child.local);
@@ -40,17 +50,17 @@ function decodeFields(parent: XmlNode, fields: WireField[], uri: string): Record
       throw new WireError(`Unmarshalling Error: element "${field.name}" given twice`);
     }
     if (child.nil) continue; // nil means "not set" to OX
-    const value = decodeValue(child, field);
+    const value = decodeValue(types, child, field);
     if (field.many) ((out[field.name] ??= []) as unknown[]).push(value);
     else out[field.name] = value;
   }
   return out;
 }
 
-function decodeValue(node: XmlNode, field: WireField): unknown {
+function decodeValue(types: Types, node: XmlNode, field: WireField): unknown {
   if (!isScalar(field.type)) {
-    const spec = OX_TYPES[field.type];
-    return decodeFields(node, spec.fields, OX_NS[spec.ns]);
+    const spec = types[field.type];
+    return decodeFields(types, node, spec.fields, OX_NS[spec.ns]);
   }
   if (node.children.length)
     throw new WireError(`Unmarshalling Error: "${field.name}" holds elements, expected ${field.type}`);
@@ -75,22 +85,24 @@ function decodeValue(node: XmlNode, field: WireField): unknown {
 // data-object children prefixed ns2 (data) / ns3 (rmi), unset fields xsi:nil.
 const PREFIX = { data: 'ns2:', rmi: 'ns3:' } as const;
 
-function encodeValue(name: string, prefix: string, type: string, value: unknown): string {
+function encodeValue(types: Types, name: string, prefix: string, type: string, value: unknown): string {
   if (value === undefined) return '';
   if (value === null) return `<${prefix}${name} xsi:nil="true"/>`;
   if (!isScalar(type)) {
-    const spec = OX_TYPES[type];
+    const spec = types[type];
     const obj = value as Record<string, unknown>;
-    const inner = spec.fields.map((f) => encodeField(f, obj[f.name], PREFIX[spec.ns])).join('');
+    const inner = spec.fields.map((f) => encodeField(types, f, obj[f.name], PREFIX[spec.ns])).join('');
     return `<${prefix}${name}>${inner}</${prefix}${name}>`;
   }
   return `<${prefix}${name}>${escapeXml(String(value))}</${prefix}${name}>`;
 }
 
-function encodeField(field: WireField, value: unknown, prefix: string): string {
+function encodeField(types: Types, field: WireField, value: unknown, prefix: string): string {
   if (field.many)
-    return (Array.isArray(value) ? value : []).map((v) => encodeValue(field.name, prefix, field.type, v)).join('');
-  return encodeValue(field.name, prefix, field.type, value === undefined ? null : value);
+    return (Array.isArray(value) ? value : [])
+      .map((v) => encodeValue(types, field.name, prefix, field.type, v))
+      .join('');
+  return encodeValue(types, field.name, prefix, field.type, value === undefined ? null : value);
 }
 
 const ENVELOPE_OPEN = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${OX_NS.soapenv}"><soap:Body>`;
@@ -99,7 +111,7 @@ const ENVELOPE_CLOSE = '</soap:Body></soap:Envelope>';
 export function encodeResponse(service: OxServiceName, operation: string, result: unknown): string {
   const spec = OX_OPERATIONS[service][operation];
   const ns = `xmlns="${OX_NS.admin}" xmlns:ns2="${OX_NS.data}" xmlns:ns3="${OX_NS.rmi}" xmlns:xsi="${OX_NS.xsi}"`;
-  const payload = spec.returns ? encodeField(spec.returns, result, '') : '';
+  const payload = spec.returns ? encodeField(oxTypesOf(service), spec.returns, result, '') : '';
   return `${ENVELOPE_OPEN}<${operation}Response ${ns}>${payload}</${operation}Response>${ENVELOPE_CLOSE}`;
 }
 

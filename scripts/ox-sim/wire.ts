@@ -43,6 +43,18 @@ function fields(spec: string): WireField[] {
     });
 }
 
+// AccountData after login, password and name (§15.4); the update has no primaryAddress and no end-point sources.
+const ACCOUNT_TAIL = `personal:string replyTo:string MAIL mailServer:string mailPort:int mailProtocol:string
+  mailSecure:boolean mailStartTls:boolean transportLogin:string transportPassword:string TRANSPORT
+  transportServer:string transportPort:int transportProtocol:string transportSecure:boolean transportStartTls:boolean
+  archiveFullname:string draftsFullname:string sentFullname:string spamFullname:string trashFullname:string
+  confirmedSpamFullname:string confirmedHamFullname:string`;
+const ACCOUNT_ON_CREATE = `primaryAddress:string ${ACCOUNT_TAIL.replace('MAIL', 'mailEndpointSource:string').replace(
+  'TRANSPORT',
+  'transportEndpointSource:string',
+)}`;
+const ACCOUNT_UPDATE = ACCOUNT_TAIL.replace('MAIL ', '').replace('TRANSPORT', '');
+
 /** UserModuleAccess: all booleans (§4); the old servers' forum/pinboard flags are left out. */
 const MODULE_FLAGS = `OLOX20 USM activeSync calendar collectEmailAddresses contacts delegateTask deniedPortal
   editGroup editPassword editPublicFolders editResource globalAddressBookDisabled ical infostore
@@ -83,6 +95,24 @@ export const OX_TYPES: Record<string, WireType> = {
         .join(' '),
     ),
   },
+  // §15.2–§15.4
+  Group: { ns: 'data', fields: fields('displayname:string id:int members:int[] name:string') },
+  Resource: {
+    ns: 'data',
+    fields: fields('available:boolean description:string displayname:string email:string id:int name:string'),
+  },
+  AccountDataOnCreate: { ns: 'data', fields: fields(`login:string password:string name:string ${ACCOUNT_ON_CREATE}`) },
+  AccountDataUpdate: { ns: 'data', fields: fields(`login:string password:string name:string ${ACCOUNT_UPDATE}`) },
+  Account: {
+    ns: 'data',
+    fields: fields(`contextId:int userId:int id:int login:string password:string name:string ${ACCOUNT_ON_CREATE}`),
+  },
+};
+
+/** The secondary-account service's own Context, User and Group: an id only (§15.4). */
+const ID_ONLY: WireType = { ns: 'data', fields: fields('id:int') };
+export const OX_SERVICE_TYPES: Partial<Record<string, Record<string, WireType>>> = {
+  OXSecondaryAccountService: { Context: ID_ONLY, User: ID_ONLY, Group: ID_ONLY },
 };
 
 const op = (params: string, returns?: string): WireOperation => ({
@@ -93,7 +123,14 @@ const op = (params: string, returns?: string): WireOperation => ({
 // Master-admin operations on contexts (§5). `schema_select_strategy` is optional on newer servers.
 const CREATE_TAIL = 'auth:Credentials schema_select_strategy:SchemaSelectStrategy';
 
-export const OX_OPERATIONS: Record<'OXContextService' | 'OXUserService', Record<string, WireOperation>> = {
+const CTX = 'ctx:Context';
+const AUTH = 'auth:Credentials';
+const WHO = 'context:Context users:User[] groups:Group[] auth:Credentials';
+
+export const OX_OPERATIONS: Record<
+  'OXContextService' | 'OXUserService' | 'OXGroupService' | 'OXResourceService' | 'OXSecondaryAccountService',
+  Record<string, WireOperation>
+> = {
   OXContextService: {
     create: op(`ctx:Context admin_user:User ${CREATE_TAIL}`, 'Context'),
     createModuleAccess: op(`ctx:Context admin_user:User access:UserModuleAccess ${CREATE_TAIL}`, 'Context'),
@@ -145,7 +182,45 @@ export const OX_OPERATIONS: Record<'OXContextService' | 'OXUserService', Record<
     ),
     listAll: op('ctx:Context auth:Credentials include_guests:boolean exclude_users:boolean', 'User[]'),
   },
+  // §15.2: the group's members are ints; addMember/removeMember name users.
+  OXGroupService: {
+    create: op(`${CTX} grp:Group ${AUTH}`, 'Group'),
+    change: op(`${CTX} grp:Group ${AUTH}`),
+    delete: op(`${CTX} grp:Group ${AUTH}`),
+    deleteMultiple: op(`${CTX} grps:Group[] ${AUTH}`),
+    getData: op(`${CTX} grp:Group ${AUTH}`, 'Group'),
+    getMultipleData: op(`${CTX} grps:Group[] ${AUTH}`, 'Group[]'),
+    getDefaultGroup: op(`${CTX} ${AUTH}`, 'Group'),
+    getMembers: op(`${CTX} grp:Group ${AUTH}`, 'User[]'),
+    addMember: op(`${CTX} grp:Group members:User[] ${AUTH}`),
+    removeMember: op(`${CTX} grp:Group members:User[] ${AUTH}`),
+    list: op(`${CTX} pattern:string ${AUTH}`, 'Group[]'),
+    listAll: op(`${CTX} ${AUTH}`, 'Group[]'),
+    listGroupsForUser: op(`${CTX} usr:User ${AUTH}`, 'Group[]'),
+  },
+  // §15.3
+  OXResourceService: {
+    create: op(`${CTX} res:Resource ${AUTH}`, 'Resource'),
+    change: op(`${CTX} res:Resource ${AUTH}`),
+    delete: op(`${CTX} res:Resource ${AUTH}`),
+    getData: op(`${CTX} res:Resource ${AUTH}`, 'Resource'),
+    getMultipleData: op(`${CTX} resources:Resource[] ${AUTH}`, 'Resource[]'),
+    list: op(`${CTX} pattern:string ${AUTH}`, 'Resource[]'),
+    listAll: op(`${CTX} ${AUTH}`, 'Resource[]'),
+  },
+  // §15.4
+  OXSecondaryAccountService: {
+    create: op(`accountDataOnCreate:AccountDataOnCreate ${WHO}`),
+    update: op(`primaryAddress:string accountDataUpdate:AccountDataUpdate ${WHO}`, 'boolean'),
+    delete: op(`primaryAddress:string ${WHO}`, 'boolean'),
+    list: op(WHO, 'Account[]'),
+  },
 };
+
+/** The data types as one service's WSDL has them. */
+export function oxTypesOf(service: string): Record<string, WireType> {
+  return { ...OX_TYPES, ...OX_SERVICE_TYPES[service] };
+}
 
 export type OxServiceName = keyof typeof OX_OPERATIONS;
 export const OX_SERVICE_NAMES = Object.keys(OX_OPERATIONS) as OxServiceName[];

@@ -4,9 +4,9 @@
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_TYPES, NS, SERVICES, SERVICE_NAMES, type FieldSpec } from '../../app/ox/contract.js';
+import { NS, SERVICES, SERVICE_NAMES, typesOf, type FieldSpec } from '../../app/ox/contract.js';
 import { wsdlDir } from '../../app/util/paths.js';
-import { OX_NS, OX_OPERATIONS, OX_TYPES, type WireField } from '../../scripts/ox-sim/wire.js';
+import { OX_NS, OX_OPERATIONS, oxTypesOf, type WireField } from '../../scripts/ox-sim/wire.js';
 import { pinnedWsdl } from '../../scripts/codegen/gen-wsdl.js';
 
 const describe = (f: FieldSpec | WireField | undefined) => (f ? `${f.name}:${f.type}${f.many ? '[]' : ''}` : 'none');
@@ -45,13 +45,16 @@ t.test("every operation the client sends is an OX operation with OX's parameters
   }
 });
 
-t.test("every data object the client knows has OX's fields and namespace", async (t) => {
-  for (const [name, spec] of Object.entries(DATA_TYPES)) {
-    const ox = OX_TYPES[name];
-    t.ok(ox, `${name} is an OX type`);
-    if (!ox) continue;
-    t.equal(spec.ns, ox.ns, `${name} namespace`);
-    compareFields(t, name, spec.fields, ox.fields);
+t.test("every data object the client knows has OX's fields and namespace, as each service's WSDL has it", async (t) => {
+  for (const service of SERVICE_NAMES) {
+    const theirs = oxTypesOf(service);
+    for (const [name, spec] of Object.entries(typesOf(service))) {
+      const ox = theirs[name];
+      t.ok(ox, `${service}: ${name} is an OX type`);
+      if (!ox) continue;
+      t.equal(spec.ns, ox.ns, `${service}: ${name} namespace`);
+      compareFields(t, `${service}: ${name}`, spec.fields, ox.fields);
+    }
   }
 });
 

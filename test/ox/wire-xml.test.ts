@@ -3,7 +3,15 @@
 import t from 'tap';
 import { join } from 'node:path';
 import soap from 'soap';
-import { DATA_TYPES, SERVICES, SERVICE_NAMES, type DataTypeName, type FieldSpec } from '../../app/ox/contract.js';
+import {
+  DATA_TYPES,
+  SERVICES,
+  SERVICE_NAMES,
+  typesOf,
+  type DataTypeName,
+  type FieldSpec,
+  type ServiceName,
+} from '../../app/ox/contract.js';
 import { operationXml, xmlText } from '../../app/ox/wire-xml.js';
 import { wsdlDir } from '../../app/util/paths.js';
 
@@ -18,17 +26,17 @@ function scalarValue(type: string): unknown {
   return pick(TEXTS);
 }
 
-function valueOf(field: FieldSpec, depth: number): unknown {
+function valueOf(service: ServiceName, field: FieldSpec, depth: number): unknown {
   const one = () =>
-    field.type in DATA_TYPES ? objectOf(field.type as DataTypeName, depth + 1) : scalarValue(field.type);
+    field.type in DATA_TYPES ? objectOf(service, field.type as DataTypeName, depth + 1) : scalarValue(field.type);
   return field.many ? Array.from({ length: Math.floor(random() * 4) }, one) : one();
 }
 
-function objectOf(type: DataTypeName, depth: number): Record<string, unknown> {
+function objectOf(service: ServiceName, type: DataTypeName, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   // Keys in a shuffled order: the writer must order them as the schema does.
-  for (const field of [...DATA_TYPES[type].fields].sort(() => random() - 0.5)) {
-    if (random() < 0.6 && depth < 4) out[field.name] = valueOf(field, depth);
+  for (const field of [...typesOf(service)[type].fields].sort(() => random() - 0.5)) {
+    if (random() < 0.6 && depth < 4) out[field.name] = valueOf(service, field, depth);
   }
   return out;
 }
@@ -58,7 +66,7 @@ for (const service of SERVICE_NAMES) {
         // node-soap writes the parameters in the order of the object's keys (ours: always the
         // WSDL's); the client passes them in that order.
         const args: Record<string, unknown> = {};
-        for (const param of spec.params) args[param.name] = valueOf(param, 0);
+        for (const param of spec.params) args[param.name] = valueOf(service, param, 0);
         const ours = operationXml(service, operation, args);
         const theirs = await nodeSoapBody(client, operation, args);
         if (ours !== theirs) {
