@@ -287,15 +287,3 @@ export const SERVICES = {
 export type ServiceName = keyof typeof SERVICES;
 // Object.keys is string[] by design; these are SERVICES' own keys.
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
-
-const ID_ONLY: DataTypeSpec = { ns: 'data', fields: [f('id', 'int')] };
-
-/** Types a service's own WSDL defines apart: the secondary-account service's Context, User and Group hold only an id (§15.4). */
-const SERVICE_TYPES: Partial<Record<ServiceName, Partial<Record<DataTypeName, DataTypeSpec>>>> = {
-  OXSecondaryAccountService: { Context: ID_ONLY, User: ID_ONLY, Group: ID_ONLY },
-};
-
-/** The data types as one service's WSDL has them. */
-export function typesOf(service: ServiceName): Record<DataTypeName, DataTypeSpec> {
-  return { ...DATA_TYPES, ...SERVICE_TYPES[service] };
-}

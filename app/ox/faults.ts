@@ -18,6 +18,12 @@ export type FaultKind =
   | 'no-such-access-combination'
   | 'username-unchangeable'
   | 'primary-mail-unchangeable'
+  | 'no-such-group'
+  | 'no-such-resource'
+  | 'group-exists'
+  | 'member-exists'
+  | 'resource-exists'
+  | 'duplicate-account'
   | 'invalid-data'
   | 'other';
 
@@ -30,6 +36,13 @@ const KIND_PATTERNS: Array<[FaultKind, RegExp]> = [
   ['user-exists', /^User .* already exists/i],
   ['context-exists', /^Context .*already exists/i],
   ['no-such-context', /^(The )?context .*does not exist|^Context does not exist/i],
+  // §15: before no-such-user, whose pattern also matches a group's NoSuchObjectException chain.
+  ['no-such-group', /^No such group|NoSuchObjectException: No such group/i],
+  ['no-such-resource', /^resource with (with )?this id does not exist|No such resource/i],
+  ['member-exists', /^Member already exists in group/i],
+  ['group-exists', /^Group .*already exists/i],
+  ['resource-exists', /^Resource .*already exists/i],
+  ['duplicate-account', /Duplicate mail account for user/i],
   ['no-such-user', /^No such user|NoSuchObjectException|^No such (object|entry)/i],
   ['already-disabled', /^Context already disabled/i],
   ['no-such-access-combination', /No such access combination name|Invalid access combination name/i],
@@ -104,6 +117,8 @@ export function faultKind(exceptionClass: string, message: string): FaultKind {
   for (const [kind, pattern] of KIND_PATTERNS) if (pattern.test(message)) return kind;
   if (exceptionClass === 'NoSuchContextException') return 'no-such-context';
   if (exceptionClass === 'NoSuchUserException') return 'no-such-user';
+  if (exceptionClass === 'NoSuchGroupException') return 'no-such-group';
+  if (exceptionClass === 'NoSuchResourceException') return 'no-such-resource';
   if (exceptionClass === 'ContextExistsException') return 'context-exists';
   if (exceptionClass === 'InvalidCredentialsException') return 'authentication';
   if (exceptionClass === 'InvalidDataException') return 'invalid-data';
@@ -150,4 +165,14 @@ export function toOxError(operation: string, err: unknown): OxFault | OxTranspor
   }
   if (status) return new OxTransportError(operation, `HTTP ${status} without a SOAP fault`, status);
   return new OxTransportError(operation, e.code ?? e.message ?? 'unknown error');
+}
+
+/** Runs an OX call; the fault kinds given count as done (a thing already gone, a member already in). */
+export async function ignoreKinds(call: Promise<unknown>, kinds: FaultKind[]): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof OxFault && kinds.includes(err.kind)) return;
+    throw err;
+  }
 }

@@ -1,7 +1,9 @@
 // Typed OX provisioning operations over one SoapTransport. Knows OX, nothing of APS.
 import type { SoapTransport } from './soap-transport.js';
 import { completeAccess, type ModuleAccess } from './module-access.js';
-import { OxFault, OxTransportError } from './faults.js';
+import { OxFault, OxTransportError, ignoreKinds } from './faults.js';
+import type { ServiceName } from './contract.js';
+import { OxPrincipals } from './principals.js';
 import { errorMessage } from '../util/errors.js';
 import {
   asArray,
@@ -53,10 +55,17 @@ export function redactArgs(value: unknown, key = ''): unknown {
 }
 
 export class OxClient {
+  /** Groups, resources and functional (secondary) mail accounts of a context. */
+  readonly principals: OxPrincipals;
+
   constructor(
     private readonly soap: SoapTransport,
     private readonly opts: OxClientOptions,
-  ) {}
+  ) {
+    this.principals = new OxPrincipals((admin, service, operation, args) =>
+      this.asAdmin(admin, service, operation, args),
+    );
+  }
 
   // ----- contexts (master admin) -----
 
@@ -210,11 +219,16 @@ export class OxClient {
   }
 
   private user(admin: Credentials, operation: string, args: Wire): Promise<unknown> {
-    const auth = this.opts.masterAccountOverride ? this.opts.master : admin;
-    return this.send('OXUserService', operation, { ...args, auth });
+    return this.asAdmin(admin, 'OXUserService', operation, args);
   }
 
-  private async send(service: 'OXContextService' | 'OXUserService', operation: string, args: Wire): Promise<unknown> {
+  /** A context-admin call (the master admin's under MASTER_ACCOUNT_OVERRIDE). */
+  private asAdmin(admin: Credentials, service: ServiceName, operation: string, args: Wire): Promise<unknown> {
+    const auth = this.opts.masterAccountOverride ? this.opts.master : admin;
+    return this.send(service, operation, { ...args, auth });
+  }
+
+  private async send(service: ServiceName, operation: string, args: Wire): Promise<unknown> {
     const { trace } = this.opts;
     if (!trace) return this.soap.call(service, operation, args);
     const started = Date.now();
@@ -233,14 +247,5 @@ export class OxClient {
       });
       throw err;
     }
-  }
-}
-
-async function ignoreKinds(call: Promise<unknown>, kinds: string[]): Promise<void> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof OxFault && kinds.includes(err.kind)) return;
-    throw err;
   }
 }

@@ -9,12 +9,12 @@ import {
   NS,
   SERVICES,
   SERVICE_NAMES,
-  typesOf,
   type DataTypeName,
   type DataTypeSpec,
   type FieldSpec,
   type ServiceName,
 } from './contract.js';
+import { typesOf } from './service-types.js';
 import { xmlText } from '../util/xml-text.js';
 
 export { xmlText } from '../util/xml-text.js';

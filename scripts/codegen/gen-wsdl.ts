@@ -1,7 +1,8 @@
 // Writes app/ox/wsdl/<Service>.wsdl, the endpoint's pinned WSDLs, from its OX wire contract.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NS, SERVICES, SERVICE_NAMES, typesOf, type ServiceName } from '../../app/ox/contract.js';
+import { NS, SERVICES, SERVICE_NAMES, type ServiceName } from '../../app/ox/contract.js';
+import { typesOf } from '../../app/ox/service-types.js';
 import { wsdlDir } from '../../app/util/paths.js';
 import { renderWsdl } from './wsdl-render.js';
 

@@ -99,6 +99,50 @@ await ox.getUser(42, ADMIN, { id: created.id! });
 await ox.findUser(42, ADMIN, 'gold');
 await ox.listUsers(42, ADMIN);
 await ox.getUserCapabilities(42, ADMIN, created.id!);
+// Groups, resources and functional accounts (ox-soap.md §15), as the context admin.
+const groups = ox.principals;
+const second = (await ox.findUser(42, ADMIN, 'gold2'))!.id!;
+const group = await groups.createGroup(42, ADMIN, { name: 'sales', displayname: 'Sales & Co', members: [created.id!] });
+await groups.addGroupMember(42, ADMIN, group.id, second);
+await groups.removeGroupMembers(42, ADMIN, group.id, [second]);
+await groups.changeGroup(42, ADMIN, {
+  id: group.id,
+  name: 'sales',
+  displayname: 'Sales',
+  members: [created.id!, second],
+});
+await groups.getGroup(42, ADMIN, { id: group.id });
+await groups.listGroups(42, ADMIN);
+const room = await groups.createResource(42, ADMIN, {
+  name: 'room1',
+  displayname: 'Room 1',
+  email: 'room1@g.example',
+  description: 'Ten seats',
+  available: true,
+});
+await groups.changeResource(42, ADMIN, { id: room.id, displayname: 'Room one', available: false });
+await groups.getResource(42, ADMIN, { id: room.id });
+await groups.listResources(42, ADMIN);
+await groups.createAccount(
+  42,
+  ADMIN,
+  { primaryAddress: 'info@g.example', name: 'Info', personal: 'Info desk', login: 'info@g.example' },
+  { users: [created.id!], groups: [group.id] },
+);
+await groups.updateAccount(
+  42,
+  ADMIN,
+  'info@g.example',
+  { name: 'Info', personal: 'Front desk' },
+  {
+    users: [second],
+    groups: [],
+  },
+);
+await groups.listAccounts(42, ADMIN);
+await groups.deleteAccount(42, ADMIN, 'info@g.example', { users: [second], groups: [] });
+await groups.deleteResource(42, ADMIN, room.id);
+await groups.deleteGroup(42, ADMIN, group.id);
 await ox.deleteUser(42, ADMIN, created.id!);
 await ox.deleteContext(43);
 

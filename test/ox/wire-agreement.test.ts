@@ -4,7 +4,8 @@
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NS, SERVICES, SERVICE_NAMES, typesOf, type FieldSpec } from '../../app/ox/contract.js';
+import { NS, SERVICES, SERVICE_NAMES, type FieldSpec } from '../../app/ox/contract.js';
+import { typesOf } from '../../app/ox/service-types.js';
 import { wsdlDir } from '../../app/util/paths.js';
 import { OX_NS, OX_OPERATIONS, oxTypesOf, type WireField } from '../../scripts/ox-sim/wire.js';
 import { pinnedWsdl } from '../../scripts/codegen/gen-wsdl.js';

@@ -7,11 +7,11 @@ import {
   DATA_TYPES,
   SERVICES,
   SERVICE_NAMES,
-  typesOf,
   type DataTypeName,
   type FieldSpec,
   type ServiceName,
 } from '../../app/ox/contract.js';
+import { typesOf } from '../../app/ox/service-types.js';
 import { operationXml, xmlText } from '../../app/ox/wire-xml.js';
 import { wsdlDir } from '../../app/util/paths.js';
 
