@@ -8,6 +8,7 @@ import { oxClientOf } from '../resources/shared/instance-env.js';
 import { isReleased } from '../resources/shared/records.js';
 import { contextAdmin } from '../resources/shared/stored.js';
 import { deleteAfterOf, forgetContext, forgetRecord } from '../resources/shared/deletions.js';
+import { OX_DELETES } from '../resources/shared/removal.js';
 
 export { deleteAfterOf };
 
@@ -50,8 +51,9 @@ export async function sweepDeletions(
     } else {
       const ctx = rec.parentId ? await deps.ledger.getResource(rec.instanceId, rec.parentId) : undefined;
       if (ctx && isReleased(ctx)) continue;
-      if (ctx?.oxContextId != null && rec.oxUserId != null)
-        await ox.deleteUser(ctx.oxContextId, contextAdmin(ctx), rec.oxUserId);
+      const del = OX_DELETES[rec.kind];
+      if (del && ctx?.oxContextId != null && rec.oxUserId != null)
+        await del(ox, ctx.oxContextId, contextAdmin(ctx), rec.oxUserId);
       await forgetRecord(deps, rec);
     }
     deleted++;

@@ -7,7 +7,19 @@ import { isRecord } from '../util/errors.js';
 import { contextProps, mailboxProps } from '../resources/shared/stored.js';
 
 const KEPT = {
-  contexts: ['adminLogin', 'domain', 'timezone', 'language', 'theme', 'diskspace', 'mailboxCount', 'mobilityCount'],
+  contexts: [
+    'adminLogin',
+    'domain',
+    'timezone',
+    'language',
+    'theme',
+    'diskspace',
+    'mailboxCount',
+    'mobilityCount',
+    'groupsCount',
+    'resourcesCount',
+    'sharedMailboxesCount',
+  ],
   mailboxes: ['login', 'email', 'displayName', 'givenName', 'familyName', 'aliases', 'language', 'timezone'],
 } as const;
 

@@ -1,4 +1,7 @@
 // The services that map APS resources to OX, as the `apsServices` decorator the APS routes use.
+import { groupService } from '../resources/groups/service.js';
+import { bookableService } from '../resources/bookable/service.js';
+import { sharedMailboxService } from '../resources/shared-mailboxes/service.js';
 import fp from 'fastify-plugin';
 import type { ResourceServices } from '../aps/types.js';
 import { enqueueJob } from '../aps/async-protocol.js';
@@ -41,6 +44,9 @@ export default fp(
       profiles: profileService(deps),
       mailboxes: mailboxService(deps),
       mobility: mobilityService(deps),
+      groups: groupService(deps),
+      resources: bookableService(deps),
+      'shared-mailboxes': sharedMailboxService(deps),
     };
     fastify.decorate('apsServices', services);
     fastify.decorate('serviceDeps', deps);

@@ -92,6 +92,18 @@ export interface ContextsProvision {
     adminLogin?: string;
     adminPassword?: string;
   };
+  groupsCount?: {
+    usage?: number | null;
+    limit?: number | null;
+  };
+  resourcesCount?: {
+    usage?: number | null;
+    limit?: number | null;
+  };
+  sharedMailboxesCount?: {
+    usage?: number | null;
+    limit?: number | null;
+  };
   app: {
     aps: {
       id: string;
@@ -114,6 +126,9 @@ export interface ContextsProvision {
     };
   };
   mailboxes?: {} | unknown[];
+  groups?: {} | unknown[];
+  resources?: {} | unknown[];
+  sharedMailboxes?: {} | unknown[];
   aps: {
     id: string;
     type?: string;
@@ -146,6 +161,18 @@ export interface ContextsProperties {
     adminLogin?: string;
     adminPassword?: string;
   };
+  groupsCount?: {
+    usage?: number | null;
+    limit?: number | null;
+  };
+  resourcesCount?: {
+    usage?: number | null;
+    limit?: number | null;
+  };
+  sharedMailboxesCount?: {
+    usage?: number | null;
+    limit?: number | null;
+  };
   app?: {
     aps: {
       id?: string;
@@ -168,6 +195,47 @@ export interface ContextsProperties {
     };
   } | null;
   mailboxes?: {} | unknown[];
+  groups?: {} | unknown[];
+  resources?: {} | unknown[];
+  sharedMailboxes?: {} | unknown[];
+  aps?: {
+    id?: string;
+    type?: string;
+  };
+  [k: string]: unknown | undefined;
+}
+
+export interface GroupsProvision {
+  name: string;
+  displayName: string;
+  oxGroupId?: number;
+  context: {
+    aps: {
+      id: string;
+      link?: string;
+      href?: string;
+    };
+  };
+  members?: {} | unknown[];
+  aps: {
+    id: string;
+    type?: string;
+  };
+  [k: string]: unknown | undefined;
+}
+
+export interface GroupsProperties {
+  name?: string;
+  displayName?: string;
+  oxGroupId?: number;
+  context?: {
+    aps: {
+      id?: string;
+      link?: string;
+      href?: string;
+    };
+  } | null;
+  members?: {} | unknown[];
   aps?: {
     id?: string;
     type?: string;
@@ -416,6 +484,86 @@ export interface ProfilesProperties {
     };
   } | null;
   mailboxes?: {} | unknown[];
+  aps?: {
+    id?: string;
+    type?: string;
+  };
+  [k: string]: unknown | undefined;
+}
+
+export interface ResourcesProvision {
+  name: string;
+  displayName: string;
+  email: string;
+  description?: string;
+  available: boolean;
+  oxResourceId?: number;
+  context: {
+    aps: {
+      id: string;
+      link?: string;
+      href?: string;
+    };
+  };
+  aps: {
+    id: string;
+    type?: string;
+  };
+  [k: string]: unknown | undefined;
+}
+
+export interface ResourcesProperties {
+  name?: string;
+  displayName?: string;
+  email?: string;
+  description?: string;
+  available: boolean;
+  oxResourceId?: number;
+  context?: {
+    aps: {
+      id?: string;
+      link?: string;
+      href?: string;
+    };
+  } | null;
+  aps?: {
+    id?: string;
+    type?: string;
+  };
+  [k: string]: unknown | undefined;
+}
+
+export interface SharedMailboxesProvision {
+  address: string;
+  displayName: string;
+  context: {
+    aps: {
+      id: string;
+      link?: string;
+      href?: string;
+    };
+  };
+  members?: {} | unknown[];
+  groups?: {} | unknown[];
+  aps: {
+    id: string;
+    type?: string;
+  };
+  [k: string]: unknown | undefined;
+}
+
+export interface SharedMailboxesProperties {
+  address?: string;
+  displayName?: string;
+  context?: {
+    aps: {
+      id?: string;
+      link?: string;
+      href?: string;
+    };
+  } | null;
+  members?: {} | unknown[];
+  groups?: {} | unknown[];
   aps?: {
     id?: string;
     type?: string;

@@ -50,19 +50,27 @@ export function themeAttributes(theme: unknown) {
 
 /** From the ledger's tallies: a usage poll reads no mailbox record (nor decrypts any password), at any context size. */
 async function counts(deps: ServiceDeps, ctx: ResourceRecord) {
-  const total = { mailboxes: 0, mobility: 0 };
-  for (const t of await deps.ledger.tallyChildren(ctx.instanceId, ctx.id, 'mailboxes')) {
-    if (!COUNTED_STATES.includes(t.state)) continue;
-    total.mailboxes += t.count;
-    total.mobility += t.mobility;
-  }
+  const total = { mailboxes: 0, mobility: 0, groups: 0, resources: 0, shared: 0 };
+  const [mailboxes, groups, resources, shared] = await Promise.all(
+    ['mailboxes', 'groups', 'resources', 'shared-mailboxes'].map((kind) =>
+      deps.ledger.tallyChildren(ctx.instanceId, ctx.id, kind),
+    ),
+  );
+  const counted = (tallies: typeof mailboxes) =>
+    tallies.filter((t) => COUNTED_STATES.includes(t.state)).reduce((n, t) => n + t.count, 0);
+  total.mailboxes = counted(mailboxes);
+  total.mobility = mailboxes.filter((t) => COUNTED_STATES.includes(t.state)).reduce((n, t) => n + t.mobility, 0);
+  total.groups = counted(groups);
+  total.resources = counted(resources);
+  total.shared = counted(shared);
   return total;
 }
 
 export async function view(deps: ServiceDeps, rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {
-  const { mailboxes, mobility } = await counts(deps, rec);
+  const { mailboxes, mobility, groups, resources, shared } = await counts(deps, rec);
   const p = contextProps(rec);
-  const limit = (name: 'diskspace' | 'mailboxCount' | 'mobilityCount') => p[name]?.limit ?? null;
+  type Counted = 'mailboxCount' | 'mobilityCount' | 'groupsCount' | 'resourcesCount' | 'sharedMailboxesCount';
+  const limit = (name: Counted) => p[name]?.limit ?? null;
   // The disk space limit is the quota OX enforces: an absent or unlimited one is defaultQuotaMb.
   const { settings } = await instanceEnv(deps, rec);
   return resourceView(deps, SERVICE, rec.id, {
@@ -73,5 +81,8 @@ export async function view(deps: ServiceDeps, rec: ResourceRecord, usedMb?: numb
     diskspace: { usage: usedMb ?? rec.usage?.diskspace ?? 0, limit: quotaFrom(p, settings) },
     mailboxCount: { usage: mailboxes, limit: limit('mailboxCount') },
     mobilityCount: { usage: mobility, limit: limit('mobilityCount') },
+    groupsCount: { usage: groups, limit: limit('groupsCount') },
+    resourcesCount: { usage: resources, limit: limit('resourcesCount') },
+    sharedMailboxesCount: { usage: shared, limit: limit('sharedMailboxesCount') },
   });
 }

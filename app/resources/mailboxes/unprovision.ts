@@ -10,6 +10,7 @@ import { instanceEnv, type InstanceEnv } from '../shared/instance-env.js';
 import { isReleased, oxContextOf, oxUserOf, resourceToDelete } from '../shared/records.js';
 import { deferMailboxDeletion, forgetRecord } from '../shared/deletions.js';
 import { withOx } from '../shared/errors.js';
+import { dropMember } from '../shared/context-children.js';
 import { SERVICE } from './common.js';
 
 /** Deletes the user in OX; a context already gone answers "Authentication failed" to its admin. */
@@ -27,6 +28,8 @@ async function deleteInOx(env: InstanceEnv, ctx: ResourceRecord, rec: ResourceRe
 export async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined> {
   const rec = await resourceToDelete(deps, call, SERVICE);
   if (!rec || isReleased(rec)) return undefined;
+  // Groups and shared mailboxes keep no member that is leaving (OX drops a deleted user itself).
+  await dropMember(deps, call, rec);
   const ctx = rec.parentId ? await deps.ledger.getResource(call.instanceId, rec.parentId) : undefined;
   if (ctx?.oxContextId != null && rec.oxUserId != null) {
     const env = await instanceEnv(deps, call);

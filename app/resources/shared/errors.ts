@@ -37,6 +37,12 @@ export const ERROR_CATALOGUE = {
     'The OX context named to take over is already managed by another resource (of this or another instance).',
   MobilityIncluded:
     "A mobility add-on for a mailbox whose tier (or the instance's mobilityMode=included) already grants mobility.",
+  LimitReached: "A new group, resource or shared mailbox beyond the limit the subscription's plan sets.",
+  NotInContext: "A member linked from another subscription's context.",
+  ReservedName: "A group named after OX's default group (users), which every user is in.",
+  OxNameTaken: 'Another group or resource of the context has the name (OX compares names without case).',
+  OxAccountTaken: "A member already has a mail account with the shared mailbox's address (its own, or another).",
+  SharedMailboxesUnsupported: 'The OX installation has no OXSecondaryAccountService (OX App Suite 7.10.6 or later).',
   PasswordUnknown:
     'A mailbox that took over an existing OX user has no password this application knows: set one first.',
   LedgerInconsistent: 'A provisioned record lacks what provisioning recorded (an OX id, its parent or profile).',
@@ -140,6 +146,19 @@ function refusal(err: OxFault, c: OxErrorContext): ApsError {
       );
     case 'invalid-data':
       return apsError(400, 'OxInvalidData', `OX refused the data while ${c.doing}: ${err.oxMessage}`);
+    case 'group-exists':
+    case 'resource-exists':
+      return apsError(
+        409,
+        'OxNameTaken',
+        `OX refused while ${c.doing}: ${err.oxMessage} (choose another name or address)`,
+      );
+    case 'duplicate-account':
+      return apsError(
+        409,
+        'OxAccountTaken',
+        `OX refused while ${c.doing}: ${err.oxMessage} A member already has a mail account with this address (perhaps it is their own); nothing was added for anyone`,
+      );
     default:
       return apsError(
         502,

@@ -5,10 +5,13 @@ define([], function () {
   return {
     APP_ID: "http://ox-connector.org/aps",
     APP: "http://ox-connector.org/aps/app/1.0",
-    CONTEXT: "http://ox-connector.org/aps/contexts/1.0",
+    CONTEXT: "http://ox-connector.org/aps/contexts/1.1",
+    GROUP: "http://ox-connector.org/aps/groups/1.0",
     MAILBOX: "http://ox-connector.org/aps/mailboxes/1.1",
     MOBILITY: "http://ox-connector.org/aps/mobility/1.0",
     PROFILE: "http://ox-connector.org/aps/profiles/1.0",
+    RESOURCE: "http://ox-connector.org/aps/resources/1.0",
+    SHARED_MAILBOX: "http://ox-connector.org/aps/shared-mailboxes/1.0",
     /** The mailbox login as the endpoint validates it (schemas/mailboxes.schema). */
     LOGIN_PATTERN: "^[^\\s]+$",
   };

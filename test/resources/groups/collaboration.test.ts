@@ -1,0 +1,161 @@
+// Groups, bookable resources and shared mailboxes through the running endpoint: a customer makes
+// a group of two mailboxes, a room, and info@ shared by the group and a third mailbox; OX holds
+// exactly those objects and memberships, a removed mailbox leaves both, repeats change nothing.
+import t, { type Test } from 'tap';
+import { contextBody, mailboxBody, startStack, uuid, type Stack } from '../../helper.js';
+import { principals } from '../../../scripts/ox-sim/principals.js';
+
+const T = (name: string) => `http://ox-connector.org/aps/${name}/1.0`;
+
+async function world(t: Test, limits: Record<string, unknown> = {}) {
+  const stack = await startStack(t);
+  await stack.createInstance();
+  const profile = uuid();
+  await stack.call('POST', '/profiles', {
+    body: {
+      aps: { id: profile, type: T('profiles') },
+      app: { aps: { id: uuid() } },
+      title: 'Webmail',
+      accessCombination: 'webmail',
+    },
+  });
+  const ctx = uuid();
+  t.equal((await stack.call('POST', '/contexts', { body: contextBody(ctx, limits) })).status, 200);
+  const mailbox = async (login: string) => {
+    const id = uuid();
+    const res = await stack.call('POST', '/mailboxes', {
+      body: mailboxBody(id, ctx, profile, { login, email: `${login}@x.example`, displayName: login }),
+    });
+    t.equal(res.status, 200, res.text);
+    return { id, ox: res.json.oxUserId as number };
+  };
+  return { stack, ctx, mailbox };
+}
+
+const oxCtx = (stack: Stack) => principals(stack.sim.model.contexts.get(100)!);
+const link = (stack: Stack, path: string, id: string) => stack.call('POST', path, { body: { aps: { id } } });
+
+t.test('a group of two, a room, info@ for the group and a third: OX holds exactly that', async (t) => {
+  const { stack, ctx, mailbox } = await world(t);
+  const [ann, bob, cid] = [await mailbox('ann'), await mailbox('bob'), await mailbox('cid')];
+  const group = uuid();
+  const made = await stack.call('POST', '/groups', {
+    body: { aps: { id: group, type: T('groups') }, context: { aps: { id: ctx } }, name: 'sales', displayName: 'Sales' },
+  });
+  t.equal(made.status, 200, made.text);
+  const oxGroup = made.json.oxGroupId as number;
+  t.ok(oxGroup > 1, 'an OX group, not the default one');
+  for (const m of [ann, bob]) t.equal((await link(stack, `/groups/${group}/members`, m.id)).status, 200);
+  t.same([...oxCtx(stack).groups.get(oxGroup)!.members].sort(), [ann.ox, bob.ox].sort(), 'OX has both members');
+
+  const room = uuid();
+  const booked = await stack.call('POST', '/resources', {
+    body: {
+      aps: { id: room, type: T('resources') },
+      context: { aps: { id: ctx } },
+      name: 'room1',
+      displayName: 'Room 1',
+      email: 'room1@x.example',
+      description: 'Ten seats',
+    },
+  });
+  t.equal(booked.status, 200, booked.text);
+  t.match(oxCtx(stack).resources.get(booked.json.oxResourceId), {
+    name: 'room1',
+    email: 'room1@x.example',
+    available: true,
+  });
+
+  const info = uuid();
+  const shared = await stack.call('POST', '/shared-mailboxes', {
+    body: {
+      aps: { id: info, type: T('shared-mailboxes') },
+      context: { aps: { id: ctx } },
+      address: 'Info@x.example',
+      displayName: 'Info desk',
+    },
+  });
+  t.equal(shared.status, 200, shared.text);
+  t.equal(shared.json.address, 'info@x.example');
+  t.equal((await link(stack, `/shared-mailboxes/${info}/groups`, group)).status, 200);
+  t.equal((await link(stack, `/shared-mailboxes/${info}/members`, cid.id)).status, 200);
+  const holders = () =>
+    oxCtx(stack)
+      .secondary.filter((a) => a.primaryAddress === 'info@x.example')
+      .map((a) => a.userId)
+      .sort();
+  t.same(holders(), [ann.ox, bob.ox, cid.ox].sort(), 'the group expanded, and the third member');
+  t.match(oxCtx(stack).secondary[0].data, { name: 'Info desk', mailEndpointSource: 'primary' });
+
+  // Repeats change nothing in OX.
+  const calls = stack.sim.count();
+  t.equal((await link(stack, `/groups/${group}/members`, ann.id)).status, 200);
+  await stack.call('POST', '/groups', {
+    body: { aps: { id: group, type: T('groups') }, context: { aps: { id: ctx } }, name: 'sales', displayName: 'Sales' },
+  });
+  t.equal((await link(stack, `/shared-mailboxes/${info}/members`, cid.id)).status, 200);
+  t.same([...oxCtx(stack).groups.get(oxGroup)!.members].sort(), [ann.ox, bob.ox].sort());
+  t.same(holders(), [ann.ox, bob.ox, cid.ox].sort());
+  t.ok(stack.sim.count() - calls <= 6, `repeats made only reads and no-op adds (${stack.sim.count() - calls} calls)`);
+
+  const usage = (await stack.call('GET', `/contexts/${ctx}`)).json;
+  t.same(
+    [usage.groupsCount.usage, usage.resourcesCount.usage, usage.sharedMailboxesCount.usage],
+    [1, 1, 1],
+    'the context counts them',
+  );
+
+  // A mailbox removed leaves the group and the shared mailbox.
+  t.equal((await stack.call('DELETE', `/mailboxes/${bob.id}`)).status, 204);
+  t.same([...oxCtx(stack).groups.get(oxGroup)!.members], [ann.ox]);
+  t.same(holders(), [ann.ox, cid.ox].sort());
+  const rec = await stack.endpoint.ledger.getResource(stack.instanceId, group);
+  t.same(rec?.props.members, [ann.id], 'and the ledger says so');
+
+  // A group change keeps its members; unlinking the group from info@ removes what it gave.
+  t.equal(
+    (await stack.call('PUT', `/groups/${group}`, { body: { name: 'sales', displayName: 'Sales team' } })).status,
+    200,
+  );
+  t.match(oxCtx(stack).groups.get(oxGroup), { displayname: 'Sales team', members: new Set([ann.ox]) });
+  t.equal((await stack.call('DELETE', `/shared-mailboxes/${info}/groups/${group}`)).status, 200);
+  t.same(holders(), [cid.ox]);
+
+  // Removals, each twice.
+  for (const path of [`/shared-mailboxes/${info}`, `/resources/${room}`, `/groups/${group}`]) {
+    t.equal((await stack.call('DELETE', path)).status, 204, path);
+    t.equal((await stack.call('DELETE', path)).status, 204, `${path} again`);
+  }
+  t.same(holders(), []);
+  t.same(
+    [...oxCtx(stack).groups.values()].map((g) => g.name),
+    ['users'],
+    'only the default group is left',
+  );
+  t.equal(oxCtx(stack).resources.size, 0);
+});
+
+t.test('what is refused: the default group, a member of another subscription, a plan limit', async (t) => {
+  const { stack, ctx } = await world(t, { groupsCount: { limit: 1 }, resourcesCount: { limit: 0 } });
+  const groupBody = (id: string, name: string) => ({
+    body: { aps: { id, type: T('groups') }, context: { aps: { id: ctx } }, name, displayName: name },
+  });
+  const reserved = await stack.call('POST', '/groups', groupBody(uuid(), 'Users'));
+  t.equal(reserved.status, 409);
+  t.equal(reserved.json.error, 'ReservedName');
+  t.equal((await stack.call('POST', '/groups', groupBody(uuid(), 'one'))).status, 200);
+  const second = await stack.call('POST', '/groups', groupBody(uuid(), 'two'));
+  t.equal(second.status, 409);
+  t.match(second.json, { error: 'LimitReached', message: /allows 1 groups, and has 1/ });
+  const room = await stack.call('POST', '/resources', {
+    body: {
+      aps: { id: uuid(), type: T('resources') },
+      context: { aps: { id: ctx } },
+      name: 'r',
+      displayName: 'R',
+      email: 'r@x.example',
+    },
+  });
+  t.equal(room.status, 409, 'a limit of 0 allows none');
+  t.equal([...oxCtx(stack).groups.values()].length, 2, 'OX has users and one');
+});
