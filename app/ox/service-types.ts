@@ -8,7 +8,14 @@ const SERVICE_TYPES: Partial<Record<ServiceName, Partial<Record<DataTypeName, Da
   OXSecondaryAccountService: { Context: ID_ONLY, User: ID_ONLY, Group: ID_ONLY },
 };
 
-/** The data types as one service's WSDL has them. */
+const made = new Map<ServiceName, Record<DataTypeName, DataTypeSpec>>();
+
+/** The data types as one service's WSDL has them (made once per service: the request writer asks per call). */
 export function typesOf(service: ServiceName): Record<DataTypeName, DataTypeSpec> {
-  return { ...DATA_TYPES, ...SERVICE_TYPES[service] };
+  let types = made.get(service);
+  if (!types) {
+    types = { ...DATA_TYPES, ...SERVICE_TYPES[service] };
+    made.set(service, types);
+  }
+  return types;
 }

@@ -8,7 +8,6 @@ import {
   DATA_TYPES,
   NS,
   SERVICES,
-  SERVICE_NAMES,
   type DataTypeName,
   type DataTypeSpec,
   type FieldSpec,
@@ -22,8 +21,6 @@ export { xmlText } from '../util/xml-text.js';
 const PREFIX = { data: 'ns4', rmi: 'ns5' } as const;
 const isDataType = (type: FieldSpec['type']): type is DataTypeName => Object.hasOwn(DATA_TYPES, type);
 type Types = Record<DataTypeName, DataTypeSpec>;
-// Each service's types, once (a service may define a type apart, e.g. an id-only Context).
-const TYPES = new Map<ServiceName, Types>(SERVICE_NAMES.map((s) => [s, typesOf(s)]));
 
 function scalar(value: unknown): string {
   return typeof value === 'string' ? xmlText(value) : String(value);
@@ -56,7 +53,8 @@ function dataObject(types: Types, type: DataTypeName, obj: unknown, outermost: b
 export function operationXml(service: ServiceName, operation: string, args: Record<string, unknown>): string {
   const spec: { params: FieldSpec[] } | undefined = Reflect.get(SERVICES[service], operation);
   if (!spec) throw new Error(`no SOAP operation ${service}.${operation}`);
-  const types = TYPES.get(service)!;
+  // A service may define a type apart (an id-only Context): its own table.
+  const types = typesOf(service);
   let out = `<${operation} xmlns="${NS.admin}">`;
   for (const param of spec.params) {
     const value = args[param.name];

@@ -12,20 +12,21 @@ import {
   newRecord,
   ownProperties,
   oxContextOf,
+  oxIdOf,
   recordingFailures,
   requireResource,
   resourceToDelete,
   resourceView,
 } from '../shared/records.js';
 import { withOx } from '../shared/errors.js';
-import { contextAdmin, contextProps } from '../shared/stored.js';
+import { bookableProps, contextAdmin, contextProps, type BookableProps } from '../shared/stored.js';
 import { asciiAddress, requireOwnDomain } from '../shared/addresses.js';
 import { checkLimit, readyContext } from '../shared/context-children.js';
 import { removeInOx } from '../shared/removal.js';
 
 const SERVICE = 'resources';
 
-type Props = { name: string; displayName: string; email: string; description?: string; available?: boolean };
+type Props = BookableProps;
 
 const view = (deps: ServiceDeps, rec: ResourceRecord) =>
   resourceView(deps, SERVICE, rec.id, { ...rec.props, oxResourceId: rec.oxUserId ?? undefined });
@@ -67,7 +68,8 @@ async function createInOx(env: InstanceEnv, deps: ServiceDeps, ctx: ResourceReco
 async function provision(deps: ServiceDeps, call: ApsCall<ResourcesProvision>) {
   const ctx = await readyContext(deps, call);
   const env = await instanceEnv(deps, call);
-  const props = checkedProps(env, ctx, ownProperties(deps, SERVICE, call.body) as Props);
+  const { name, displayName, email, description, available } = call.body;
+  const props = checkedProps(env, ctx, { name, displayName, email, description, available });
   const known = await deps.ledger.getResource(call.instanceId, call.resourceId);
   if (known?.kind !== SERVICE) await checkLimit(deps, ctx, SERVICE, 'resourcesCount', 'resources');
   const { record } = await claim(deps, newRecord(call, SERVICE, { parentId: ctx.id, props }));
@@ -81,9 +83,9 @@ async function configure(deps: ServiceDeps, call: ApsCall<ResourcesProperties>) 
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   const ctx = await readyContext(deps, call, rec);
   const env = await instanceEnv(deps, call);
-  const props = checkedProps(env, ctx, { ...rec.props, ...ownProperties(deps, SERVICE, call.body) } as Props);
+  const props = checkedProps(env, ctx, { ...bookableProps(rec), ...ownProperties(deps, SERVICE, call.body) });
   await withOx({ doing: `changing resource "${props.name}"`, credentials: 'context admin', email: props.email }, () =>
-    env.ox.principals.changeResource(oxContextOf(ctx), contextAdmin(ctx), { ...toOx(props), id: rec.oxUserId! }),
+    env.ox.principals.changeResource(oxContextOf(ctx), contextAdmin(ctx), { ...toOx(props), id: oxIdOf(rec) }),
   );
   await deps.ledger.updateResource(call.instanceId, rec.id, { props });
   return view(deps, { ...rec, props });

@@ -11,13 +11,14 @@ import {
   newRecord,
   ownProperties,
   oxContextOf,
+  oxIdOf,
   recordingFailures,
   requireResource,
   resourceToDelete,
   resourceView,
 } from '../shared/records.js';
 import { apsError, withOx } from '../shared/errors.js';
-import { contextAdmin } from '../shared/stored.js';
+import { contextAdmin, groupProps } from '../shared/stored.js';
 import { checkLimit, linkedIds, memberOfContext, memberUserIds, readyContext } from '../shared/context-children.js';
 import { removeInOx } from '../shared/removal.js';
 
@@ -38,7 +39,7 @@ function checkName(name: string): void {
 /** The OX group of a new record: created, or (a lost answer) found by its name if no other record holds it. */
 async function createInOx(deps: ServiceDeps, call: ApsCall, ctx: ResourceRecord, rec: ResourceRecord): Promise<number> {
   const env = await instanceEnv(deps, call);
-  const { name, displayName } = rec.props as { name: string; displayName: string };
+  const { name, displayName } = groupProps(rec);
   const doing = `creating group "${name}" in context ${oxContextOf(ctx)}`;
   return withOx({ doing, credentials: 'context admin' }, async () => {
     const ox = env.ox.principals;
@@ -65,7 +66,8 @@ async function provision(deps: ServiceDeps, call: ApsCall<GroupsProvision>) {
   const ctx = await readyContext(deps, call);
   const known = await deps.ledger.getResource(call.instanceId, call.resourceId);
   if (known?.kind !== SERVICE) await checkLimit(deps, ctx, SERVICE, 'groupsCount', 'groups');
-  const props = { ...ownProperties(deps, SERVICE, call.body), members: [] as string[] };
+  const members: string[] = [];
+  const props = { name: call.body.name, displayName: call.body.displayName, members };
   const { record } = await claim(deps, newRecord(call, SERVICE, { parentId: ctx.id, props }));
   if (record.state === 'ready') return view(deps, record);
   const groupId = await createInOx(deps, call, ctx, record);
@@ -76,11 +78,11 @@ async function provision(deps: ServiceDeps, call: ApsCall<GroupsProvision>) {
 /** Sets the OX group to the record: its names and every member (OX replaces the member list). */
 async function writeGroup(deps: ServiceDeps, call: ApsCall, ctx: ResourceRecord, rec: ResourceRecord): Promise<void> {
   const env = await instanceEnv(deps, call);
-  const { name, displayName } = rec.props as { name: string; displayName: string };
+  const { name, displayName } = groupProps(rec);
   const members = await memberUserIds(deps, rec);
   await withOx({ doing: `changing group "${name}"`, credentials: 'context admin' }, () =>
     env.ox.principals.changeGroup(oxContextOf(ctx), contextAdmin(ctx), {
-      id: rec.oxUserId!,
+      id: oxIdOf(rec),
       name,
       displayname: displayName,
       members,
@@ -92,7 +94,7 @@ async function configure(deps: ServiceDeps, call: ApsCall<GroupsProperties>) {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   const ctx = await readyContext(deps, call, rec);
   const props = { ...rec.props, ...ownProperties(deps, SERVICE, call.body), members: linkedIds(rec, 'members') };
-  checkName(String(props.name));
+  checkName(String(props.name ?? ''));
   const updated = { ...rec, props };
   await writeGroup(deps, call, ctx, updated);
   await deps.ledger.updateResource(call.instanceId, rec.id, { props });
@@ -128,14 +130,15 @@ async function changeMember(deps: ServiceDeps, call: ApsCall, add: boolean) {
   const members = linkedIds(rec, 'members').filter((id) => id !== mailbox.id);
   const props = { ...rec.props, members: add ? [...members, mailbox.id] : members };
   await deps.ledger.updateResource(call.instanceId, rec.id, { props });
-  if (mailbox.oxUserId != null && rec.oxUserId != null) {
+  const [groupId, userId] = [rec.oxUserId, mailbox.oxUserId];
+  if (groupId != null && userId != null) {
     const env = await instanceEnv(deps, call);
     const ox = env.ox.principals;
-    const doing = `${add ? 'adding' : 'removing'} ${mailbox.login} ${add ? 'to' : 'from'} group "${String(rec.props.name)}"`;
+    const doing = `${add ? 'adding' : 'removing'} ${mailbox.login} ${add ? 'to' : 'from'} group "${groupProps(rec).name}"`;
     await withOx({ doing, credentials: 'context admin' }, () =>
       add
-        ? ox.addGroupMember(oxContextOf(ctx), contextAdmin(ctx), rec.oxUserId!, mailbox.oxUserId!)
-        : ox.removeGroupMembers(oxContextOf(ctx), contextAdmin(ctx), rec.oxUserId!, [mailbox.oxUserId!]),
+        ? ox.addGroupMember(oxContextOf(ctx), contextAdmin(ctx), groupId, userId)
+        : ox.removeGroupMembers(oxContextOf(ctx), contextAdmin(ctx), groupId, [userId]),
     );
   }
   await syncSharedMailboxes(deps, call, ctx, rec.id);

@@ -18,7 +18,7 @@ import {
   resourceView,
 } from '../shared/records.js';
 import { withOx } from '../shared/errors.js';
-import { contextAdmin, contextProps } from '../shared/stored.js';
+import { contextAdmin, contextProps, sharedMailboxProps, type SharedMailboxProps } from '../shared/stored.js';
 import { asciiAddress, requireOwnDomain } from '../shared/addresses.js';
 import { checkLimit, linkedIds, memberOfContext, readyContext } from '../shared/context-children.js';
 import { forgetRecord } from '../shared/deletions.js';
@@ -26,7 +26,7 @@ import { ensureSupported, holdersOf } from './holders.js';
 
 const SERVICE = 'shared-mailboxes';
 
-type Props = { address: string; displayName: string };
+type Props = Pick<SharedMailboxProps, 'address' | 'displayName'>;
 
 const view = (deps: ServiceDeps, rec: ResourceRecord) =>
   resourceView(deps, SERVICE, rec.id, { ...rec.props, members: undefined, groups: undefined });
@@ -40,7 +40,7 @@ function checkedProps(env: InstanceEnv, ctx: ResourceRecord, props: Props): Prop
 /** OX's accounts for the address made to match the holders: added where missing, removed where not wanted. */
 export async function syncHolders(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, ctx: ResourceRecord) {
   const env = await instanceEnv(deps, call);
-  const { address, displayName } = rec.props as Props;
+  const { address, displayName } = sharedMailboxProps(rec);
   const ox = env.ox.principals;
   const [ctxId, admin] = [oxContextOf(ctx), contextAdmin(ctx)];
   const wanted = await holdersOf(deps, rec);
@@ -61,11 +61,12 @@ export async function syncHolders(deps: ServiceDeps, call: ApsCall, rec: Resourc
 async function provision(deps: ServiceDeps, call: ApsCall<SharedMailboxesProvision>) {
   const ctx = await readyContext(deps, call);
   const env = await instanceEnv(deps, call);
-  const props = checkedProps(env, ctx, ownProperties(deps, SERVICE, call.body) as Props);
+  const props = checkedProps(env, ctx, { address: call.body.address, displayName: call.body.displayName });
   await ensureSupported(env, ctx);
   const known = await deps.ledger.getResource(call.instanceId, call.resourceId);
   if (known?.kind !== SERVICE) await checkLimit(deps, ctx, SERVICE, 'sharedMailboxesCount', 'shared mailboxes');
-  const body = { ...props, members: [] as string[], groups: [] as string[] };
+  const none: string[] = [];
+  const body = { ...props, members: none, groups: none };
   const { record } = await claim(deps, newRecord(call, SERVICE, { parentId: ctx.id, props: body }));
   // Nobody to give it to yet: OX gets the account when members or groups are linked.
   if (record.state !== 'ready') await deps.ledger.updateResource(call.instanceId, record.id, { state: 'ready' });
@@ -76,8 +77,8 @@ async function configure(deps: ServiceDeps, call: ApsCall<SharedMailboxesPropert
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   const ctx = await readyContext(deps, call, rec);
   const env = await instanceEnv(deps, call);
-  const before = rec.props as Props;
-  const after = checkedProps(env, ctx, { ...before, ...ownProperties(deps, SERVICE, call.body) } as Props);
+  const before = sharedMailboxProps(rec);
+  const after = checkedProps(env, ctx, { ...before, ...ownProperties(deps, SERVICE, call.body) });
   const updated = { ...rec, props: { ...rec.props, ...after } };
   const holders = await holdersOf(deps, rec);
   if (holders.length && (after.address !== before.address || after.displayName !== before.displayName)) {
@@ -112,7 +113,7 @@ async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined>
   const ctx = rec.parentId ? await deps.ledger.getResource(call.instanceId, rec.parentId) : undefined;
   if (ctx?.state === 'ready') {
     const env = await instanceEnv(deps, call);
-    const { address } = rec.props as Props;
+    const { address } = sharedMailboxProps(rec);
     await withOx({ doing: `removing shared mailbox ${address}`, credentials: 'context admin' }, async () => {
       const ox = env.ox.principals;
       const users = (await ox.listAccounts(oxContextOf(ctx), contextAdmin(ctx)))

@@ -64,9 +64,9 @@ export function linkedIds(rec: ResourceRecord, relation: string): string[] {
 /** The member mailboxes' OX user ids (mailboxes not in OX yet, or gone, are left out). */
 export async function memberUserIds(deps: ServiceDeps, rec: ResourceRecord, relation = 'members'): Promise<number[]> {
   const mailboxes = await deps.ledger.getResources(rec.instanceId, linkedIds(rec, relation));
-  return mailboxes
-    .filter((m) => m.kind === 'mailboxes' && m.oxUserId != null && (m.state === 'ready' || m.state === 'disabled'))
-    .map((m) => m.oxUserId!);
+  return mailboxes.flatMap((m) =>
+    m.kind === 'mailboxes' && m.oxUserId != null && (m.state === 'ready' || m.state === 'disabled') ? [m.oxUserId] : [],
+  );
 }
 
 /** A mailbox linked as a member: one of this context's. */
@@ -76,7 +76,8 @@ export async function memberOfContext(
   ctx: ResourceRecord,
   kind = 'mailboxes',
 ): Promise<ResourceRecord> {
-  const id = call.linkedId ?? linkId(call.body, 'aps') ?? (call.body.aps as { id?: string } | undefined)?.id;
+  // An unlink names the member in its path; a link sends the member's resource ({aps: {id}}).
+  const id = call.linkedId ?? linkId({ member: call.body }, 'member');
   const member = await requireResource(deps, call, id, kind);
   if (member.parentId !== ctx.id)
     throw apsError(409, 'NotInContext', `${kind} ${member.id} belongs to another subscription's context`);

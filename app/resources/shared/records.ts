@@ -173,6 +173,11 @@ export function oxContextOf(ctx: ResourceRecord): number {
   return ctx.oxContextId ?? inconsistent(`OX context id for context ${ctx.id}`);
 }
 
+/** The OX principal id (a user's, a group's or a resource's: OX numbers them in one sequence) of a provisioned record. */
+export function oxIdOf(rec: ResourceRecord): number {
+  return rec.oxUserId ?? inconsistent(`OX id for ${rec.kind} ${rec.id}`);
+}
+
 /** The OX user id of a provisioned mailbox record. */
 export function oxUserOf(mailbox: ResourceRecord): number {
   return mailbox.oxUserId ?? inconsistent(`OX user id for mailbox ${mailbox.id}`);

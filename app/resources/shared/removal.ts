@@ -8,7 +8,7 @@ import type { ServiceDeps } from './deps.js';
 import { deferDeletion, forgetRecord } from './deletions.js';
 import { withOx } from './errors.js';
 import { instanceEnv } from './instance-env.js';
-import { isReleased } from './records.js';
+import { isReleased, oxContextOf, oxIdOf } from './records.js';
 import { contextAdmin } from './stored.js';
 
 export type OxDelete = (ox: OxClient, ctxId: number, admin: Credentials, oxId: number) => Promise<void>;
@@ -23,14 +23,13 @@ export const OX_DELETES: Record<string, OxDelete> = {
 export async function removeInOx(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, del: OxDelete): Promise<void> {
   if (isReleased(rec)) return; // cancelled with a grace period already
   const ctx = rec.parentId ? await deps.ledger.getResource(call.instanceId, rec.parentId) : undefined;
-  const inOx = ctx?.oxContextId != null && rec.oxUserId != null && !isReleased(ctx);
-  if (!inOx) return forgetRecord(deps, rec);
+  if (!ctx || ctx.oxContextId == null || rec.oxUserId == null || isReleased(ctx)) return forgetRecord(deps, rec);
   const env = await instanceEnv(deps, call);
   const days = Number(env.settings.deleteGraceDays ?? 0);
   if (days > 0) return deferDeletion(deps, rec, days);
   const doing = `deleting ${rec.kind.replace(/s$/, '')} "${String(rec.props.name ?? rec.id)}"`;
   await withOx({ doing, credentials: 'context admin' }, () =>
-    del(env.ox, ctx.oxContextId!, contextAdmin(ctx), rec.oxUserId!),
+    del(env.ox, oxContextOf(ctx), contextAdmin(ctx), oxIdOf(rec)),
   );
   await forgetRecord(deps, rec);
 }

@@ -1,7 +1,13 @@
 // What the ledger keeps of contexts, mailboxes and profiles: the validated properties of their schemas
 // (generated types) and what the endpoint learned beside them. The ledger stores props as JSON,
 // so these readers are where that is said.
-import type { ContextsProperties, MailboxesProperties } from '../../aps/generated/schema-types.js';
+import type {
+  ContextsProperties,
+  GroupsProvision,
+  MailboxesProperties,
+  ResourcesProvision,
+  SharedMailboxesProvision,
+} from '../../aps/generated/schema-types.js';
 import type { KnownProperties } from '../../aps/types.js';
 import type { ModuleAccess } from '../../ox/module-access.js';
 import type { Credentials } from '../../ox/ox-client.js';
@@ -43,6 +49,23 @@ function storedProps<P>(rec: ResourceRecord): P {
 }
 
 export const contextProps = (ctx: ResourceRecord) => storedProps<ContextProps>(ctx);
+
+/** A group's names and its member mailboxes' APS ids. */
+export type GroupProps = Omit<KnownProperties<GroupsProvision>, 'context' | 'aps' | 'members'> & { members?: string[] };
+export const groupProps = (rec: ResourceRecord) => storedProps<GroupProps>(rec);
+
+export type BookableProps = Omit<KnownProperties<ResourcesProvision>, 'context' | 'aps'>;
+export const bookableProps = (rec: ResourceRecord) => storedProps<BookableProps>(rec);
+
+/** A shared mailbox's address and name, its member mailboxes' and linked groups' APS ids. */
+export type SharedMailboxProps = Omit<
+  KnownProperties<SharedMailboxesProvision>,
+  'context' | 'aps' | 'members' | 'groups'
+> & {
+  members?: string[];
+  groups?: string[];
+};
+export const sharedMailboxProps = (rec: ResourceRecord) => storedProps<SharedMailboxProps>(rec);
 
 export const mailboxProps = (mailbox: ResourceRecord) => storedProps<MailboxProps>(mailbox);
 
