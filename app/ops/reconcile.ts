@@ -20,6 +20,7 @@ import {
   type Scope,
 } from './reconcile/common.js';
 import { reconcileUsers } from './reconcile/users.js';
+import { reconcilePrincipals } from './reconcile/principals.js';
 
 export type { Drift, DriftKind, ReconcileOptions, ReconcileReport } from './reconcile/common.js';
 
@@ -142,4 +143,5 @@ async function reconcileContext(
   const enabledNow = opts.repair ? expected.enabled : oxCtx.enabled !== false;
   if (!enabledNow) return;
   await reconcileUsers(deps, scope, ctx, { id, admin: contextAdmin(ctx) }, opts, report);
+  await reconcilePrincipals(deps, scope, ctx, { id, admin: contextAdmin(ctx) }, opts, report);
 }

@@ -10,7 +10,7 @@ import { contextAdmin } from '../shared/stored.js';
 import { OxTransportError } from '../../ox/faults.js';
 
 /** The OX user ids the account belongs to, each once. */
-export async function holdersOf(deps: ServiceDeps, rec: ResourceRecord): Promise<number[]> {
+export async function holdersOf(deps: Pick<ServiceDeps, 'ledger'>, rec: ResourceRecord): Promise<number[]> {
   const direct = await memberUserIds(deps, rec);
   const groups = await deps.ledger.getResources(rec.instanceId, linkedIds(rec, 'groups'));
   const viaGroups = await Promise.all(groups.filter((g) => g.kind === 'groups').map((g) => memberUserIds(deps, g)));

@@ -62,7 +62,11 @@ export function linkedIds(rec: ResourceRecord, relation: string): string[] {
 }
 
 /** The member mailboxes' OX user ids (mailboxes not in OX yet, or gone, are left out). */
-export async function memberUserIds(deps: ServiceDeps, rec: ResourceRecord, relation = 'members'): Promise<number[]> {
+export async function memberUserIds(
+  deps: Pick<ServiceDeps, 'ledger'>,
+  rec: ResourceRecord,
+  relation = 'members',
+): Promise<number[]> {
   const mailboxes = await deps.ledger.getResources(rec.instanceId, linkedIds(rec, relation));
   return mailboxes.flatMap((m) =>
     m.kind === 'mailboxes' && m.oxUserId != null && (m.state === 'ready' || m.state === 'disabled') ? [m.oxUserId] : [],

@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap';
 import { contextBody, mailboxBody, startStack, uuid, type Stack } from '../../helper.js';
 import { principals } from '../../../scripts/ox-sim/principals.js';
+import { runCli } from '../../support/cli.js';
 
 const T = (name: string) => `http://ox-connector.org/aps/${name}/1.0`;
 
@@ -158,4 +159,70 @@ t.test('what is refused: the default group, a member of another subscription, a 
   });
   t.equal(room.status, 409, 'a limit of 0 allows none');
   t.equal([...oxCtx(stack).groups.values()].length, 2, 'OX has users and one');
+});
+
+t.test("reconcile finds what changed behind the endpoint, puts it back, and leaves the customer's own", async (t) => {
+  const { stack, ctx, mailbox } = await world(t);
+  const [ann, bob] = [await mailbox('ann'), await mailbox('bob')];
+  const group = uuid();
+  const made = await stack.call('POST', '/groups', {
+    body: { aps: { id: group, type: T('groups') }, context: { aps: { id: ctx } }, name: 'sales', displayName: 'Sales' },
+  });
+  for (const m of [ann, bob]) await link(stack, `/groups/${group}/members`, m.id);
+  const room = await stack.call('POST', '/resources', {
+    body: {
+      aps: { id: uuid(), type: T('resources') },
+      context: { aps: { id: ctx } },
+      name: 'room1',
+      displayName: 'Room 1',
+      email: 'room1@x.example',
+    },
+  });
+  const info = uuid();
+  await stack.call('POST', '/shared-mailboxes', {
+    body: {
+      aps: { id: info, type: T('shared-mailboxes') },
+      context: { aps: { id: ctx } },
+      address: 'info@x.example',
+      displayName: 'Info',
+    },
+  });
+  await link(stack, `/shared-mailboxes/${info}/members`, ann.id);
+  const env = { DATA_DIR: stack.dataDir };
+  const clean = await runCli(['reconcile', '--json'], { env });
+  t.same(JSON.parse(clean.out), { drift: [], repaired: [] }, 'no drift after provisioning');
+
+  // Behind the endpoint's back: a member removed, a room renamed, the shared account gone, a group of the customer's own.
+  const p = oxCtx(stack);
+  p.groups.get(made.json.oxGroupId)!.members.delete(bob.ox);
+  p.resources.get(room.json.oxResourceId)!.displayname = 'Broom';
+  p.secondary = [];
+  p.groups.set(999, { id: 999, name: 'own', displayname: 'Own', members: new Set() });
+
+  const found = await runCli(['reconcile', '--json'], { env });
+  t.equal(found.code, 3, 'drift found');
+  const brief = JSON.parse(found.out)
+    .drift.map((d: { kind: string; field: string | null }) => `${d.kind} ${d.field}`)
+    .sort();
+  t.same(
+    brief,
+    ['attribute displayname', 'attribute members', 'attribute members', 'unknown-in-ox group'],
+    'the room, the group, info@',
+  );
+  const repaired = await runCli(['reconcile', '--repair', '--json'], { env });
+  t.equal(JSON.parse(repaired.out).repaired.length, 3, 'three repaired; the unknown group is only reported');
+  t.same([...p.groups.get(made.json.oxGroupId)!.members].sort(), [ann.ox, bob.ox].sort(), 'the member is back');
+  t.equal(p.resources.get(room.json.oxResourceId)!.displayname, 'Room 1');
+  t.same(
+    p.secondary.map((a) => a.userId),
+    [ann.ox],
+    'the shared account is back',
+  );
+  t.ok(p.groups.has(999), "the customer's own group stays");
+  const after = await runCli(['reconcile', '--json'], { env });
+  t.same(
+    JSON.parse(after.out).drift.map((d: { kind: string }) => d.kind),
+    ['unknown-in-ox'],
+    'only the own group is left to report',
+  );
 });
