@@ -29,6 +29,12 @@ export async function check(args: string[]): Promise<void> {
     console.log(`  reachable, master credentials accepted (${Date.now() - started} ms)`);
     const ids = contexts.map((c) => c.id).sort((x, y) => x - y);
     console.log(`  contexts visible: ${contexts.length}${ids.length ? ` (ids ${ids[0]}…${ids[ids.length - 1]})` : ''}`);
+    const accounts = await ox.principals.accountsAvailable({ login: values.login, password });
+    console.log(
+      accounts
+        ? '  shared mailboxes: available (OXSecondaryAccountService answers)'
+        : '  shared mailboxes: NOT available: this OX has no OXSecondaryAccountService (OX App Suite 7.10.6 or later); shared mailboxes will be refused',
+    );
     console.log(
       `OK: OX at ${values.url} accepts the master admin "${values.login}"; ${contexts.length} context(s) visible`,
     );

@@ -1,7 +1,7 @@
 // A context's groups, bookable resources and functional (secondary) mail accounts over OX SOAP
 // (shared/spec/ox-soap.md §15), as the context admin. Knows OX, nothing of APS.
 import type { ServiceName } from './contract.js';
-import { ignoreKinds } from './faults.js';
+import { OxFault, OxTransportError, ignoreKinds } from './faults.js';
 import type { Credentials } from './ox-client.js';
 import { asArray, asBoolean, asWire, type Wire } from './wire-mapping.js';
 
@@ -176,6 +176,21 @@ export class OxPrincipals {
         login: str(w.login),
       };
     });
+  }
+
+  /**
+   * Whether OX has functional accounts (OXSecondaryAccountService, OX 7.10.6 and later): any SOAP
+   * answer, a fault included, says yes; HTTP 404 says no.
+   */
+  async accountsAvailable(creds: Credentials): Promise<boolean> {
+    try {
+      await this.account(creds, 'list', { context: { id: 0 } });
+      return true;
+    } catch (err) {
+      if (err instanceof OxFault) return true;
+      if (err instanceof OxTransportError && /HTTP 404/.test(err.reason)) return false;
+      throw err;
+    }
   }
 
   private group(admin: Credentials, operation: string, ctxId: number, args: Wire): Promise<unknown> {

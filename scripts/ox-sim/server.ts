@@ -31,6 +31,8 @@ export interface SoapCall {
 }
 
 export interface SimulatorOptions extends Partial<ModelOptions> {
+  /** Services this OX lacks (an OX before 7.10.6 has no OXSecondaryAccountService): HTTP 404. */
+  withoutServices?: OxServiceName[];
   port?: number;
   latencyMs?: number;
   /** Keep request XML of the last N calls (golden tests); counts are always kept. */
@@ -82,7 +84,7 @@ export class OxSimulator {
     });
     this.latencyMs = options.latencyMs ?? 0;
     this.keepCalls = options.keepCalls ?? 500;
-    for (const s of OX_SERVICE_NAMES) {
+    for (const s of OX_SERVICE_NAMES.filter((x) => !options.withoutServices?.includes(x))) {
       const table = { ns: OX_NS, types: oxTypesOf(s), operations: OX_OPERATIONS[s], source: 'scripts/ox-sim/wire.ts' };
       this.wsdl.set(s, renderWsdl(s, table));
     }

@@ -36,6 +36,15 @@ t.test('check: one verdict line, exit code to match', async (t) => {
   const down = await cli(['check', '--url', 'http://127.0.0.1:9/webservices/', '--password-file', good]);
   t.equal(down.code, 1);
   t.match(down.out, /FAILED: OX did not answer/);
+  t.match(ok.out, /shared mailboxes: available/);
+  const old = await new OxSimulator({
+    masterPassword: MASTER_PASSWORD,
+    withoutServices: ['OXSecondaryAccountService'],
+  }).start();
+  t.teardown(() => old.stop());
+  const older = await cli(['check', '--url', old.soapUrl, '--password-file', good]);
+  t.equal(older.code, 0, 'an OX without functional accounts still works for the rest');
+  t.match(older.out, /shared mailboxes: NOT available: this OX has no OXSecondaryAccountService/);
   for (const r of [ok, refused, piped]) t.notMatch(r.out, MASTER_PASSWORD, 'the password is never printed');
   const missing = await cli(['check', '--url', sim.soapUrl, '--password-file', join(dir, 'nope')]);
   t.equal(missing.code, 1);

@@ -5,9 +5,7 @@ import type { ServiceDeps } from '../shared/deps.js';
 import type { InstanceEnv } from '../shared/instance-env.js';
 import { apsError, withOx } from '../shared/errors.js';
 import { linkedIds, memberUserIds } from '../shared/context-children.js';
-import { oxContextOf } from '../shared/records.js';
 import { contextAdmin } from '../shared/stored.js';
-import { OxTransportError } from '../../ox/faults.js';
 
 /** The OX user ids the account belongs to, each once. */
 export async function holdersOf(deps: Pick<ServiceDeps, 'ledger'>, rec: ResourceRecord): Promise<number[]> {
@@ -17,23 +15,15 @@ export async function holdersOf(deps: Pick<ServiceDeps, 'ledger'>, rec: Resource
   return [...new Set([...direct, ...viaGroups.flat()])].sort((a, b) => a - b);
 }
 
-/** OX before 7.10.6 has no OXSecondaryAccountService (HTTP 404): refused plainly, not retried. */
+/** OX before 7.10.6 has no OXSecondaryAccountService: refused plainly, not retried. */
 export async function ensureSupported(env: InstanceEnv, ctx: ResourceRecord): Promise<void> {
-  try {
-    await withOx({ doing: 'checking for functional accounts', credentials: 'context admin' }, () =>
-      env.ox.principals.listAccounts(oxContextOf(ctx), contextAdmin(ctx)).catch((err: unknown) => {
-        if (err instanceof OxTransportError && /HTTP 404/.test(err.reason)) throw new Unsupported();
-        throw err;
-      }),
-    );
-  } catch (err) {
-    if (!(err instanceof Unsupported)) throw err;
+  const available = await withOx({ doing: 'checking for functional accounts', credentials: 'context admin' }, () =>
+    env.ox.principals.accountsAvailable(contextAdmin(ctx)),
+  );
+  if (!available)
     throw apsError(
       409,
       'SharedMailboxesUnsupported',
       'This OX has no OXSecondaryAccountService (it needs OX App Suite 7.10.6 or later, with the secondary-account SOAP bundle): shared mailboxes cannot be provisioned',
     );
-  }
 }
-
-class Unsupported extends Error {}

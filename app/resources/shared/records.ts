@@ -173,7 +173,7 @@ export function oxContextOf(ctx: ResourceRecord): number {
   return ctx.oxContextId ?? inconsistent(`OX context id for context ${ctx.id}`);
 }
 
-/** The OX principal id (a user's, a group's or a resource's: OX numbers them in one sequence) of a provisioned record. */
+/** The OX principal id of a provisioned record: a user, group or resource (OX numbers them in one sequence). */
 export function oxIdOf(rec: ResourceRecord): number {
   return rec.oxUserId ?? inconsistent(`OX id for ${rec.kind} ${rec.id}`);
 }

@@ -226,3 +226,22 @@ t.test("reconcile finds what changed behind the endpoint, puts it back, and leav
     'only the own group is left to report',
   );
 });
+
+t.test('an OX before 7.10.6 refuses shared mailboxes plainly and keeps groups and rooms', async (t) => {
+  const stack = await startStack(t, { sim: { withoutServices: ['OXSecondaryAccountService'] } });
+  const { ctx } = await stack.withContext();
+  const refused = await stack.call('POST', '/shared-mailboxes', {
+    body: {
+      aps: { id: uuid(), type: T('shared-mailboxes') },
+      context: { aps: { id: ctx } },
+      address: 'info@x.example',
+      displayName: 'Info',
+    },
+  });
+  t.equal(refused.status, 409);
+  t.match(refused.json, { error: 'SharedMailboxesUnsupported', message: /OX App Suite 7\.10\.6 or later/ });
+  const group = await stack.call('POST', '/groups', {
+    body: { aps: { id: uuid(), type: T('groups') }, context: { aps: { id: ctx } }, name: 'g', displayName: 'G' },
+  });
+  t.equal(group.status, 200, 'groups need no newer OX');
+});
