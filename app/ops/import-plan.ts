@@ -1,7 +1,9 @@
 // A migration plan from OX: what the provider creates in the controller to bring an existing OX
-// context under this application — the context resource with its takeover fields and one mailbox
-// resource per user, each with the tier whose rights match the user's — and the users no tier fits.
-import type { Credentials, OxUser } from '../ox/ox-client.js';
+// context under this application — the context resource with its takeover fields, one mailbox
+// resource per user (each with the tier whose rights match the user's), its groups, rooms and
+// shared mailboxes with their members' logins (their provisioning takes each over by name or
+// address) — and the users no tier fits.
+import type { Credentials, OxClient, OxUser } from '../ox/ox-client.js';
 import type { ModuleAccess } from '../ox/module-access.js';
 import type { ResourceRecord } from '../store/ledger.js';
 import { grantsMobility, tierDrift } from '../resources/shared/access.js';
@@ -15,6 +17,10 @@ import { isRecord } from '../util/errors.js';
 export interface ImportPlan {
   context: Record<string, unknown>;
   mailboxes: Array<{ resource: Record<string, unknown>; mobility: boolean }>;
+  /** Each with the logins of the mailboxes to link as its members once they are provisioned. */
+  groups: Array<{ resource: Record<string, unknown>; members: string[] }>;
+  resources: Array<{ resource: Record<string, unknown> }>;
+  sharedMailboxes: Array<{ resource: Record<string, unknown>; members: string[] }>;
   unmatched: Array<{ login: string; oxUserId: number; reason: string; moduleAccess: string[] }>;
   /** With a password list: how many were kept (sealed) for the takeover; the list's logins OX does not have. */
   passwords?: { kept: number; notInContext: string[] };
@@ -67,9 +73,45 @@ export function parsePasswordList(text: string): Map<string, string> {
 }
 
 const TYPES = {
-  contexts: 'http://ox-connector.org/aps/contexts/1.0',
-  mailboxes: 'http://ox-connector.org/aps/mailboxes/1.0',
+  contexts: 'http://ox-connector.org/aps/contexts/1.1',
+  mailboxes: 'http://ox-connector.org/aps/mailboxes/1.1',
+  groups: 'http://ox-connector.org/aps/groups/1.0',
+  resources: 'http://ox-connector.org/aps/resources/1.0',
+  sharedMailboxes: 'http://ox-connector.org/aps/shared-mailboxes/1.0',
 };
+
+/** The context's groups (not OX's default one), rooms and shared mailboxes, members by login. */
+async function collaboration(ox: OxClient, ctxId: number, admin: Credentials, users: OxUser[]) {
+  const login = new Map(users.map((u) => [u.id, u.name ?? '']));
+  const logins = (ids: number[]) => ids.flatMap((id) => (login.get(id) ? [login.get(id) ?? ''] : [])).sort();
+  const p = ox.principals;
+  const groups = (await p.listGroups(ctxId, admin))
+    .filter((g) => g.name !== 'users')
+    .map((g) => ({
+      resource: { aps: { type: TYPES.groups }, name: g.name, displayName: g.displayname },
+      members: logins(g.members ?? []),
+    }));
+  const resources = (await p.listResources(ctxId, admin)).map((r) => ({
+    resource: {
+      aps: { type: TYPES.resources },
+      name: r.name,
+      displayName: r.displayname,
+      email: r.email,
+      description: r.description,
+      available: r.available,
+    },
+  }));
+  const accounts = (await p.accountsAvailable(admin)) ? await p.listAccounts(ctxId, admin) : [];
+  const addresses = [...new Set(accounts.map((a) => a.primaryAddress))].sort();
+  const sharedMailboxes = addresses.map((address) => {
+    const of = accounts.filter((a) => a.primaryAddress === address);
+    return {
+      resource: { aps: { type: TYPES.sharedMailboxes }, address, displayName: of[0].name || address },
+      members: logins(of.map((a) => a.userId)),
+    };
+  });
+  return { groups, resources, sharedMailboxes };
+}
 
 /** The first ready tier whose rights equal the user's (mobility aside: that is the add-on). */
 function matchTier(profiles: ResourceRecord[], access: ModuleAccess): ResourceRecord | undefined {
@@ -138,6 +180,9 @@ export async function importPlan(
       ...(oxCtx.maxQuota !== undefined ? { diskspace: { limit: oxCtx.maxQuota } } : {}),
     },
     mailboxes: [],
+    groups: [],
+    resources: [],
+    sharedMailboxes: [],
     unmatched: [],
   };
   const users = await ox.listUsers(oxCtx.id, admin);
@@ -160,5 +205,6 @@ export async function importPlan(
       });
     }
   }
+  Object.assign(plan, await collaboration(ox, oxCtx.id, admin, users));
   return plan;
 }
