@@ -142,6 +142,8 @@ async function reconcileContext(
   // OX answers nothing about the users of a disabled context: they are checked once it is enabled.
   const enabledNow = opts.repair ? expected.enabled : oxCtx.enabled !== false;
   if (!enabledNow) return;
-  await reconcileUsers(deps, scope, ctx, { id, admin: contextAdmin(ctx) }, opts, report);
-  await reconcilePrincipals(deps, scope, ctx, { id, admin: contextAdmin(ctx) }, opts, report);
+  const at = { id, admin: contextAdmin(ctx) };
+  // A context whose administrator OX refuses is reported once, and read no further.
+  if (await reconcileUsers(deps, scope, ctx, at, opts, report))
+    await reconcilePrincipals(deps, scope, ctx, at, opts, report);
 }

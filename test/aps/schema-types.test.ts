@@ -11,9 +11,7 @@ t.test(
     const fresh = await renderSchemaTypes();
     t.equal(readFileSync(SCHEMA_TYPES_FILE, 'utf8'), fresh);
     for (const file of readdirSync('schemas').filter((f) => f.endsWith('.schema'))) {
-      const name = file
-        .replace('.schema', '')
-        .replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+      const name = file.replace('.schema', '').replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
       t.match(fresh, new RegExp(`export interface ${name}Provision \\{`), `${name}Provision`);
       t.match(fresh, new RegExp(`export interface ${name}Properties \\{`), `${name}Properties`);
     }

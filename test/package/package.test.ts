@@ -343,8 +343,8 @@ t.test('each problem is found and named on one line', async (t) => {
         edit(
           e,
           'APP-META.xml',
-          '<var name="context" type-id="http://ox-connector.org/aps/contexts/1.0"/>\n      <item id="ox-overview"',
-          '<var name="context" type-id="http://ox-connector.org/aps/contexts/1.0" collection="true"/>\n      <item id="ox-overview"',
+          '<var name="context" type-id="http://ox-connector.org/aps/contexts/1.1"/>\n      <item id="ox-overview"',
+          '<var name="context" type-id="http://ox-connector.org/aps/contexts/1.1" collection="true"/>\n      <item id="ox-overview"',
         ),
       /view overview binds the subscription's service as a collection/,
     ],

@@ -13,10 +13,12 @@ import { mailboxBody, startStack, uuid } from '../helper.js';
 const SHOTS = join('.tap', 'screenshots');
 const T = (name: string) => `http://ox-connector.org/aps/${name}/1.0`;
 const MAILBOX = 'http://ox-connector.org/aps/mailboxes/1.1';
+const CONTEXT = 'http://ox-connector.org/aps/contexts/1.1';
 const USER = 'http://aps-standard.org/types/core/service-user/1.0';
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const APP = id(1);
 const [CA, CB, SA, SB, P1, P2, U1, U2, MA, MB, NEWU] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map(id);
+const [GA, RA, XA] = [20, 21, 22].map(id);
 const ACCOUNT = 'acct-1';
 
 function fixtures(panel: PanelStandIn): void {
@@ -53,7 +55,7 @@ function fixtures(panel: PanelStandIn): void {
   ] as const) {
     panel.add({
       ...mine,
-      aps: { id: ctx, type: T('contexts'), status: 'aps:ready', subscription: sub },
+      aps: { id: ctx, type: CONTEXT, status: 'aps:ready', subscription: sub },
       contextId: cid,
       domain,
       diskspace: { usage: 120, limit: 2048 },
@@ -105,6 +107,33 @@ function fixtures(panel: PanelStandIn): void {
   });
 }
 
+/** Subscription A's group (Jo in it), room, and info@ read by the group. */
+function collaboration(panel: PanelStandIn): void {
+  const inA = { _account: ACCOUNT, context: { aps: { id: CA } } };
+  panel.add({
+    ...inA,
+    aps: { id: GA, type: T('groups'), status: 'aps:ready', subscription: SA },
+    name: 'sales',
+    displayName: 'Sales',
+    members: [MA],
+  });
+  panel.add({
+    ...inA,
+    aps: { id: RA, type: T('resources'), status: 'aps:ready', subscription: SA },
+    name: 'room1',
+    displayName: 'Room 1',
+    email: 'room1@a.example',
+    available: true,
+  });
+  panel.add({
+    ...inA,
+    aps: { id: XA, type: T('shared-mailboxes'), status: 'aps:ready', subscription: SA },
+    address: 'info@a.example',
+    displayName: 'Info desk',
+    groups: [GA],
+  });
+}
+
 const customer: Session = { account: ACCOUNT, locale: 'en_US', subscription: SA };
 const customerB: Session = { ...customer, subscription: SB };
 const provider: Session = { locale: 'en_US' };
@@ -144,6 +173,7 @@ t.before(async () => {
   if (needsChromium()) return;
   panel = await new PanelStandIn().start();
   fixtures(panel);
+  collaboration(panel);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -182,6 +212,15 @@ journey('every view and plug-in loads in its panel', async (t) => {
     dashboard: [{ account: ACCOUNT, locale: 'en_US' }],
     'user-mailbox': [{ ...customer, profileUser: U1 }],
     'users-column': [{ account: ACCOUNT, locale: 'en_US' }],
+    groups: [customer],
+    'group-new': [customer],
+    'group-edit': [customer, GA],
+    resources: [customer],
+    'resource-new': [customer],
+    'resource-edit': [customer, RA],
+    'shared-mailboxes': [customer],
+    'shared-new': [customer],
+    'shared-edit': [customer, XA],
     settings: [provider],
     tiers: [provider],
     'tier-new': [provider],
@@ -555,7 +594,7 @@ journey(
     });
     t.equal(made.status, 200, made.text);
     // The panel's copies, as the controller holds them; changes and operations go to the endpoint.
-    panel.add({ _account: ACCOUNT, aps: { id: ctx, type: T('contexts'), status: 'aps:ready', subscription: sub } });
+    panel.add({ _account: ACCOUNT, aps: { id: ctx, type: CONTEXT, status: 'aps:ready', subscription: sub } });
     panel.add({ aps: { id: profile, type: T('profiles') }, title: 'Webmail', includesMobility: false });
     panel.add({ _account: ACCOUNT, aps: { id: owner, type: USER }, login: 'rita@x.example', email: 'rita@x.example' });
     panel.add({
@@ -647,4 +686,94 @@ t.test('what the panel does with a package that breaks the documented model', { 
   const list = await open(t, 'mailboxes', customerB);
   await list.waitForSelector('[data-widget-id="mailboxes_mbx_grid"] table[data-rows]');
   t.same(await ids(list, 'mailboxes_mbx_grid'), [MA], "without MSS a singular var takes any subscription's context");
+});
+
+journey(
+  'groups, rooms and shared mailboxes: made in the subscription, members added and removed at once',
+  async (t) => {
+    const page = await open(t, 'groups', customer);
+    await page.waitForSelector('[data-widget-id="groups_grp_grid"] table[data-rows]');
+    t.same(await ids(page, 'groups_grp_grid'), [GA], "subscription A's group");
+    panel.requests.length = 0;
+    await widget(page, 'groups_grp_add').locator('button').click();
+    await shown(page, 'group-new');
+    await widget(page, 'group-new_child_name').locator('input').fill('users');
+    await widget(page, 'group-new_child_displayName').locator('input').fill('Users');
+    const said = panel.messages.length;
+    await page.locator('[data-control="submit"]').click();
+    await until(() => panel.messages.length > said);
+    t.match(panel.messages.at(-1), { description: /every user is in/ }, "OX's default group is refused in the form");
+    await widget(page, 'group-new_child_name').locator('input').fill('support');
+    await widget(page, 'group-new_child_displayName').locator('input').fill('Support');
+    await page.locator('[data-control="submit"]').click();
+    await shown(page, 'group-edit');
+    const [made] = posts();
+    t.match(made, {
+      method: 'POST',
+      path: `/aps/2/resources/${CA}/groups`,
+      subscriptionHeader: SA,
+      body: {
+        aps: { type: T('groups'), subscription: SA },
+        name: 'support',
+        displayName: 'Support',
+        context: { aps: { id: CA } },
+      },
+    });
+    await page.waitForSelector('[data-widget-id="group-edit_grp_members"] table[data-rows]');
+    t.same(await ids(page, 'group-edit_grp_members'), [MA], "the candidates: this subscription's mailboxes");
+    await page.locator(`[data-widget-id="group-edit_grp_members"] tr[data-id="${MA}"] input.select`).check();
+    panel.requests.length = 0;
+    await widget(page, 'group-edit_grp_in').locator('button').click();
+    await page.waitForFunction(
+      (m) =>
+        document
+          .querySelector(`[data-widget-id="group-edit_grp_members"] tr[data-id="${m}"]`)
+          ?.textContent?.includes('Yes'),
+      MA,
+    );
+    const group = [...panel.resources.values()].find((r) => r.name === 'support')!;
+    t.match(posts(), [{ method: 'POST', path: `/aps/2/resources/${group.aps.id}/members`, body: { aps: { id: MA } } }]);
+    t.same(panel.resources.get(group.aps.id)!.members, [MA], 'linked');
+    await page.locator(`[data-widget-id="group-edit_grp_members"] tr[data-id="${MA}"] input.select`).check();
+    await widget(page, 'group-edit_grp_out').locator('button').click();
+    await until(() => !(panel.resources.get(group.aps.id)!.members ?? []).length);
+    t.same(panel.resources.get(group.aps.id)!.members, [], 'and unlinked');
+    await screenshot(page, 'journey-group-edit');
+
+    const rooms = await open(t, 'resource-edit', customer, RA);
+    t.equal(await widget(rooms, 'resource-edit_child_name').locator('input').isDisabled(), true, 'the name stays');
+    await widget(rooms, 'resource-edit_child_available').locator('input').uncheck();
+    panel.requests.length = 0;
+    await rooms.locator('[data-control="submit"]').click();
+    await shown(rooms, 'resources');
+    t.match(posts()[0], {
+      method: 'PUT',
+      path: `/aps/2/resources/${RA}`,
+      body: { available: false, email: 'room1@a.example' },
+    });
+
+    const shared = await open(t, 'shared-edit', customer, XA);
+    await shared.waitForSelector('[data-widget-id="shared-edit_shm_groups"] table[data-rows]');
+    t.match(
+      await shared.locator(`[data-widget-id="shared-edit_shm_groups"] tr[data-id="${GA}"]`).textContent(),
+      /Yes/,
+      'the group that reads info@',
+    );
+    const other = await open(t, 'shared-mailboxes', customerB);
+    await other.waitForSelector('[data-widget-id="shared-mailboxes_shm_grid"] table[data-rows]');
+    t.same(await ids(other, 'shared-mailboxes_shm_grid'), [], "subscription B sees none of A's");
+    for (const r of [...panel.resources.values()].filter((x) => x.name === 'support')) panel.resources.delete(r.aps.id);
+  },
+);
+
+journey("a service user's panel lists the shared mailboxes they read", async (t) => {
+  const page = await open(t, 'my-mailbox', { user: U1, locale: 'en_US' });
+  await page.waitForFunction(
+    () => document.querySelector('[data-widget-id="my-mailbox_my_shared"] .value')?.textContent,
+  );
+  t.equal(
+    await widget(page, 'my-mailbox_my_shared').locator('.value').textContent(),
+    'Info desk <info@a.example>',
+    'through the group Sales',
+  );
 });

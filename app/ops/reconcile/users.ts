@@ -59,10 +59,10 @@ export async function reconcileUsers(
   at: OxTarget,
   opts: ReconcileOptions,
   report: ReconcileReport,
-): Promise<void> {
+): Promise<boolean> {
   const { id, admin } = at;
   const listed = await usersOf(scope, ctx, at, opts, report);
-  if (!listed) return;
+  if (!listed) return false;
   const users = new Map(listed.map((u) => [u.id, u]));
   const mailboxes = await deps.ledger.listResources({
     instanceId: scope.instance.id,
@@ -109,6 +109,7 @@ export async function reconcileUsers(
       report.repaired.push(drift);
     }
   }
+  return true;
 }
 
 /**

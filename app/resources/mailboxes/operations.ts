@@ -1,6 +1,7 @@
 // The mailbox's custom operations: device settings, the service user's change notification, the
 // generated password shown once, and the profile re-apply job.
-import { contextAdmin, contextProps, mailboxProps, tierOf } from '../shared/stored.js';
+import { contextAdmin, contextProps, mailboxProps, sharedMailboxProps, tierOf } from '../shared/stored.js';
+import { linkedIds } from '../shared/context-children.js';
 import type { ResourceRecord } from '../../store/ledger.js';
 import type { ApsCall } from '../../aps/types.js';
 import type { ServiceDeps } from '../shared/deps.js';
@@ -37,6 +38,28 @@ export async function deviceSettings(deps: ServiceDeps, call: ApsCall) {
     email,
     mobility: mobilityEnabled === true,
   });
+}
+
+/** The shared mailboxes the user reads (directly, or through a group), for the user's own panel. */
+export async function sharedMailboxesOf(deps: ServiceDeps, call: ApsCall) {
+  const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+  const siblings = rec.parentId
+    ? await deps.ledger.listResources({ instanceId: call.instanceId, parentId: rec.parentId })
+    : [];
+  const groups = siblings
+    .filter((g) => g.kind === 'groups' && linkedIds(g, 'members').includes(rec.id))
+    .map((g) => g.id);
+  const shared = siblings.filter(
+    (s) =>
+      s.kind === 'shared-mailboxes' &&
+      s.state === 'ready' &&
+      (linkedIds(s, 'members').includes(rec.id) || linkedIds(s, 'groups').some((g) => groups.includes(g))),
+  );
+  const list = shared.map((s) => ({
+    address: sharedMailboxProps(s).address,
+    displayName: sharedMailboxProps(s).displayName,
+  }));
+  return { sharedMailboxes: list.sort((a, b) => a.address.localeCompare(b.address)) };
 }
 
 /** The controller's notification that the linked service user changed. */

@@ -11,7 +11,7 @@ import { provision } from './provision.js';
 import { configure } from './configure.js';
 import { disable, enable } from './suspend.js';
 import { unprovision } from './unprovision.js';
-import { applyProfile, deviceSettings, onServiceUserChange, revealPassword } from './operations.js';
+import { applyProfile, deviceSettings, onServiceUserChange, revealPassword, sharedMailboxesOf } from './operations.js';
 
 export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProvision, MailboxesProperties> {
   return {
@@ -32,6 +32,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
     operations: {
       login: (call) => issueLoginUrl(deps, call, SERVICE),
       clientSettings: (call) => deviceSettings(deps, call),
+      sharedMailboxes: (call) => sharedMailboxesOf(deps, call),
       onServiceUserChange: (call) => onServiceUserChange(deps, call),
       revealPassword: (call) => revealPassword(deps, call),
       applyProfile: (call) => applyProfile(deps, call),

@@ -19,6 +19,12 @@ function (declare, View, xhr, contexts, format, _, messages, ops) {
     return s.host + ':' + s.port + ' (' + s.security + ')' + (s.username ? ', ' + _('User name') + ': ' + s.username : '');
   }
 
+  /** "Info desk <info@…>, …", or that there are none. */
+  function sharedList(list) {
+    if (!list || !list.length) return _('None');
+    return list.map(function (s) { return s.displayName + ' <' + s.address + '>'; }).join(', ');
+  }
+
   function showSettings(view, settings) {
     view.byId('my_imap').set('value', server(settings.imap));
     view.byId('my_smtp').set('value', server(settings.smtp));
@@ -40,6 +46,9 @@ function (declare, View, xhr, contexts, format, _, messages, ops) {
           ['aps/Output', { id: this.genId('my_smtp'), label: _('Outgoing mail (SMTP)') }],
           ['aps/Output', { id: this.genId('my_activesync'), label: _('Exchange ActiveSync server') }],
         ]],
+        ['aps/FieldSet', { id: this.genId('my_shared_box'), title: _('Shared mailboxes') }, [
+          ['aps/Output', { id: this.genId('my_shared'), label: _('You also read') }],
+        ]],
       ]];
     },
     onContext: function () {
@@ -56,8 +65,9 @@ function (declare, View, xhr, contexts, format, _, messages, ops) {
         messages.show(_('Your mailbox has no password set here yet: ask your administrator to set one.'), 'info');
         this.byId('my_webmail').set('disabled', true);
       }
-      return ops.call(xhr, mailbox.aps.id, 'clientSettings').then(function (settings) {
-        showSettings(view, settings);
+      return Promise.all([ops.call(xhr, mailbox.aps.id, 'clientSettings'), ops.call(xhr, mailbox.aps.id, 'sharedMailboxes')]).then(function (answers) {
+        showSettings(view, answers[0]);
+        view.byId('my_shared').set('value', sharedList(answers[1].sharedMailboxes));
         aps.apsc.hideLoading();
       }, function (err) {
         messages.show(_('The connection settings could not be read: ') + ops.errorText(err));

@@ -8,9 +8,9 @@ import { runCli } from '../../support/cli.js';
 
 const T = (name: string) => `http://ox-connector.org/aps/${name}/1.0`;
 
-async function world(t: Test, limits: Record<string, unknown> = {}) {
+async function world(t: Test, limits: Record<string, unknown> = {}, settings: Record<string, unknown> = {}) {
   const stack = await startStack(t);
-  await stack.createInstance();
+  await stack.createInstance(settings);
   const profile = uuid();
   await stack.call('POST', '/profiles', {
     body: {
@@ -192,7 +192,7 @@ t.test("reconcile finds what changed behind the endpoint, puts it back, and leav
   const clean = await runCli(['reconcile', '--json'], { env });
   t.same(JSON.parse(clean.out), { drift: [], repaired: [] }, 'no drift after provisioning');
 
-  // Behind the endpoint's back: a member removed, a room renamed, the shared account gone, a group of the customer's own.
+  // Behind the endpoint's back: a member removed, a room renamed, the shared account gone, the customer's own group.
   const p = oxCtx(stack);
   p.groups.get(made.json.oxGroupId)!.members.delete(bob.ox);
   p.resources.get(room.json.oxResourceId)!.displayname = 'Broom';
@@ -244,4 +244,33 @@ t.test('an OX before 7.10.6 refuses shared mailboxes plainly and keeps groups an
     body: { aps: { id: uuid(), type: T('groups') }, context: { aps: { id: ctx } }, name: 'g', displayName: 'G' },
   });
   t.equal(group.status, 200, 'groups need no newer OX');
+});
+
+t.test('with deleteGraceDays a removed group or room stays in OX, comes back, and goes at the sweep', async (t) => {
+  const { stack, ctx } = await world(t, {}, { deleteGraceDays: 2 });
+  const gid = uuid();
+  const body = {
+    aps: { id: gid, type: T('groups') },
+    context: { aps: { id: ctx } },
+    name: 'keep',
+    displayName: 'Keep',
+  };
+  const made = await stack.call('POST', '/groups', { body });
+  const oxId = made.json.oxGroupId;
+  t.equal((await stack.call('DELETE', `/groups/${gid}`)).status, 204);
+  t.ok(oxCtx(stack).groups.has(oxId), 'still in OX during the grace period');
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, gid))?.state, 'pending-deletion');
+  t.equal((await stack.call('GET', `/contexts/${ctx}`)).json.groupsCount.usage, 0, 'no longer counted');
+  const back = await stack.call('POST', '/groups', { body });
+  t.equal(back.status, 200, back.text);
+  t.equal(back.json.oxGroupId, oxId, 'provisioned again: the same OX group comes back');
+  t.equal((await stack.call('DELETE', `/groups/${gid}`)).status, 204);
+  const rec = (await stack.endpoint.ledger.getResource(stack.instanceId, gid))!;
+  await stack.endpoint.ledger.updateResource(stack.instanceId, gid, {
+    props: { ...rec.props, deleteAfter: Date.now() - 1 },
+  });
+  const swept = await runCli(['deletions', '--purge-due'], { env: { DATA_DIR: stack.dataDir } });
+  t.equal(swept.code, 0, swept.stderr);
+  t.notOk(oxCtx(stack).groups.has(oxId), 'deleted in OX when the grace period is over');
+  t.equal(await stack.endpoint.ledger.getResource(stack.instanceId, gid), undefined);
 });

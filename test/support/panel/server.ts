@@ -17,7 +17,25 @@ const RUNTIME = join(dirname(fileURLToPath(import.meta.url)), 'runtime');
 const DOJO = join(projectRoot, 'node_modules', 'dojo');
 const USER_SERVICE = 'http://aps-standard.org/types/core/user/service/1.0';
 const SUBSCRIPTION_SERVICE = 'http://aps-standard.org/types/core/subscription/service/1.0';
-const BACK_LINKS: Record<string, string> = { mailboxes: 'context', profiles: 'app', mobility: 'mailbox' };
+const BACK_LINKS: Record<string, string> = {
+  mailboxes: 'context',
+  profiles: 'app',
+  mobility: 'mailbox',
+  groups: 'context',
+  resources: 'context',
+  sharedMailboxes: 'context',
+};
+/** The type (its path) of the resources each back-link collection holds. */
+const CHILD_TYPES: Record<string, string> = {
+  mailboxes: 'mailboxes',
+  profiles: 'profiles',
+  mobility: 'mobility',
+  groups: 'groups',
+  resources: 'resources',
+  sharedMailboxes: 'shared-mailboxes',
+};
+/** Collection relations a panel links and unlinks (POST {aps: {id}}, DELETE …/<other id>). */
+const LINKS = new Set(['members', 'groups']);
 const MIME: Record<string, string> = {
   '.js': 'application/javascript',
   '.html': 'text/html',
@@ -331,7 +349,8 @@ export class PanelStandIn {
     const body = text ? JSON.parse(text) : undefined;
     const sub = req.headers['aps-subscription-id'] as string | undefined;
     this.requests.push({ method, path: url.pathname + url.search, subscriptionHeader: sub, body });
-    const [, id, relation] = /^\/aps\/2\/resources(?:\/([^/?]+))?(?:\/(\w+))?$/.exec(url.pathname) ?? [];
+    const [, id, relation, other] =
+      /^\/aps\/2\/resources(?:\/([^/?]+))?(?:\/(\w+))?(?:\/([0-9a-f-]{36}))?$/.exec(url.pathname) ?? [];
     if (!id) {
       const type = /implementing\(([^)]+)\)/.exec(decodeURIComponent(url.search))?.[1];
       return send(200, type ? this.ofType(type) : []);
@@ -340,7 +359,9 @@ export class PanelStandIn {
     if (!resource) return send(404, { message: `no resource ${id}` });
     const denied = this.userDenied(resource, method, relation);
     if (denied) return send(403, { message: denied });
-    if (this.bridge && this.bridged.has(id) && (method === 'PUT' || (relation && !BACK_LINKS[relation])))
+    // A path segment is a relation where the type declares one; otherwise a custom operation.
+    const isRelation = Boolean(relation && this.schemas.get(resource.aps.type)?.relations?.[relation]);
+    if (this.bridge && this.bridged.has(id) && (method === 'PUT' || (relation && !isRelation)))
       return this.passOn(resource, method, relation, body, send);
     if (!relation) {
       if (method === 'GET') return send(200, resource);
@@ -348,13 +369,17 @@ export class PanelStandIn {
         return send(200, this.add({ ...resource, ...body, aps: { ...resource.aps, ...body?.aps } }));
       if (method === 'DELETE') return void (this.remove(resource), send(204, ''));
     }
-    if (relation && BACK_LINKS[relation] && method === 'GET') {
+    if (isRelation && LINKS.has(relation) && !this.implementsType(resource.aps.type, SUBSCRIPTION_SERVICE))
+      return send(...this.linkCall(resource, relation, method, body, other));
+    if (isRelation && BACK_LINKS[relation] && method === 'GET') {
       return send(
         200,
-        [...this.resources.values()].filter((r) => r[BACK_LINKS[relation]]?.aps?.id === id),
+        [...this.resources.values()].filter(
+          (r) => r[BACK_LINKS[relation]]?.aps?.id === id && r.aps.type.includes(`/${CHILD_TYPES[relation]}/`),
+        ),
       );
     }
-    if (relation && BACK_LINKS[relation] && method === 'POST')
+    if (isRelation && BACK_LINKS[relation] && method === 'POST')
       return send(200, this.create(resource, relation, body, sub));
     const declared = this.schemas.get(resource.aps.type)?.operations?.[relation ?? ''];
     if (!declared) return send(404, { message: `${resource.aps.type} declares no operation ${relation}` });
@@ -401,6 +426,24 @@ export class PanelStandIn {
     if (owner) this.add({ ...owner, mobility: undefined, mobilityEnabled: false });
   }
 
+  /** A collection link as the controller keeps it: listed, added once, removed (a link that is not there: 404). */
+  private linkCall(resource: Resource, relation: string, method: string, body: any, other?: string): [number, unknown] {
+    const ids: string[] = resource[relation] ?? [];
+    if (method === 'GET') return [200, ids.map((i) => this.resources.get(i)).filter(Boolean)];
+    if (method === 'POST') {
+      const linked = body?.aps?.id;
+      if (!this.resources.has(linked)) return [404, { message: `no resource ${linked} to link` }];
+      this.add({ ...resource, [relation]: [...new Set([...ids, linked])] });
+      return [200, {}];
+    }
+    if (method === 'DELETE' && other) {
+      if (!ids.includes(other)) return [404, { message: `${other} is not linked` }];
+      this.add({ ...resource, [relation]: ids.filter((i) => i !== other) });
+      return [204, ''];
+    }
+    return [405, { message: `${method} on a link collection` }];
+  }
+
   /** As the endpoint answers: a generated password once, then 409. */
   private reveal(resource: Resource, send: (s: number, d: unknown) => void): void {
     if (resource.passwordState !== 'generated' || this.revealed.has(resource.aps.id))
@@ -427,6 +470,16 @@ export class PanelStandIn {
           activeSync: resource.mobilityEnabled ? { url: 'https://ox.example.com/Microsoft-Server-ActiveSync' } : null,
           webmailUrl: 'https://ox.example.com/appsuite/',
         };
+      case 'sharedMailboxes': {
+        const groups = [...this.resources.values()].filter((g) => (g.members ?? []).includes(resource.aps.id));
+        const shared = [...this.resources.values()].filter(
+          (s) =>
+            s.address &&
+            ((s.members ?? []).includes(resource.aps.id) ||
+              (s.groups ?? []).some((g: string) => groups.some((x) => x.aps.id === g))),
+        );
+        return { sharedMailboxes: shared.map((s) => ({ address: s.address, displayName: s.displayName })) };
+      }
       case 'timezones':
         return { timezones: ['America/New_York', 'Europe/Amsterdam', 'Europe/Berlin', 'Europe/Paris'] };
       case 'testConnection':
@@ -449,6 +502,7 @@ export class PanelStandIn {
 
 interface PackageSchema {
   implements?: string[];
+  relations?: Record<string, { type: string; collection?: boolean }>;
   operations?: Record<string, { verb: string; access?: { referrer?: boolean } }>;
 }
 

@@ -1,0 +1,31 @@
+// Customer panel (UX1): a new shared mailbox (members and groups are added once it exists), in this subscription's context.
+define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', '../lib/child-form', '../lib/contexts', '../lib/messages'],
+function (declare, View, ResourceStore, form, contexts, messages) {
+  'use strict';
+  var KIND = 'shared-mailboxes';
+
+  return declare(View, {
+    init: function () {
+      return ['aps/Panel', { id: this.genId('shm_new') }, [form.widgets(this.genId.bind(this), KIND, true)]];
+    },
+    onContext: function () {
+      form.fill(this.byId.bind(this), KIND, undefined);
+      aps.apsc.hideLoading();
+    },
+    onSubmit: function () {
+      var input = form.read(this.byId.bind(this), KIND);
+      if (messages.refused(form.validate(KIND, input))) return undefined;
+      var ctx = aps.context.vars.context;
+      // The panel names the subscription it shows (MSS); the body names it too.
+      var subscription = aps.context.subscriptionId || contexts.subscriptionOf(ctx);
+      aps.context.subscriptionId = subscription;
+      var store = new ResourceStore({ target: '/aps/2/resources/' + ctx.aps.id + '/sharedMailboxes', apsType: form.kind(KIND).type });
+      return store.put(form.toResource(KIND, input, ctx, subscription)).then(function (saved) {
+        aps.apsc.gotoView('shared-edit', saved.aps.id);
+      }, messages.failed);
+    },
+    onCancel: function () {
+      aps.apsc.gotoView('shared-mailboxes');
+    },
+  });
+});
