@@ -1,6 +1,5 @@
-// Customer panel (UX1): a new group (members are added once it exists), in this subscription's context.
-define(['dojo/_base/declare', 'aps/View', 'aps/ResourceStore', '../lib/child-form', '../lib/contexts', '../lib/messages'],
-function (declare, View, ResourceStore, form, contexts, messages) {
+// Customer panel (UX1): a new group (its members are added once it exists), in this subscription's context.
+define(['dojo/_base/declare', 'aps/View', '../lib/child-form', '../lib/messages'], function (declare, View, form, messages) {
   'use strict';
   var KIND = 'groups';
 
@@ -15,14 +14,7 @@ function (declare, View, ResourceStore, form, contexts, messages) {
     onSubmit: function () {
       var input = form.read(this.byId.bind(this), KIND);
       if (messages.refused(form.validate(KIND, input))) return undefined;
-      var ctx = aps.context.vars.context;
-      // The panel names the subscription it shows (MSS); the body names it too.
-      var subscription = aps.context.subscriptionId || contexts.subscriptionOf(ctx);
-      aps.context.subscriptionId = subscription;
-      var store = new ResourceStore({ target: '/aps/2/resources/' + ctx.aps.id + '/groups', apsType: form.kind(KIND).type });
-      return store.put(form.toResource(KIND, input, ctx, subscription)).then(function (saved) {
-        aps.apsc.gotoView('group-edit', saved.aps.id);
-      }, messages.failed);
+      return form.create(KIND, input).then(function (saved) { aps.apsc.gotoView('group-edit', saved.aps.id); }, messages.failed);
     },
     onCancel: function () {
       aps.apsc.gotoView('groups');

@@ -1,6 +1,6 @@
 // The forms of a context's groups, rooms and shared mailboxes: each kind's fields, their widgets,
 // validation and the resource JSON sent.
-define(['./i18n', './types'], function (_, types) {
+define(['aps/ResourceStore', './contexts', './i18n', './types'], function (ResourceStore, contexts, _, types) {
   'use strict';
 
   // OX's name rule for groups and resources, and the schemas' address rule.
@@ -77,5 +77,20 @@ define(['./i18n', './types'], function (_, types) {
     return r;
   }
 
-  return { kind: kind, widgets: widgets, fill: fill, read: read, validate: validate, toResource: toResource };
+  /** The context's collection a kind's new resources are posted to. */
+  var RELATION = { groups: 'groups', resources: 'resources', 'shared-mailboxes': 'sharedMailboxes' };
+
+  /**
+   * Posts a new one into the context of the subscription the panel shows (MSS: the panel sends
+   * its id; the body names it too). Resolves to the saved resource.
+   */
+  function create(name, input) {
+    var ctx = aps.context.vars.context;
+    var subscription = aps.context.subscriptionId || contexts.subscriptionOf(ctx);
+    aps.context.subscriptionId = subscription;
+    var store = new ResourceStore({ target: '/aps/2/resources/' + ctx.aps.id + '/' + RELATION[name], apsType: kind(name).type });
+    return store.put(toResource(name, input, ctx, subscription));
+  }
+
+  return { kind: kind, widgets: widgets, fill: fill, read: read, validate: validate, toResource: toResource, create: create };
 });
