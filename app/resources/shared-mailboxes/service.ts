@@ -81,13 +81,17 @@ async function configure(deps: ServiceDeps, call: ApsCall<SharedMailboxesPropert
   const after = checkedProps(env, ctx, { ...before, ...ownProperties(deps, SERVICE, call.body) });
   const updated = { ...rec, props: { ...rec.props, ...after } };
   const holders = await holdersOf(deps, rec);
-  if (holders.length && (after.address !== before.address || after.displayName !== before.displayName)) {
+  const ox = env.ox.principals;
+  const of = { users: holders, groups: [] };
+  if (holders.length && after.address !== before.address) {
     // A new address is a new account: the old one goes from every holder first.
     await withOx({ doing: `renaming shared mailbox ${before.address}`, credentials: 'context admin' }, () =>
-      env.ox.principals.deleteAccount(oxContextOf(ctx), contextAdmin(ctx), before.address, {
-        users: holders,
-        groups: [],
-      }),
+      ox.deleteAccount(oxContextOf(ctx), contextAdmin(ctx), before.address, of),
+    );
+  } else if (holders.length && after.displayName !== before.displayName) {
+    const name = { name: after.displayName, personal: after.displayName };
+    await withOx({ doing: `renaming shared mailbox ${before.address}`, credentials: 'context admin' }, () =>
+      ox.updateAccount(oxContextOf(ctx), contextAdmin(ctx), before.address, name, of),
     );
   }
   await deps.ledger.updateResource(call.instanceId, rec.id, { props: updated.props });

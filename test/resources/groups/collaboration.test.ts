@@ -121,13 +121,27 @@ t.test('a group of two, a room, info@ for the group and a third: OX holds exactl
   t.match(oxCtx(stack).groups.get(oxGroup), { displayname: 'Sales team', members: new Set([ann.ox]) });
   t.equal((await stack.call('DELETE', `/shared-mailboxes/${info}/groups/${group}`)).status, 200);
   t.same(holders(), [cid.ox]);
+  const renamed = await stack.call('PUT', `/shared-mailboxes/${info}`, { body: { displayName: 'Front desk' } });
+  t.equal(renamed.status, 200, renamed.text);
+  t.match(
+    oxCtx(stack).secondary,
+    [{ userId: cid.ox, data: { name: 'Front desk', personal: 'Front desk' } }],
+    'renamed in place',
+  );
+  const moved = await stack.call('PUT', `/shared-mailboxes/${info}`, { body: { address: 'desk@x.example' } });
+  t.equal(moved.status, 200, moved.text);
+  t.same(
+    oxCtx(stack).secondary.map((a) => [a.userId, a.primaryAddress]),
+    [[cid.ox, 'desk@x.example']],
+    'a new address: the old account gone, the new one made',
+  );
 
   // Removals, each twice.
   for (const path of [`/shared-mailboxes/${info}`, `/resources/${room}`, `/groups/${group}`]) {
     t.equal((await stack.call('DELETE', path)).status, 204, path);
     t.equal((await stack.call('DELETE', path)).status, 204, `${path} again`);
   }
-  t.same(holders(), []);
+  t.same(oxCtx(stack).secondary, [], 'no functional account left');
   t.same(
     [...oxCtx(stack).groups.values()].map((g) => g.name),
     ['users'],
