@@ -128,6 +128,7 @@ export const INSTANCE_MAX_AGE_MS = 2000;
 
 /** How many of a parent's records of one kind are in `state`; `mobility` of them have mobilityEnabled. */
 export interface ChildTally {
+  kind: string;
   state: ResourceState;
   count: number;
   mobility: number;
@@ -181,7 +182,7 @@ export interface ResourceStore {
    * A parent's records of one kind, counted per state (with how many have mobility enabled): kept
    * by the database on every write, so that reading it costs the same at any number of records.
    */
-  tallyChildren(instanceId: string, parentId: string, kind: string): Promise<ChildTally[]>;
+  tallyChildren(instanceId: string, parentId: string, kind?: string): Promise<ChildTally[]>;
 
   /** Next number of a per-instance sequence (context ids), never below `start`. */
   nextSequence(instanceId: string, name: string, start: number): Promise<number>;

@@ -542,15 +542,42 @@ t.test('the tallies of a ledger from before them are counted from its records on
   );
   const want = {
     c1: [
-      { state: 'failed', count: 1, mobility: 1 },
-      { state: 'ready', count: 2, mobility: 1 },
+      { kind: 'mailboxes', state: 'failed', count: 1, mobility: 1 },
+      { kind: 'mailboxes', state: 'ready', count: 2, mobility: 1 },
     ],
-    c2: [{ state: 'disabled', count: 1, mobility: 1 }],
+    c2: [{ kind: 'mailboxes', state: 'disabled', count: 1, mobility: 1 }],
   };
   const older = MIGRATIONS.filter((m) => m.version <= 7);
   const tallies = async (ledger: Ledger) => ({
     c1: (await ledger.tallyChildren('i7', 'c1', 'mailboxes')).sort((a, b) => a.state.localeCompare(b.state)),
     c2: await ledger.tallyChildren('i7', 'c2', 'mailboxes'),
+  });
+  // Without a kind: every kind of the parent at once (a usage poll's one statement).
+  t.test('every kind at once', async (t) => {
+    const ledger = await SqliteLedger.open(':memory:', box);
+    t.teardown(() => ledger.close());
+    const rec = (id: string, kind: string) => ({
+      id,
+      instanceId: 'i8',
+      kind,
+      state: 'ready' as const,
+      parentId: 'c8',
+      props: {},
+      secrets: {},
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    for (const [id, kind] of [
+      ['m1', 'mailboxes'],
+      ['g1', 'groups'],
+      ['g2', 'groups'],
+    ])
+      await ledger.claimResource(rec(id, kind));
+    const all = (await ledger.tallyChildren('i8', 'c8')).map((x) => [x.kind, x.count]).sort();
+    t.same(all, [
+      ['groups', 2],
+      ['mailboxes', 1],
+    ]);
   });
 
   const file = join(mkdtempSync(join(tmpdir(), 'v7-')), 'ledger.sqlite');

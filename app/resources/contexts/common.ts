@@ -50,20 +50,19 @@ export function themeAttributes(theme: unknown) {
 
 /** From the ledger's tallies: a usage poll reads no mailbox record (nor decrypts any password), at any context size. */
 async function counts(deps: ServiceDeps, ctx: ResourceRecord) {
-  const total = { mailboxes: 0, mobility: 0, groups: 0, resources: 0, shared: 0 };
-  const [mailboxes, groups, resources, shared] = await Promise.all(
-    ['mailboxes', 'groups', 'resources', 'shared-mailboxes'].map((kind) =>
-      deps.ledger.tallyChildren(ctx.instanceId, ctx.id, kind),
-    ),
+  // Every kind's tallies in one statement (one round trip to PostgreSQL per usage poll).
+  const tallies = (await deps.ledger.tallyChildren(ctx.instanceId, ctx.id)).filter((t) =>
+    COUNTED_STATES.includes(t.state),
   );
-  const counted = (tallies: typeof mailboxes) =>
-    tallies.filter((t) => COUNTED_STATES.includes(t.state)).reduce((n, t) => n + t.count, 0);
-  total.mailboxes = counted(mailboxes);
-  total.mobility = mailboxes.filter((t) => COUNTED_STATES.includes(t.state)).reduce((n, t) => n + t.mobility, 0);
-  total.groups = counted(groups);
-  total.resources = counted(resources);
-  total.shared = counted(shared);
-  return total;
+  const sum = (kind: string, of: 'count' | 'mobility' = 'count') =>
+    tallies.filter((t) => t.kind === kind).reduce((n, t) => n + t[of], 0);
+  return {
+    mailboxes: sum('mailboxes'),
+    mobility: sum('mailboxes', 'mobility'),
+    groups: sum('groups'),
+    resources: sum('resources'),
+    shared: sum('shared-mailboxes'),
+  };
 }
 
 export async function view(deps: ServiceDeps, rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {

@@ -105,13 +105,19 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
     return Number((await this.one(`SELECT COUNT(*) AS n FROM resources ${sql}`, args))?.n ?? 0);
   }
 
-  async tallyChildren(instanceId: string, parentId: string, kind: string): Promise<ChildTally[]> {
-    const { rows } = await this.run(
-      'SELECT state, n, mobility FROM resource_tallies WHERE parent_id = ? AND kind = ? AND instance_id = ? AND n > 0',
-      [parentId, kind, instanceId],
-    );
+  async tallyChildren(instanceId: string, parentId: string, kind?: string): Promise<ChildTally[]> {
+    const { rows } = kind
+      ? await this.run(
+          'SELECT kind, state, n, mobility FROM resource_tallies WHERE parent_id = ? AND kind = ? AND instance_id = ? AND n > 0',
+          [parentId, kind, instanceId],
+        )
+      : await this.run(
+          'SELECT kind, state, n, mobility FROM resource_tallies WHERE parent_id = ? AND instance_id = ? AND n > 0',
+          [parentId, instanceId],
+        );
     // The triggers copy `state` from resources.state, which only ever holds a ResourceState.
     return rows.map((r) => ({
+      kind: String(r.kind),
       state: String(r.state) as ResourceState,
       count: Number(r.n),
       mobility: Number(r.mobility),
