@@ -240,7 +240,7 @@ export const uuid = () => randomUUID();
 
 export function contextBody(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    aps: { id, type: 'http://ox-connector.org/aps/contexts/1.0', status: 'aps:provisioning', subscription: uuid() },
+    aps: { id, type: 'http://ox-connector.org/aps/contexts/1.1', status: 'aps:provisioning', subscription: uuid() },
     app: { aps: { id: uuid() } },
     subscription: { aps: { id: uuid() } },
     account: { aps: { id: uuid() } },
@@ -268,7 +268,7 @@ export function mailboxBody(
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
-    aps: { id, type: 'http://ox-connector.org/aps/mailboxes/1.0' },
+    aps: { id, type: 'http://ox-connector.org/aps/mailboxes/1.1' },
     context: { aps: { id: ctx } },
     profile: { aps: { id: profile } },
     user: { aps: { id: uuid() } },

@@ -47,8 +47,8 @@ const WARM_UP = Number(process.env.SCALE_WARM_UP ?? 2000);
 /** Provisions whose CPU is measured (at concurrency 16), and sequential ones whose latency is. */
 const PROVISIONS = 1000;
 const SEQUENTIAL = 200;
-const CONTEXT_TYPE = 'http://ox-connector.org/aps/contexts/1.0';
-const MAILBOX_TYPE = 'http://ox-connector.org/aps/mailboxes/1.0';
+const CONTEXT_TYPE = 'http://ox-connector.org/aps/contexts/1.1';
+const MAILBOX_TYPE = 'http://ox-connector.org/aps/mailboxes/1.1';
 
 function dirBytes(dir: string): number {
   return readdirSync(dir)

@@ -8,6 +8,14 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { TestCa, type Issued } from './pki.js';
 import { pemToDer } from '../../app/util/tls.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { schemasDir } from '../../app/util/paths.js';
+
+/** The type id the package serves for a service now (what a controller sends after the upgrade). */
+function typeIdOf(service: string): string {
+  return (JSON.parse(readFileSync(join(schemasDir, `${service}.schema`), 'utf8')) as { id: string }).id;
+}
 
 export interface CallOptions {
   body?: unknown;
@@ -246,7 +254,7 @@ export class TestController {
     const body = {
       ...rt.activationParameters,
       ...limits,
-      aps: { id, type: `http://ox-connector.org/aps/${rt.service}/1.0`, status: 'aps:provisioning', subscription },
+      aps: { id, type: typeIdOf(rt.service), status: 'aps:provisioning', subscription },
       app: { aps: { id: instanceId } },
       subscription: { aps: { id: subscription } },
       account: { aps: { id: randomUUID() } },
