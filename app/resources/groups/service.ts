@@ -19,7 +19,14 @@ import {
 } from '../shared/records.js';
 import { apsError, withOx } from '../shared/errors.js';
 import { contextAdmin, groupProps } from '../shared/stored.js';
-import { checkLimit, linkedIds, memberOfContext, memberUserIds, readyContext } from '../shared/context-children.js';
+import {
+  checkLimit,
+  forgetGoneLink,
+  linkedIds,
+  memberOfContext,
+  memberUserIds,
+  readyContext,
+} from '../shared/context-children.js';
 import { removeInOx } from '../shared/removal.js';
 
 const SERVICE = 'groups';
@@ -125,6 +132,7 @@ async function syncSharedMailboxes(deps: ServiceDeps, call: ApsCall, ctx: Resour
 /** A member linked or unlinked: the ledger's list, then OX's (idempotent both ways). */
 async function changeMember(deps: ServiceDeps, call: ApsCall, add: boolean) {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+  if (await forgetGoneLink(deps, call, rec, 'members')) return {};
   const ctx = await readyContext(deps, call, rec);
   const mailbox = await memberOfContext(deps, call, ctx);
   const members = linkedIds(rec, 'members').filter((id) => id !== mailbox.id);

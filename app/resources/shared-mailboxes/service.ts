@@ -20,7 +20,7 @@ import {
 import { withOx } from '../shared/errors.js';
 import { contextAdmin, contextProps, sharedMailboxProps, type SharedMailboxProps } from '../shared/stored.js';
 import { asciiAddress, requireOwnDomain } from '../shared/addresses.js';
-import { checkLimit, linkedIds, memberOfContext, readyContext } from '../shared/context-children.js';
+import { checkLimit, forgetGoneLink, linkedIds, memberOfContext, readyContext } from '../shared/context-children.js';
 import { forgetRecord } from '../shared/deletions.js';
 import { ensureSupported, holdersOf } from './holders.js';
 
@@ -103,6 +103,7 @@ async function configure(deps: ServiceDeps, call: ApsCall<SharedMailboxesPropert
 async function changeLink(deps: ServiceDeps, call: ApsCall, add: boolean) {
   const relation = call.name === 'groups' ? 'groups' : 'members';
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+  if (await forgetGoneLink(deps, call, rec, relation)) return {};
   const ctx = await readyContext(deps, call, rec);
   const linked = await memberOfContext(deps, call, ctx, relation === 'groups' ? 'groups' : 'mailboxes');
   const ids = linkedIds(rec, relation).filter((id) => id !== linked.id);

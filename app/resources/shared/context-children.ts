@@ -89,6 +89,18 @@ export async function memberOfContext(
 }
 
 /**
+ * An unlink of a member the ledger no longer has (the controller may unlink a deleted mailbox
+ * after its deletion): its id leaves the list and the unlink is done.
+ */
+export async function forgetGoneLink(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, relation: string) {
+  const id = call.linkedId;
+  if (call.operation !== 'unlink' || !id || (await deps.ledger.getResource(call.instanceId, id))) return false;
+  const props = { ...rec.props, [relation]: linkedIds(rec, relation).filter((x) => x !== id) };
+  await deps.ledger.updateResource(call.instanceId, rec.id, { props });
+  return true;
+}
+
+/**
  * A mailbox that goes leaves every group and shared mailbox of its context in the ledger (OX drops
  * the user from them itself); shared mailboxes that reached it through a group are synchronised again.
  */
