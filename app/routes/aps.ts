@@ -36,7 +36,17 @@ type ApsRequest = FastifyRequest<ApsRoute>;
 /** Names one request to the resource: the controller repeats it with the same method and URL. */
 function jobKey(call: ApsCall, route: RouteSpec): string {
   const plain = route.operation === 'provision' || route.operation === 'configure' || route.operation === 'unprovision';
-  return `${call.instanceId} ${route.method} ${call.service}/${call.resourceId}${plain ? '' : `/${route.name ?? route.operation}`}`;
+  const base = `${call.instanceId} ${route.method} ${call.service}/${call.resourceId}`;
+  if (plain) return base;
+  // A link or unlink is its own request per linked resource: two members linked at once are two.
+  const linked = route.operation === 'link' ? linkedIdOf(call.body) : call.linkedId;
+  return `${base}/${route.name ?? route.operation}${linked ? `/${linked}` : ''}`;
+}
+
+/** The linked resource's id in a link notification's body ({aps: {id}}). */
+function linkedIdOf(body: Record<string, unknown>): string | undefined {
+  const aps = body.aps;
+  return isRecord(aps) && typeof aps.id === 'string' ? aps.id : undefined;
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {

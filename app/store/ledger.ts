@@ -64,6 +64,9 @@ export interface ResourceRecord {
   updatedAt: number;
 }
 
+/** What a write may change of a record. */
+export type ResourcePatch = Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt' | 'updatedAt'>>;
+
 export type JobState = 'running' | 'waiting' | 'done' | 'failed';
 
 export interface JobRecord {
@@ -162,11 +165,19 @@ export interface ResourceStore {
    * `record` is undefined when another instance holds the id (nothing is changed then).
    */
   claimResource(rec: ResourceRecord): Promise<{ record?: ResourceRecord; created: boolean }>;
-  updateResource(
+  /** Writes the patch; the record's updatedAt (its version: it only ever grows) moves on. */
+  updateResource(instanceId: string, id: string, patch: ResourcePatch): Promise<void>;
+  /**
+   * Writes the patch only if the record is still at version `ifUpdatedAt`: answers the new
+   * version, or undefined when another write came first (the caller re-reads and applies its
+   * change again: records.ts modifyRecord) or the record is gone.
+   */
+  updateResourceIf(
     instanceId: string,
     id: string,
-    patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>,
-  ): Promise<void>;
+    patch: ResourcePatch,
+    ifUpdatedAt: number,
+  ): Promise<number | undefined>;
   /**
    * Sets the record's property `name` from true to false, once: true for the one call that changed
    * it, false for every other (at the same time, or on another replica). For what may happen only

@@ -70,6 +70,39 @@ for (const backend of backends) {
     const ledger = await backend.open();
     t.teardown(() => ledger.close());
 
+    t.test('a conditional write: only on the version read, which only ever grows', async (t) => {
+      const base = {
+        id: 'cas1',
+        instanceId: 'icas',
+        kind: 'mailboxes',
+        state: 'ready' as const,
+        props: { a: 1 },
+        secrets: {},
+        createdAt: 5,
+        updatedAt: 5,
+      };
+      await ledger.claimResource(base);
+      const v1 = await ledger.updateResourceIf('icas', 'cas1', { props: { a: 2 } }, 5);
+      t.ok(v1 !== undefined && v1 > 5, `written, version ${v1}`);
+      t.equal(
+        await ledger.updateResourceIf('icas', 'cas1', { props: { a: 3 } }, 5),
+        undefined,
+        'a stale version writes nothing',
+      );
+      t.same((await ledger.getResource('icas', 'cas1'))?.props, { a: 2 });
+      // Writes within one millisecond still move the version on.
+      const versions: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await ledger.updateResource('icas', 'cas1', { props: { a: 10 + i } });
+        versions.push((await ledger.getResource('icas', 'cas1'))!.updatedAt);
+      }
+      t.ok(
+        versions.every((v, i) => i === 0 || v > versions[i - 1]),
+        `strictly growing: ${versions.join(' < ')}`,
+      );
+      t.equal(await ledger.updateResourceIf('icas', 'gone', { props: {} }, 1), undefined, 'no such record: nothing');
+    });
+
     t.test('instances: created once, never overwritten, secrets sealed', async (t) => {
       const inst = {
         id: 'i1',

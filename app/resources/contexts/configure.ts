@@ -6,7 +6,7 @@ import type { ApsCall } from '../../aps/types.js';
 import type { OxContext } from '../../ox/ox-client.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv } from '../shared/instance-env.js';
-import { ownProperties, oxContextOf, requireResource, reread } from '../shared/records.js';
+import { modifyRecord, ownProperties, oxContextOf, requireResource, reread } from '../shared/records.js';
 import { withOx } from '../shared/errors.js';
 import { checkTimeZone } from '../shared/time-zones.js';
 import { SERVICE, contextDomain, contextName, loginMappings, quotaFrom, themeAttributes, view } from './common.js';
@@ -33,7 +33,7 @@ export async function configure(deps: ServiceDeps, call: ApsCall<ContextsPropert
   // What OX took is recorded before the rename, which OX refuses by default: the ledger then
   // keeps the old login (and says so) while the other changes stand.
   const { adminLogin: wantedLogin, ...rest } = after;
-  await deps.ledger.updateResource(call.instanceId, rec.id, { props: { ...before, ...rest } });
+  const written = await modifyRecord(deps, rec, (now) => ({ props: { ...now.props, ...rest } }));
   if (typeof wantedLogin === 'string' && wantedLogin !== rec.login) {
     const admin = contextAdmin(rec);
     await withOx(
@@ -43,10 +43,10 @@ export async function configure(deps: ServiceDeps, call: ApsCall<ContextsPropert
         if (current?.id) await ox.changeUser(id, admin, { id: current.id, name: wantedLogin });
       },
     );
-    await deps.ledger.updateResource(call.instanceId, rec.id, {
-      props: { ...before, ...rest, adminLogin: wantedLogin },
+    await modifyRecord(deps, written, (now) => ({
+      props: { ...now.props, adminLogin: wantedLogin },
       login: wantedLogin,
-    });
+    }));
   }
   return view(deps, await reread(deps, rec));
 }

@@ -8,6 +8,7 @@ import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv } from '../shared/instance-env.js';
 import {
   claim,
+  modifyRecord,
   newRecord,
   ownProperties,
   oxContextOf,
@@ -100,11 +101,10 @@ async function writeGroup(deps: ServiceDeps, call: ApsCall, ctx: ResourceRecord,
 async function configure(deps: ServiceDeps, call: ApsCall<GroupsProperties>) {
   const rec = await requireResource(deps, call, call.resourceId, SERVICE);
   const ctx = await readyContext(deps, call, rec);
-  const props = { ...rec.props, ...ownProperties(deps, SERVICE, call.body), members: linkedIds(rec, 'members') };
-  checkName(String(props.name ?? ''));
-  const updated = { ...rec, props };
-  await writeGroup(deps, call, ctx, updated);
-  await deps.ledger.updateResource(call.instanceId, rec.id, { props });
+  const changed = ownProperties(deps, SERVICE, call.body);
+  checkName(String(changed.name ?? groupProps(rec).name));
+  await writeGroup(deps, call, ctx, { ...rec, props: { ...rec.props, ...changed } });
+  const updated = await modifyRecord(deps, rec, (now) => ({ props: { ...now.props, ...changed } }));
   await syncSharedMailboxes(deps, call, ctx, rec.id);
   return view(deps, updated);
 }
@@ -135,9 +135,10 @@ async function changeMember(deps: ServiceDeps, call: ApsCall, add: boolean) {
   if (await forgetGoneLink(deps, call, rec, 'members')) return {};
   const ctx = await readyContext(deps, call, rec);
   const mailbox = await memberOfContext(deps, call, ctx);
-  const members = linkedIds(rec, 'members').filter((id) => id !== mailbox.id);
-  const props = { ...rec.props, members: add ? [...members, mailbox.id] : members };
-  await deps.ledger.updateResource(call.instanceId, rec.id, { props });
+  await modifyRecord(deps, rec, (now) => {
+    const members = linkedIds(now, 'members').filter((id) => id !== mailbox.id);
+    return { props: { ...now.props, members: add ? [...members, mailbox.id] : members } };
+  });
   const [groupId, userId] = [rec.oxUserId, mailbox.oxUserId];
   if (groupId != null && userId != null) {
     const env = await instanceEnv(deps, call);

@@ -6,7 +6,7 @@ import type { ApsCall } from '../../aps/types.js';
 import type { OxUser } from '../../ox/ox-client.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv } from '../shared/instance-env.js';
-import { ownProperties, oxContextOf, oxUserOf, requireResource, reread } from '../shared/records.js';
+import { modifyRecord, ownProperties, oxContextOf, oxUserOf, requireResource } from '../shared/records.js';
 import { withOx, type OxErrorContext } from '../shared/errors.js';
 import { checkTimeZone } from '../shared/time-zones.js';
 import { asciiAddress } from '../shared/addresses.js';
@@ -54,25 +54,27 @@ export async function configure(deps: ServiceDeps, call: ApsCall<MailboxesProper
   };
   const { change, email, wantedAliases } = userChange(oxUserOf(rec), before, after);
   checkDomains(env, ctx, [email, ...(wantedAliases ?? [])]);
-  const secrets = { ...rec.secrets };
-  if (typeof call.body.password === 'string' && call.body.password !== rec.secrets.password) {
+  if (typeof call.body.password === 'string' && call.body.password !== rec.secrets.password)
     change.password = call.body.password;
-    secrets.password = call.body.password;
-  }
+  const switching = profile.id !== rec.profileId;
   const mobility = await withOx(errCtx, async () => {
     if (Object.keys(change).length > 1) await env.ox.changeUser(oxContextOf(ctx), contextAdmin(ctx), change);
-    return profile.id !== rec.profileId
-      ? switchProfile(deps, env, rec, ctx, profile)
-      : rec.props.mobilityEnabled === true;
+    return switching ? switchProfile(deps, env, rec, ctx, profile) : undefined;
   });
-  const props = {
-    ...before,
-    ...after,
-    email,
-    ...(wantedAliases ? { aliases: wantedAliases } : {}),
-    mobilityEnabled: mobility,
-    ...(change.password ? { passwordGenerated: false } : {}),
-  };
-  await deps.ledger.updateResource(call.instanceId, rec.id, { props, secrets, profileId: profile.id });
-  return view(deps, await reread(deps, rec), env.settings);
+  // Only what this request changes goes onto the record as it is now: a concurrent change of
+  // another field (an add-on, a reveal, a profile re-apply) stays.
+  const { mobilityEnabled: _m, oxUserId: _o, passwordState: _p, adminMayOpen: _a, ...own } = after;
+  const written = await modifyRecord(deps, rec, (now) => ({
+    props: {
+      ...now.props,
+      ...own,
+      email,
+      ...(wantedAliases ? { aliases: wantedAliases } : {}),
+      ...(mobility !== undefined ? { mobilityEnabled: mobility } : {}),
+      ...(change.password ? { passwordGenerated: false } : {}),
+    },
+    ...(change.password ? { secrets: { ...now.secrets, password: change.password } } : {}),
+    profileId: profile.id,
+  }));
+  return view(deps, written, env.settings);
 }

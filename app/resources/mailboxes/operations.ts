@@ -6,7 +6,7 @@ import type { ResourceRecord } from '../../store/ledger.js';
 import type { ApsCall } from '../../aps/types.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv, type InstanceEnv } from '../shared/instance-env.js';
-import { oxContextOf, oxUserOf, relatedRecord, requireResource } from '../shared/records.js';
+import { modifyRecord, oxContextOf, oxUserOf, relatedRecord, requireResource } from '../shared/records.js';
 import { apsError, withOx, type OxErrorContext } from '../shared/errors.js';
 import { clientSettings, oxUserName } from './client-settings.js';
 import { followServiceUser } from './service-user-sync.js';
@@ -111,7 +111,7 @@ export async function applyProfile(deps: ServiceDeps, call: ApsCall) {
   };
   const mobility = await withOx(errCtx, () => switchProfile(deps, env, rec, ctx, profile, from));
   if (mobility !== (rec.props.mobilityEnabled === true)) {
-    await deps.ledger.updateResource(call.instanceId, rec.id, { props: { ...rec.props, mobilityEnabled: mobility } });
+    await modifyRecord(deps, rec, (now) => ({ props: { ...now.props, mobilityEnabled: mobility } }));
   }
   return {};
 }

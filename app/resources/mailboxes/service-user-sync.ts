@@ -15,7 +15,7 @@ import { contextAdmin } from '../shared/stored.js';
 import { asciiAddress } from '../shared/addresses.js';
 import { withOx } from '../shared/errors.js';
 import { errorMessage } from '../../util/errors.js';
-import { linkId, oxContextOf, oxUserOf } from '../shared/records.js';
+import { linkId, modifyRecord, oxContextOf, oxUserOf } from '../shared/records.js';
 import { checkDomains } from './common.js';
 import { resumeFor, suspendFor, suspendReasons } from './suspend.js';
 
@@ -95,7 +95,6 @@ export async function followServiceUser(
   // Names first, the e-mail on its own: OX may refuse a new primary address alone.
   const steps = [personalChange(user, mailboxProps(rec)), checkedEmailChange(call, env, ctx, user, mailboxProps(rec))];
   const changed: string[] = [];
-  let props = rec.props;
   for (const step of steps) {
     if (!Object.keys(step.next).length) continue;
     try {
@@ -110,8 +109,7 @@ export async function followServiceUser(
       );
       return { followed: false, changed, reason: errorMessage(err) };
     }
-    props = { ...((await deps.ledger.getResource(rec.instanceId, rec.id))?.props ?? props), ...step.next };
-    await deps.ledger.updateResource(rec.instanceId, rec.id, { props });
+    await modifyRecord(deps, rec, (now) => ({ props: { ...now.props, ...step.next } }));
     changed.push(...Object.keys(step.next));
   }
   return { followed: true, changed, ...(suspended === undefined ? {} : { suspended }) };

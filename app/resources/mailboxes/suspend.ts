@@ -9,7 +9,7 @@ import type { ResourceRecord } from '../../store/ledger.js';
 import { shutOut } from '../shared/access.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv, type InstanceEnv } from '../shared/instance-env.js';
-import { oxContextOf, oxUserOf, requireResource } from '../shared/records.js';
+import { modifyRecord, oxContextOf, oxUserOf, requireResource } from '../shared/records.js';
 import { withOx } from '../shared/errors.js';
 import { SERVICE, parents, withoutSuspendState } from './common.js';
 import { applyTier } from './tiers.js';
@@ -28,7 +28,7 @@ async function shutOutInOx(deps: ServiceDeps, env: InstanceEnv, rec: ResourceRec
   await withOx({ doing: `disabling mailbox "${rec.login}"`, credentials: 'context admin' }, async () => {
     const { mailenabled } = await env.ox.getUser(oxContextOf(ctx), admin, { id: oxUserOf(rec) });
     const savedMailEnabled = String(mailenabled) !== 'false';
-    await deps.ledger.updateResource(rec.instanceId, rec.id, { props: { ...rec.props, savedMailEnabled } });
+    await modifyRecord(deps, rec, (now) => ({ props: { ...now.props, savedMailEnabled } }));
     await shutOut(env.ox, oxContextOf(ctx), admin, oxUserOf(rec));
   });
 }
@@ -61,10 +61,10 @@ export async function suspendFor(deps: ServiceDeps, call: ApsCall, rec: Resource
     await shutOutInOx(deps, env, rec, ctx);
   }
   const fresh = (await deps.ledger.getResource(rec.instanceId, rec.id)) ?? rec;
-  await deps.ledger.updateResource(rec.instanceId, rec.id, {
+  await modifyRecord(deps, fresh, (now) => ({
     state: 'disabled',
-    props: { ...fresh.props, suspendedFor: [...reasons, reason] },
-  });
+    props: { ...now.props, suspendedFor: [...new Set([...suspendReasons(now), reason])] },
+  }));
 }
 
 /** Lifts a reason; with none left the mailbox comes back in OX. */
@@ -73,16 +73,17 @@ export async function resumeFor(deps: ServiceDeps, call: ApsCall, rec: ResourceR
   if (!reasons.includes(reason)) return;
   const left = reasons.filter((r) => r !== reason);
   if (left.length) {
-    await deps.ledger.updateResource(rec.instanceId, rec.id, { props: { ...rec.props, suspendedFor: left } });
+    await modifyRecord(deps, rec, (now) => ({
+      props: { ...now.props, suspendedFor: suspendReasons(now).filter((r) => r !== reason) },
+    }));
     return;
   }
   const env = await instanceEnv(deps, call);
   const { ctx, profile } = await parents(deps, call, rec);
   const mobility = await bringBack(deps, env, rec, ctx, profile);
-  const { suspendedFor: _reasons, ...props } = withoutSuspendState(rec.props);
-  await deps.ledger.updateResource(rec.instanceId, rec.id, {
-    state: 'ready',
-    props: { ...props, mobilityEnabled: mobility },
+  await modifyRecord(deps, rec, (now) => {
+    const { suspendedFor: _reasons, ...props } = withoutSuspendState(now.props);
+    return { state: 'ready', props: { ...props, mobilityEnabled: mobility } };
   });
 }
 

@@ -8,6 +8,7 @@ import { instanceEnv } from '../shared/instance-env.js';
 import {
   claim,
   linkId,
+  modifyRecord,
   newRecord,
   oxContextOf,
   oxUserOf,
@@ -47,9 +48,9 @@ async function setAddon(deps: ServiceDeps, call: ApsCall, mailbox: ResourceRecor
     );
     mobility = applied.mobility;
   }
-  await deps.ledger.updateResource(call.instanceId, mailbox.id, {
-    props: { ...updated.props, mobilityEnabled: mobility },
-  });
+  await modifyRecord(deps, mailbox, (now) => ({
+    props: { ...now.props, mobilityAddon: addon, mobilityEnabled: mobility },
+  }));
 }
 
 /** The add-on is never sold where mobility comes anyway: the customer would pay twice for nothing. */

@@ -9,6 +9,7 @@ import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv, type InstanceEnv } from '../shared/instance-env.js';
 import {
   claim,
+  modifyRecord,
   newRecord,
   ownProperties,
   oxContextOf,
@@ -94,7 +95,8 @@ async function configure(deps: ServiceDeps, call: ApsCall<SharedMailboxesPropert
       ox.updateAccount(oxContextOf(ctx), contextAdmin(ctx), before.address, name, of),
     );
   }
-  await deps.ledger.updateResource(call.instanceId, rec.id, { props: updated.props });
+  const changed = ownProperties(deps, SERVICE, call.body);
+  await modifyRecord(deps, rec, (now) => ({ props: { ...now.props, ...changed, ...after } }));
   await syncHolders(deps, call, updated, ctx);
   return view(deps, updated);
 }
@@ -106,10 +108,11 @@ async function changeLink(deps: ServiceDeps, call: ApsCall, add: boolean) {
   if (await forgetGoneLink(deps, call, rec, relation)) return {};
   const ctx = await readyContext(deps, call, rec);
   const linked = await memberOfContext(deps, call, ctx, relation === 'groups' ? 'groups' : 'mailboxes');
-  const ids = linkedIds(rec, relation).filter((id) => id !== linked.id);
-  const props = { ...rec.props, [relation]: add ? [...ids, linked.id] : ids };
-  await deps.ledger.updateResource(call.instanceId, rec.id, { props });
-  return syncHolders(deps, call, { ...rec, props }, ctx);
+  const written = await modifyRecord(deps, rec, (now) => {
+    const ids = linkedIds(now, relation).filter((id) => id !== linked.id);
+    return { props: { ...now.props, [relation]: add ? [...ids, linked.id] : ids } };
+  });
+  return syncHolders(deps, call, written, ctx);
 }
 
 async function unprovision(deps: ServiceDeps, call: ApsCall): Promise<undefined> {

@@ -6,7 +6,7 @@ import type { ApsCall } from '../../aps/types.js';
 import type { ResourceRecord, ResourceState } from '../../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { apsError } from './errors.js';
-import { linkId, requireResource } from './records.js';
+import { linkId, modifyRecord, requireResource } from './records.js';
 import { contextProps } from './stored.js';
 
 /** The states in which a child counts against its context's limit and is shown. */
@@ -95,8 +95,9 @@ export async function memberOfContext(
 export async function forgetGoneLink(deps: ServiceDeps, call: ApsCall, rec: ResourceRecord, relation: string) {
   const id = call.linkedId;
   if (call.operation !== 'unlink' || !id || (await deps.ledger.getResource(call.instanceId, id))) return false;
-  const props = { ...rec.props, [relation]: linkedIds(rec, relation).filter((x) => x !== id) };
-  await deps.ledger.updateResource(call.instanceId, rec.id, { props });
+  await modifyRecord(deps, rec, (now) => ({
+    props: { ...now.props, [relation]: linkedIds(now, relation).filter((x) => x !== id) },
+  }));
   return true;
 }
 
@@ -108,10 +109,10 @@ export async function dropMember(deps: ServiceDeps, call: ApsCall, mailbox: Reso
   if (!mailbox.parentId) return;
   const siblings = await deps.ledger.listResources({ instanceId: mailbox.instanceId, parentId: mailbox.parentId });
   for (const rec of siblings.filter((r) => r.kind === 'groups' || r.kind === 'shared-mailboxes')) {
-    const members = linkedIds(rec, 'members');
-    if (!members.includes(mailbox.id)) continue;
-    const props = { ...rec.props, members: members.filter((id) => id !== mailbox.id) };
-    await deps.ledger.updateResource(rec.instanceId, rec.id, { props });
+    if (!linkedIds(rec, 'members').includes(mailbox.id)) continue;
+    await modifyRecord(deps, rec, (now) => ({
+      props: { ...now.props, members: linkedIds(now, 'members').filter((id) => id !== mailbox.id) },
+    }));
   }
   call.log.info({ mailbox: mailbox.id }, 'mailbox left its groups and shared mailboxes');
 }

@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
     'The OX context named to take over is already managed by another resource (of this or another instance).',
   MobilityIncluded:
     "A mobility add-on for a mailbox whose tier (or the instance's mobilityMode=included) already grants mobility.",
+  ConcurrentChange: 'A record kept changing under concurrent requests while this one applied its change.',
   LimitReached: "A new group, resource or shared mailbox beyond the limit the subscription's plan sets.",
   NotInContext: "A member linked from another subscription's context.",
   ReservedName: "A group named after OX's default group (users), which every user is in.",

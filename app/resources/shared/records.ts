@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { isRetryable } from '../../aps/errors.js';
 import type { ApsCall } from '../../aps/types.js';
-import type { InstanceRecord, ResourceRecord } from '../../store/ledger.js';
+import type { InstanceRecord, ResourcePatch, ResourceRecord } from '../../store/ledger.js';
 import type { ServiceDeps } from './deps.js';
 import { apsError } from './errors.js';
 import { errorMessage, isRecord } from '../../util/errors.js';
@@ -181,6 +181,37 @@ export function oxIdOf(rec: ResourceRecord): number {
 /** The OX user id of a provisioned mailbox record. */
 export function oxUserOf(mailbox: ResourceRecord): number {
   return mailbox.oxUserId ?? inconsistent(`OX user id for mailbox ${mailbox.id}`);
+}
+
+// Enough for a crowd of writers: each round one of them wins, and the others wait a moment.
+const MODIFY_TRIES = 25;
+
+/**
+ * Applies a change to the record as the ledger holds it now: `change` computes the patch from the
+ * record; when another request (or replica) wrote the record since it was read, it is read again
+ * and the change computed again, so that neither write is lost. Answers the record as written.
+ */
+export async function modifyRecord(
+  deps: Pick<ServiceDeps, 'ledger'>,
+  rec: ResourceRecord,
+  change: (current: ResourceRecord) => ResourcePatch,
+): Promise<ResourceRecord> {
+  let current = rec;
+  for (let attempt = 0; attempt < MODIFY_TRIES; attempt++) {
+    const patch = change(current);
+    const version = await deps.ledger.updateResourceIf(current.instanceId, current.id, patch, current.updatedAt);
+    if (version !== undefined) return { ...current, ...patch, updatedAt: version };
+    await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
+    const fresh = await deps.ledger.getResource(current.instanceId, current.id);
+    if (!fresh) throw unknownResource(current.kind, current.id);
+    current = fresh;
+  }
+  throw apsError(
+    409,
+    'ConcurrentChange',
+    `${rec.kind} ${rec.id} changed ${MODIFY_TRIES} times while this request applied its change; it is tried again`,
+    true,
+  );
 }
 
 /** A record read back after the caller wrote it (it holds the request's lock: it is there). */

@@ -5,7 +5,7 @@ import type { InstanceRecord, ResourceRecord, SsoTokenRecord } from '../../store
 import type { ServiceDeps } from './deps.js';
 import { controllerFor, instanceEnv } from './instance-env.js';
 import { settingsOf } from './instance-settings.js';
-import { requireResource } from './records.js';
+import { modifyRecord, requireResource } from './records.js';
 import { mailboxProps, type MailboxOwner } from './stored.js';
 import { apsError } from './errors.js';
 import type { FormLogin } from '../../sso/login-page.js';
@@ -78,7 +78,7 @@ async function ownerOf(
 }
 
 async function keepOwner(deps: ServiceDeps, rec: ResourceRecord, owner: MailboxOwner): Promise<MailboxOwner> {
-  await deps.ledger.updateResource(rec.instanceId, rec.id, { props: { ...rec.props, owner } });
+  await modifyRecord(deps, rec, (now) => ({ props: { ...now.props, owner } }));
   return owner;
 }
 

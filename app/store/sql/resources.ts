@@ -1,10 +1,18 @@
 // Resources, their per-parent tallies (kept by triggers) and the per-instance sequences, over SQL.
-import type { ChildTally, ResourceQuery, ResourceRecord, ResourceState, ResourceStore } from '../ledger.js';
+import type {
+  ChildTally,
+  ResourcePatch,
+  ResourceQuery,
+  ResourceRecord,
+  ResourceState,
+  ResourceStore,
+} from '../ledger.js';
 import { RESOURCE_FIELDS } from '../codec.js';
 import { propertyName, type Row } from './core.js';
 import { SqlJobs } from './jobs.js';
 
 const STATE_NAME = /^[a-z][a-z-]*$/;
+const VERSION_SET = 'updated_at = CASE WHEN ? > updated_at THEN ? ELSE updated_at + 1 END';
 
 export abstract class SqlResources extends SqlJobs implements ResourceStore {
   private resource(row: Row): ResourceRecord {
@@ -32,16 +40,32 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
     return { record: created ? this.resource(row) : await this.getResource(rec.instanceId, rec.id), created };
   }
 
-  async updateResource(
+  /** The SET list of a patch; updated_at only ever grows (by 1 where the clock has not moved on): it is the version. */
+  private patchSql(patch: ResourcePatch): { sets: string; args: unknown[] } {
+    const row = this.codec.toRow(RESOURCE_FIELDS, patch);
+    delete row.updated_at;
+    const now = Date.now();
+    const sets = [...Object.keys(row).map((c) => `${c} = ?`), VERSION_SET].join(', ');
+    return { sets, args: [...Object.values(row), now, now] };
+  }
+
+  async updateResource(instanceId: string, id: string, patch: ResourcePatch): Promise<void> {
+    const { sets, args } = this.patchSql(patch);
+    await this.run(`UPDATE resources SET ${sets} WHERE id = ? AND instance_id = ?`, [...args, id, instanceId]);
+  }
+
+  async updateResourceIf(
     instanceId: string,
     id: string,
-    patch: Partial<Omit<ResourceRecord, 'id' | 'instanceId' | 'createdAt'>>,
-  ): Promise<void> {
-    await this.update(
-      'resources',
-      { id, instance_id: instanceId },
-      this.codec.toRow(RESOURCE_FIELDS, { ...patch, updatedAt: Date.now() }),
+    patch: ResourcePatch,
+    ifUpdatedAt: number,
+  ): Promise<number | undefined> {
+    const { sets, args } = this.patchSql(patch);
+    const written = await this.one(
+      `UPDATE resources SET ${sets} WHERE id = ? AND instance_id = ? AND updated_at = ? RETURNING updated_at`,
+      [...args, id, instanceId, ifUpdatedAt],
     );
+    return written ? Number(written.updated_at) : undefined;
   }
 
   async takeTrueProperty(instanceId: string, id: string, name: string): Promise<boolean> {

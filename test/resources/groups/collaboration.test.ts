@@ -293,3 +293,49 @@ t.test('with deleteGraceDays a removed group or room stays in OX, comes back, an
   t.notOk(oxCtx(stack).groups.has(oxId), 'deleted in OX when the grace period is over');
   t.equal(await stack.endpoint.ledger.getResource(stack.instanceId, gid), undefined);
 });
+
+t.test('two members linked at the same moment are two requests: both reach OX', async (t) => {
+  const stack = await startStack(t, { sim: { latencyMs: 150 } });
+  await stack.createInstance();
+  const { ctx, profile } = { ctx: uuid(), profile: uuid() };
+  await stack.call('POST', '/profiles', {
+    body: {
+      aps: { id: profile, type: T('profiles') },
+      app: { aps: { id: uuid() } },
+      title: 'W',
+      accessCombination: 'webmail',
+    },
+  });
+  await stack.call('POST', '/contexts', { body: contextBody(ctx) });
+  const ids: Array<{ id: string; ox: number }> = [];
+  for (const login of ['ann', 'bob', 'cid']) {
+    const id = uuid();
+    const res = await stack.call('POST', '/mailboxes', {
+      body: mailboxBody(id, ctx, profile, { login, email: `${login}@x.example`, displayName: login }),
+    });
+    ids.push({ id, ox: res.json.oxUserId });
+  }
+  const group = uuid();
+  const made = await stack.call('POST', '/groups', {
+    body: { aps: { id: group, type: T('groups') }, context: { aps: { id: ctx } }, name: 'g', displayName: 'G' },
+  });
+  const answers = await Promise.all(ids.map((m) => link(stack, `/groups/${group}/members`, m.id)));
+  const settled = await Promise.all(
+    answers.map((a, i) =>
+      a.status === 202
+        ? stack.settle('POST', `/groups/${group}/members`, { body: { aps: { id: ids[i].id } } }, a)
+        : { final: a },
+    ),
+  );
+  t.same(
+    settled.map((s) => s.final.status),
+    [200, 200, 200],
+  );
+  t.same(
+    [...oxCtx(stack).groups.get(made.json.oxGroupId)!.members].sort(),
+    ids.map((m) => m.ox).sort(),
+    'all three in OX',
+  );
+  const rec = await stack.endpoint.ledger.getResource(stack.instanceId, group);
+  t.same([...(rec?.props.members as string[])].sort(), ids.map((m) => m.id).sort(), 'and in the ledger');
+});
