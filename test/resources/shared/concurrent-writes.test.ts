@@ -66,8 +66,8 @@ t.test('PostgreSQL: no lost update', { skip: needsPostgres() }, async (t) => {
   await races(t, ledger);
 });
 
-t.test('ten mailboxes linked to one group at the same moment all stay', async (t) => {
-  const stack = await startStack(t, { sim: { latencyMs: 30 } });
+async function tenLinks(t: Test, env: Record<string, string>): Promise<void> {
+  const stack = await startStack(t, { env, sim: { latencyMs: 30 } });
   const { ctx, profile } = await stack.withContext();
   const members: Array<{ id: string; ox: number }> = [];
   for (let i = 0; i < 10; i++) {
@@ -101,4 +101,16 @@ t.test('ten mailboxes linked to one group at the same moment all stay', async (t
     members.map((m) => m.ox).sort((a, b) => a - b),
     'OX has all ten',
   );
-});
+}
+
+t.test('ten mailboxes linked to one group at the same moment all stay (SQLite)', async (t) => tenLinks(t, {}));
+
+t.test(
+  'ten mailboxes linked to one group at the same moment all stay (PostgreSQL)',
+  { skip: needsPostgres() },
+  async (t) => {
+    const pg = await new TestPostgres().start();
+    t.teardown(() => pg.stop());
+    await tenLinks(t, { DATABASE_URL: await pg.database('links') });
+  },
+);
