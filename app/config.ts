@@ -45,6 +45,7 @@ const schema = {
     DELETION_SWEEP_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
     OX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },
     OX_QUEUE: { type: 'integer', minimum: 0, maximum: 100000, default: 64 },
+    OX_BACKLOG: { type: 'integer', minimum: 0, maximum: 10000000, default: 10000 },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     // Just under the controller's usage sync period (180 s): each sync reads OX once, the panel's
     // own reads and retries within a period reuse that figure.
@@ -102,8 +103,10 @@ export interface Config {
   DELETION_SWEEP_SECONDS: number;
   /** SOAP calls in flight towards one OX from this process, requests and jobs together. */
   OX_CONCURRENCY: number;
-  /** Calls that may wait for a slot; beyond, requests get 503 with Retry-After. */
+  /** Calls that may wait for a slot; beyond, a request becomes a background job (202). */
   OX_QUEUE: number;
+  /** Background jobs that may wait (unfinished) before a request beyond the OX bound is refused with 503. */
+  OX_BACKLOG: number;
   BODY_LIMIT: number;
   USAGE_CACHE_SECONDS: number;
   /** Seconds after instance creation before the ready tiers are created in the controller. */

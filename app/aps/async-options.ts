@@ -11,6 +11,8 @@ export interface AsyncOptions {
   leaseMs: number;
   /** How long finished jobs stay readable for the controller's last poll. */
   keepFinishedMs: number;
+  /** Unfinished jobs up to which a request beyond the OX bound becomes a job (202) instead of a 503. */
+  backlog: number;
   /** Background jobs run at once per lane (by this process). */
   concurrency: number;
   /** The lane of an instance's jobs: instances that share a lane share its concurrency. */

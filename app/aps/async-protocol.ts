@@ -89,8 +89,15 @@ export class AsyncProtocol {
     }
     const settled = await this.race(flight.promise);
     if ('ok' in settled && settled.ok) return settled.outcome;
-    if ('error' in settled && (!isRetryable(settled.error) || isShed(settled.error))) throw settled.error;
+    if ('error' in settled && !isRetryable(settled.error)) throw settled.error;
+    // Beyond the bound towards OX: a job that waits its turn, while the backlog has room.
+    if ('error' in settled && isShed(settled.error) && !(await this.backlogRoom())) throw settled.error;
     return this.goAsync(key, meta, flight, settled);
+  }
+
+  /** Whether the ledger's unfinished jobs leave room for one more (OX_BACKLOG). */
+  private async backlogRoom(): Promise<boolean> {
+    return (await this.ledger.countUnfinishedJobs()) < this.opts.backlog;
   }
 
   private race(promise: Promise<Outcome>): Promise<Settled> {

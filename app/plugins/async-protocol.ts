@@ -17,6 +17,7 @@ export default fp(
         maxRetryDelayS: config.JOB_RETRY_MAX_DELAY,
         leaseMs: Math.max(3 * config.OX_TIMEOUT_MS, 10_000),
         keepFinishedMs: 24 * 3600 * 1000,
+        backlog: config.OX_BACKLOG,
         concurrency: config.JOB_CONCURRENCY,
         laneOf: fastify.jobLane,
       },

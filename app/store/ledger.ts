@@ -218,6 +218,8 @@ export interface JobStore {
   /** Extends `owner`'s lease on a running job; false when the lease is no longer its own. */
   renewLease(key: string, owner: string, until: number): Promise<boolean>;
   listJobs(q: { instanceId?: string; resourceId?: string; states?: JobState[] }): Promise<JobRecord[]>;
+  /** Jobs waiting or running, of every instance (the backlog a burst may fill). */
+  countUnfinishedJobs(): Promise<number>;
   /** Removes finished jobs older than `before`. */
   pruneJobs(before: number): Promise<number>;
 

@@ -250,7 +250,8 @@ const idleCpuBefore = cpuMs(endpoint.pid!);
 await new Promise((r) => setTimeout(r, 30_000));
 const idleCpuMsPerSecond = (cpuMs(endpoint.pid!) - idleCpuBefore) / 30;
 
-// 8. A controller burst at once: OX sees the bound at most; what the queue cannot hold is 503.
+// 8. A controller burst at once: OX sees the bound at most; what the queue cannot hold waits as a
+// job (202) up to OX_BACKLOG, only beyond that 503.
 await sim.setLatency(100);
 await sim.load(true);
 const burst = await Promise.all(
@@ -273,6 +274,7 @@ const burst = await Promise.all(
 const burstPeakAtOx = (await sim.load()).peak;
 const burstShed = burst.filter((r) => r.status === 503 && r.headers['retry-after']).length;
 const burstOk = burst.filter((r) => r.status === 200).length;
+const burstQueued = burst.filter((r) => r.status === 202).length;
 await sim.setLatency(LATENCY);
 
 // 9. Reconcile: a second instance with many contexts of many users (filled with OX answering at
@@ -446,6 +448,7 @@ const results = {
   burstRequests: burst.length,
   burstPeakAtOx,
   burstOk,
+  burstQueued202: burstQueued,
   burstShed503: burstShed,
   reconcileResources,
   reconcileS: +reconcileS.toFixed(1),
@@ -479,7 +482,9 @@ const targets: Record<string, [string, (v: number) => boolean]> = {
   pollAloneCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
   idleCpuMsPerSecond: ['≤ 1', (v) => v <= 1],
   burstPeakAtOx: [`= ${BURST_BOUND} (OX_CONCURRENCY)`, (v) => v === BURST_BOUND],
-  burstOk: [`= ${values.burst} - shed`, (v) => v + burstShed === burst.length],
+  burstOk: [`= ${values.burst} - queued - shed`, (v) => v + burstQueued + burstShed === burst.length],
+  // Issue 37: the overflow waits as jobs within OX_BACKLOG (10,000): none is refused.
+  burstShed503: ['= 0', (v) => v === 0],
   // Issue 19: about one SOAP call per resource (per context: getData, list, getMultipleData and,
   // under master override, the administrator's check; per mailbox: getModuleAccess), and no drift.
   reconcileSoapCallsPerResource: ['≤ 1.3', (v) => v <= 1.3],

@@ -25,6 +25,7 @@ const OPTIONS: AsyncOptions = {
   maxRetryDelayS: 1,
   leaseMs: 1000,
   keepFinishedMs: 60_000,
+  backlog: 10_000,
   concurrency: 3,
   laneOf: (instance) => String(instance.settings.ox),
 };

@@ -66,6 +66,11 @@ export abstract class SqlJobs extends SqlTokens implements JobStore {
     await this.run('DELETE FROM jobs WHERE key = ?', [key]);
   }
 
+  async countUnfinishedJobs(): Promise<number> {
+    const row = await this.one("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('waiting', 'running')");
+    return Number(row?.n ?? 0);
+  }
+
   async listJobs(q: { instanceId?: string; resourceId?: string; states?: JobState[] }): Promise<JobRecord[]> {
     const parts: string[] = [];
     const args: unknown[] = [];
