@@ -34,6 +34,12 @@ function drift(p: Pass, rec: ResourceRecord | null, oxId: number | null, kind: D
   return { kind, instance: p.scope.instance.id, resource: rec?.id ?? null, oxContextId: p.at.id, oxUserId: oxId, ...f };
 }
 
+/** Gone from OX: reported, and with repair marked for the controller's next provision to make again. */
+function gone(p: Pass, rec: ResourceRecord): Promise<void> {
+  const found = drift(p, rec, rec.oxUserId ?? null, 'missing-in-ox', { field: null, ledger: rec.state, ox: null });
+  return missing(p.deps, p.report, p.opts, rec, found);
+}
+
 /** Reports field drift of one record; with repair runs `fix` once and reports it repaired. */
 async function fields(p: Pass, rec: ResourceRecord, oxId: number | null, found: Field[], fix: () => Promise<unknown>) {
   const drifts = found.map((f) => drift(p, rec, oxId, 'attribute', f));
@@ -50,13 +56,7 @@ async function checkGroups(p: Pass, records: ResourceRecord[], inOx: OxGroup[]):
     const { name, displayName } = groupProps(rec);
     const groupId = group?.id;
     if (groupId === undefined) {
-      await missing(
-        p.deps,
-        p.report,
-        p.opts,
-        rec,
-        drift(p, rec, rec.oxUserId ?? null, 'missing-in-ox', { field: null, ledger: rec.state, ox: null }),
-      );
+      await gone(p, rec);
       continue;
     }
     const members = await memberUserIds(p.deps, rec);
@@ -83,13 +83,7 @@ async function checkResources(p: Pass, records: ResourceRecord[], inOx: OxResour
     const want = bookableProps(rec);
     const resourceId = resource?.id;
     if (!resource || resourceId === undefined) {
-      await missing(
-        p.deps,
-        p.report,
-        p.opts,
-        rec,
-        drift(p, rec, rec.oxUserId ?? null, 'missing-in-ox', { field: null, ledger: rec.state, ox: null }),
-      );
+      await gone(p, rec);
       continue;
     }
     const expected: OxResource = {

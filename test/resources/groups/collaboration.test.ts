@@ -339,3 +339,27 @@ t.test('two members linked at the same moment are two requests: both reach OX', 
   const rec = await stack.endpoint.ledger.getResource(stack.instanceId, group);
   t.same([...(rec?.props.members as string[])].sort(), ids.map((m) => m.id).sort(), 'and in the ledger');
 });
+
+t.test(
+  'a room deleted in OX behind the endpoint is reported, and --repair marks it for provisioning again',
+  async (t) => {
+    const { stack, ctx } = await world(t);
+    const id = uuid();
+    const body = {
+      aps: { id, type: T('resources') },
+      context: { aps: { id: ctx } },
+      name: 'room7',
+      displayName: 'Room 7',
+      email: 'room7@x.example',
+    };
+    const made = await stack.call('POST', '/resources', { body });
+    oxCtx(stack).resources.delete(made.json.oxResourceId);
+    const env = { DATA_DIR: stack.dataDir };
+    const found = await runCli(['reconcile', '--json', '--repair'], { env });
+    t.match(JSON.parse(found.out).repaired, [{ kind: 'missing-in-ox', resource: id }]);
+    t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.state, 'failed');
+    const again = await stack.call('POST', '/resources', { body });
+    t.equal(again.status, 200, again.text);
+    t.ok(oxCtx(stack).resources.has(again.json.oxResourceId), "the controller's next provision makes it again");
+  },
+);
