@@ -137,9 +137,11 @@ export async function reconcilePrincipals(
   const of = (kind: string) => children.filter((r) => r.kind === kind && COUNTED.has(r.state));
   const p: Pass = { deps, scope, at, opts, report };
   const ox = scope.ox.principals;
-  await checkGroups(p, of('groups'), await ox.listGroups(at.id, at.admin));
-  await checkResources(p, of('resources'), await ox.listResources(at.id, at.admin));
-  const shared = of('shared-mailboxes');
-  // An OX without functional accounts has none to compare: only asked when the ledger has some.
+  // OX is asked only about the kinds the context has in the ledger: a reconcile of contexts with
+  // mailboxes only makes no more SOAP calls than before (and an OX without functional accounts is
+  // never asked about them).
+  const [groups, resources, shared] = [of('groups'), of('resources'), of('shared-mailboxes')];
+  if (groups.length) await checkGroups(p, groups, await ox.listGroups(at.id, at.admin));
+  if (resources.length) await checkResources(p, resources, await ox.listResources(at.id, at.admin));
   if (shared.length) await checkShared(p, shared, await ox.listAccounts(at.id, at.admin));
 }
