@@ -61,10 +61,14 @@ t.test('resources on older versions move, in pages, once', async (t) => {
   t.equal(controller.updates.length, 1520);
 });
 
-async function until(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+async function until(check: () => boolean | Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
   return check();
 }
+
+/** No background job waiting or running: each upgrade and rule change queues one. */
+const jobsDone = (stack: Awaited<ReturnType<typeof startStack>>) => async () =>
+  (await stack.endpoint.ledger.listJobs({ states: ['waiting', 'running'] })).length === 0;
 
 t.test('an upgrade moves 1.0 mailboxes to the user-service 1.1 and writes the facts the panel reads', async (t) => {
   const stack = await startStack(t);
@@ -99,14 +103,17 @@ t.test('an upgrade moves 1.0 mailboxes to the user-service 1.1 and writes the fa
     'run again: nothing left to move',
   );
 
+  t.ok(await until(jobsDone(stack)), "the second upgrade's job has run");
   const updates = stack.controller.updates.length;
   const put = await stack.call('PUT', `/app/${stack.instanceId}`, { body: { adminMailboxLogin: true } });
   t.equal(put.status, 200, put.text);
   t.ok(await until(() => (held as Record<string, unknown>).adminMayOpen === true), 'the new rule reaches the mailbox');
+  t.ok(await until(jobsDone(stack)), "the rule change's job has run");
   const again = stack.controller.updates.length;
   t.ok(again > updates);
   await stack.call('PUT', `/app/${stack.instanceId}`, { body: { adminMailboxLogin: true, defaultTheme: 'dark' } });
   await new Promise((r) => setTimeout(r, 300));
+  t.ok(await until(jobsDone(stack)));
   t.equal(stack.controller.updates.length, again, 'another setting changes no mailbox');
   t.equal((await stack.call('GET', `/mailboxes/${id}`)).json.adminMayOpen, true, 'the endpoint answers the same');
 });
