@@ -7,10 +7,11 @@
 // The runs themselves are the flights' (flights.ts), the background retries the runner's
 // (job-runner.ts).
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { isUnfinished, type JobRecord, type JobStore, type Ledger } from '../store/ledger.js';
+import { isUnfinished, type EarlierAnswer, type JobRecord, type JobStore, type Ledger } from '../store/ledger.js';
 import { isRecord } from '../util/errors.js';
 import { ApsError, isRetryable, isShed } from './errors.js';
 import { Flights, type InFlight } from './flights.js';
+import { identityOf, requestOf, sameRequest, type RequestIdentity } from './request-identity.js';
 import { JobRunner } from './job-runner.js';
 import type { AsyncOptions, Executor } from './async-options.js';
 
@@ -22,6 +23,19 @@ export interface Accepted {
   retryTimeout: number;
   info: string;
 }
+
+/** What the router tells of a request: whose it is, its phase, and the call to store with its job. */
+interface RequestMeta {
+  instanceId: string;
+  resourceId?: string;
+  phase: 'sync' | 'async';
+  input: Record<string, unknown>;
+  /** Which request it is (by default, from `input`). */
+  identity?: RequestIdentity;
+}
+
+/** Finished answers of a lane kept for the polls of the requests that got them (newest first). */
+const KEEP_EARLIER = 5;
 
 type Settled = { ok: true; outcome: Outcome } | { ok: false; error: unknown } | { timeout: true };
 
@@ -55,26 +69,26 @@ export class AsyncProtocol {
     return this.runner.stop();
   }
 
-  /** Runs one request under the protocol; `key` names the request (instance, method, resource). */
-  async handle(
-    key: string,
-    meta: { instanceId: string; resourceId?: string; phase: 'sync' | 'async'; input: Record<string, unknown> },
-    run: () => Promise<Outcome>,
-  ): Promise<Outcome | Accepted> {
+  /**
+   * Runs one request under the protocol. `key` names the request's lane (instance, method,
+   * resource): one request of a lane runs at a time; the stored input tells which request it is.
+   */
+  async handle(key: string, meta: RequestMeta, run: () => Promise<Outcome>): Promise<Outcome | Accepted> {
+    const request = meta.identity ?? identityOf(meta.input);
     // Replicas: the request's lock comes with its job (one round trip), unless this process runs it.
     const { job: existing, locked } =
       this.crossProcess && !this.flights.has(key)
         ? await this.ledger.getJobAndLock(key, this.owner, this.opts.leaseMs)
         : { job: await this.ledger.getJob(key), locked: false };
-    if (existing && isUnfinished(existing)) return this.accepted(existing);
-    if (existing && meta.phase === 'async') {
-      if (locked) await this.ledger.unlock(key, this.owner); // not needed: the final answer is stored
-      return finalAnswer(existing);
+    const known = existing && this.answerFor(existing, request, meta.phase);
+    if (known) {
+      if (locked) await this.ledger.unlock(key, this.owner); // not needed: the answer is stored
+      return known;
     }
-    if (existing) await this.ledger.deleteJob(key); // a new request after the last one finished
     let flight = this.flights.get(key);
     // A flight that started meanwhile takes the lock over (it renews and releases it).
     if (flight && locked) flight.locked = true;
+    if (flight && !sameRequest(flight.request, request)) return this.waitingTurn();
     if (!flight) {
       // Another replica (or an earlier process whose lease has not run out) is on it: wait.
       if (this.crossProcess && !locked) {
@@ -84,7 +98,7 @@ export class AsyncProtocol {
           info: 'Another endpoint replica is working on this request.',
         };
       }
-      flight = { promise: run(), persisted: false, locked: this.crossProcess };
+      flight = { promise: run(), persisted: false, locked: this.crossProcess, request };
       this.flights.track(key, flight);
     }
     const settled = await this.race(flight.promise);
@@ -93,6 +107,30 @@ export class AsyncProtocol {
     // Beyond the bound towards OX: a job that waits its turn, while the backlog has room.
     if ('error' in settled && isShed(settled.error) && !(await this.backlogRoom())) throw settled.error;
     return this.goAsync(key, meta, flight, settled);
+  }
+
+  /**
+   * What the lane's stored job answers this request, if anything: its own job's progress (202)
+   * or, on the controller's poll, its final answer (kept also once a later request took the
+   * lane); 202 while another request's job is unfinished. Nothing: the request runs.
+   */
+  private answerFor(job: JobRecord, request: RequestIdentity, phase: 'sync' | 'async'): Outcome | Accepted | undefined {
+    if (sameRequest(requestOf(job), request)) {
+      if (isUnfinished(job)) return this.accepted(job);
+      return phase === 'async' ? finalAnswer(job) : undefined; // a repeat after it finished runs again
+    }
+    const earlier = phase === 'async' ? job.earlier?.find((e) => sameRequest(e, request)) : undefined;
+    if (earlier) return finalAnswer(earlier);
+    return isUnfinished(job) ? this.waitingTurn() : undefined;
+  }
+
+  /** Another change of the resource is under way: this one follows it (the controller polls). */
+  private waitingTurn(): Accepted {
+    return {
+      accepted: true,
+      retryTimeout: this.opts.retryTimeoutS,
+      info: 'Waiting for an earlier change of this resource to finish; this change follows it.',
+    };
   }
 
   /** Whether the ledger's unfinished jobs leave room for one more (OX_BACKLOG). */
@@ -112,15 +150,10 @@ export class AsyncProtocol {
     return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private async goAsync(
-    key: string,
-    meta: { instanceId: string; resourceId?: string; input: Record<string, unknown> },
-    flight: InFlight,
-    settled: Settled,
-  ): Promise<Accepted> {
+  private async goAsync(key: string, meta: RequestMeta, flight: InFlight, settled: Settled): Promise<Accepted> {
     const now = Date.now();
-    const persisted = flight.persisted ? await this.ledger.getJob(key) : undefined;
-    if (persisted) return this.accepted(persisted);
+    const stored = await this.ledger.getJob(key);
+    if (flight.persisted && stored) return this.accepted(stored);
     flight.persisted = true; // (again, should the job have gone: pruned, or the app deleted meanwhile)
     const job: JobRecord = {
       key,
@@ -133,6 +166,8 @@ export class AsyncProtocol {
       leaseOwner: this.owner,
       deadline: now + this.opts.deadlineS * 1000,
       input: meta.input,
+      request: meta.identity ?? identityOf(meta.input),
+      earlier: stored ? earlierAnswers(stored) : null,
       createdAt: now,
       updatedAt: now,
       info: `The operation is taking longer than ${Math.round(this.opts.syncBudgetMs / 1000)} s; it continues in the background.`,
@@ -152,7 +187,16 @@ export class AsyncProtocol {
   }
 }
 
-function finalAnswer(job: JobRecord): Outcome {
+/** The lane's finished answers a newer job keeps, so that an earlier request's poll still gets its own. */
+function earlierAnswers(job: JobRecord): EarlierAnswer[] | null {
+  const own: EarlierAnswer[] = isUnfinished(job)
+    ? []
+    : [{ ...requestOf(job), state: job.state, result: job.result ?? null, error: job.error ?? null }];
+  const kept = [...own, ...(job.earlier ?? [])].slice(0, KEEP_EARLIER);
+  return kept.length ? kept : null;
+}
+
+function finalAnswer(job: Pick<JobRecord, 'state' | 'result' | 'error'>): Outcome {
   if (job.state === 'done') return job.result ?? { status: 204 };
   const body = job.error?.body;
   const text = (name: string) => (isRecord(body) && typeof body[name] === 'string' ? body[name] : undefined);

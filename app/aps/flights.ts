@@ -7,12 +7,15 @@ import type { JobRecord, JobStore, ResourceStore } from '../store/ledger.js';
 import { ApsError, errorBody, isRetryable } from './errors.js';
 import type { AsyncOptions } from './async-options.js';
 import type { Outcome } from './types.js';
+import type { RequestIdentity } from './request-identity.js';
 
 export interface InFlight {
   promise: Promise<Outcome>;
   persisted: boolean;
   /** Holds the ledger lock on the request (released when it settles). */
   locked?: boolean;
+  /** Which request it runs (another request of its lane waits for it). */
+  request: RequestIdentity;
 }
 
 export class Flights {

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { InstanceStore, JobRecord, JobScope, JobStore } from '../store/ledger.js';
 import type { AsyncOptions, Executor } from './async-options.js';
 import type { Flights } from './flights.js';
+import { requestOf } from './request-identity.js';
 
 /** Jobs whose instance is unknown (deleted, or created since the lanes were read). */
 const NO_INSTANCE = '';
@@ -152,7 +153,7 @@ export class JobRunner {
     const promise = this.ledger
       .updateJob(job.key, { attempts: attempt.attempts })
       .then(() => this.execute(job.input, log));
-    this.flights.track(job.key, { promise, persisted: true });
+    this.flights.track(job.key, { promise, persisted: true, request: requestOf(job) });
     void this.flights.follow(attempt, promise).finally(() => {
       this.running.set(lane, (this.running.get(lane) ?? 1) - 1);
       void this.tick();

@@ -58,6 +58,8 @@ export interface ServiceType {
   schema: ApsSchema;
   /** The declared properties a resource stores and answers with (its secrets are not among them). */
   answered: string[];
+  /** The read-only properties: the endpoint sets them, and the controller may send them back. */
+  readonly: ReadonlySet<string>;
   /** What a provision and a configure body must be. */
   bodies: Record<Mode, object>;
   /** The resource as we answer it: only what this schema lists reaches the controller. */
@@ -250,6 +252,11 @@ export class SchemaRegistry {
       answered: Object.entries(schema.properties ?? {})
         .filter(([, p]) => !p.encrypted)
         .map(([n]) => n),
+      readonly: new Set(
+        Object.entries(schema.properties ?? {})
+          .filter(([, p]) => p.readonly)
+          .map(([n]) => n),
+      ),
       bodies: { provision: bodySchema(schema, 'provision'), configure: bodySchema(schema, 'configure') },
       answer: answerSchema(schema),
     });

@@ -64,6 +64,8 @@ export interface ResourceService<P = Record<string, unknown>, C = P> {
   upgrade?(call: ApsCall): Promise<ApsResult>;
   /** What the ledger already holds of a resource whose provision or change goes on in the background (its 202 body). */
   known?(call: ApsCall): Promise<ApsResult>;
+  /** The properties `known` may add to a request's body: the controller may send them back on its polls. */
+  echoed?: readonly string[];
   /** Custom operations declared in the type's schema, by name. */
   operations?: Record<string, Handler>;
   /**

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isAccepted } from '../aps/async-protocol.js';
+import { identityOf } from '../aps/request-identity.js';
 import { dispatch, toStored } from '../aps/dispatch.js';
 import { isRecord } from '../util/errors.js';
 import { NOT_AN_OBJECT, badRequest, notFound } from '../aps/errors.js';
@@ -33,7 +34,7 @@ interface ApsRoute {
 }
 type ApsRequest = FastifyRequest<ApsRoute>;
 
-/** Names one request to the resource: the controller repeats it with the same method and URL. */
+/** Names the lane of a request to the resource (one request of a lane runs at a time; the stored call tells which). */
 function jobKey(call: ApsCall, route: RouteSpec): string {
   const plain = route.operation === 'provision' || route.operation === 'configure' || route.operation === 'unprovision';
   const base = `${call.instanceId} ${route.method} ${call.service}/${call.resourceId}`;
@@ -140,15 +141,23 @@ async function acceptCaller(
   call.instance = instance;
 }
 
+/** What the endpoint answers (read-only, or told in a 202) and the controller may send back on its polls. */
+function echoable(type: ServiceType, services: ResourceServices): ReadonlySet<string> {
+  return new Set([...type.readonly, ...(services[type.serviceId]?.echoed ?? [])]);
+}
+
 /** A change runs under the async protocol: answered with its outcome, or 202 while it goes on. */
 async function mutate(
   fastify: FastifyInstance,
   reply: FastifyReply,
   call: ApsCall,
   route: RouteSpec,
+  type: ServiceType,
 ): Promise<FastifyReply> {
   const services = fastify.apsServices;
-  const meta = { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input: toStored(call) };
+  const input = toStored(call);
+  const identity = identityOf(input, route.operation === 'custom' ? undefined : echoable(type, services));
+  const meta = { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input, identity };
   const result = await fastify.apsAsync.handle(jobKey(call, route), meta, () => dispatch(services, call));
   if (isAccepted(result)) {
     // The request is answered: what still runs for it calls the controller outside its transaction.
@@ -197,7 +206,7 @@ async function handle(
       `A scheduled operation (APS-Scheduled-On-Date) is not supported: ${route.method} ${type.serviceId} is applied when it arrives, so send it when it is due`,
     );
   }
-  return mutate(fastify, reply, call, route);
+  return mutate(fastify, reply, call, route, type);
 }
 
 export default fp(

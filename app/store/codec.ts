@@ -50,6 +50,8 @@ export const JOB_FIELDS: FieldMap = {
   result: ['result', 'sealed'],
   error: ['error', 'json'],
   info: ['info', 'plain'],
+  request: ['request', 'json'],
+  earlier: ['earlier', 'sealed'],
   createdAt: ['created_at', 'plain'],
   updatedAt: ['updated_at', 'plain'],
 };

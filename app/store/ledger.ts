@@ -84,8 +84,21 @@ export interface JobRecord {
   result?: { status: number; body?: unknown } | null;
   error?: { status: number; body: unknown } | null;
   info?: string | null;
+  /** Which request the job serves (transaction id and digest). */
+  request?: { transactionId: string; digest: string } | null;
+  /** Final answers of earlier requests of the same lane, for their last polls (newest first). */
+  earlier?: EarlierAnswer[] | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A finished request's answer, kept by the job of a later request of its lane. */
+export interface EarlierAnswer {
+  transactionId: string;
+  digest: string;
+  state: JobState;
+  result?: JobRecord['result'];
+  error?: JobRecord['error'];
 }
 
 /** The states of a job the controller is told to wait for (202): it runs, or waits for its next attempt. */

@@ -247,4 +247,11 @@ export const MIGRATIONS: Migration[] = [
     postgres: `CREATE INDEX resources_domain ON resources (((props::jsonb ->> 'domain')));
       CREATE INDEX resources_email ON resources (((props::jsonb ->> 'email')))`,
   },
+  {
+    // A job names the request it serves; it keeps the final answers of the requests of its lane
+    // before it (sealed), for their polls.
+    version: 11,
+    sql: `ALTER TABLE jobs ADD COLUMN request TEXT;
+      ALTER TABLE jobs ADD COLUMN earlier TEXT`,
+  },
 ];

@@ -155,19 +155,15 @@ t.test('slow OX: 202 with Retry-Timeout and Info, then the final answer on the a
   await stack.createInstance();
   stack.sim.latencyMs = 400;
   const id = uuid();
-  const first = await stack.call('POST', '/contexts', { body: contextBody(id) });
+  const body = contextBody(id); // the controller polls with the same request
+  const first = await stack.call('POST', '/contexts', { body });
   t.equal(first.status, 202, first.text);
   t.equal(first.headers['aps-retry-timeout'], '1');
   t.match(String(first.headers['aps-info']), /longer than/);
-  const repeat = await stack.call('POST', '/contexts', { body: contextBody(id), phase: 'async' });
+  const repeat = await stack.call('POST', '/contexts', { body, phase: 'async' });
   t.ok([200, 202].includes(repeat.status));
   stack.sim.latencyMs = 0;
-  const { final, accepted } = await stack.settle(
-    'POST',
-    '/contexts',
-    { body: contextBody(id), phase: 'async' },
-    repeat,
-  );
+  const { final, accepted } = await stack.settle('POST', '/contexts', { body, phase: 'async' }, repeat);
   t.equal(final.status, 200, final.text);
   t.ok(accepted >= 0);
   t.equal(final.json.contextId, 100);

@@ -1,10 +1,10 @@
 // The chaos drill: two endpoint processes on one PostgreSQL, the scripted controller spreading 300
-// provisions, configures and unprovisions over 20 contexts across both, while a replica is killed
-// with SIGKILL mid-work and started again, PostgreSQL restarts once, and OX applies calls and
-// loses the answers. The controller behaves as its task manager does: a 202 is polled with the
-// same transaction id, a lost connection or a 5xx is tried again. Afterwards every request ended
-// 2xx, reconcile finds no drift, OX holds each context and user once, nothing orphaned, every
-// change applied, and no job is left.
+// provisions, configures (ten mailboxes changed twice at once) and unprovisions over 20 contexts
+// across both, while a replica is killed with SIGKILL mid-work and started again, PostgreSQL
+// restarts once, and OX applies calls and loses the answers. The controller behaves as its task
+// manager does: a 202 is polled with the same transaction id, a lost connection or a 5xx is tried
+// again. Afterwards every request ended 2xx, reconcile finds no drift, OX holds each context and
+// user once, nothing orphaned, every change applied, and no job is left.
 import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,16 +159,21 @@ t.test(
       return r;
     });
 
-    // Then 50 configures and 30 unprovisions of other mailboxes, OX losing some changes' answers.
+    // Then 60 configures and 20 unprovisions of other mailboxes, OX losing some changes' answers.
+    // Ten mailboxes get two different changes at the same moment (a rename and a given name),
+    // sent side by side, mostly to different replicas: both must be applied.
     sim.failNext(4, { mode: 'applied-reset', operation: 'OXUserService.change' });
     const renamed = mailboxes.slice(0, 50).map((m) => ({ ...m, name: `Renamed ${m.login}` }));
-    const removed = mailboxes.slice(50, 80);
-    type Later = { id: string; login: string; name?: string };
-    const work: Later[] = [...renamed, ...removed];
+    const secondChange = renamed.slice(0, 10).map((m) => ({ ...m, name: undefined, given: `Given ${m.login}` }));
+    const removed = mailboxes.slice(50, 70);
+    type Later = { id: string; login: string; name?: string; given?: string };
+    const work: Later[] = [...renamed.flatMap((m, i) => (secondChange[i] ? [m, secondChange[i]] : [m])), ...removed];
     const later = await mapLimited(work, 12, async (m) => {
       const r = m.name
         ? await task('PUT', `/mailboxes/${m.id}`, { displayName: m.name })
-        : await task('DELETE', `/mailboxes/${m.id}`);
+        : m.given
+          ? await task('PUT', `/mailboxes/${m.id}`, { givenName: m.given })
+          : await task('DELETE', `/mailboxes/${m.id}`);
       step();
       return r;
     });
@@ -209,6 +214,11 @@ t.test(
       renamed.filter((m) => byName.get(m.login)?.display_name !== m.name).map((m) => m.login),
       [],
       'every rename reached OX',
+    );
+    t.same(
+      secondChange.filter((m) => byName.get(m.login)?.given_name !== m.given).map((m) => m.login),
+      [],
+      'the second change of each of those ten mailboxes reached OX too',
     );
 
     const env = { DATABASE_URL: databaseUrl, SECRET_KEY: secretKey };

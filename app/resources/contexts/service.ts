@@ -89,6 +89,7 @@ export function contextService(deps: ServiceDeps): ResourceService<ContextsProvi
       const rec = await recordOfCall(deps, call, SERVICE);
       return rec && { contextId: rec.oxContextId ?? undefined, adminLogin: rec.login ?? undefined };
     },
+    echoed: ['contextId', 'adminLogin'],
     retrieve: (call) => retrieve(deps, call),
     configure: (call) => configure(deps, call),
     disable: (call) => setEnabled(deps, call, false),

@@ -22,6 +22,7 @@ export function mailboxService(deps: ServiceDeps): ResourceService<MailboxesProv
       const rec = await recordOfCall(deps, call, SERVICE);
       return rec && { login: rec.login ?? undefined, oxUserId: rec.oxUserId ?? undefined };
     },
+    echoed: ['login', 'oxUserId'],
     retrieve: async (call) =>
       view(deps, await requireResource(deps, call, call.resourceId, SERVICE), (await instanceEnv(deps, call)).settings),
     disable: (call) => disable(deps, call),
