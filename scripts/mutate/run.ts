@@ -1,0 +1,98 @@
+// npm run mutate [-- <part of a module's name> ...]: mutation testing (StrykerJS, its tap runner and
+// TypeScript checker) of the modules in modules.ts, one at a time, each against its own tests, with
+// per-test coverage. Incremental: a rerun tests only the mutants whose code or tests changed
+// (reports/mutation/<module>.json). Prints each module's score against the target; the surviving
+// mutants are in reports/mutation/survivors.txt. A quality measurement, not part of `npm test`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Stryker } from '@stryker-mutator/core';
+import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
+import { projectRoot } from '../../app/util/paths.js';
+import { MODULES, type MutationModule } from './modules.js';
+
+const TARGET = 85;
+const REPORTS = join(projectRoot, 'reports', 'mutation');
+const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+
+function optionsFor(module: MutationModule): PartialStrykerOptions {
+  return {
+    testRunner: 'tap',
+    tap: { testFiles: module.tests, nodeArgs: ['--import=tsx'], forceBail: true },
+    checkers: ['typescript'],
+    // The shipped code only: the checker type-checks each mutant against it, not the tests.
+    tsconfigFile: 'tsconfig.mutate.json',
+    mutate: module.mutate,
+    coverageAnalysis: 'perTest',
+    concurrency: availableParallelism(),
+    incremental: true,
+    incrementalFile: join(REPORTS, `${slug(module.name)}.json`),
+    reporters: process.stdout.isTTY ? ['progress'] : ['dots'],
+    tempDirName: '.stryker-tmp',
+    cleanTempDir: 'always',
+    ignorePatterns: ['dist', 'data', 'reports', '.stryker-tmp', '.tap', '.prof'],
+    timeoutMS: 30_000,
+  };
+}
+
+interface Tally {
+  module: string;
+  mutants: number;
+  killed: number;
+  survived: number;
+  noCoverage: number;
+  score: number;
+  seconds: number;
+}
+
+function tally(module: MutationModule, results: MutantResult[], seconds: number): Tally {
+  const count = (...statuses: string[]) => results.filter((r) => statuses.includes(r.status)).length;
+  const detected = count('Killed', 'Timeout');
+  const valid = detected + count('Survived', 'NoCoverage');
+  return {
+    module: module.name,
+    mutants: valid,
+    killed: detected,
+    survived: count('Survived'),
+    noCoverage: count('NoCoverage'),
+    score: valid ? +((100 * detected) / valid).toFixed(1) : 100,
+    seconds: Math.round(seconds),
+  };
+}
+
+function survivors(results: MutantResult[]): string[] {
+  return results
+    .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
+    .map(
+      (r) =>
+        `${r.fileName}:${r.location.start.line + 1}:${r.location.start.column + 1} ${r.status} ${r.mutatorName}: ${JSON.stringify(r.replacement ?? '')}`,
+    );
+}
+
+const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
+const chosen = MODULES.filter((m) => !wanted.length || wanted.some((w) => m.name.toLowerCase().includes(w)));
+mkdirSync(REPORTS, { recursive: true });
+// The tests take their RSA keys from the pool that tap's `before` fills.
+execFileSync(process.execPath, ['--import=tsx', 'test/support/key-pool.ts'], { cwd: projectRoot, stdio: 'inherit' });
+process.env.OX_APS_TEST_KEYS = 'pool';
+
+const tallies: Tally[] = [];
+const lost: string[] = [];
+for (const module of chosen) {
+  console.log(`\n# ${module.name}: ${module.mutate.join(', ')}`);
+  const started = Date.now();
+  const results = await new Stryker(optionsFor(module)).runMutationTest();
+  tallies.push(tally(module, results, (Date.now() - started) / 1000));
+  lost.push(`# ${module.name}`, ...survivors(results));
+}
+writeFileSync(join(REPORTS, 'survivors.txt'), `${lost.join('\n')}\n`);
+writeFileSync(join(REPORTS, 'summary.json'), `${JSON.stringify(tallies, null, 2)}\n`);
+console.log('\nmodule                                       mutants  killed  survived  no cov  score   target   time');
+for (const t of tallies) {
+  const met = t.score >= TARGET ? 'met' : 'MISSED';
+  console.log(
+    `${t.module.padEnd(44)} ${String(t.mutants).padStart(7)} ${String(t.killed).padStart(7)} ${String(t.survived).padStart(9)} ${String(t.noCoverage).padStart(7)} ${t.score.toFixed(1).padStart(6)}  ≥ ${TARGET} ${met.padEnd(6)} ${t.seconds} s`,
+  );
+}
+console.log(`survivors: ${join('reports', 'mutation', 'survivors.txt')}`);
