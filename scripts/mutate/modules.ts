@@ -26,13 +26,18 @@ export const MODULES: MutationModule[] = [
   },
   {
     name: 'single sign-on tokens and identity checks',
-    mutate: ['app/sso/tokens.ts', 'app/resources/shared/sso-login.ts', 'app/resources/shared/access.ts'],
+    mutate: ['app/sso/tokens.ts', 'app/resources/shared/sso-login.ts'],
     tests: ['test/sso/sso.test.ts'],
   },
   {
     name: 'OX client wire mapping',
     mutate: ['app/ox/wire-mapping.ts', 'app/ox/wire-xml.ts'],
-    tests: ['test/ox/golden-wire.test.ts', 'test/ox/wire-xml.test.ts', 'test/ox/wire-agreement.test.ts'],
+    tests: [
+      'test/ox/wire-mapping.test.ts',
+      'test/ox/wire-xml.test.ts',
+      'test/ox/golden-wire.test.ts',
+      'test/ox/wire-agreement.test.ts',
+    ],
   },
   {
     name: 'OAuth verification',

@@ -3,9 +3,9 @@
 // per-test coverage. Incremental: a rerun tests only the mutants whose code or tests changed
 // (reports/mutation/<module>.json). Prints each module's score against the target; the surviving
 // mutants are in reports/mutation/survivors.txt. A quality measurement, not part of `npm test`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Stryker } from '@stryker-mutator/core';
 import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
@@ -13,6 +13,10 @@ import { projectRoot } from '../../app/util/paths.js';
 import { MODULES, type MutationModule } from './modules.js';
 
 const TARGET = 85;
+// The checker type-checks each mutant with the module's files and what they import, not with the
+// whole project: a second a mutant otherwise. A type error a mutant causes in a module that
+// imports it is left to the tests.
+const CHECKED = '.stryker-tsconfig.json';
 const REPORTS = join(projectRoot, 'reports', 'mutation');
 const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 
@@ -21,8 +25,7 @@ function optionsFor(module: MutationModule): PartialStrykerOptions {
     testRunner: 'tap',
     tap: { testFiles: module.tests, nodeArgs: ['--import=tsx'], forceBail: true },
     checkers: ['typescript'],
-    // The shipped code only: the checker type-checks each mutant against it, not the tests.
-    tsconfigFile: 'tsconfig.mutate.json',
+    tsconfigFile: CHECKED,
     mutate: module.mutate,
     coverageAnalysis: 'perTest',
     concurrency: availableParallelism(),
@@ -66,7 +69,7 @@ function survivors(results: MutantResult[]): string[] {
     .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
     .map(
       (r) =>
-        `${r.fileName}:${r.location.start.line + 1}:${r.location.start.column + 1} ${r.status} ${r.mutatorName}: ${JSON.stringify(r.replacement ?? '')}`,
+        `${relative(projectRoot, r.fileName)}:${r.location.start.line}:${r.location.start.column} ${r.status} ${r.mutatorName}: ${JSON.stringify(r.replacement ?? '')}`,
     );
 }
 
@@ -76,16 +79,19 @@ mkdirSync(REPORTS, { recursive: true });
 // The tests take their RSA keys from the pool that tap's `before` fills.
 execFileSync(process.execPath, ['--import=tsx', 'test/support/key-pool.ts'], { cwd: projectRoot, stdio: 'inherit' });
 process.env.OX_APS_TEST_KEYS = 'pool';
+process.env.OX_APS_MUTATION = '1'; // test/support/side-by-side.ts
 
 const tallies: Tally[] = [];
 const lost: string[] = [];
 for (const module of chosen) {
   console.log(`\n# ${module.name}: ${module.mutate.join(', ')}`);
   const started = Date.now();
+  writeFileSync(join(projectRoot, CHECKED), JSON.stringify({ extends: './tsconfig.json', include: module.mutate }));
   const results = await new Stryker(optionsFor(module)).runMutationTest();
   tallies.push(tally(module, results, (Date.now() - started) / 1000));
   lost.push(`# ${module.name}`, ...survivors(results));
 }
+rmSync(join(projectRoot, CHECKED), { force: true });
 writeFileSync(join(REPORTS, 'survivors.txt'), `${lost.join('\n')}\n`);
 writeFileSync(join(REPORTS, 'summary.json'), `${JSON.stringify(tallies, null, 2)}\n`);
 console.log('\nmodule                                       mutants  killed  survived  no cov  score   target   time');

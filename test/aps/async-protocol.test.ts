@@ -14,8 +14,10 @@ import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { SecretBox } from '../../app/util/secret-box.js';
 import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
+import { sideBySide } from '../support/side-by-side.js';
 
 const log = pino({ level: 'silent' });
+t.jobs = sideBySide(7);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const OPTIONS: AsyncOptions = {

@@ -3,7 +3,15 @@
 import t from 'tap';
 import { createHash, createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import { authorizationHeader, baseString, checkSignature, parseAuthorization, pct } from '../../app/aps/oauth.js';
+import {
+  authorizationHeader,
+  baseString,
+  checkSignature,
+  isOAuthSigned,
+  parseAuthorization,
+  pct,
+  signature,
+} from '../../app/aps/oauth.js';
 
 const KEY = 'ox-demo-key';
 const SECRET = 's3cr3t/with+chars';
@@ -224,4 +232,71 @@ t.test("the endpoint's own signature passes the other signer's check", async (t)
   t.equal(fields.get('oauth_signature'), expected, 'the same signature as oauth-1.0a makes');
   t.not(parseAuthorization(authorizationHeader('GET', url, KEY, SECRET)), fields, 'a new nonce each time');
   t.notMatch(authorization, SECRET);
+});
+
+t.test('RFC 5849 details no vector above holds', async (t) => {
+  t.equal(pct("!'()*"), '%21%27%28%29%2A', 'the characters encodeURIComponent leaves, upper-case hex');
+  t.equal(pct('a b~-._'), 'a%20b~-._');
+  // The base string: the default port left out, scheme and host lower-case, oauth_signature left out,
+  // pairs sorted by name, then by value.
+  const base = (url: string, params: Record<string, string> = {}) =>
+    baseString('get', url, new Map(Object.entries(params)));
+  t.equal(base('HTTPS://Example.COM:443/a'), 'GET&https%3A%2F%2Fexample.com%2Fa&');
+  t.equal(base('http://example.com:80/a'), 'GET&http%3A%2F%2Fexample.com%2Fa&');
+  t.equal(base('http://example.com:443/a'), 'GET&http%3A%2F%2Fexample.com%3A443%2Fa&', 'not the default port of http');
+  t.equal(base('https://example.com:80/a'), 'GET&https%3A%2F%2Fexample.com%3A80%2Fa&', 'not the default port of https');
+  t.equal(base('https://example.com:8443/a'), 'GET&https%3A%2F%2Fexample.com%3A8443%2Fa&');
+  t.equal(
+    base('https://h/p?b=2&a=3&a=1&c=', { oauth_signature: 'x', oauth_nonce: 'n' }),
+    `GET&https%3A%2F%2Fh%2Fp&${pct('a=1&a=3&b=2&c=&oauth_nonce=n')}`,
+  );
+  t.equal(base('https://h/p?z=1&y=2&x=3&w=4'), `GET&https%3A%2F%2Fh%2Fp&${pct('w=4&x=3&y=2&z=1')}`);
+  // The endpoint's own header: the time in seconds.
+  const own = parseAuthorization(authorizationHeader('GET', 'https://h/p', KEY, SECRET, 1_700_000_000_999));
+  t.equal((own as Map<string, string>).get('oauth_timestamp'), '1700000000');
+});
+
+t.test('the header: its form, spaces, realm, a missing version, the window edge, a body hash', async (t) => {
+  const url = 'https://connector.example.net/ox/contexts';
+  const now = 1_700_000_000_000;
+  const check = (authorization: string, body?: string) => {
+    const c = checkSignature({ method: 'POST', url, authorization, body }, secretOf, now);
+    return c.ok ? 'accepted' : c.reason;
+  };
+  /** Signed here, with exactly these parameters. */
+  const ours = (params: Record<string, string>) => {
+    const map = new Map(Object.entries(params));
+    return header({ ...params, oauth_signature: signature(SECRET, baseString('POST', url, map)) });
+  };
+  const basic = {
+    oauth_consumer_key: KEY,
+    oauth_nonce: 'abcdefghijklmnop1234',
+    oauth_signature_method: 'HMAC-SHA1',
+    oauth_timestamp: String(now / 1000),
+  };
+  t.equal(check(ours(basic)), 'accepted', 'no oauth_version: 1.0 is meant');
+  t.equal(check(`${ours(basic)}, realm="Example"`), 'accepted', 'a realm is no parameter');
+  t.equal(check(ours({ ...basic, oauth_timestamp: String(now / 1000 - 600) })), 'accepted', '600 s old: inside');
+  const emptyBodyHash = createHash('sha1').update('').digest('base64');
+  t.equal(check(ours({ ...basic, oauth_body_hash: emptyBodyHash })), 'accepted', 'no body: the hash of nothing');
+  t.match(check(ours({ ...basic, oauth_body_hash: emptyBodyHash }), '{}'), /oauth_body_hash does not match/);
+  const { oauth_nonce: _n, oauth_timestamp: _t, ...partial } = basic;
+  t.equal(
+    check(header({ ...partial, oauth_signature: 'x' })),
+    'the OAuth parameters oauth_timestamp, oauth_nonce are missing',
+  );
+  for (const nonce of ['!abcdefghijklmnopq', 'abcdefghijklmnopq!'])
+    t.match(check(ours({ ...basic, oauth_nonce: nonce })), /oauth_nonce must be/, `nonce ${nonce}`);
+  for (const ts of [`x${now / 1000}`, `${now / 1000}1`])
+    t.match(check(ours({ ...basic, oauth_timestamp: ts })), /ten digits/, `timestamp ${ts}`);
+  const spaced = ours(basic).replace(/, /g, ' ,  ').replace(/="/g, ' =  "');
+  t.equal(check(spaced), 'accepted', 'spaces around = and ,');
+  t.equal(check(`${ours(basic)}\t`), 'accepted', 'white space after the last pair');
+  t.match(check('OAuth oauth_consumer_key="%E0%A4%A"'), /malformed percent-encoding/);
+  t.match(check('OAuth junk oauth_consumer_key="k"'), /name="value"/, 'no junk before a pair');
+  t.match(check('OAuth oauth_consumer_key="k"junk'), /name="value"/, 'no junk after a pair');
+  t.match(check('Bearer OAuth oauth_consumer_key="k"'), /no OAuth Authorization header/, 'OAuth first');
+  t.equal(isOAuthSigned('OAuth\toauth_consumer_key="k"'), true);
+  t.equal(isOAuthSigned('OAuthx'), false);
+  t.equal(isOAuthSigned(undefined), false);
 });

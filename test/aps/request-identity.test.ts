@@ -19,8 +19,10 @@ import { identityOf, sameRequest } from '../../app/aps/request-identity.js';
 import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
 import { mailboxBody, profileBody, startStack, uuid } from '../helper.js';
+import { sideBySide } from '../support/side-by-side.js';
 
 const log = pino({ level: 'silent' });
+t.jobs = sideBySide(4);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const OPTIONS: AsyncOptions = {

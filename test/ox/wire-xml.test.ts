@@ -101,3 +101,23 @@ t.test('text is escaped once, and a CDATA-shaped value stays text', async (t) =>
   );
   t.throws(() => operationXml('OXUserService', 'nosuch', {}), /no SOAP operation OXUserService.nosuch/);
 });
+
+const DATA_NS = 'xmlns:ns4="http://dataobjects.soap.admin.openexchange.com/xsd"';
+
+t.test('a field or parameter left out, undefined or null, is not sent at all', async (t) => {
+  const xml = operationXml('OXUserService', 'change', {
+    ctx: { id: 5, name: null },
+    usrdata: { id: 7, display_name: 'Zoë', given_name: undefined, aliases: null },
+    auth: null,
+  });
+  t.equal(
+    xml,
+    [
+      '<change xmlns="http://soap.admin.openexchange.com">',
+      `<ctx><ns4:id ${DATA_NS}>5</ns4:id></ctx>`,
+      `<usrdata><ns4:display_name ${DATA_NS}>Zoë</ns4:display_name><ns4:id ${DATA_NS}>7</ns4:id></usrdata>`,
+      '</change>',
+    ].join(''),
+  );
+  t.throws(() => operationXml('OXUserService', 'noSuchCall', {}), /no SOAP operation OXUserService.noSuchCall/);
+});

@@ -10,9 +10,11 @@ import { selfSignedCertificate } from '../../app/util/tls.js';
 import { hashToken } from '../../app/sso/tokens.js';
 import { CHROMIUM, needsChromium } from '../support/requirements.js';
 import { freePort } from '../../scripts/stand-ins/net.js';
+import { sideBySide } from '../support/side-by-side.js';
 
 const PASSWORD = 'Mailbox-Pass-2024!';
 const LOGIN = 'alice';
+t.jobs = sideBySide(4);
 
 interface Provisioned {
   stack: Stack;
