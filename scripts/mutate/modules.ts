@@ -13,7 +13,7 @@ export const MODULES: MutationModule[] = [
   {
     name: 'async protocol and job runner',
     mutate: ['app/aps/async-protocol.ts', 'app/aps/flights.ts', 'app/aps/job-runner.ts', 'app/aps/request-identity.ts'],
-    tests: ['test/aps/async-protocol.test.ts', 'test/aps/request-identity.test.ts', 'test/aps/endpoint-core.test.ts'],
+    tests: ['test/aps/async-protocol.test.ts', 'test/aps/request-identity.test.ts'],
   },
   {
     name: 'mailbox idempotency and suspend',

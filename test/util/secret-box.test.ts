@@ -1,7 +1,7 @@
 // Secrets at rest: each seal has its own random IV (also across the IV source's draws), and opens
 // back to what was sealed; a sealed secret altered or opened with another key is refused.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -93,4 +93,9 @@ t.test('the key: SECRET_KEY, else SECRET_KEY_FILE, else DATA_DIR/secret.key, mad
   t.same(loadSecretKey({ DATA_DIR: data }, { generate: false }), { key: made.key }, 'found again, not made again');
   writeFileSync(join(data, 'secret.key'), 'garbage');
   t.throws(() => loadSecretKey({ DATA_DIR: data }), /DATA_DIR's key file/, 'a bad key file is named');
+  writeFileSync(file, 'garbage');
+  t.throws(() => loadSecretKey({ SECRET_KEY_FILE: file, DATA_DIR: dir }), /^SECRET_KEY_FILE ".*key\.txt": /);
+  const odd = join(dir, 'odd');
+  mkdirSync(join(odd, 'secret.key'), { recursive: true });
+  t.throws(() => loadSecretKey({ DATA_DIR: odd }), /^DATA_DIR ".*secret\.key" cannot be read/, 'a key file not a file');
 });
