@@ -55,11 +55,9 @@ export function parseAuthorization(header: string | undefined): Map<string, stri
   return params;
 }
 
-/** scheme://host[:port]/path, lower-case scheme and host, the default port left out. */
+/** scheme://host[:port]/path, lower-case scheme and host, the default port left out (URL drops it already). */
 function baseUri(url: URL): string {
-  const defaultPort =
-    (url.protocol === 'http:' && url.port === '80') || (url.protocol === 'https:' && url.port === '443');
-  const port = url.port && !defaultPort ? `:${url.port}` : '';
+  const port = url.port ? `:${url.port}` : '';
   return `${url.protocol.toLowerCase()}//${url.hostname.toLowerCase()}${port}${url.pathname}`;
 }
 

@@ -299,4 +299,6 @@ t.test('the header: its form, spaces, realm, a missing version, the window edge,
   t.equal(isOAuthSigned('OAuth\toauth_consumer_key="k"'), true);
   t.equal(isOAuthSigned('OAuthx'), false);
   t.equal(isOAuthSigned(undefined), false);
+  const unreadable = checkSignature({ method: 'POST', url: 'not a URL', authorization: ours(basic) }, secretOf, now);
+  t.same(unreadable, { ok: false, reason: 'the request URL cannot be read for the signature' });
 });

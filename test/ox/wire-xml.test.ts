@@ -120,4 +120,9 @@ t.test('a field or parameter left out, undefined or null, is not sent at all', a
     ].join(''),
   );
   t.throws(() => operationXml('OXUserService', 'noSuchCall', {}), /no SOAP operation OXUserService.noSuchCall/);
+  t.equal(
+    operationXml('OXUserService', 'getData', { ctx: 5 }),
+    '<getData xmlns="http://soap.admin.openexchange.com"><ctx>5</ctx></getData>',
+    'a value where a structure belongs is sent as text (OX then refuses it)',
+  );
 });
