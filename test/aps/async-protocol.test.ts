@@ -15,22 +15,13 @@ import { SecretBox } from '../../app/util/secret-box.js';
 import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
 import { sideBySide } from '../support/side-by-side.js';
+import { TEST_ASYNC_OPTIONS } from '../support/async-options.js';
 
 const log = pino({ level: 'silent' });
 t.jobs = sideBySide(7);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const OPTIONS: AsyncOptions = {
-  syncBudgetMs: 50,
-  retryTimeoutS: 1,
-  deadlineS: 60,
-  maxRetryDelayS: 1,
-  leaseMs: 1000,
-  keepFinishedMs: 60_000,
-  backlog: 10_000,
-  concurrency: 3,
-  laneOf: (instance) => String(instance.settings.ox),
-};
+const OPTIONS: AsyncOptions = { ...TEST_ASYNC_OPTIONS, laneOf: (instance) => String(instance.settings.ox) };
 
 async function openLedger(t: Test): Promise<Ledger> {
   const ledger = await SqliteLedger.open(

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { AsyncProtocol, isAccepted, type AsyncOptions } from '../../app/aps/async-protocol.js';
+import { AsyncProtocol, isAccepted } from '../../app/aps/async-protocol.js';
 import type { Outcome } from '../../app/aps/types.js';
 import type { Ledger } from '../../app/store/ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
@@ -20,21 +20,13 @@ import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
 import { mailboxBody, profileBody, startStack, uuid } from '../helper.js';
 import { sideBySide } from '../support/side-by-side.js';
+import { TEST_ASYNC_OPTIONS } from '../support/async-options.js';
 
 const log = pino({ level: 'silent' });
 t.jobs = sideBySide(4);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const OPTIONS: AsyncOptions = {
-  syncBudgetMs: 50,
-  retryTimeoutS: 1,
-  deadlineS: 60,
-  maxRetryDelayS: 1,
-  leaseMs: 1000,
-  keepFinishedMs: 60_000,
-  backlog: 10_000,
-  concurrency: 3,
-};
+const OPTIONS = TEST_ASYNC_OPTIONS;
 
 /** A stored configure call as the router keeps it. */
 function configure(transactionId: string, body: Record<string, unknown>): Record<string, unknown> {
