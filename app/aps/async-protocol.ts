@@ -166,7 +166,7 @@ export class AsyncProtocol {
       leaseOwner: this.owner,
       deadline: now + this.opts.deadlineS * 1000,
       input: meta.input,
-      request: meta.identity ?? identityOf(meta.input),
+      request: flight.request,
       earlier: stored ? earlierAnswers(stored) : null,
       createdAt: now,
       updatedAt: now,

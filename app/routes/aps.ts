@@ -152,11 +152,11 @@ async function mutate(
   reply: FastifyReply,
   call: ApsCall,
   route: RouteSpec,
-  type: ServiceType,
+  echoes: ReadonlySet<string>,
 ): Promise<FastifyReply> {
   const services = fastify.apsServices;
   const input = toStored(call);
-  const identity = identityOf(input, route.operation === 'custom' ? undefined : echoable(type, services));
+  const identity = identityOf(input, route.operation === 'custom' ? undefined : echoes);
   const meta = { instanceId: call.instanceId, resourceId: call.resourceId, phase: call.phase, input, identity };
   const result = await fastify.apsAsync.handle(jobKey(call, route), meta, () => dispatch(services, call));
   if (isAccepted(result)) {
@@ -183,6 +183,7 @@ async function handle(
   reply: FastifyReply,
   route: RouteSpec,
   type: ServiceType,
+  echoes: ReadonlySet<string>,
 ): Promise<FastifyReply> {
   const { ledger, apsServices: services, config } = fastify;
   const call = buildCall(req, route, type);
@@ -206,7 +207,7 @@ async function handle(
       `A scheduled operation (APS-Scheduled-On-Date) is not supported: ${route.method} ${type.serviceId} is applied when it arrives, so send it when it is due`,
     );
   }
-  return mutate(fastify, reply, call, route, type);
+  return mutate(fastify, reply, call, route, echoes);
 }
 
 export default fp(
@@ -217,6 +218,7 @@ export default fp(
     }
 
     for (const type of schemas.types.values()) {
+      const echoes = echoable(type, fastify.apsServices);
       for (const route of routesFor(type)) {
         fastify.route<ApsRoute>({
           method: route.method,
@@ -228,7 +230,7 @@ export default fp(
           config: { aps: { service: type.serviceId, operation: operationLabel(route) } },
           // A signed request is checked before its body: a bad signature is 401 whatever it carries.
           preValidation: checkSignature,
-          handler: (req, reply) => handle(fastify, req, reply, route, type),
+          handler: (req, reply) => handle(fastify, req, reply, route, type, echoes),
         });
       }
     }

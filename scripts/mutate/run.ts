@@ -30,7 +30,7 @@ function optionsFor(module: MutationModule): PartialStrykerOptions {
     testRunner: 'tap',
     tap: { testFiles: module.tests, nodeArgs: ['--import=tsx'], forceBail: true },
     checkers: CHECKER ? ['typescript'] : [],
-    tsconfigFile: CHECKED,
+    tsconfigFile: CHECKER ? CHECKED : 'tsconfig.json',
     mutate: module.mutate,
     coverageAnalysis: 'perTest',
     concurrency: availableParallelism(),
@@ -91,7 +91,8 @@ const lost: string[] = [];
 for (const module of chosen) {
   console.log(`\n# ${module.name}: ${module.mutate.join(', ')}`);
   const started = Date.now();
-  writeFileSync(join(projectRoot, CHECKED), JSON.stringify({ extends: './tsconfig.json', include: module.mutate }));
+  if (CHECKER)
+    writeFileSync(join(projectRoot, CHECKED), JSON.stringify({ extends: './tsconfig.json', include: module.mutate }));
   const results = await new Stryker(optionsFor(module)).runMutationTest();
   tallies.push(tally(module, results, (Date.now() - started) / 1000));
   lost.push(`# ${module.name}`, ...survivors(results));
