@@ -37,7 +37,7 @@ interface RequestMeta {
 /** Finished answers of a lane kept for the polls of the requests that got them (newest first). */
 const KEEP_EARLIER = 5;
 
-type Settled = { ok: true; outcome: Outcome } | { ok: false; error: unknown } | { timeout: true };
+type Settled = { kind: 'done'; outcome: Outcome } | { kind: 'failed'; error: unknown } | { kind: 'timeout' };
 
 export class AsyncProtocol {
   private readonly flights: Flights;
@@ -102,10 +102,12 @@ export class AsyncProtocol {
       this.flights.track(key, flight);
     }
     const settled = await this.race(flight.promise);
-    if ('ok' in settled && settled.ok) return settled.outcome;
-    if ('error' in settled && !isRetryable(settled.error)) throw settled.error;
-    // Beyond the bound towards OX: a job that waits its turn, while the backlog has room.
-    if ('error' in settled && isShed(settled.error) && !(await this.backlogRoom())) throw settled.error;
+    if (settled.kind === 'done') return settled.outcome;
+    if (settled.kind === 'failed') {
+      if (!isRetryable(settled.error)) throw settled.error;
+      // Beyond the bound towards OX: a job that waits its turn, while the backlog has room.
+      if (isShed(settled.error) && !(await this.backlogRoom())) throw settled.error;
+    }
     return this.goAsync(key, meta, flight, settled);
   }
 
@@ -141,11 +143,11 @@ export class AsyncProtocol {
   private race(promise: Promise<Outcome>): Promise<Settled> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Settled>((resolve) => {
-      timer = setTimeout(() => resolve({ timeout: true }), this.opts.syncBudgetMs);
+      timer = setTimeout(() => resolve({ kind: 'timeout' }), this.opts.syncBudgetMs);
     });
     const settled = promise.then<Settled, Settled>(
-      (outcome) => ({ ok: true, outcome }),
-      (error) => ({ ok: false, error }),
+      (outcome) => ({ kind: 'done', outcome }),
+      (error) => ({ kind: 'failed', error }),
     );
     return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
@@ -172,10 +174,10 @@ export class AsyncProtocol {
       updatedAt: now,
       info: `The operation is taking longer than ${Math.round(this.opts.syncBudgetMs / 1000)} s; it continues in the background.`,
     };
-    if ('error' in settled) Object.assign(job, this.flights.retryPlan(job, settled.error, now));
+    if (settled.kind === 'failed') Object.assign(job, this.flights.retryPlan(job, settled.error, now));
     await this.ledger.saveJob(job);
     if (job.state === 'waiting') this.runner.wakeAt(job.nextRetryAt);
-    if ('timeout' in settled) void this.flights.follow(job, flight.promise);
+    if (settled.kind === 'timeout') void this.flights.follow(job, flight.promise);
     return this.accepted(job);
   }
 
@@ -204,7 +206,7 @@ function finalAnswer(job: Pick<JobRecord, 'state' | 'result' | 'error'>): Outcom
 }
 
 export function isAccepted(value: Outcome | Accepted): value is Accepted {
-  return 'accepted' in value && value.accepted;
+  return 'accepted' in value;
 }
 
 /** Queues background work that the job runner performs (and retries) like an accepted request. */

@@ -21,6 +21,8 @@ export interface InFlight {
 export class Flights {
   readonly owner = randomUUID();
   private readonly inflight = new Map<string, InFlight>();
+  /** Outcomes being written to the ledger (shutdown waits for them too). */
+  private readonly recording = new Set<Promise<void>>();
   /** Told when an attempt failed and its retry is due (the runner wakes then). */
   onRetryAt: (at: number) => void = () => undefined;
 
@@ -43,9 +45,10 @@ export class Flights {
     return this.inflight.size;
   }
 
-  /** Waits for every flight to settle (at shutdown). */
+  /** Waits for every flight to settle and its outcome to be recorded (at shutdown). */
   async settleAll(): Promise<void> {
     await Promise.allSettled([...this.inflight.values()].map((f) => f.promise));
+    await Promise.allSettled([...this.recording]);
   }
 
   track(key: string, flight: InFlight): void {
@@ -76,15 +79,18 @@ export class Flights {
 
   /** Records the outcome of a job's attempt once it settles. */
   follow(job: JobRecord, promise: Promise<Outcome>): Promise<void> {
-    return promise
+    const recorded = promise
       .then(
         (outcome) => this.finish(job.key, { state: 'done', result: outcome, info: null }),
         (error) => this.attemptFailed(job, error),
       )
-      .catch((err) => this.log.error({ err, job: job.key }, 'could not record a job outcome'));
+      .catch((err) => this.log.error({ err, job: job.key }, 'could not record a job outcome'))
+      .finally(() => this.recording.delete(recorded));
+    this.recording.add(recorded);
+    return recorded;
   }
 
-  retryPlan(job: JobRecord, error: unknown, now: number): Partial<JobRecord> {
+  retryPlan(job: JobRecord, error: unknown, now: number): Partial<JobRecord> & { nextRetryAt: number } {
     const delay = Math.min(this.opts.maxRetryDelayS, 2 ** Math.min(job.attempts, 10)) * 1000;
     const reason = error instanceof Error ? error.message : String(error);
     return {
@@ -105,7 +111,7 @@ export class Flights {
     if (isRetryable(error) && now < job.deadline) {
       const plan = this.retryPlan(job, error, now);
       await this.finish(job.key, plan);
-      if (plan.nextRetryAt) this.onRetryAt(plan.nextRetryAt);
+      this.onRetryAt(plan.nextRetryAt);
       return;
     }
     const reason = error instanceof Error ? error.message : String(error);

@@ -106,7 +106,6 @@ export class JobRunner {
     } finally {
       this.ticking = false;
     }
-    if (claimed > 0) this.idleTicks = 0;
     return claimed > 0 || this.flights.size > 0;
   }
 

@@ -27,7 +27,7 @@ export function identityOf(input: Record<string, unknown>, ignored: ReadonlySet<
   return {
     transactionId: typeof input.transactionId === 'string' ? input.transactionId : '',
     digest: createHash('sha256')
-      .update(stringify(what) ?? '')
+      .update(String(stringify(what)))
       .digest('base64url'),
   };
 }

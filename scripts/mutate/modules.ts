@@ -13,21 +13,23 @@ export const MODULES: MutationModule[] = [
   {
     name: 'async protocol and job runner',
     mutate: ['app/aps/async-protocol.ts', 'app/aps/flights.ts', 'app/aps/job-runner.ts', 'app/aps/request-identity.ts'],
-    tests: ['test/aps/async-protocol.test.ts', 'test/aps/request-identity.test.ts'],
+    tests: ['test/aps/flights.test.ts', 'test/aps/job-runner.test.ts', 'test/aps/async-protocol-answers.test.ts'],
   },
   {
     name: 'mailbox idempotency and suspend',
     mutate: ['app/resources/mailboxes/provision.ts', 'app/resources/mailboxes/suspend.ts'],
     tests: [
-      'test/resources/mailboxes/repeat-provision.test.ts',
+      'test/resources/mailboxes/provision-paths.test.ts',
       'test/resources/mailboxes/mailbox-suspend.test.ts',
+      'test/resources/mailboxes/repeat-provision.test.ts',
       'test/resources/mailboxes/login-collision.test.ts',
+      'test/resources/mailboxes/service-user-sync.test.ts',
     ],
   },
   {
     name: 'single sign-on tokens and identity checks',
     mutate: ['app/sso/tokens.ts', 'app/resources/shared/sso-login.ts'],
-    tests: ['test/sso/sso.test.ts'],
+    tests: ['test/sso/tokens.test.ts', 'test/sso/sso-login-paths.test.ts', 'test/sso/sso.test.ts'],
   },
   {
     name: 'OX client wire mapping',

@@ -48,17 +48,11 @@ async function person(deps: ServiceDeps, call: ApsCall, env: InstanceEnv): Promi
     givenName: text('givenName'),
     familyName: text('familyName'),
   };
+  // The schema requires the service user link on a POST.
   const serviceUser = linkId(call.body, 'user');
   let user: Record<string, string | undefined> = {};
-  if (!b.login || !b.email || !b.displayName) {
-    if (!serviceUser)
-      throw apsError(
-        400,
-        'UnknownResource',
-        'The mailbox has no login, e-mail and display name, and no service user to take them from',
-      );
+  if (serviceUser && (!b.login || !b.email || !b.displayName))
     user = await controllerFor(deps, call, env.instance).getResource<Record<string, string | undefined>>(serviceUser);
-  }
   const rawEmail = b.email ?? user.email ?? user.login;
   const rawLogin = b.login ?? user.login ?? rawEmail;
   if (!rawLogin || !rawEmail)

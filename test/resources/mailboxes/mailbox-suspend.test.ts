@@ -2,6 +2,8 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { mailboxBody, startStack, uuid, type Stack } from '../../helper.js';
+import { suspendReasons } from '../../../app/resources/mailboxes/suspend.js';
+import type { ResourceRecord } from '../../../app/store/ledger.js';
 
 async function formLogin(stack: Stack, login: string, password: string): Promise<number> {
   const res = await fetch(`${stack.sim.url}/ajax/login?action=formlogin&authId=${randomUUID()}`, {
@@ -90,4 +92,55 @@ t.test('a tier change while suspended holds at resume: resume applies the tier t
   t.equal(user().access.calendar, true, 'resume applied the groupware tier');
   t.equal(user().access.deniedPortal, false, 'and the user can log in');
   t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.profileId, groupware, 'the ledger agrees');
+});
+
+t.test('a mailbox whose mail was off in OX before the suspend has it off after the resume', async (t) => {
+  const stack = await startStack(t);
+  const { ctx, profile } = await stack.withContext();
+  const id = uuid();
+  const body = mailboxBody(id, ctx, profile, { login: 'una', email: 'una@x.example', displayName: 'Una' });
+  t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
+  const user = () => [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.name === 'una')!;
+  user().fields.mailenabled = false; // the provider turned mail off in OX
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/disable`)).status, 204);
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.props.savedMailEnabled, false);
+  t.same((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.props.suspendedFor, ['aps']);
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/enable`)).status, 204);
+  t.equal(user().fields.mailenabled, false, 'still off: as it was');
+  t.equal(user().access.deniedPortal, false, 'but the tier is back');
+  const back = (await stack.endpoint.ledger.getResource(stack.instanceId, id))!;
+  t.equal(back.state, 'ready');
+  t.equal(back.props.suspendedFor, undefined, 'no reason left');
+  t.equal(back.props.savedMailEnabled, undefined, 'nor what the suspend saved');
+  t.equal(back.props.mobilityEnabled, false);
+  t.equal((await stack.call('GET', `/mailboxes/${id}`)).json.mobilityEnabled, false);
+});
+
+t.test('OX refusing a suspend or a resume says which and changes nothing in the ledger', async (t) => {
+  const stack = await startStack(t);
+  const { ctx, profile } = await stack.withContext();
+  const id = uuid();
+  const body = mailboxBody(id, ctx, profile, { login: 'vic', email: 'vic@x.example', displayName: 'Vic' });
+  t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
+  stack.sim.failNext(1, { mode: 'fault', exceptionClass: 'StorageException', message: 'disk trouble' });
+  const off = await stack.call('PUT', `/mailboxes/${id}/disable`);
+  t.equal(off.status, 502);
+  t.match(off.json.message, /while disabling mailbox "vic".*disk trouble/);
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.state, 'ready');
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/disable`, { transactionId: uuid() })).status, 204);
+  stack.sim.failNext(1, { mode: 'fault', exceptionClass: 'StorageException', message: 'disk trouble' });
+  const on = await stack.call('PUT', `/mailboxes/${id}/enable`);
+  t.equal(on.status, 502);
+  t.match(on.json.message, /while enabling mailbox "vic".*disk trouble/);
+  t.equal((await stack.endpoint.ledger.getResource(stack.instanceId, id))?.state, 'disabled');
+});
+
+t.test('the reasons a mailbox is suspended for, as kept and from before they were kept', async (t) => {
+  const rec = (state: string, suspendedFor?: unknown) =>
+    ({ state, props: suspendedFor === undefined ? {} : { suspendedFor } }) as unknown as ResourceRecord;
+  t.same(suspendReasons(rec('disabled', ['service-user', 'bogus', 'aps'])), ['service-user', 'aps']);
+  t.same(suspendReasons(rec('ready', [])), [], 'an empty list is kept as it is');
+  t.same(suspendReasons(rec('disabled')), ['aps'], 'suspended before the reasons were kept: the controller');
+  t.same(suspendReasons(rec('ready')), []);
+  t.same(suspendReasons(rec('disabled', 'aps')), ['aps'], 'not a list: as if none were kept');
 });
