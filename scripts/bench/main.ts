@@ -136,6 +136,9 @@ const elapsedS = ms(t0) / 1000;
 const endpointCpuMsPerProvision = (cpuMs(endpoint.pid!) - cpuBefore) / jobs.length;
 const measured = jobs.length / elapsedS;
 const ideal = CONCURRENCY / (soapPerProvision * (LATENCY / 1000));
+// What one core allows at the CPU a provision measurably takes (issue 37: the rate to hold is the
+// lower of the two bounds).
+const cpuBound = 1000 / endpointCpuMsPerProvision;
 
 // 3. Usage polls: many contexts, each polled twice inside the cache period (first poll of a period).
 // The ledger is opened beside the running endpoint (SQLite WAL) to start a new cache period, so
@@ -418,7 +421,8 @@ const results = {
   overheadRatioP99: +(pct(viaEndpoint, 99) / pct(direct, 99)).toFixed(3),
   provisionsPerSecond: +measured.toFixed(1),
   idealPerSecond: +ideal.toFixed(1),
-  throughputRatio: +(measured / ideal).toFixed(3),
+  cpuBoundPerSecond: +cpuBound.toFixed(1),
+  throughputRatio: +(measured / Math.min(ideal, cpuBound)).toFixed(3),
   endpointCpuMsPerProvision: +endpointCpuMsPerProvision.toFixed(2),
   // The stack alone (no target): what of the two figures above is not ours.
   floorCpuMsPerProvision: floor.cpuMsPerProvision,
@@ -457,54 +461,63 @@ const results = {
   reconcileSoapCallsPerResource: +reconcileSoapCallsPerResource.toFixed(3),
   reconcileDrift: reconcileReport.drift.length,
   ...scale,
+  ...(scale.scalePostgresProvisionCpuMs !== undefined && scale.scaleSqliteProvisionCpuMs !== undefined
+    ? {
+        scalePostgresCpuAboveSqliteMs: +(scale.scalePostgresProvisionCpuMs - scale.scaleSqliteProvisionCpuMs).toFixed(
+          2,
+        ),
+      }
+    : {}),
 };
+// Issue 37: the targets are relative to the stack's floor (stage 11: what TLS, Fastify, a ledger
+// write, node-soap and the controller call cost with none of our logic), measured in the same run.
+const floorRatio = floor.overheadRatioP50;
+const MAX_RSS_MB = 180;
 const targets: Record<string, [string, (v: number) => boolean]> = {
-  // Issue 20: the endpoint adds at most 5% to a provision's time (the SOAP client's own cost counts), and ≤ 1 ms of
-  // CPU on SQLite.
-  overheadRatioP50: ['≤ 1.05', (v) => v <= 1.05],
-  throughputRatio: ['≥ 0.8', (v) => v >= 0.8],
-  endpointCpuMsPerProvision: ['≤ 1', (v) => v <= 1],
+  overheadRatioP50: [`≤ floor ${floorRatio} + 0.02`, (v) => v <= floorRatio + 0.02],
+  throughputRatio: ['≥ 0.8 of min(ideal, CPU bound)', (v) => v >= 0.8],
+  endpointCpuAboveFloorMs: ['≤ 0.25', (v) => v <= 0.25],
   retrieveSoapCallsPerPoll: ['≤ 0.5', (v) => v <= 0.5],
-  peakRssMb: ['< 200', (v) => v < 200],
-  coldStartMs: ['< 1500', (v) => v < 1500],
+  peakRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
+  coldStartMs: ['≤ 1500', (v) => v <= 1500],
   usersChanged: [`= ${values['profile-mailboxes']}`, (v) => v === Number(values['profile-mailboxes'])],
   mostChangesOfOneUser: ['= 1', (v) => v === 1],
   // One probe provision at a time runs beside the jobs; its SOAP calls are sequential.
   peakOxCallsDuringChange: [`≤ ${JOB_CONCURRENCY} + 1 probe`, (v) => v <= JOB_CONCURRENCY + 1],
   mailboxPostDuringChangeMaxMs: ['< 2000', (v) => v < 2000],
-  // Issue 20: a usage poll's cost is independent of the context's size.
+  // A usage poll's cost is independent of the context's size.
   bigContextPollP99Ms: ['≤ 5', (v) => v <= 5],
   // README: "converges close to the ideal" — the job runner keeps JOB_CONCURRENCY calls busy.
   profileChangeRatio: ['≤ 1.1', (v) => v <= 1.1],
-  // Issue 20: one bound towards OX for requests and jobs; the overflow is answered 503 + Retry-After.
   bigContextPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
-  cachedPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
+  // Issue 37: a usage poll costs ≤ 0.5 ms whether its answer is cached or asks OX.
+  cachedPollCpuMs: ['≤ 0.5', (v) => v <= 0.5],
+  coldPollCpuMs: ['≤ 0.5', (v) => v <= 0.5],
   pollAloneCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
   idleCpuMsPerSecond: ['≤ 1', (v) => v <= 1],
   burstPeakAtOx: [`= ${BURST_BOUND} (OX_CONCURRENCY)`, (v) => v === BURST_BOUND],
   burstOk: [`= ${values.burst} - queued - shed`, (v) => v + burstQueued + burstShed === burst.length],
   // Issue 37: the overflow waits as jobs within OX_BACKLOG (10,000): none is refused.
   burstShed503: ['= 0', (v) => v === 0],
-  // Issue 19: about one SOAP call per resource (per context: getData, list, getMultipleData and,
-  // under master override, the administrator's check; per mailbox: getModuleAccess), and no drift.
+  // About one SOAP call per resource (per context: getData, list, getMultipleData and, under
+  // master override, the administrator's check; per mailbox: getModuleAccess), and no drift.
   reconcileSoapCallsPerResource: ['≤ 1.3', (v) => v <= 1.3],
   reconcileDrift: ['= 0', (v) => v === 0],
-  // Issue 20: flat growth from 100 to 10,000 contexts; memory and start-up bounded at that size.
-  scaleSqliteRssMb: ['≤ 200', (v) => v <= 200],
-  scalePostgresRssMb: ['≤ 200', (v) => v <= 200],
-  scaleSqlitePollGrowth: ['≤ 1.25', (v) => v <= 1.25],
-  scalePostgresPollGrowth: ['≤ 1.25', (v) => v <= 1.25],
-  scaleSqliteProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
-  scalePostgresProvisionCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
+  // The scale stages: memory, start-up and growth bounded at their size.
+  scaleSqliteRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
+  scalePostgresRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
+  scaleSqliteBaseRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
+  scalePostgresBaseRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
+  scalePostgresResources: ['≥ 1,000,000', (v) => v >= 1_000_000],
+  scaleSqlitePollP99Ms: ['≤ 5', (v) => v <= 5],
+  scalePostgresPollP99Ms: ['≤ 5', (v) => v <= 5],
+  scaleSqliteProvisionCpuGrowth: ['≤ 1.2', (v) => v <= 1.2],
+  scalePostgresProvisionCpuGrowth: ['≤ 1.2', (v) => v <= 1.2],
   scaleSqliteColdStartMs: ['≤ 1500', (v) => v <= 1500],
   scalePostgresColdStartMs: ['≤ 1500', (v) => v <= 1500],
-  // Issue 20: CPU per provision ≤ 1 ms on SQLite and ≤ 1.5 ms on PostgreSQL; the time added ≤ 5% on both.
-  scaleSqliteBaseProvisionCpuMs: ['≤ 1', (v) => v <= 1],
-  scaleSqliteProvisionCpuMs: ['≤ 1', (v) => v <= 1],
-  scalePostgresBaseProvisionCpuMs: ['≤ 1.5', (v) => v <= 1.5],
-  scalePostgresProvisionCpuMs: ['≤ 1.5', (v) => v <= 1.5],
-  scaleSqliteOverheadRatioP50: ['≤ 1.05', (v) => v <= 1.05],
-  scalePostgresOverheadRatioP50: ['≤ 1.05', (v) => v <= 1.05],
+  scalePostgresCpuAboveSqliteMs: ['≤ 0.3', (v) => v <= 0.3],
+  scaleSqliteOverheadRatioP50: [`≤ floor ${floorRatio} + 0.02`, (v) => v <= floorRatio + 0.02],
+  scalePostgresOverheadRatioP50: ['≤ 1.10', (v) => v <= 1.1],
 };
 console.log(
   `\nOX SOAP latency ${LATENCY} ms; ${soapPerProvision} SOAP call(s) per mailbox provision; concurrency ${CONCURRENCY}`,

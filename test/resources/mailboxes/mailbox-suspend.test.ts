@@ -144,3 +144,25 @@ t.test('the reasons a mailbox is suspended for, as kept and from before they wer
   t.same(suspendReasons(rec('ready')), []);
   t.same(suspendReasons(rec('disabled', 'aps')), ['aps'], 'not a list: as if none were kept');
 });
+
+t.test('enabling a mailbox that is not suspended asks OX nothing; the context admin refused says so', async (t) => {
+  const stack = await startStack(t);
+  const { ctx, profile } = await stack.withContext();
+  const id = uuid();
+  const body = mailboxBody(id, ctx, profile, { login: 'wes', email: 'wes@x.example', displayName: 'Wes' });
+  t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
+  const calls = stack.sim.count();
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/enable`)).status, 204);
+  t.equal(stack.sim.count(), calls);
+  const admin = [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.contextadmin)!;
+  const real = admin.password;
+  admin.password = 'changed-in-ox';
+  const off = await stack.call('PUT', `/mailboxes/${id}/disable`);
+  t.match(off.json.message, /context administrator's credentials while disabling mailbox "wes"/);
+  admin.password = real;
+  t.equal((await stack.call('PUT', `/mailboxes/${id}/disable`, { transactionId: uuid() })).status, 204);
+  admin.password = 'changed-in-ox';
+  const on = await stack.call('PUT', `/mailboxes/${id}/enable`);
+  admin.password = real;
+  t.match(on.json.message, /context administrator's credentials while enabling mailbox "wes"/);
+});

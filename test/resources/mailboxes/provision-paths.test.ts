@@ -43,8 +43,25 @@ t.test('a service user without login or e-mail cannot name a mailbox', async (t)
   const user = uuid();
   stack.controller.resources.set(user, { displayName: 'Nameless' });
   const res = await post(uuid(), { user: { aps: { id: user } } });
-  t.equal(res.status, 400);
-  t.equal(res.json.message, 'The mailbox has no login or e-mail, and the service user has none either');
+  t.same(
+    [res.status, res.json.error, res.json.message],
+    [400, 'UnknownResource', 'The mailbox has no login or e-mail, and the service user has none either'],
+  );
+  const solo = await post(uuid(), { user: { aps: { id: user } }, login: 'solo', displayName: 'Solo' });
+  t.same([solo.status, solo.json.error], [400, 'UnknownResource'], 'a login but no address anywhere');
+  const bad = uuid();
+  stack.controller.resources.set(bad, { login: 'bad', email: 'no-at-sign' });
+  const refused = await post(uuid(), { user: { aps: { id: bad } } });
+  t.same([refused.status, refused.json.error], [400, 'InvalidAddress']);
+  t.equal(refused.json.message, 'email: "no-at-sign" is not an e-mail address');
+  const zone = await post(uuid(), {
+    login: 'zoe',
+    email: 'zoe@x.example',
+    displayName: 'Zoe',
+    timezone: 'Mars/Olympus',
+  });
+  t.equal(zone.status, 400);
+  t.match(zone.json.message, /^timezone/);
 });
 
 t.test('the service user names the mailbox where the body does not, and owns it', async (t) => {
@@ -69,6 +86,8 @@ t.test('the service user names the mailbox where the body does not, and owns it'
   t.same(kept.props.owner, { id: user, userId: '77' });
   t.equal(kept.props.emailFromServiceUser, true, 'the address is the service user’s');
   t.equal(kept.login, 'gil@x.example');
+  t.same(kept.props.aps, { type: 'http://ox-connector.org/aps/mailboxes/1.1' });
+  t.equal(res.json.passwordState, 'generated');
 
   const second = uuid();
   stack.controller.resources.set(second, { ...stack.controller.resources.get(user), displayName: 'Gil Second' });
@@ -96,10 +115,23 @@ t.test('names missing everywhere: the login names the person, and the display na
   const user = uuid();
   stack.controller.resources.set(user, { login: 'hal@x.example' });
   const id = uuid();
+  const calls = stack.sim.count();
   const res = await post(id, { user: { aps: { id: user } }, familyName: '' });
   t.equal(res.status, 200, res.json?.message);
+  t.equal(stack.sim.count() - calls, 1, 'a new user: one OX call, nothing taken over');
   const ox = oxUser('hal@x.example')!;
   t.same([ox.primaryEmail, ox.given_name, ox.display_name], ['hal@x.example', 'hal', 'hal']);
+  const fresh = (await record(id))!;
+  t.equal(fresh.secrets.password, ox.password, 'the ledger keeps the password it made');
+  t.equal(fresh.props.passwordGenerated, true);
+  const named = uuid();
+  stack.controller.resources.set(named, { login: 'ike', email: 'ike@x.example' });
+  t.equal((await post(uuid(), { user: { aps: { id: named } }, displayName: 'Ike Body' })).status, 200);
+  t.same(
+    [oxUser('ike')?.primaryEmail, oxUser('ike')?.display_name],
+    ['ike@x.example', 'Ike Body'],
+    'only a display name given: the rest is the service user’s',
+  );
   const plain = uuid();
   stack.controller.resources.set(plain, { email: 'ivy@x.example', userId: 0 });
   t.equal((await post(plain, { user: { aps: { id: plain } } })).status, 200);
@@ -171,8 +203,10 @@ t.test('a taken-over user gets the password a migration brought, or the one the 
 t.test('a retry after a failed attempt uses the password of the first, and the login it asks now', async (t) => {
   const id = uuid();
   failCreate({ mode: 'fault', exceptionClass: 'StorageException', message: 'disk trouble' });
+  const calls = stack.sim.count();
   const first = await post(id, { login: 'ora', email: 'ora@x.example', displayName: 'Ora' });
   stack.sim.clearFailures();
+  t.equal(stack.sim.count() - calls, 1, 'after a refusal nothing is looked up');
   t.equal(first.status, 502);
   t.match(first.json.message, 'while creating mailbox "ora" in context 100');
   const password = (await record(id))?.secrets.password;
@@ -182,6 +216,7 @@ t.test('a retry after a failed attempt uses the password of the first, and the l
   t.equal(oxUser('ora2')?.password, password, 'the same password');
   t.equal(oxUser('ora'), undefined);
   t.equal((await record(id))?.login, 'ora2');
+  t.equal((await record(id))?.secrets.password, password, 'and the ledger still has it');
   t.equal((await record(id))?.props.passwordGenerated, true);
   t.equal(stack.controller.subscriptions.filter((s) => s.subscriber === id).length, 1, 'subscribed once');
 });
@@ -189,7 +224,7 @@ t.test('a retry after a failed attempt uses the password of the first, and the l
 t.test('a retry after OX created the user but the answer was lost adopts its own user', async (t) => {
   const id = uuid();
   failCreate({ mode: 'applied-reset' });
-  const first = await post(id, { login: 'pia', email: 'pia@x.example', displayName: 'Pia', password: 'Pia-Pass-123' });
+  const first = await post(id, { login: 'pia', email: 'pia@x.example', displayName: 'Pia' });
   stack.sim.clearFailures();
   t.not(first.status, 200);
   const made = oxUser('pia')!;
@@ -198,11 +233,12 @@ t.test('a retry after OX created the user but the answer was lost adopts its own
     login: 'pia',
     email: 'pia@x.example',
     displayName: 'Pia',
-    password: 'Pia-Pass-123',
   });
   const { final: again } = await stack.settle('POST', '/mailboxes', { body, phase: 'async' });
   t.equal(again.status, 200, again.json?.message);
   t.equal((await record(id))?.oxUserId, made.id, 'its own user, adopted');
+  t.equal((await record(id))?.secrets.password, oxUser('pia')?.password, 'with the password the first attempt gave it');
+  t.equal((await record(id))?.props.passwordGenerated, true);
   t.equal([...stack.sim.model.contexts.get(100)!.users.values()].filter((u) => u.name === 'pia').length, 1);
 });
 
@@ -235,4 +271,76 @@ t.test("the profile's capabilities reach OX with the user", async (t) => {
   t.equal(res.status, 200, res.json?.message);
   t.same(oxUser('rey')?.capabilities, ['guard']);
   t.same(oxUser('quinn')?.capabilities, [], 'none for a profile without');
+});
+
+t.test('a login held by a mailbox OX has no user for yet is not given to another', async (t) => {
+  const first = uuid();
+  failCreate({ mode: 'fault', exceptionClass: 'StorageException', message: 'disk trouble' });
+  t.equal((await post(first, { login: 'xena', email: 'xena@x.example', displayName: 'Xena' })).status, 502);
+  stack.sim.clearFailures();
+  userInOx('xena');
+  const res = await post(uuid(), { login: 'xena', email: 'xena2@x.example', displayName: 'Xena Two' });
+  t.same([res.status, res.json.error], [409, 'OxLoginTaken']);
+});
+
+t.test('the context admin refused by OX: the message says so', async (t) => {
+  const admin = [...stack.sim.model.contexts.get(100)!.users.values()].find((u) => u.contextadmin)!;
+  const real = admin.password;
+  admin.password = 'changed-in-ox';
+  const res = await post(uuid(), { login: 'amy', email: 'amy@x.example', displayName: 'Amy' });
+  admin.password = real;
+  t.same([res.status, res.json.error], [502, 'OxAuthenticationFailed']);
+  t.match(res.json.message, /context administrator's credentials while creating mailbox "amy"/);
+});
+
+t.test('with restrictMailDomains every address, aliases too, is in the context’s domain', async (t) => {
+  t.equal(
+    (
+      await stack.call('PUT', `/app/${stack.instanceId}`, {
+        body: { aps: { id: stack.instanceId }, ...stack.settings({ restrictMailDomains: true }) },
+      })
+    ).status,
+    200,
+  );
+  t.teardown(() =>
+    stack.call('PUT', `/app/${stack.instanceId}`, { body: { aps: { id: stack.instanceId }, ...stack.settings() } }),
+  );
+  const zed = uuid();
+  t.equal((await stack.call('POST', '/contexts', { body: contextBody(zed, { domain: 'zed.example' }) })).status, 200);
+  const outside = await post(
+    uuid(),
+    { login: 'al', email: 'al@zed.example', displayName: 'Al', aliases: ['al@other.example'] },
+    zed,
+  );
+  t.same([outside.status, outside.json.error], [400, 'MailDomainNotAllowed']);
+  t.match(outside.json.message, /al@other\.example/);
+  t.equal(
+    (await post(uuid(), { login: 'al', email: 'al@zed.example', displayName: 'Al', aliases: ['al2@zed.example'] }, zed))
+      .status,
+    200,
+  );
+});
+
+t.test('with a grace period, a cancelled mailbox’s user goes to the mailbox that takes its login', async (t) => {
+  t.equal(
+    (
+      await stack.call('PUT', `/app/${stack.instanceId}`, {
+        body: { aps: { id: stack.instanceId }, ...stack.settings({ deleteGraceDays: 2 }) },
+      })
+    ).status,
+    200,
+  );
+  t.teardown(() =>
+    stack.call('PUT', `/app/${stack.instanceId}`, { body: { aps: { id: stack.instanceId }, ...stack.settings() } }),
+  );
+  const old = uuid();
+  t.equal((await post(old, { login: 'yuri', email: 'yuri@x.example', displayName: 'Yuri' })).status, 200);
+  const user = oxUser('yuri')!.id;
+  t.equal((await stack.call('DELETE', `/mailboxes/${old}`)).status, 204);
+  t.ok(oxUser('yuri'), 'kept in OX through the grace period');
+  const next = uuid();
+  const res = await post(next, { login: 'yuri', email: 'yuri@x.example', displayName: 'Yuri' });
+  t.equal(res.status, 200, res.json?.message);
+  t.equal((await record(next))?.oxUserId, user, 'the same OX user');
+  t.equal(await record(old), undefined, 'the cancelled record is forgotten');
 });
