@@ -164,6 +164,7 @@ t.test('who asked is audited with whom they act for and as what', async (t) => {
       .filter((l) => l.audit === 'sso-link')
       .at(-1),
     {
+      msg: 'single sign-on link issued',
       who: owner,
       onBehalfOf: 'staff-9',
       role: 'own user',
@@ -205,6 +206,9 @@ t.test("a mailbox's own user is known by the service user's id or its platform u
   const quiet = uuid();
   const id2 = await mailbox('fay', quiet);
   t.same((await record(id2))?.props.owner, { id: quiet }, 'no platform user id at provisioning');
+  const known = reads();
+  t.equal((await link(`/mailboxes/${id2}/login`, quiet)).status, 200, 'its own service user');
+  t.equal(reads(), known, 'needs no platform user id: the controller is not asked');
   stack.controller.resources.set(quiet, { login: 'fay', userId: 777 });
   t.equal((await link(`/mailboxes/${id2}/login`, '777')).status, 200, 'learned from the controller');
   t.same((await record(id2))?.props.owner, { id: quiet, userId: '777' }, 'and kept');
@@ -212,15 +216,36 @@ t.test("a mailbox's own user is known by the service user's id or its platform u
   t.equal((await link(`/mailboxes/${id2}/login`, '777')).status, 200);
   t.equal(reads(), asked);
 
+  const plain = uuid();
+  const id4 = await mailbox('hub', plain);
+  await ledger.updateResource(stack.instanceId, id4, {
+    props: { ...(await record(id4))!.props, owner: { id: plain } },
+  });
+  t.equal((await link(`/mailboxes/${id4}/login`, 'not-hub')).status, 403);
+  t.same((await record(id4))?.props.owner, { id: plain }, 'a service user without a platform user id: none kept');
+
+  // A mailbox from before owners were kept: its controller copy names its service user.
+  const early = uuid();
+  const id5 = await mailbox('ida', early);
+  const { owner: _owner, ...withoutOwner } = (await record(id5))!.props;
+  await ledger.updateResource(stack.instanceId, id5, { props: withoutOwner });
+  stack.controller.resources.set(id5, { user: { aps: { id: early } } });
+  const userReads = () => stack.controller.received.filter((r) => r.method === 'GET' && r.url.includes(early)).length;
+  const beforeEarly = userReads();
+  t.equal((await link(`/mailboxes/${id5}/login`, early)).status, 200, 'its service user');
+  t.equal(userReads(), beforeEarly, 'known from the mailbox: the service user is not read');
+  t.same((await record(id5))?.props.owner, { id: early }, 'and kept');
+
   const lost = uuid();
   const id3 = await mailbox('gus', lost);
   stack.controller.resources.delete(lost);
   const refused = await link(`/mailboxes/${id3}/login`, 'who-knows');
   t.equal(refused.status, 403, 'the service user cannot be read: only its own id would do');
-  t.match(
-    lines().filter((l) => l.msg === "could not read the mailbox's service user to check who asks for its login").length,
-    1,
+  const warned = lines().filter(
+    (l) => l.msg === "could not read the mailbox's service user to check who asks for its login",
   );
+  t.equal(warned.length, 1);
+  t.ok(typeof warned[0].err === 'string' && (warned[0].err as string).length > 0, 'with why');
   t.equal((await link(`/mailboxes/${id3}/login`, lost)).status, 200);
   await settings({ adminMailboxLogin: true });
 });
