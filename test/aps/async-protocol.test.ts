@@ -16,6 +16,7 @@ import { TestPostgres } from '../../scripts/stand-ins/postgres-server.js';
 import { needsPostgres } from '../support/requirements.js';
 import { sideBySide } from '../support/side-by-side.js';
 import { TEST_ASYNC_OPTIONS } from '../support/async-options.js';
+import { addInstance } from '../support/watched-ledger.js';
 
 const log = pino({ level: 'silent' });
 t.jobs = sideBySide(7);
@@ -37,20 +38,6 @@ function runner(t: Test, ledger: Ledger, execute: Executor, tickMs = 50): AsyncP
   protocol.start(tickMs);
   t.teardown(() => protocol.stop());
   return protocol;
-}
-
-async function addInstance(ledger: Ledger, id: string, ox: string): Promise<void> {
-  const now = Date.now();
-  await ledger.createInstance({
-    id,
-    controllerUri: 'https://c',
-    controllerCert: '',
-    instanceCert: '',
-    secrets: {},
-    settings: { ox },
-    createdAt: now,
-    updatedAt: now,
-  });
 }
 
 async function settled(ledger: Ledger, keys: string[], timeoutMs = 20_000): Promise<void> {

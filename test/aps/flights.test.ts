@@ -8,7 +8,7 @@ import { identityOf } from '../../app/aps/request-identity.js';
 import type { JobRecord } from '../../app/store/ledger.js';
 import type { Outcome } from '../../app/aps/types.js';
 import { captureLog } from '../support/log-capture.js';
-import { watchedLedger, type WatchedLedger } from '../support/watched-ledger.js';
+import { addInstance, atTime, watchedLedger, type WatchedLedger } from '../support/watched-ledger.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const request = identityOf({ operation: 'test' });
@@ -54,17 +54,6 @@ async function saved(w: WatchedLedger, flights: Flights, overrides: Partial<JobR
   const record = job({ leaseOwner: flights.owner, ...overrides });
   await w.ledger.saveJob(record);
   return record;
-}
-
-/** Runs `fn` with the clock stopped at `now`. */
-async function at<T>(now: number, fn: () => Promise<T>): Promise<T> {
-  const real = Date.now;
-  Date.now = () => now;
-  try {
-    return await fn();
-  } finally {
-    Date.now = real;
-  }
 }
 
 t.test('a tracked flight is known until it settles; settleAll waits for every one', async (t) => {
@@ -202,7 +191,7 @@ t.test('a retryable failure before the deadline waits for its retry and wakes th
   const now = Date.now();
   const record = await saved(watched, flights, { deadline: now + 1 });
   const failure = new ApsError(503, 'OxUnavailable', 'OX is away', { retryable: true });
-  await at(now, () => flights.follow(record, Promise.reject(failure)));
+  await atTime(now, () => flights.follow(record, Promise.reject(failure)));
   const stored = (await watched.ledger.getJob('job-1'))!;
   t.equal(stored.state, 'waiting');
   t.equal(stored.nextRetryAt, now + 2000);
@@ -217,7 +206,7 @@ t.test('a retryable failure at its deadline gives up and says after how long', a
   const record = await saved(watched, flights, { attempts: 3, deadline: now, createdAt: now - 7_400 });
   const woken: number[] = [];
   flights.onRetryAt = (when) => woken.push(when);
-  await at(now, () =>
+  await atTime(now, () =>
     flights.follow(record, Promise.reject(new ApsError(503, 'OxUnavailable', 'OX is away', { retryable: true }))),
   );
   const stored = (await watched.ledger.getJob('job-1'))!;
@@ -238,16 +227,7 @@ t.test('a retryable failure at its deadline gives up and says after how long', a
 t.test('a failure that no retry mends fails the job with its own answer and marks its resource', async (t) => {
   const { watched, flights } = await setUp(t);
   const now = Date.now();
-  await watched.ledger.createInstance({
-    id: 'i-1',
-    controllerUri: 'https://c',
-    controllerCert: '',
-    instanceCert: '',
-    secrets: {},
-    settings: {},
-    createdAt: now,
-    updatedAt: now,
-  });
+  await addInstance(watched.ledger, 'i-1');
   await watched.ledger.claimResource({
     instanceId: 'i-1',
     id: 'r-1',

@@ -11,7 +11,7 @@ import type { Outcome } from '../../app/aps/types.js';
 import type { Ledger } from '../../app/store/ledger.js';
 import { captureLog } from '../support/log-capture.js';
 import { TEST_ASYNC_OPTIONS } from '../support/async-options.js';
-import { watchedLedger, type WatchedLedger } from '../support/watched-ledger.js';
+import { addInstance, atTime, watchedLedger, type WatchedLedger } from '../support/watched-ledger.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,20 +68,6 @@ async function rig(t: Test, opts: Partial<AsyncOptions> = {}): Promise<Rig> {
   return { watched, ledger: watched.ledger, runner, flights, log, runs, running, release };
 }
 
-async function addInstance(ledger: Ledger, id: string, ox = 'ox-1'): Promise<void> {
-  const now = Date.now();
-  await ledger.createInstance({
-    id,
-    controllerUri: 'https://c',
-    controllerCert: '',
-    instanceCert: '',
-    secrets: {},
-    settings: { ox },
-    createdAt: now,
-    updatedAt: now,
-  });
-}
-
 const enqueue = (ledger: Ledger, key: string, instanceId: string, input: Record<string, unknown>, delayMs = 0) =>
   enqueueJob(ledger, key, instanceId, 'r', input, 60, delayMs);
 
@@ -92,17 +78,6 @@ async function until(what: () => Promise<boolean> | boolean, ms = 3000): Promise
     await sleep(5);
   }
   return false;
-}
-
-/** Runs `fn` with the clock stopped at `now`. */
-async function at<T>(now: number, fn: () => Promise<T>): Promise<T> {
-  const real = Date.now;
-  Date.now = () => now;
-  try {
-    return await fn();
-  } finally {
-    Date.now = real;
-  }
 }
 
 const done = (ledger: Ledger, key: string) => async () => (await ledger.getJob(key))?.state === 'done';
@@ -211,15 +186,15 @@ t.test('the lanes are read again only after five seconds; finished jobs are prun
   const { ledger, runner, watched } = await rig(t, { keepFinishedMs: 1000 });
   await addInstance(ledger, 'i-1');
   const start = Date.now();
-  await at(start, () => runner.tick());
-  await at(start + 4999, () => runner.tick());
+  await atTime(start, () => runner.tick());
+  await atTime(start + 4999, () => runner.tick());
   t.equal(watched.count('listInstances'), 1);
-  await at(start + 5000, () => runner.tick());
+  await atTime(start + 5000, () => runner.tick());
   t.equal(watched.count('listInstances'), 2, 'read again at five seconds');
   t.same(watched.calls.get('pruneJobs'), [[start - 1000]], 'pruned on the first tick, up to keepFinishedMs ago');
-  await at(start + 59_999, () => runner.tick());
+  await atTime(start + 59_999, () => runner.tick());
   t.equal(watched.count('pruneJobs'), 1);
-  await at(start + 60_000, () => runner.tick());
+  await atTime(start + 60_000, () => runner.tick());
   t.same(watched.calls.get('pruneJobs')?.[1], [start + 59_000], 'and again a minute later');
 });
 

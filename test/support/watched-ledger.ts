@@ -66,3 +66,29 @@ function watch(real: Ledger, kind: Ledger['kind']): WatchedLedger {
     replica: (k = kind) => watch(real, k),
   };
 }
+
+/** An application instance as the job runner sees it: an id, and `ox` naming its OX server (its lane). */
+export async function addInstance(ledger: Pick<Ledger, 'createInstance'>, id: string, ox = 'ox-1'): Promise<void> {
+  const now = Date.now();
+  await ledger.createInstance({
+    id,
+    controllerUri: 'https://c',
+    controllerCert: '',
+    instanceCert: '',
+    secrets: {},
+    settings: { ox },
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+/** Runs `fn` with the clock stopped at `now` (Date.now answers it throughout). */
+export async function atTime<T>(now: number, fn: () => Promise<T>): Promise<T> {
+  const real = Date.now;
+  Date.now = () => now;
+  try {
+    return await fn();
+  } finally {
+    Date.now = real;
+  }
+}

@@ -132,6 +132,14 @@ t.test('names missing everywhere: the login names the person, and the display na
     ['ike@x.example', 'Ike Body'],
     'only a display name given: the rest is the service user’s',
   );
+  const mailOnly = uuid();
+  stack.controller.resources.set(mailOnly, { login: 'other-login', email: 'jay@x.example' });
+  t.equal((await post(uuid(), { user: { aps: { id: mailOnly } }, login: 'jay', displayName: 'Jay' })).status, 200);
+  t.same(
+    [oxUser('jay')?.primaryEmail, oxUser('other-login')],
+    ['jay@x.example', undefined],
+    'only the address missing: the service user’s',
+  );
   const plain = uuid();
   stack.controller.resources.set(plain, { email: 'ivy@x.example', userId: 0 });
   t.equal((await post(plain, { user: { aps: { id: plain } } })).status, 200);
@@ -187,7 +195,9 @@ t.test('a taken-over user gets the password a migration brought, or the one the 
   userInOx('max');
   await stack.endpoint.ledger.keepImportedPassword(stack.instanceId, 100, 'max', 'Imported-Pass-1');
   const id = uuid();
-  t.equal((await post(id, { login: 'max', email: 'max@x.example', displayName: 'Max' })).status, 200);
+  const taken = await post(id, { login: 'max', email: 'max@x.example', displayName: 'Max' });
+  t.equal(taken.status, 200);
+  t.equal(taken.json.passwordState, 'set', 'a password is known for it');
   t.equal(oxUser('max')?.password, 'Own-Pass-4711', "OX's password is left as it is");
   t.same((await record(id))?.secrets, { password: 'Imported-Pass-1' }, 'the ledger holds the imported one');
 
@@ -196,6 +206,7 @@ t.test('a taken-over user gets the password a migration brought, or the one the 
   const res = await post(sent, { login: 'ned', email: 'ned@x.example', displayName: 'Ned', password: 'Sent-Pass-123' });
   t.equal(res.status, 200, res.json?.message);
   t.equal(oxUser('ned')?.password, 'Sent-Pass-123', 'a password sent is set in OX');
+  t.equal(res.json.passwordState, 'set');
   t.same((await record(sent))?.secrets, { password: 'Sent-Pass-123' });
   t.equal((await record(sent))?.props.passwordGenerated, false);
 });
@@ -343,4 +354,13 @@ t.test('with a grace period, a cancelled mailbox’s user goes to the mailbox th
   t.equal(res.status, 200, res.json?.message);
   t.equal((await record(next))?.oxUserId, user, 'the same OX user');
   t.equal(await record(old), undefined, 'the cancelled record is forgotten');
+});
+
+t.test('a user another mailbox holds is not taken over under the name OX has for it now', async (t) => {
+  const first = uuid();
+  t.equal((await post(first, { login: 'kim', email: 'kim@x.example', displayName: 'Kim' })).status, 200);
+  oxUser('kim')!.name = 'kim2'; // renamed in OX behind the endpoint's back
+  const res = await post(uuid(), { login: 'kim2', email: 'kim2@x.example', displayName: 'Kim Two' });
+  t.same([res.status, res.json.error], [409, 'OxLoginTaken']);
+  t.match(res.json.message, `(${first})`);
 });
