@@ -54,6 +54,12 @@ export function redactArgs(value: unknown, key = ''): unknown {
   return value;
 }
 
+/** OX's module access answer, every flag present. */
+function accessFromWire(answer: unknown): ModuleAccess {
+  const wire = asWire(answer);
+  return completeAccess(Object.fromEntries(Object.entries(wire).map(([k, v]) => [k, asBoolean(v)])));
+}
+
 export class OxClient {
   /** Groups, resources and functional (secondary) mail accounts of a context. */
   readonly principals: OxPrincipals;
@@ -144,8 +150,22 @@ export class OxClient {
   }
 
   async getUserAccess(ctxId: number, admin: Credentials, userId: number): Promise<ModuleAccess> {
-    const wire = asWire(await this.user(admin, 'getModuleAccess', { ctx: { id: ctxId }, user: { id: userId } }));
-    return completeAccess(Object.fromEntries(Object.entries(wire).map(([k, v]) => [k, asBoolean(v)])));
+    return accessFromWire(await this.user(admin, 'getModuleAccess', { ctx: { id: ctxId }, user: { id: userId } }));
+  }
+
+  /**
+   * The administrator's own rights, asked with its own credentials even under
+   * MASTER_ACCOUNT_OVERRIDE: one call that also tells whether OX still takes them (undefined when
+   * it refuses them), where `adminCanLogIn` and `getUserAccess` would take two.
+   */
+  async adminOwnAccess(ctxId: number, admin: Credentials, adminId: number): Promise<ModuleAccess | undefined> {
+    const args = { ctx: { id: ctxId }, user: { id: adminId }, auth: admin };
+    try {
+      return accessFromWire(await this.send('OXUserService', 'getModuleAccess', args));
+    } catch (err) {
+      if (err instanceof OxFault && err.kind === 'authentication') return undefined;
+      throw err;
+    }
   }
 
   async changeUserCapabilities(

@@ -258,3 +258,51 @@ t.test(
     );
   },
 );
+
+t.test(
+  "under master override one call reads the administrator's rights with its own password: a changed password is found and given back",
+  async (t) => {
+    const stack = await startStack(t, { sim: { masterAccountOverride: true } });
+    const { ctx, profile } = await stack.withContext({ masterAccountOverride: true });
+    for (const login of ['hana', 'ivo']) {
+      const body = mailboxBody(uuid(), ctx, profile, { login, email: `${login}@x.example`, displayName: login });
+      t.equal((await stack.call('POST', '/mailboxes', { body })).status, 200);
+    }
+    const env = { DATA_DIR: stack.dataDir };
+    stack.sim.callCounts.clear();
+    const clean = await cli(['reconcile', '--json'], env);
+    t.equal(clean.code, 0, clean.out);
+    t.same(
+      Object.fromEntries(stack.sim.callCounts),
+      {
+        'OXContextService.list': 1,
+        'OXContextService.getData': 1,
+        'OXUserService.list': 1,
+        'OXUserService.getMultipleData': 1,
+        'OXUserService.getModuleAccess': 3,
+      },
+      'per context: the context, its users (two calls), the administrator and each mailbox once',
+    );
+
+    const oxCtx = stack.sim.model.contexts.get(100)!;
+    const admin = oxCtx.users.get(oxCtx.adminId)!;
+    const kept = admin.password;
+    admin.password = 'changed-by-hand-2';
+    const found = await cli(['reconcile', '--json', '--repair'], env);
+    t.equal(found.code, 0, 'every drift repaired');
+    t.same(
+      JSON.parse(found.out).drift.map((d: Record<string, unknown>) => [d.kind, d.field, d.ox]),
+      [['attribute', 'admin', 'refused']],
+    );
+    t.same(JSON.parse(found.out).repaired.length, 1);
+    t.equal(admin.password, kept, "repaired: OX has the ledger's password again");
+
+    admin.access.editPassword = true;
+    const rights = await cli(['reconcile', '--json'], env);
+    t.same(
+      JSON.parse(rights.out).drift.map((d: Record<string, unknown>) => [d.kind, d.field, d.ox]),
+      [['admin-rights', 'editPassword', true]],
+      "the administrator's rights, read in the same call, still show a right it must not have",
+    );
+  },
+);

@@ -2,6 +2,7 @@
 // addresses, names, mail flag, rights and mobility), and users no mailbox holds.
 import { OxFault } from '../../ox/faults.js';
 import type { OxClient, OxUser } from '../../ox/ox-client.js';
+import type { ModuleAccess } from '../../ox/module-access.js';
 import type { ResourceRecord } from '../../store/ledger.js';
 import { applyAccess, grantsMobility, tierDrift, type ProfileProps } from '../../resources/shared/access.js';
 import { contextProps, mailboxProps } from '../../resources/shared/stored.js';
@@ -27,13 +28,15 @@ async function reconcileAdmin(
   scope: Scope,
   ctx: ResourceRecord,
   at: OxTarget,
-  users: OxUser[],
+  listed: ContextUsers,
   opts: ReconcileOptions,
   report: ReconcileReport,
 ): Promise<void> {
   if (contextProps(ctx).adopt) return;
-  const adminUser = users.find((u) => u.name === at.admin.login);
-  const rights = adminUser && (await adminRights(scope.ox, at.id, at.admin, adminUser));
+  const adminUser = listed.users.find((u) => u.name === at.admin.login);
+  const known = listed.adminAccess &&
+    adminUser?.id !== undefined && { userId: adminUser.id, access: listed.adminAccess };
+  const rights = known || (adminUser && (await adminRights(scope.ox, at.id, at.admin, adminUser)));
   if (!rights?.access.editPassword) return;
   const drift: Drift = {
     kind: 'admin-rights',
@@ -63,7 +66,7 @@ export async function reconcileUsers(
   const { id, admin } = at;
   const listed = await usersOf(scope, ctx, at, opts, report);
   if (!listed) return false;
-  const users = new Map(listed.map((u) => [u.id, u]));
+  const users = new Map(listed.users.map((u) => [u.id, u]));
   const mailboxes = await deps.ledger.listResources({
     instanceId: scope.instance.id,
     kind: 'mailboxes',
@@ -112,10 +115,17 @@ export async function reconcileUsers(
   return true;
 }
 
+/** A context's users in OX and, when it was read with them, its administrator's own rights. */
+interface ContextUsers {
+  users: OxUser[];
+  adminAccess?: ModuleAccess;
+}
+
 /**
  * The context's users, and whether its administrator still logs in with what the ledger keeps
  * (single sign-on and every user call depend on it). Under master override that is asked
- * separately and repaired by giving the administrator the ledger's password again; otherwise a
+ * separately (reading the administrator's rights with its own credentials: one call for both
+ * questions) and repaired by giving the administrator the ledger's password again; otherwise a
  * refusal is reported (it cannot be repaired without the password) and the users are not read.
  */
 async function usersOf(
@@ -124,7 +134,7 @@ async function usersOf(
   at: OxTarget,
   opts: ReconcileOptions,
   report: ReconcileReport,
-): Promise<OxUser[] | undefined> {
+): Promise<ContextUsers | undefined> {
   const { id, admin } = at;
   const drift: Drift = {
     kind: 'attribute',
@@ -138,7 +148,7 @@ async function usersOf(
   };
   if (!scope.settings.masterAccountOverride) {
     try {
-      return await scope.ox.listUsers(id, admin);
+      return { users: await scope.ox.listUsers(id, admin) };
     } catch (err) {
       if (!(err instanceof OxFault && err.kind === 'authentication')) throw err;
       report.drift.push(drift);
@@ -146,14 +156,17 @@ async function usersOf(
     }
   }
   const users = await scope.ox.listUsers(id, admin);
-  if (await scope.ox.adminCanLogIn(id, admin)) return users;
+  const adminId = users.find((u) => u.name === admin.login)?.id;
+  const adminAccess = adminId === undefined ? undefined : await scope.ox.adminOwnAccess(id, admin, adminId);
+  if (adminAccess) return { users, adminAccess };
+  if (adminId === undefined && (await scope.ox.adminCanLogIn(id, admin))) return { users };
   report.drift.push(drift);
   const account = users.find((u) => u.name === admin.login);
   if (opts.repair && account?.id !== undefined) {
     await scope.ox.changeUser(id, admin, { id: account.id, password: admin.password });
     report.repaired.push(drift);
   }
-  return users;
+  return { users };
 }
 
 /** OX keeps the primary address among the aliases: the sets are compared with it on both sides. */
