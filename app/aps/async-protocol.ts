@@ -102,6 +102,8 @@ export class AsyncProtocol {
       this.flights.track(key, flight);
     }
     const settled = await this.race(flight.promise);
+    // A repeat sent as soon as the answer arrives must find the request's lock released.
+    if (settled.kind !== 'timeout') await flight.released;
     if (settled.kind === 'done') return settled.outcome;
     if (settled.kind === 'failed') {
       if (!isRetryable(settled.error)) throw settled.error;

@@ -14,6 +14,8 @@ export interface InFlight {
   persisted: boolean;
   /** Holds the ledger lock on the request (released when it settles). */
   locked?: boolean;
+  /** Settles once the flight is forgotten and its lock released (set by `track`). */
+  released?: Promise<void>;
   /** Which request it runs (another request of its lane waits for it). */
   request: RequestIdentity;
 }
@@ -55,15 +57,15 @@ export class Flights {
     this.inflight.set(key, flight);
     const renewal = setInterval(() => void this.renew(key, flight), Math.max(1, Math.floor(this.opts.leaseMs / 3)));
     renewal.unref();
-    const forget = () => {
+    const forget = async () => {
       clearInterval(renewal);
       this.inflight.delete(key);
       if (flight.locked)
-        this.ledger
+        await this.ledger
           .unlock(key, this.owner)
           .catch((err) => this.log.warn({ err, key }, 'could not release a request lock'));
     };
-    flight.promise.then(forget, forget);
+    flight.released = flight.promise.then(forget, forget);
   }
 
   /** Keeps the request lock and the job lease of a running flight from running out. */

@@ -389,3 +389,17 @@ t.test('a started protocol runs queued work; stopping waits for it', async (t) =
   await stopping;
   t.equal((await w.ledger.getJob('queued'))?.state, 'done');
 });
+
+t.test('a repeat sent as soon as the answer arrives finds the request lock released', async (t) => {
+  const w = await watchedLedger(t, 'postgres');
+  const a = protocol(t, w.ledger);
+  const b = protocol(t, w.replica().ledger);
+  w.delay('unlock', 50); // a ledger slow to answer the release
+  t.same(await a.handle(KEY, meta({ a: 1 }), answer({ status: 200, body: { n: 1 } })), { status: 200, body: { n: 1 } });
+  t.same(await a.handle(KEY, meta({ a: 1 }), answer({ status: 200, body: { n: 2 } })), { status: 200, body: { n: 2 } });
+  t.same(
+    await b.handle(KEY, meta({ a: 1 }), answer({ status: 200, body: { n: 3 } })),
+    { status: 200, body: { n: 3 } },
+    'on another replica too',
+  );
+});
