@@ -54,6 +54,9 @@ export function redactArgs(value: unknown, key = ''): unknown {
   return value;
 }
 
+/** What `asItself` answers when OX refuses the administrator's own credentials. */
+const REFUSED = Symbol('refused');
+
 /** OX's module access answer, every flag present. */
 function accessFromWire(answer: unknown): ModuleAccess {
   const wire = asWire(answer);
@@ -159,13 +162,8 @@ export class OxClient {
    * it refuses them), where `adminCanLogIn` and `getUserAccess` would take two.
    */
   async adminOwnAccess(ctxId: number, admin: Credentials, adminId: number): Promise<ModuleAccess | undefined> {
-    const args = { ctx: { id: ctxId }, user: { id: adminId }, auth: admin };
-    try {
-      return accessFromWire(await this.send('OXUserService', 'getModuleAccess', args));
-    } catch (err) {
-      if (err instanceof OxFault && err.kind === 'authentication') return undefined;
-      throw err;
-    }
+    const answer = await this.asItself(admin, 'getModuleAccess', { ctx: { id: ctxId }, user: { id: adminId } });
+    return answer === REFUSED ? undefined : accessFromWire(answer);
   }
 
   async changeUserCapabilities(
@@ -193,13 +191,8 @@ export class OxClient {
    * the credentials themselves even under MASTER_ACCOUNT_OVERRIDE (single sign-on uses them).
    */
   async adminCanLogIn(ctxId: number, admin: Credentials): Promise<boolean> {
-    const args = { ctx: { id: ctxId }, user: { name: admin.login }, auth: admin };
-    try {
-      return asBoolean(await this.send('OXUserService', 'exists', args));
-    } catch (err) {
-      if (err instanceof OxFault && err.kind === 'authentication') return false;
-      throw err;
-    }
+    const answer = await this.asItself(admin, 'exists', { ctx: { id: ctxId }, user: { name: admin.login } });
+    return answer !== REFUSED && asBoolean(answer);
   }
 
   /** Every user of the context with its data: one call for the ids, one for their data. */
@@ -240,6 +233,16 @@ export class OxClient {
 
   private user(admin: Credentials, operation: string, args: Wire): Promise<unknown> {
     return this.asAdmin(admin, 'OXUserService', operation, args);
+  }
+
+  /** A user call with the administrator's own credentials even under master override (REFUSED: OX refused them). */
+  private async asItself(admin: Credentials, operation: string, args: Wire): Promise<unknown> {
+    try {
+      return await this.send('OXUserService', operation, { ...args, auth: admin });
+    } catch (err) {
+      if (err instanceof OxFault && err.kind === 'authentication') return REFUSED;
+      throw err;
+    }
   }
 
   /** A context-admin call (the master admin's under MASTER_ACCOUNT_OVERRIDE). */

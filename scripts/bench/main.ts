@@ -474,51 +474,52 @@ const results = {
 // write, node-soap and the controller call cost with none of our logic), measured in the same run.
 const floorRatio = floor.overheadRatioP50;
 const MAX_RSS_MB = 180;
+const atMost = (bound: number): [string, (v: number) => boolean] => [`≤ ${bound}`, (v) => v <= bound];
 const targets: Record<string, [string, (v: number) => boolean]> = {
   overheadRatioP50: [`≤ floor ${floorRatio} + 0.02`, (v) => v <= floorRatio + 0.02],
   throughputRatio: ['≥ 0.8 of min(ideal, CPU bound)', (v) => v >= 0.8],
-  endpointCpuAboveFloorMs: ['≤ 0.25', (v) => v <= 0.25],
-  retrieveSoapCallsPerPoll: ['≤ 0.5', (v) => v <= 0.5],
-  peakRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
-  coldStartMs: ['≤ 1500', (v) => v <= 1500],
+  endpointCpuAboveFloorMs: atMost(0.25),
+  retrieveSoapCallsPerPoll: atMost(0.5),
+  peakRssMb: atMost(MAX_RSS_MB),
+  coldStartMs: atMost(1500),
   usersChanged: [`= ${values['profile-mailboxes']}`, (v) => v === Number(values['profile-mailboxes'])],
   mostChangesOfOneUser: ['= 1', (v) => v === 1],
   // One probe provision at a time runs beside the jobs; its SOAP calls are sequential.
   peakOxCallsDuringChange: [`≤ ${JOB_CONCURRENCY} + 1 probe`, (v) => v <= JOB_CONCURRENCY + 1],
   mailboxPostDuringChangeMaxMs: ['< 2000', (v) => v < 2000],
   // A usage poll's cost is independent of the context's size.
-  bigContextPollP99Ms: ['≤ 5', (v) => v <= 5],
+  bigContextPollP99Ms: atMost(5),
   // README: "converges close to the ideal" — the job runner keeps JOB_CONCURRENCY calls busy.
-  profileChangeRatio: ['≤ 1.1', (v) => v <= 1.1],
-  bigContextPollCpuMs: ['≤ 0.3', (v) => v <= 0.3],
+  profileChangeRatio: atMost(1.1),
+  bigContextPollCpuMs: atMost(0.3),
   // Issue 37: a usage poll costs ≤ 0.5 ms whether its answer is cached or asks OX.
-  cachedPollCpuMs: ['≤ 0.5', (v) => v <= 0.5],
-  coldPollCpuMs: ['≤ 0.5', (v) => v <= 0.5],
-  pollAloneCpuGrowth: ['≤ 1.25', (v) => v <= 1.25],
-  idleCpuMsPerSecond: ['≤ 1', (v) => v <= 1],
+  cachedPollCpuMs: atMost(0.5),
+  coldPollCpuMs: atMost(0.5),
+  pollAloneCpuGrowth: atMost(1.25),
+  idleCpuMsPerSecond: atMost(1),
   burstPeakAtOx: [`= ${BURST_BOUND} (OX_CONCURRENCY)`, (v) => v === BURST_BOUND],
   burstOk: [`= ${values.burst} - queued - shed`, (v) => v + burstQueued + burstShed === burst.length],
   // Issue 37: the overflow waits as jobs within OX_BACKLOG (10,000): none is refused.
   burstShed503: ['= 0', (v) => v === 0],
   // About one SOAP call per resource (per context: getData, list, getMultipleData and, under
   // master override, the administrator's check; per mailbox: getModuleAccess), and no drift.
-  reconcileSoapCallsPerResource: ['≤ 1.3', (v) => v <= 1.3],
+  reconcileSoapCallsPerResource: atMost(1.3),
   reconcileDrift: ['= 0', (v) => v === 0],
   // The scale stages: memory, start-up and growth bounded at their size.
-  scaleSqliteRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
-  scalePostgresRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
-  scaleSqliteBaseRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
-  scalePostgresBaseRssMb: [`≤ ${MAX_RSS_MB}`, (v) => v <= MAX_RSS_MB],
+  scaleSqliteRssMb: atMost(MAX_RSS_MB),
+  scalePostgresRssMb: atMost(MAX_RSS_MB),
+  scaleSqliteBaseRssMb: atMost(MAX_RSS_MB),
+  scalePostgresBaseRssMb: atMost(MAX_RSS_MB),
   scalePostgresResources: ['≥ 1,000,000', (v) => v >= 1_000_000],
-  scaleSqlitePollP99Ms: ['≤ 5', (v) => v <= 5],
-  scalePostgresPollP99Ms: ['≤ 5', (v) => v <= 5],
-  scaleSqliteCachedPollCpuMs: ['≤ 0.5', (v) => v <= 0.5],
-  scalePostgresCachedPollCpuMs: ['≤ 0.5', (v) => v <= 0.5],
-  scaleSqliteProvisionCpuGrowth: ['≤ 1.2', (v) => v <= 1.2],
-  scalePostgresProvisionCpuGrowth: ['≤ 1.2', (v) => v <= 1.2],
-  scaleSqliteColdStartMs: ['≤ 1500', (v) => v <= 1500],
-  scalePostgresColdStartMs: ['≤ 1500', (v) => v <= 1500],
-  scalePostgresCpuAboveSqliteMs: ['≤ 0.3', (v) => v <= 0.3],
+  scaleSqlitePollP99Ms: atMost(5),
+  scalePostgresPollP99Ms: atMost(5),
+  scaleSqliteCachedPollCpuMs: atMost(0.5),
+  scalePostgresCachedPollCpuMs: atMost(0.5),
+  scaleSqliteProvisionCpuGrowth: atMost(1.2),
+  scalePostgresProvisionCpuGrowth: atMost(1.2),
+  scaleSqliteColdStartMs: atMost(1500),
+  scalePostgresColdStartMs: atMost(1500),
+  scalePostgresCpuAboveSqliteMs: atMost(0.3),
   scaleSqliteOverheadRatioP50: [`≤ floor ${floorRatio} + 0.02`, (v) => v <= floorRatio + 0.02],
   scalePostgresOverheadRatioP50: ['≤ 1.10', (v) => v <= 1.1],
 };

@@ -3,6 +3,7 @@
 // now, the stored answer on the controller's poll, and a turn for another change of the resource.
 // Two protocols on one ledger of kind 'postgres' are two replicas (the locks are the same SQL).
 import t, { type Test } from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AsyncProtocol, enqueueJob, isAccepted, type Accepted } from '../../app/aps/async-protocol.js';
 import type { AsyncOptions } from '../../app/aps/async-options.js';
 import { ApsError } from '../../app/aps/errors.js';
@@ -13,7 +14,6 @@ import { captureLog } from '../support/log-capture.js';
 import { TEST_ASYNC_OPTIONS } from '../support/async-options.js';
 import { watchedLedger } from '../support/watched-ledger.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const OPTIONS: AsyncOptions = { ...TEST_ASYNC_OPTIONS, retryTimeoutS: 7, maxRetryDelayS: 30 };
 const KEY = 'i-1 PUT r-1';
 

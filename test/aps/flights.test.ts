@@ -2,6 +2,7 @@
 // lease) and renews, and how an attempt's outcome is recorded: done, a retry with back-off until
 // the job's deadline, or a failure that tells why.
 import t, { type Test } from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Flights, type InFlight } from '../../app/aps/flights.js';
 import { ApsError } from '../../app/aps/errors.js';
 import { identityOf } from '../../app/aps/request-identity.js';
@@ -10,7 +11,6 @@ import type { Outcome } from '../../app/aps/types.js';
 import { captureLog } from '../support/log-capture.js';
 import { addInstance, atTime, watchedLedger, type WatchedLedger } from '../support/watched-ledger.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const request = identityOf({ operation: 'test' });
 
 function deferred() {

@@ -2,6 +2,7 @@
 // free slots), when it looks again (a tick asked for meanwhile, a retry's wake-up, the lanes and
 // pruning at their intervals) and that a stopped runner claims nothing more.
 import t, { type Test } from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { enqueueJob } from '../../app/aps/async-protocol.js';
 import type { AsyncOptions, Executor } from '../../app/aps/async-options.js';
 import { Flights } from '../../app/aps/flights.js';
@@ -12,8 +13,6 @@ import type { Ledger } from '../../app/store/ledger.js';
 import { captureLog } from '../support/log-capture.js';
 import { TEST_ASYNC_OPTIONS } from '../support/async-options.js';
 import { addInstance, atTime, watchedLedger, type WatchedLedger } from '../support/watched-ledger.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Rig {
   watched: WatchedLedger;

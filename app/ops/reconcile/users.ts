@@ -34,9 +34,7 @@ async function reconcileAdmin(
 ): Promise<void> {
   if (contextProps(ctx).adopt) return;
   const adminUser = listed.users.find((u) => u.name === at.admin.login);
-  const known = listed.adminAccess &&
-    adminUser?.id !== undefined && { userId: adminUser.id, access: listed.adminAccess };
-  const rights = known || (adminUser && (await adminRights(scope.ox, at.id, at.admin, adminUser)));
+  const rights = listed.adminRights ?? (adminUser && (await adminRights(scope.ox, at.id, at.admin, adminUser)));
   if (!rights?.access.editPassword) return;
   const drift: Drift = {
     kind: 'admin-rights',
@@ -115,10 +113,10 @@ export async function reconcileUsers(
   return true;
 }
 
-/** A context's users in OX and, when it was read with them, its administrator's own rights. */
+/** A context's users in OX and, when they were read with them, its administrator's own rights. */
 interface ContextUsers {
   users: OxUser[];
-  adminAccess?: ModuleAccess;
+  adminRights?: { userId: number; access: ModuleAccess };
 }
 
 /**
@@ -156,12 +154,12 @@ async function usersOf(
     }
   }
   const users = await scope.ox.listUsers(id, admin);
-  const adminId = users.find((u) => u.name === admin.login)?.id;
-  const adminAccess = adminId === undefined ? undefined : await scope.ox.adminOwnAccess(id, admin, adminId);
-  if (adminAccess) return { users, adminAccess };
-  if (adminId === undefined && (await scope.ox.adminCanLogIn(id, admin))) return { users };
-  report.drift.push(drift);
   const account = users.find((u) => u.name === admin.login);
+  const userId = account?.id;
+  const access = userId === undefined ? undefined : await scope.ox.adminOwnAccess(id, admin, userId);
+  if (access && userId !== undefined) return { users, adminRights: { userId, access } };
+  if (userId === undefined && (await scope.ox.adminCanLogIn(id, admin))) return { users };
+  report.drift.push(drift);
   if (opts.repair && account?.id !== undefined) {
     await scope.ox.changeUser(id, admin, { id: account.id, password: admin.password });
     report.repaired.push(drift);
