@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PanelStandIn, type Resource, type Session } from '../support/panel/server.js';
 import { CHROMIUM, needsChromium } from '../support/requirements.js';
+import { until } from '../support/until.js';
 import { mailboxBody, startStack, uuid } from '../helper.js';
 
 const SHOTS = join('.tap', 'screenshots');
@@ -165,9 +166,6 @@ const rows = (page: Page, gridId: string) => widget(page, gridId).locator('tr[da
 const posts = () => panel.requests.filter((r) => r.method !== 'GET');
 const ids = (page: Page, gridId: string) =>
   rows(page, gridId).evaluateAll((r) => r.map((e) => e.getAttribute('data-id')));
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 60 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
-}
 
 t.before(async () => {
   if (needsChromium()) return;

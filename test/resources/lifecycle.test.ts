@@ -1,16 +1,6 @@
 import t from 'tap';
+import { until } from '../support/until.js';
 import { contextBody, mailboxBody, profileBody, ssoFormLogin, startStack, uuid, type Stack } from '../helper.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(50);
-  }
-  return cond();
-}
 
 function oxContext(stack: Stack, id: number) {
   return stack.sim.model.contexts.get(id)!;
@@ -196,8 +186,9 @@ t.test('the customer workflow end to end', async (t) => {
   });
   t.equal((await stack.call('PUT', `/profiles/${groupware}`, { body: gwBody })).status, 200);
   t.ok(
-    await waitFor(() =>
-      ['alice', 'bob@acme.example'].every((n) => oxUser(stack, 100, n)!.capabilities.includes('text')),
+    await until(
+      () => ['alice', 'bob@acme.example'].every((n) => oxUser(stack, 100, n)!.capabilities.includes('text')),
+      10_000,
     ),
     'both mailboxes got the new capability',
   );

@@ -7,6 +7,7 @@ import { ControllerClients } from '../../../app/aps/controller-client.js';
 import { moveToCurrentTypes, olderTypeIds } from '../../../app/resources/app/type-upgrade.js';
 import { TestController } from '../../../scripts/stand-ins/controller.js';
 import { mailboxBody, startStack, uuid } from '../../helper.js';
+import { until } from '../../support/until.js';
 
 const MAILBOX_1_0 = 'http://ox-connector.org/aps/mailboxes/1.0';
 const MAILBOX_1_1 = 'http://ox-connector.org/aps/mailboxes/1.1';
@@ -60,11 +61,6 @@ t.test('resources on older versions move, in pages, once', async (t) => {
   t.same(await moveToCurrentTypes(client, currentIds), {}, 'run again: nothing left to move');
   t.equal(controller.updates.length, 1520);
 });
-
-async function until(check: () => boolean | Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
-  return check();
-}
 
 /** No background job waiting or running: each upgrade and rule change queues one. */
 const jobsDone = (stack: Awaited<ReturnType<typeof startStack>>) => async () =>
