@@ -207,6 +207,8 @@ export interface ResourceStore {
    * by the database on every write, so that reading it costs the same at any number of records.
    */
   tallyChildren(instanceId: string, parentId: string, kind?: string): Promise<ChildTally[]>;
+  /** A record and its children's tallies (every kind) in one statement: a usage poll's one round trip. */
+  getResourceWithTallies(instanceId: string, id: string): Promise<{ record?: ResourceRecord; tallies: ChildTally[] }>;
 
   /** Next number of a per-instance sequence (context ids), never below `start`. */
   nextSequence(instanceId: string, name: string, start: number): Promise<number>;

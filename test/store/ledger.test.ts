@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SecretKeyMismatchError, type JobState, type Ledger } from '../../app/store/ledger.js';
+import { SecretKeyMismatchError, type ChildTally, type JobState, type Ledger } from '../../app/store/ledger.js';
 import { MIGRATIONS, statementsOf } from '../../app/store/migrations.js';
 import { SqliteLedger } from '../../app/store/sqlite-ledger.js';
 import { PostgresLedger } from '../../app/store/postgres-ledger.js';
@@ -317,6 +317,39 @@ for (const backend of backends) {
         [],
         "an instance's deletion leaves no tally behind",
       );
+    });
+
+    t.test("a record with its children's tallies in one read: as the two reads give them", async (t) => {
+      const at = { instanceId: 'wt1', secrets: {}, createdAt: now, updatedAt: now, props: {} };
+      await ledger.claimResource({ ...at, id: 'wt-ctx', kind: 'contexts', state: 'ready', props: { n: 1 } });
+      await ledger.claimResource({ ...at, id: 'wt-lone', kind: 'contexts', state: 'ready' });
+      const children: Array<[string, string, 'ready' | 'disabled' | 'provisioning', boolean]> = [
+        ['wt-m1', 'mailboxes', 'ready', true],
+        ['wt-m2', 'mailboxes', 'ready', false],
+        ['wt-m3', 'mailboxes', 'disabled', true],
+        ['wt-g1', 'groups', 'provisioning', false],
+      ];
+      for (const [id, kind, state, mobilityEnabled] of children)
+        await ledger.claimResource({ ...at, id, kind, state, parentId: 'wt-ctx', props: { mobilityEnabled } });
+      const order = (x: ChildTally[]) =>
+        [...x].sort((a, b) => `${a.kind}${a.state}`.localeCompare(`${b.kind}${b.state}`));
+      const both = await ledger.getResourceWithTallies('wt1', 'wt-ctx');
+      t.same(both.record, await ledger.getResource('wt1', 'wt-ctx'), 'the record as getResource reads it');
+      t.same(order(both.tallies), order(await ledger.tallyChildren('wt1', 'wt-ctx')), 'the tallies as tallyChildren');
+      t.same(
+        order(both.tallies).map((x) => [x.kind, x.state, x.count, x.mobility]),
+        [
+          ['groups', 'provisioning', 1, 0],
+          ['mailboxes', 'disabled', 1, 1],
+          ['mailboxes', 'ready', 2, 1],
+        ],
+      );
+      t.same(await ledger.getResourceWithTallies('wt1', 'wt-lone'), {
+        record: await ledger.getResource('wt1', 'wt-lone'),
+        tallies: [],
+      });
+      t.same(await ledger.getResourceWithTallies('wt1', 'nothing'), { record: undefined, tallies: [] });
+      t.same(await ledger.getResourceWithTallies('another', 'wt-ctx'), { record: undefined, tallies: [] });
     });
 
     t.test('a true property taken once: one of many callers at once, the rest of the props kept', async (t) => {

@@ -2,7 +2,7 @@
 // the context's view with its counters.
 import { contextProps } from '../shared/stored.js';
 import type { ApsCall } from '../../aps/types.js';
-import type { ResourceRecord, ResourceState } from '../../store/ledger.js';
+import type { ChildTally, ResourceRecord, ResourceState } from '../../store/ledger.js';
 import type { ServiceDeps } from '../shared/deps.js';
 import { instanceEnv } from '../shared/instance-env.js';
 import type { AppSettings } from '../shared/instance-settings.js';
@@ -49,11 +49,8 @@ export function themeAttributes(theme: unknown) {
 }
 
 /** From the ledger's tallies: a usage poll reads no mailbox record (nor decrypts any password), at any context size. */
-async function counts(deps: ServiceDeps, ctx: ResourceRecord) {
-  // Every kind's tallies in one statement (one round trip to PostgreSQL per usage poll).
-  const tallies = (await deps.ledger.tallyChildren(ctx.instanceId, ctx.id)).filter((t) =>
-    COUNTED_STATES.includes(t.state),
-  );
+function counts(every: ChildTally[]) {
+  const tallies = every.filter((t) => COUNTED_STATES.includes(t.state));
   const sum = (kind: string, of: 'count' | 'mobility' = 'count') =>
     tallies.filter((t) => t.kind === kind).reduce((n, t) => n + t[of], 0);
   return {
@@ -65,8 +62,19 @@ async function counts(deps: ServiceDeps, ctx: ResourceRecord) {
   };
 }
 
-export async function view(deps: ServiceDeps, rec: ResourceRecord, usedMb?: number): Promise<Record<string, unknown>> {
-  const { mailboxes, mobility, groups, resources, shared } = await counts(deps, rec);
+/**
+ * The subscription as the controller reads it. `tallies`: its children's, when read with the record
+ * (a usage poll's one round trip); else read here, every kind in one statement.
+ */
+export async function view(
+  deps: ServiceDeps,
+  rec: ResourceRecord,
+  usedMb?: number,
+  tallies?: ChildTally[],
+): Promise<Record<string, unknown>> {
+  const { mailboxes, mobility, groups, resources, shared } = counts(
+    tallies ?? (await deps.ledger.tallyChildren(rec.instanceId, rec.id)),
+  );
   const p = contextProps(rec);
   type Counted = 'mailboxCount' | 'mobilityCount' | 'groupsCount' | 'resourcesCount' | 'sharedMailboxesCount';
   const limit = (name: Counted) => p[name]?.limit ?? null;

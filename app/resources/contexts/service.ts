@@ -13,6 +13,7 @@ import {
   recordOfCall,
   recordingFailures,
   requireResource,
+  requireResourceWithTallies,
   resourceToDelete,
 } from '../shared/records.js';
 import { withOx } from '../shared/errors.js';
@@ -25,19 +26,19 @@ import { configure } from './configure.js';
 
 /** The usage poll: OX's used quota, cached for USAGE_CACHE_SECONDS; the last figure when OX fails. */
 async function retrieve(deps: ServiceDeps, call: ApsCall) {
-  const rec = await requireResource(deps, call, call.resourceId, SERVICE);
+  const { rec, tallies } = await requireResourceWithTallies(deps, call, call.resourceId, SERVICE);
   const fresh = rec.usageAt && Date.now() - rec.usageAt < deps.config.USAGE_CACHE_SECONDS * 1000;
-  if (fresh || (rec.state !== 'ready' && rec.state !== 'disabled')) return view(deps, rec);
+  if (fresh || (rec.state !== 'ready' && rec.state !== 'disabled')) return view(deps, rec, undefined, tallies);
   try {
     const { ox } = await instanceEnv(deps, call);
     const ctx = await ox.getContext(oxContextOf(rec));
     const usedMb = ctx.usedQuota ?? 0;
     await deps.ledger.updateResource(call.instanceId, rec.id, { usage: { diskspace: usedMb }, usageAt: Date.now() });
-    return view(deps, rec, usedMb);
+    return view(deps, rec, usedMb, tallies);
   } catch (err) {
     // Usage polling must not fail the platform task: report the last known figure.
     call.log.warn({ err: errorMessage(err) }, 'usage poll fell back to the cached figure');
-    return view(deps, rec);
+    return view(deps, rec, undefined, tallies);
   }
 }
 

@@ -75,6 +75,17 @@ export async function requireResource(
   return mustBeLive(id ? await deps.ledger.getResource(call.instanceId, id) : undefined, kind, id);
 }
 
+/** requireResource's record with its children's tallies, read in one statement (a usage poll's one round trip). */
+export async function requireResourceWithTallies(
+  deps: ServiceDeps,
+  call: ApsCall,
+  id: string | undefined,
+  kind: string,
+) {
+  const read = id ? await deps.ledger.getResourceWithTallies(call.instanceId, id) : { tallies: [] };
+  return { rec: mustBeLive(read.record, kind, id), tallies: read.tallies };
+}
+
 /** The record, if it is of this kind and still the controller's (not cancelled with a grace period); else 404. */
 function mustBeLive(rec: ResourceRecord | undefined, kind: string, id: string | undefined): ResourceRecord {
   if (!rec || rec.kind !== kind || isReleased(rec)) throw unknownResource(kind, id);

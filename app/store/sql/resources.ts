@@ -14,6 +14,14 @@ import { SqlJobs } from './jobs.js';
 const STATE_NAME = /^[a-z][a-z-]*$/;
 const VERSION_SET = 'updated_at = CASE WHEN ? > updated_at THEN ? ELSE updated_at + 1 END';
 
+// The triggers copy `state` from resources.state, which only ever holds a ResourceState.
+const tally = (kind: unknown, state: unknown, n: unknown, mobility: unknown): ChildTally => ({
+  kind: String(kind),
+  state: String(state) as ResourceState,
+  count: Number(n),
+  mobility: Number(mobility),
+});
+
 export abstract class SqlResources extends SqlJobs implements ResourceStore {
   private resource(row: Row): ResourceRecord {
     return this.codec.fromRow<ResourceRecord>(RESOURCE_FIELDS, row);
@@ -129,6 +137,22 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
     return Number((await this.one(`SELECT COUNT(*) AS n FROM resources ${sql}`, args))?.n ?? 0);
   }
 
+  async getResourceWithTallies(
+    instanceId: string,
+    id: string,
+  ): Promise<{ record?: ResourceRecord; tallies: ChildTally[] }> {
+    // A row per tally (a dozen at most), each with the record's columns; one row with none when it has no children.
+    const { rows } = await this.run(
+      `SELECT r.*, t.kind AS tally_kind, t.state AS tally_state, t.n AS tally_n, t.mobility AS tally_mobility
+       FROM resources r LEFT JOIN resource_tallies t ON t.parent_id = r.id AND t.instance_id = r.instance_id AND t.n > 0
+       WHERE r.id = ? AND r.instance_id = ?`,
+      [id, instanceId],
+    );
+    const counted = rows.filter((r) => r.tally_kind != null);
+    const tallies = counted.map((r) => tally(r.tally_kind, r.tally_state, r.tally_n, r.tally_mobility));
+    return { record: rows[0] && this.resource(rows[0]), tallies };
+  }
+
   async tallyChildren(instanceId: string, parentId: string, kind?: string): Promise<ChildTally[]> {
     const { rows } = kind
       ? await this.run(
@@ -139,13 +163,7 @@ export abstract class SqlResources extends SqlJobs implements ResourceStore {
           'SELECT kind, state, n, mobility FROM resource_tallies WHERE parent_id = ? AND instance_id = ? AND n > 0',
           [parentId, instanceId],
         );
-    // The triggers copy `state` from resources.state, which only ever holds a ResourceState.
-    return rows.map((r) => ({
-      kind: String(r.kind),
-      state: String(r.state) as ResourceState,
-      count: Number(r.n),
-      mobility: Number(r.mobility),
-    }));
+    return rows.map((r) => tally(r.kind, r.state, r.n, r.mobility));
   }
 
   async nextSequence(instanceId: string, name: string, start: number): Promise<number> {
