@@ -38,6 +38,9 @@ const { values } = parseArgs({
     'reconcile-users': { type: 'string', default: '10' },
     'scale-contexts': { type: 'string', default: '10000' },
     'scale-mailboxes': { type: 'string', default: '200000' },
+    // PostgreSQL, the ledger of a large provider's replicas, at issue 37's size: 1,000,000 resources.
+    'scale-postgres-contexts': { type: 'string', default: '50000' },
+    'scale-postgres-mailboxes': { type: 'string', default: '950000' },
     'scale-base': { type: 'string', default: '100' },
   },
 });
@@ -352,8 +355,9 @@ const reconcileSoapCallsPerResource = ((await sim.count()) - reconcileCallsBefor
 // The floor: every call at the latency, JOB_CONCURRENCY at a time.
 const reconcileIdealS = (reconcileSoapCallsPerResource * reconcileResources * LATENCY) / 1000 / JOB_CONCURRENCY;
 
-// 10. Scale: the same figures at 100 contexts and at 10,000 contexts with 200,000 mailboxes, on
-// SQLite and (where its server binaries are installed) PostgreSQL; and the cold start at that size.
+// 10. Scale: the same figures at 100 contexts and at 10,000 contexts with 200,000 mailboxes on
+// SQLite, 50,000 contexts with 950,000 mailboxes on PostgreSQL (where its server binaries are
+// installed); and the cold start at that size.
 const scale: Record<string, number> = {};
 for (const kind of ['sqlite', 'postgres'] as const) {
   const pgServer = kind === 'postgres' ? (postgresAvailable ? await new TestPostgres().start() : undefined) : undefined;
@@ -368,8 +372,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       master: MASTER,
       latencyMs: LATENCY,
       databaseUrl: pgServer?.url,
-      contexts: Number(values['scale-contexts']),
-      mailboxes: Number(values['scale-mailboxes']),
+      contexts: Number(values[kind === 'postgres' ? 'scale-postgres-contexts' : 'scale-contexts']),
+      mailboxes: Number(values[kind === 'postgres' ? 'scale-postgres-mailboxes' : 'scale-mailboxes']),
       baseContexts: Number(values['scale-base']),
     });
     console.log(`scale stage (${kind}): the bulk written into the ledger in ${r.fillS.toFixed(0)} s`);
