@@ -54,6 +54,7 @@ const schema = {
     SSO_TOKEN_TTL: { type: 'integer', minimum: 5, maximum: 3600, default: 60 },
     MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
     MAX_HEAP_MB: { type: 'integer', minimum: 32, maximum: 65536, default: 1024 },
+    HEAP_GROWTH_PERCENT: { type: 'integer', minimum: 0, maximum: 400, default: 50 },
   },
 } as const;
 
@@ -114,6 +115,8 @@ export interface Config {
   SSO_TOKEN_TTL: number;
   MAX_EVENT_LOOP_DELAY_MS: number;
   MAX_HEAP_MB: number;
+  /** How far V8's old generation may grow past what was live at its last collection (0: V8's own choice). */
+  HEAP_GROWTH_PERCENT: number;
   /** Parsed APS_ALLOW_FROM; undefined = any address may create instances. */
   allowFrom?: BlockList;
   /** Parsed HEALTH_ALLOW_FROM. */

@@ -1,6 +1,7 @@
 // The server process: configuration, TLS (asking for the client certificate), the app plugin,
 // listen, graceful shutdown.
 import { hostname } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import Fastify, { type FastifyInstance } from 'fastify';
 import closeWithGrace from 'close-with-grace';
 import { loadConfig, type Config } from './config.js';
@@ -102,11 +103,22 @@ function startupFailure(err: unknown, config?: Config): string {
   return `Start-up failed: ${errorMessage(err)}`.split('\n')[0];
 }
 
+/**
+ * V8 lets its old generation grow to several times what was live at the last full collection
+ * before it collects again: under load the bench's endpoint reached 210 MB of RSS with 28 MB live.
+ * A bound on that growth keeps the process near its live size, for a little more collecting. The
+ * process's own choice (not the app plugin's): it applies to the whole process, tests' included.
+ */
+function boundHeapGrowth(percent: number): void {
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
+
 async function main(): Promise<void> {
   let config: Config | undefined;
   let server: FastifyInstance | undefined;
   try {
     config = loadConfig();
+    boundHeapGrowth(config.HEAP_GROWTH_PERCENT);
     server = await buildServer({ config });
     await listen(server, config);
   } catch (err) {

@@ -15,6 +15,7 @@ t.test('defaults, and one clear line naming the bad variable', async (t) => {
   t.equal(c.DATA_DIR, './data');
   t.equal(c.PUBLIC_URL, 'https://localhost:8443');
   t.equal(c.allowFrom, undefined);
+  t.equal(c.HEAP_GROWTH_PERCENT, 50, "the heap's growth is bounded unless told otherwise");
   const bad: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'abc' }, /^PORT must be integer; got "abc"$/],
     [{ PORT: '70000' }, /^PORT must be <= 65535/],
@@ -30,6 +31,7 @@ t.test('defaults, and one clear line naming the bad variable', async (t) => {
       /^APS_ALLOW_FROM has an entry that is not an address or CIDR: "not-an-ip"$/,
     ],
     [{ APS_ALLOW_FROM: '10.0.0.0/33' }, /APS_ALLOW_FROM .*"10\.0\.0\.0\/33"/],
+    [{ HEAP_GROWTH_PERCENT: '500' }, /^HEAP_GROWTH_PERCENT must be <= 400; got "500"$/],
   ];
   for (const [env, message] of bad) {
     const err = (() => {
