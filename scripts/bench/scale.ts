@@ -35,6 +35,8 @@ export interface ScaleFigures {
   pollP99Ms: number;
   /** CPU per usage poll answered from the cache (the 1,000 polls of the p99, after a warm-up poll of each context). */
   cachedPollCpuMs: number;
+  /** CPU per usage poll that asks OX (each base context's cache period ended, then polled once; five rounds). */
+  coldPollCpuMs: number;
   provisionCpuMs: number;
   /**
    * One mailbox provision after another through the endpoint, and its SOAP request posted again directly: p50 of each
@@ -44,7 +46,7 @@ export interface ScaleFigures {
   directP50Ms: number;
 }
 
-/** Provisions before measuring: a restarted process must have compiled its hot paths as the long-running one has. */
+/** Provisions before measuring: each measured process was just started and compiles its hot paths first. */
 const WARM_UP = Number(process.env.SCALE_WARM_UP ?? 2000);
 /** Provisions whose CPU is measured (at concurrency 16), and sequential ones whose latency is. */
 const PROVISIONS = 1000;
@@ -151,6 +153,7 @@ export async function scaleStage(
       const pollCpuBefore = cpuMs(endpoint.pid!);
       const polls = await timedRuns(1000, (i) => call('GET', `/contexts/${base[i % base.length]}`));
       const cachedPollCpuMs = (cpuMs(endpoint.pid!) - pollCpuBefore) / polls.length;
+      const coldPollCpuMs = await coldPolls();
       const before = cpuMs(endpoint.pid!);
       const targets = Array.from({ length: PROVISIONS }, (_v, i) => base[i % base.length]);
       await mapLimited(targets, 16, async (ctx) => void (await mailbox(ctx)));
@@ -163,10 +166,28 @@ export async function scaleStage(
         ledgerBytesPerResource: Math.round((await ledgerBytes()) / resources),
         pollP99Ms: +pct(polls, 99).toFixed(2),
         cachedPollCpuMs: +cachedPollCpuMs.toFixed(3),
+        coldPollCpuMs: +coldPollCpuMs.toFixed(3),
         provisionCpuMs: +provisionCpuMs.toFixed(2),
         provisionP50Ms: +pct(sequential, 50).toFixed(2),
         directP50Ms: +pct(direct, 50).toFixed(2),
       };
+    };
+    // A new cache period for every base context (its usage time reset by the bench, beside the
+    // running endpoint), then each polled once: five rounds, for a CPU figure above the clock's tick.
+    const coldPolls = async (rounds = 5): Promise<number> => {
+      const { ledger } = await openLedger(loadConfig(env), { existing: true });
+      let cpu = 0;
+      try {
+        for (let round = 0; round < rounds; round++) {
+          for (const id of base) await ledger.updateResource(inst.id, id, { usageAt: 0 });
+          const before = cpuMs(endpoint.pid!);
+          await mapLimited(base, 16, async (id) => void (await call('GET', `/contexts/${id}`)));
+          cpu += cpuMs(endpoint.pid!) - before;
+        }
+      } finally {
+        await ledger.close();
+      }
+      return cpu / (rounds * base.length);
     };
     const ledgerBytes = async () => {
       if (!opts.databaseUrl) return dirBytes(dataDir);
@@ -179,6 +200,18 @@ export async function scaleStage(
         await client.end();
       }
     };
+    // A new process, to ready: its time from spawn. Both measurements run on a process with the same
+    // history (started, then WARM_UP provisions), so that only the ledger's size differs between them.
+    const restart = async (): Promise<number> => {
+      await endpoint.stop();
+      endpoint = new EndpointProcess(env, true);
+      await endpoint.start();
+      await endpoint.waitReady();
+      const startedMs = Date.now() - endpoint.spawnedAt;
+      opts.controller.resetConnections();
+      return startedMs;
+    };
+    await restart();
     const baseFigures = await measure(base.length * (1 + perContext) + WARM_UP + PROVISIONS + SEQUENTIAL);
 
     // The bulk, written into the ledger as provisioning writes it.
@@ -247,12 +280,7 @@ export async function scaleStage(
     const fillS = (Date.now() - fillStarted) / 1000;
 
     // Cold start on the full ledger, then the same figures at size.
-    await endpoint.stop();
-    endpoint = new EndpointProcess(env, true);
-    await endpoint.start();
-    await endpoint.waitReady();
-    const coldStartMs = Date.now() - endpoint.spawnedAt;
-    opts.controller.resetConnections();
+    const coldStartMs = await restart();
     const scaled = await measure(opts.contexts * (1 + perContext) + 2 * (WARM_UP + PROVISIONS + SEQUENTIAL));
     return { base: baseFigures, scaled, coldStartMs, fillS };
   } finally {
