@@ -26,6 +26,8 @@ export interface FloorOptions {
 export interface FloorFigures {
   cpuMsPerProvision: number;
   overheadRatioP50: number;
+  /** Provisions per second at the stage's concurrency. */
+  perSecond: number;
 }
 
 export async function floorStage(opts: FloorOptions): Promise<FloorFigures> {
@@ -98,12 +100,16 @@ async function measureFloor(opts: FloorOptions, sim: Simulator, master: string):
     };
     await mapLimited(Array.from({ length: opts.warmUp }), opts.concurrency, provision);
     const before = cpuMs(proc.pid!);
+    const started = performance.now();
     await mapLimited(Array.from({ length: opts.provisions }), opts.concurrency, provision);
+    const perSecond = opts.provisions / ((performance.now() - started) / 1000);
     const cpuMsPerProvision = (cpuMs(proc.pid!) - before) / opts.provisions;
     const via = await timedRuns(opts.sequential, provision);
     const direct = await replayLastRequest(sim, opts.sequential);
     return {
       cpuMsPerProvision: +cpuMsPerProvision.toFixed(2),
+      // The same load's rate against the floor: what this machine gives a process that does less.
+      perSecond: +perSecond.toFixed(1),
       overheadRatioP50: +(pct(via, 50) / pct(direct, 50)).toFixed(3),
     };
   } finally {

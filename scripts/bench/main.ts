@@ -402,6 +402,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       [`${prefix}OverheadRatioP50`]: +(r.base.provisionP50Ms / r.base.directP50Ms).toFixed(3),
       [`${prefix}PollGrowth`]: +(r.scaled.pollP99Ms / r.base.pollP99Ms).toFixed(3),
       [`${prefix}ProvisionCpuGrowth`]: +(r.scaled.provisionCpuMs / r.base.provisionCpuMs).toFixed(3),
+      [`${prefix}SequentialCpuGrowth`]: +(r.scaled.sequentialCpuMs / r.base.sequentialCpuMs).toFixed(3),
       [`${prefix}ColdStartMs`]: r.coldStartMs,
     });
   } finally {
@@ -439,6 +440,7 @@ const results = {
   // The stack alone (no target): what of the two figures above is not ours.
   floorCpuMsPerProvision: floor.cpuMsPerProvision,
   floorOverheadRatioP50: floor.overheadRatioP50,
+  floorProvisionsPerSecond: floor.perSecond,
   endpointCpuAboveFloorMs: +(endpointCpuMsPerProvision - floor.cpuMsPerProvision).toFixed(2),
   retrieveSoapCallsPerPoll,
   coldPollCpuMs: +coldPollCpuMs.toFixed(3),

@@ -38,6 +38,8 @@ export interface ScaleFigures {
   /** CPU per usage poll that asks OX (each base context's cache period ended, then polled once; five rounds). */
   coldPollCpuMs: number;
   provisionCpuMs: number;
+  /** CPU per provision one at a time (no two requests share a wake-up of the process). */
+  sequentialCpuMs: number;
   /**
    * One mailbox provision after another through the endpoint, and its SOAP request posted again directly: p50 of each
    * (ms).
@@ -158,7 +160,9 @@ export async function scaleStage(
       const targets = Array.from({ length: PROVISIONS }, (_v, i) => base[i % base.length]);
       await mapLimited(targets, 16, async (ctx) => void (await mailbox(ctx)));
       const provisionCpuMs = (cpuMs(endpoint.pid!) - before) / targets.length;
+      const sequentialBefore = cpuMs(endpoint.pid!);
       const sequential = await timedRuns(SEQUENTIAL, () => mailbox(base[0]));
+      const sequentialCpuMs = (cpuMs(endpoint.pid!) - sequentialBefore) / SEQUENTIAL;
       const direct = await replayLastRequest(opts.sim, SEQUENTIAL);
       return {
         resources,
@@ -168,21 +172,23 @@ export async function scaleStage(
         cachedPollCpuMs: +cachedPollCpuMs.toFixed(3),
         coldPollCpuMs: +coldPollCpuMs.toFixed(3),
         provisionCpuMs: +provisionCpuMs.toFixed(2),
+        sequentialCpuMs: +sequentialCpuMs.toFixed(2),
         provisionP50Ms: +pct(sequential, 50).toFixed(2),
         directP50Ms: +pct(direct, 50).toFixed(2),
       };
     };
     // A new cache period for every base context (its usage time reset by the bench, beside the
-    // running endpoint), then each polled once: five rounds, for a CPU figure above the clock's tick.
+    // running endpoint), then each polled once: five rounds, for a CPU figure above the clock's tick,
+    // after one unmeasured (a just-started process compiles the cold path's code first).
     const coldPolls = async (rounds = 5): Promise<number> => {
       const { ledger } = await openLedger(loadConfig(env), { existing: true });
       let cpu = 0;
       try {
-        for (let round = 0; round < rounds; round++) {
+        for (let round = 0; round <= rounds; round++) {
           for (const id of base) await ledger.updateResource(inst.id, id, { usageAt: 0 });
           const before = cpuMs(endpoint.pid!);
           await mapLimited(base, 16, async (id) => void (await call('GET', `/contexts/${id}`)));
-          cpu += cpuMs(endpoint.pid!) - before;
+          if (round > 0) cpu += cpuMs(endpoint.pid!) - before;
         }
       } finally {
         await ledger.close();
