@@ -5,7 +5,7 @@
 import { mapLimited } from '../../app/util/limited.js';
 import { callerAs, cpuMs, replayLastRequest, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './lib.js';
 import { floorStage } from './floor.js';
-import { scaleStage } from './scale.js';
+import { SCALE_POSTGRES, scaleStage } from './scale.js';
 import { TestPostgres, postgresAvailable } from '../stand-ins/postgres-server.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -365,7 +365,8 @@ const reconcileIdealS = (reconcileSoapCallsPerResource * reconcileResources * LA
 // installed); and the cold start at that size.
 const scale: Record<string, number> = {};
 for (const kind of ['sqlite', 'postgres'] as const) {
-  const pgServer = kind === 'postgres' ? (postgresAvailable ? await new TestPostgres().start() : undefined) : undefined;
+  const pgServer =
+    kind === 'postgres' ? (postgresAvailable ? await new TestPostgres(SCALE_POSTGRES).start() : undefined) : undefined;
   if (kind === 'postgres' && !pgServer) {
     console.log('scale stage: no PostgreSQL server binaries here, PostgreSQL skipped');
     continue;

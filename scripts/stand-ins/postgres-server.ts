@@ -31,6 +31,12 @@ export class TestPostgres {
   private port = 0;
   url = '';
 
+  /**
+   * `sharedBuffers`: PostgreSQL's page cache. Small for the suite's small ledgers; the bench's
+   * scale stage gives it room for the whole ledger, as a production server sized for it would.
+   */
+  constructor(private readonly opts: { sharedBuffers?: string } = {}) {}
+
   async start(): Promise<this> {
     const initdb = findBin('initdb');
     const postgres = findBin('postgres');
@@ -70,7 +76,7 @@ export class TestPostgres {
       '-c',
       'max_connections=100',
       '-c',
-      'shared_buffers=32MB',
+      `shared_buffers=${this.opts.sharedBuffers ?? '32MB'}`,
     ]);
     this.proc = spawn(pcmd, pargs, { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
