@@ -106,8 +106,9 @@ function startupFailure(err: unknown, config?: Config): string {
 /**
  * V8 lets its old generation grow to several times what was live at the last full collection
  * before it collects again: under load the bench's endpoint reached 210 MB of RSS with 28 MB live.
- * A bound on that growth keeps the process near its live size, for a little more collecting. The
- * process's own choice (not the app plugin's): it applies to the whole process, tests' included.
+ * A bound on that growth keeps the process near its live size, for a little more collecting. Set
+ * here, not in the app plugin: a V8 flag holds for the whole process, and tests that build the app
+ * inside their own process keep V8's defaults.
  */
 function boundHeapGrowth(percent: number): void {
   if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
