@@ -154,14 +154,14 @@ async function usersOf(
     }
   }
   const users = await scope.ox.listUsers(id, admin);
-  const account = users.find((u) => u.name === admin.login);
-  const userId = account?.id;
-  const access = userId === undefined ? undefined : await scope.ox.adminOwnAccess(id, admin, userId);
-  if (access && userId !== undefined) return { users, adminRights: { userId, access } };
-  if (userId === undefined && (await scope.ox.adminCanLogIn(id, admin))) return { users };
+  const userId = users.find((u) => u.name === admin.login)?.id;
+  if (userId !== undefined) {
+    const access = await scope.ox.adminOwnAccess(id, admin, userId);
+    if (access) return { users, adminRights: { userId, access } };
+  } else if (await scope.ox.adminCanLogIn(id, admin)) return { users };
   report.drift.push(drift);
-  if (opts.repair && account?.id !== undefined) {
-    await scope.ox.changeUser(id, admin, { id: account.id, password: admin.password });
+  if (opts.repair && userId !== undefined) {
+    await scope.ox.changeUser(id, admin, { id: userId, password: admin.password });
     report.repaired.push(drift);
   }
   return { users };
