@@ -108,6 +108,17 @@ export function cpuMs(pid: number): number {
   return ns / 1e6;
 }
 
+/** The process's CPU (ms) per unit of `work`, which does `units` of it, and what the work answered. */
+export async function cpuPer<T>(
+  pid: number,
+  units: number,
+  work: () => Promise<T>,
+): Promise<{ cpuMs: number; result: T }> {
+  const before = cpuMs(pid);
+  const result = await work();
+  return { cpuMs: (cpuMs(pid) - before) / units, result };
+}
+
 function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Math.round(Number(kb) / 1024);

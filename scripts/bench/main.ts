@@ -3,7 +3,18 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../../app/util/limited.js';
-import { callerAs, cpuMs, replayLastRequest, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './lib.js';
+import {
+  callerAs,
+  cpuMs,
+  cpuPer,
+  replayLastRequest,
+  link,
+  ms,
+  pct,
+  peakRssMb,
+  startSimulator,
+  timedRuns,
+} from './lib.js';
 import { floorStage } from './floor.js';
 import { SCALE_POSTGRES, scaleStage } from './scale.js';
 import { TestPostgres, postgresAvailable } from '../stand-ins/postgres-server.js';
@@ -221,9 +232,8 @@ await sim.setLatency(LATENCY);
 await call('GET', `/contexts/${big.id}`);
 await new Promise((r) => setTimeout(r, 2000)); // the change's last jobs are pruned meanwhile
 const cpuPerCall = async (n: number, concurrency: number, path: string) => {
-  const before = cpuMs(endpoint.pid!);
-  const times = await timedRuns(n, () => call('GET', path), concurrency);
-  return { cpuMs: (cpuMs(endpoint.pid!) - before) / n, times };
+  const run = await cpuPer(endpoint.pid!, n, () => timedRuns(n, () => call('GET', path), concurrency));
+  return { cpuMs: run.cpuMs, times: run.result };
 };
 const bigPath = `/contexts/${big.id}`;
 await cpuPerCall(1000, CONCURRENCY, bigPath); // unmeasured: the 2,000 jobs just before ran other code
