@@ -11,7 +11,7 @@ import { OxConnections } from '../../app/ox/connections.js';
 import { mapLimited } from '../../app/util/limited.js';
 import { projectRoot } from '../../app/util/paths.js';
 import type { TestController } from '../stand-ins/controller.js';
-import { cpuMs, pct, replayLastRequest, startSimulator, timedRuns, type Simulator } from './lib.js';
+import { cpuMs, pairedRuns, pct, startSimulator, type Simulator } from './lib.js';
 
 export interface FloorOptions {
   controller: TestController;
@@ -104,8 +104,7 @@ async function measureFloor(opts: FloorOptions, sim: Simulator, master: string):
     await mapLimited(Array.from({ length: opts.provisions }), opts.concurrency, provision);
     const perSecond = opts.provisions / ((performance.now() - started) / 1000);
     const cpuMsPerProvision = (cpuMs(proc.pid!) - before) / opts.provisions;
-    const via = await timedRuns(opts.sequential, provision);
-    const direct = await replayLastRequest(sim, opts.sequential);
+    const { via, direct } = await pairedRuns(sim, opts.sequential, provision);
     return {
       cpuMsPerProvision: +cpuMsPerProvision.toFixed(2),
       // The same load's rate against the floor: what this machine gives a process that does less.

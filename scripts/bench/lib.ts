@@ -31,12 +31,11 @@ export async function timedRuns(n: number, once: (i: number) => Promise<unknown>
 }
 
 /**
- * The SOAP request the endpoint sent last (the simulator keeps it), posted again `n` times one
- * after another, each time for a new login, after 20 unmeasured: how long each took (ms). Plain
- * node:http with keep-alive, nothing of our stack: so that the SOAP client's own cost counts
- * against the endpoint.
+ * A poster of the SOAP request the endpoint sent last (the simulator keeps it), each time for a new
+ * login, warmed by 20 unmeasured posts. Plain node:http with keep-alive, nothing of our stack: so
+ * that the SOAP client's own cost counts against the endpoint.
  */
-export async function replayLastRequest(sim: Simulator, n: number): Promise<number[]> {
+async function directPoster(sim: Simulator): Promise<{ post: () => Promise<void>; close: () => void }> {
   const last = (await sim.calls()).at(-1);
   const login = last && /<(?:\w+:)?name\b[^>]*>([^<]+)</.exec(last.xml)?.[1];
   if (!last || !login) throw new Error('the simulator kept no request to replay (start it with --keep-calls)');
@@ -70,12 +69,43 @@ export async function replayLastRequest(sim: Simulator, n: number): Promise<numb
       req.on('error', reject);
       req.end(body);
     });
+  for (let w = 0; w < 20; w++) await post();
+  return { post, close: () => agent.destroy() };
+}
+
+/** Runs of the endpoint and of the direct post alternate in blocks of this many. */
+const PAIRED_BLOCK = 20;
+
+/**
+ * How long each of `n` runs of `once` through the endpoint took (ms), one after another, and each
+ * of `n` posts of its SOAP request straight to the simulator, in alternating blocks: whatever the
+ * host does meanwhile (its load moves between minutes) falls on both sides alike. With `pid`, also
+ * that process's CPU per run of `once` (its blocks only).
+ */
+export async function pairedRuns(
+  sim: Simulator,
+  n: number,
+  once: () => Promise<unknown>,
+  pid?: number,
+): Promise<{ via: number[]; direct: number[]; viaCpuMs: number }> {
+  const via: number[] = [];
+  const direct: number[] = [];
+  let cpu = 0;
+  let poster: Awaited<ReturnType<typeof directPoster>> | undefined;
   try {
-    for (let w = 0; w < 20; w++) await post();
-    return await timedRuns(n, post);
+    for (let done = 0; done < n; done += PAIRED_BLOCK) {
+      const size = Math.min(PAIRED_BLOCK, n - done);
+      const run = () => timedRuns(size, once);
+      const block = pid === undefined ? { cpuMs: 0, result: await run() } : await cpuPer(pid, 1, run);
+      cpu += block.cpuMs;
+      via.push(...block.result);
+      poster ??= await directPoster(sim);
+      direct.push(...(await timedRuns(size, poster.post)));
+    }
   } finally {
-    agent.destroy();
+    poster?.close();
   }
+  return { via, direct, viaCpuMs: cpu / n };
 }
 
 /**

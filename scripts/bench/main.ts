@@ -3,18 +3,7 @@
 // Starts the OX simulator (fixed latency per SOAP call), the compiled endpoint as its own process
 // (SQLite), and a controller load generator with mutual TLS, all on loopback; prints a table.
 import { mapLimited } from '../../app/util/limited.js';
-import {
-  callerAs,
-  cpuMs,
-  cpuPer,
-  replayLastRequest,
-  link,
-  ms,
-  pct,
-  peakRssMb,
-  startSimulator,
-  timedRuns,
-} from './lib.js';
+import { callerAs, cpuMs, cpuPer, pairedRuns, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './lib.js';
 import { floorStage } from './floor.js';
 import { SCALE_POSTGRES, scaleStage } from './scale.js';
 import { TestPostgres, postgresAvailable } from '../stand-ins/postgres-server.js';
@@ -140,10 +129,12 @@ await pool(
   async (ctxId) => void (await mailbox(ctxId)),
 );
 const seq = Number(values.sequential);
+/** Provisions counted for the SOAP calls each makes (the paired runs below post beside them). */
+const PAIRED_PROBE = 20;
 const before = await sim.count();
-const viaEndpoint = await timedRuns(seq, () => mailbox(warm.id));
-const soapPerProvision = ((await sim.count()) - before) / seq;
-const direct = await replayLastRequest(sim, seq);
+await timedRuns(PAIRED_PROBE, () => mailbox(warm.id));
+const soapPerProvision = ((await sim.count()) - before) / PAIRED_PROBE;
+const { via: viaEndpoint, direct } = await pairedRuns(sim, seq, () => mailbox(warm.id));
 
 // 2. Throughput: many provisions over several contexts at a fixed concurrency.
 const contexts = await Promise.all(Array.from({ length: Number(values.contexts) }, () => newContext()));

@@ -14,7 +14,7 @@ import type { ResourceRecord } from '../../app/store/ledger.js';
 import { mapLimited } from '../../app/util/limited.js';
 import type { TestController } from '../stand-ins/controller.js';
 import { EndpointProcess } from '../stand-ins/endpoint-process.js';
-import { callerAs, cpuPer, replayLastRequest, link, pct, rssMb, timedRuns, type Simulator } from './lib.js';
+import { callerAs, cpuPer, link, pairedRuns, pct, rssMb, timedRuns, type Simulator } from './lib.js';
 
 export interface ScaleOptions {
   controller: TestController;
@@ -171,10 +171,11 @@ export async function scaleStage(
       const { cpuMs: provisionCpuMs } = await cpuPer(pid, PROVISIONS, () =>
         mapLimited(targets, 16, async (ctx) => void (await mailbox(ctx))),
       );
-      const { cpuMs: sequentialCpuMs, result: sequential } = await cpuPer(pid, SEQUENTIAL, () =>
-        timedRuns(SEQUENTIAL, () => mailbox(base[0])),
-      );
-      const direct = await replayLastRequest(opts.sim, SEQUENTIAL);
+      const {
+        via: sequential,
+        direct,
+        viaCpuMs: sequentialCpuMs,
+      } = await pairedRuns(opts.sim, SEQUENTIAL, () => mailbox(base[0]), pid);
       return {
         resources,
         rssMb: rssMb(endpoint.pid!),
