@@ -138,6 +138,17 @@ export function cpuMs(pid: number): number {
   return ns / 1e6;
 }
 
+/**
+ * How often the process's main thread has left the CPU so far (voluntary and forced context
+ * switches): about once per wake-up of its event loop, so per request it tells how much the
+ * requests share their wake-ups.
+ */
+export function mainThreadSwitches(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return field('voluntary_ctxt_switches') + field('nonvoluntary_ctxt_switches');
+}
+
 /** The process's CPU (ms) per unit of `work`, which does `units` of it, and what the work answered. */
 export async function cpuPer<T>(
   pid: number,

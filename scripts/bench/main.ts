@@ -5,8 +5,8 @@
 import { mapLimited } from '../../app/util/limited.js';
 import { callerAs, cpuMs, cpuPer, pairedRuns, link, ms, pct, peakRssMb, startSimulator, timedRuns } from './lib.js';
 import { floorStage } from './floor.js';
-import { SCALE_POSTGRES, scaleStage } from './scale.js';
-import { TestPostgres, postgresAvailable } from '../stand-ins/postgres-server.js';
+import { scaleInOwnProcess } from './scale.js';
+import { postgresAvailable } from '../stand-ins/postgres-server.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -363,53 +363,45 @@ const reconcileIdealS = (reconcileSoapCallsPerResource * reconcileResources * LA
 
 // 10. Scale: the same figures at 100 contexts and at 10,000 contexts with 200,000 mailboxes on
 // SQLite, 50,000 contexts with 950,000 mailboxes on PostgreSQL (where its server binaries are
-// installed); and the cold start at that size.
+// installed); and the cold start at that size. Each in a process of its own (scaleInOwnProcess).
 const scale: Record<string, number> = {};
 for (const kind of ['sqlite', 'postgres'] as const) {
-  const pgServer =
-    kind === 'postgres' ? (postgresAvailable ? await new TestPostgres(SCALE_POSTGRES).start() : undefined) : undefined;
-  if (kind === 'postgres' && !pgServer) {
+  if (kind === 'postgres' && !postgresAvailable) {
     console.log('scale stage: no PostgreSQL server binaries here, PostgreSQL skipped');
     continue;
   }
-  try {
-    const r = await scaleStage({
-      controller,
-      sim,
-      master: MASTER,
-      latencyMs: LATENCY,
-      databaseUrl: pgServer?.url,
-      contexts: Number(values[kind === 'postgres' ? 'scale-postgres-contexts' : 'scale-contexts']),
-      mailboxes: Number(values[kind === 'postgres' ? 'scale-postgres-mailboxes' : 'scale-mailboxes']),
-      baseContexts: Number(values['scale-base']),
-    });
-    console.log(`scale stage (${kind}): the bulk written into the ledger in ${r.fillS.toFixed(0)} s`);
-    const prefix = kind === 'sqlite' ? 'scaleSqlite' : 'scalePostgres';
-    Object.assign(scale, {
-      [`${prefix}BaseResources`]: r.base.resources,
-      [`${prefix}Resources`]: r.scaled.resources,
-      [`${prefix}BaseRssMb`]: r.base.rssMb,
-      [`${prefix}RssMb`]: r.scaled.rssMb,
-      [`${prefix}BaseBytesPerResource`]: r.base.ledgerBytesPerResource,
-      [`${prefix}BytesPerResource`]: r.scaled.ledgerBytesPerResource,
-      [`${prefix}BasePollP99Ms`]: r.base.pollP99Ms,
-      [`${prefix}PollP99Ms`]: r.scaled.pollP99Ms,
-      [`${prefix}CachedPollCpuMs`]: r.scaled.cachedPollCpuMs,
-      [`${prefix}ColdPollCpuMs`]: r.scaled.coldPollCpuMs,
-      [`${prefix}PollMixCpuMs`]: pollMix(r.scaled.coldPollCpuMs, r.scaled.cachedPollCpuMs),
-      [`${prefix}BaseProvisionCpuMs`]: r.base.provisionCpuMs,
-      [`${prefix}ProvisionCpuMs`]: r.scaled.provisionCpuMs,
-      [`${prefix}ProvisionP50Ms`]: r.base.provisionP50Ms,
-      [`${prefix}DirectP50Ms`]: r.base.directP50Ms,
-      [`${prefix}OverheadRatioP50`]: +(r.base.provisionP50Ms / r.base.directP50Ms).toFixed(3),
-      [`${prefix}PollGrowth`]: +(r.scaled.pollP99Ms / r.base.pollP99Ms).toFixed(3),
-      [`${prefix}ProvisionCpuGrowth`]: +(r.scaled.provisionCpuMs / r.base.provisionCpuMs).toFixed(3),
-      [`${prefix}SequentialCpuGrowth`]: +(r.scaled.sequentialCpuMs / r.base.sequentialCpuMs).toFixed(3),
-      [`${prefix}ColdStartMs`]: r.coldStartMs,
-    });
-  } finally {
-    await pgServer?.stop();
-  }
+  const r = await scaleInOwnProcess(kind, {
+    contexts: values[kind === 'postgres' ? 'scale-postgres-contexts' : 'scale-contexts'],
+    mailboxes: values[kind === 'postgres' ? 'scale-postgres-mailboxes' : 'scale-mailboxes'],
+    base: values['scale-base'],
+    latency: String(LATENCY),
+  });
+  console.log(`scale stage (${kind}): the bulk written into the ledger in ${r.fillS.toFixed(0)} s`);
+  const prefix = kind === 'sqlite' ? 'scaleSqlite' : 'scalePostgres';
+  Object.assign(scale, {
+    [`${prefix}BaseResources`]: r.base.resources,
+    [`${prefix}Resources`]: r.scaled.resources,
+    [`${prefix}BaseRssMb`]: r.base.rssMb,
+    [`${prefix}RssMb`]: r.scaled.rssMb,
+    [`${prefix}BaseBytesPerResource`]: r.base.ledgerBytesPerResource,
+    [`${prefix}BytesPerResource`]: r.scaled.ledgerBytesPerResource,
+    [`${prefix}BasePollP99Ms`]: r.base.pollP99Ms,
+    [`${prefix}PollP99Ms`]: r.scaled.pollP99Ms,
+    [`${prefix}CachedPollCpuMs`]: r.scaled.cachedPollCpuMs,
+    [`${prefix}ColdPollCpuMs`]: r.scaled.coldPollCpuMs,
+    [`${prefix}PollMixCpuMs`]: pollMix(r.scaled.coldPollCpuMs, r.scaled.cachedPollCpuMs),
+    [`${prefix}BaseProvisionCpuMs`]: r.base.provisionCpuMs,
+    [`${prefix}ProvisionCpuMs`]: r.scaled.provisionCpuMs,
+    [`${prefix}BaseProvisionSwitches`]: r.base.provisionSwitches,
+    [`${prefix}ProvisionSwitches`]: r.scaled.provisionSwitches,
+    [`${prefix}ProvisionP50Ms`]: r.base.provisionP50Ms,
+    [`${prefix}DirectP50Ms`]: r.base.directP50Ms,
+    [`${prefix}OverheadRatioP50`]: +(r.base.provisionP50Ms / r.base.directP50Ms).toFixed(3),
+    [`${prefix}PollGrowth`]: +(r.scaled.pollP99Ms / r.base.pollP99Ms).toFixed(3),
+    [`${prefix}ProvisionCpuGrowth`]: +(r.scaled.provisionCpuMs / r.base.provisionCpuMs).toFixed(3),
+    [`${prefix}SequentialCpuGrowth`]: +(r.scaled.sequentialCpuMs / r.base.sequentialCpuMs).toFixed(3),
+    [`${prefix}ColdStartMs`]: r.coldStartMs,
+  });
 }
 
 // 11. The stack's floor: stages 1 and 2's load against a process running only what the endpoint

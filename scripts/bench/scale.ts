@@ -14,7 +14,17 @@ import type { ResourceRecord } from '../../app/store/ledger.js';
 import { mapLimited } from '../../app/util/limited.js';
 import type { TestController } from '../stand-ins/controller.js';
 import { EndpointProcess } from '../stand-ins/endpoint-process.js';
-import { callerAs, cpuPer, link, pairedRuns, pct, rssMb, timedRuns, type Simulator } from './lib.js';
+import {
+  callerAs,
+  cpuPer,
+  link,
+  mainThreadSwitches,
+  pairedRuns,
+  pct,
+  rssMb,
+  timedRuns,
+  type Simulator,
+} from './lib.js';
 
 export interface ScaleOptions {
   controller: TestController;
@@ -38,6 +48,8 @@ export interface ScaleFigures {
   /** CPU per usage poll that asks OX (each base context's cache period ended, then polled once; five rounds). */
   coldPollCpuMs: number;
   provisionCpuMs: number;
+  /** Context switches of the process's main thread per provision at concurrency 16 (its wake-ups). */
+  provisionSwitches: number;
   /** CPU per provision one at a time (no two requests share a wake-up of the process). */
   sequentialCpuMs: number;
   /**
@@ -168,9 +180,11 @@ export async function scaleStage(
       );
       const coldPollCpuMs = await coldPolls();
       const targets = Array.from({ length: PROVISIONS }, (_v, i) => base[i % base.length]);
+      const switchesBefore = mainThreadSwitches(pid);
       const { cpuMs: provisionCpuMs } = await cpuPer(pid, PROVISIONS, () =>
         mapLimited(targets, 16, async (ctx) => void (await mailbox(ctx))),
       );
+      const provisionSwitches = (mainThreadSwitches(pid) - switchesBefore) / PROVISIONS;
       const {
         via: sequential,
         direct,
@@ -184,6 +198,7 @@ export async function scaleStage(
         cachedPollCpuMs: +cachedPollCpuMs.toFixed(3),
         coldPollCpuMs: +coldPollCpuMs.toFixed(3),
         provisionCpuMs: +provisionCpuMs.toFixed(2),
+        provisionSwitches: +provisionSwitches.toFixed(2),
         sequentialCpuMs: +sequentialCpuMs.toFixed(2),
         provisionP50Ms: +pct(sequential, 50).toFixed(2),
         directP50Ms: +pct(direct, 50).toFixed(2),
@@ -306,6 +321,31 @@ export async function scaleStage(
     await endpoint.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+type ScaleResult = Awaited<ReturnType<typeof scaleStage>>;
+
+/**
+ * The stage as `npm run bench` runs it: in a process of its own (this file's main, with its own
+ * simulator, controller and PostgreSQL), so that what the bench's earlier stages left in the load
+ * generator (its heap, the controller's and the simulator's records) does not share the cores with
+ * the measured endpoint. Progress goes to the terminal; the figures come back as JSON.
+ */
+export async function scaleInOwnProcess(
+  ledger: 'sqlite' | 'postgres',
+  args: { contexts?: string; mailboxes?: string; base?: string; latency: string },
+): Promise<ScaleResult> {
+  const { spawn } = await import('node:child_process');
+  const { projectRoot } = await import('../../app/util/paths.js');
+  const flags = Object.entries(args).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, v]));
+  const child = ['--import', 'tsx', 'scripts/bench/scale.ts', '--no-build', '--ledger', ledger, ...flags];
+  // stderr is the bench's own: a terminal sees the stage's progress.
+  const proc = spawn(process.execPath, child, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  proc.stdout.on('data', (c: Buffer) => (stdout += String(c)));
+  const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
+  if (code !== 0) throw new Error(`the ${ledger} scale stage exited with ${code}`);
+  return JSON.parse(stdout) as ScaleResult;
 }
 
 /** `npm run bench:scale [-- --ledger sqlite|postgres] [--contexts N --mailboxes N] [--no-build]`: this stage alone. */
