@@ -53,8 +53,8 @@ export interface ScaleFigures {
   /** CPU per provision one at a time (no two requests share a wake-up of the process). */
   sequentialCpuMs: number;
   /**
-   * One mailbox provision after another through the endpoint, and its SOAP request posted again directly: p50 of each
-   * (ms).
+   * One mailbox provision after another through the endpoint, and its SOAP request posted again directly, in
+   * alternating blocks (pairedRuns): p50 of each (ms).
    */
   provisionP50Ms: number;
   directP50Ms: number;
@@ -63,10 +63,9 @@ export interface ScaleFigures {
 /**
  * The scale stage's PostgreSQL: a page cache that holds the ledger at 1,000,000 resources (about
  * 730 MB), as a server sized for it would have; the suite's 32 MB sends every index lookup through
- * the kernel's page cache. (The endpoint's CPU per provision grew ×1.25–1.43 from the base to that
- * size with 32 MB; with 1 GB ×1.08 and ×1.28 in two runs: not the whole cause.)
+ * the kernel's page cache.
  */
-export const SCALE_POSTGRES = { sharedBuffers: '1GB' };
+const SCALE_POSTGRES = { sharedBuffers: '1GB' };
 
 /** Provisions before measuring: each measured process was just started and compiles its hot paths first. */
 const WARM_UP = Number(process.env.SCALE_WARM_UP ?? 2000);
@@ -101,7 +100,7 @@ function progress(label: string, done: number, total: number): void {
     process.stderr.write(`\r${label}: ${done}/${total}${done === total ? '\n' : ''}`);
 }
 
-export async function scaleStage(
+async function scaleStage(
   opts: ScaleOptions,
 ): Promise<{ base: ScaleFigures; scaled: ScaleFigures; coldStartMs: number; fillS: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ox-aps-scale-'));
@@ -192,7 +191,7 @@ export async function scaleStage(
       } = await pairedRuns(opts.sim, SEQUENTIAL, () => mailbox(base[0]), pid);
       return {
         resources,
-        rssMb: rssMb(endpoint.pid!),
+        rssMb: rssMb(pid),
         ledgerBytesPerResource: Math.round((await ledgerBytes()) / resources),
         pollP99Ms: +pct(polls, 99).toFixed(2),
         cachedPollCpuMs: +cachedPollCpuMs.toFixed(3),
